@@ -1,0 +1,86 @@
+"""SQS event-source mappings, emulated: poll each triggered queue, invoke the function with an SQS
+event, delete what succeeded and leave what the function reported in batchItemFailures (or the
+whole batch when it raised) to be redelivered and, after maxReceiveCount, moved to the DLQ."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import boto3
+
+from devstack.plan import Poller
+from devstack.runtime import LambdaError, LambdaRuntime
+
+log = logging.getLogger("devstack.pollers")
+
+
+class QueuePoller:
+    def __init__(self, poller: Poller, queue_url: str, runtime: LambdaRuntime, endpoint: str, region: str):
+        self._poller = poller
+        self._url = queue_url
+        self._runtime = runtime
+        self._region = region
+        self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poller-{poller.queue.name}", daemon=True)
+        self.batches = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(wait_s=1)
+            except Exception:  # keep polling, as Lambda's pollers do, but say why
+                log.exception("poller for %s failed", self._poller.queue.name)
+                self._stop.wait(1)
+
+    def poll_once(self, wait_s: int = 0) -> int:
+        """One receive-invoke-delete round; returns how many messages it received."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=min(self._poller.batch_size, 10),
+            WaitTimeSeconds=wait_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        self.batches += 1
+        event = {"Records": [self._record(m) for m in messages]}
+        try:
+            result = self._runtime.invoke(self._poller.function, event) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except LambdaError as err:
+            log.warning("%s failed a whole batch: %s", self._poller.function, err)
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages)
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._arn,
+            "awsRegion": self._region,
+        }

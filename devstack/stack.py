@@ -1,0 +1,134 @@
+"""The embedded local stack: moto (server mode), localstripe, the gateway, pollers and the outbox,
+all built from the topology, started together and stopped together."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from devstack import plan as plan_module
+from devstack.gateway import Gateway
+from devstack.localstripe_process import LocalStripe
+from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
+from devstack.outbox import Outbox
+from devstack.pollers import QueuePoller
+from devstack.provision import ACCOUNT, PREFIX, Resources, function_environment, provision
+from devstack.runtime import LambdaRuntime
+from devstack.seed import seed_keys
+from shared import topology as t
+
+REGION = "us-east-1"
+SENDER = "orders@waybill.local"
+STRIPE_TEST_KEY = "sk_test_waybill_embedded"
+log = logging.getLogger("devstack")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class EmbeddedStack:
+    state_dir: Path
+    api_port: int = 4000
+    plan: plan_module.LocalPlan = field(default_factory=plan_module.build)
+    info: dict[str, Any] = field(default_factory=dict)
+    _started: list[Any] = field(default_factory=list)
+
+    @property
+    def dev_json(self) -> Path:
+        return self.state_dir / "dev.json"
+
+    def start(self) -> dict[str, Any]:
+        began = time.perf_counter()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        moto_port, stripe_port = free_port(), free_port()
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        # The whole process talks to the emulators: handlers read these exactly as in Lambda.
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": endpoint,
+                "MOTO_PORT": str(moto_port),  # Step Functions' interpreter calls Lambda through it
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
+        stripe = LocalStripe(stripe_port, self.state_dir / "localstripe.log")
+        stripe.start()
+        self._started.append(stripe)
+
+        runtime = LambdaRuntime(self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}")
+        route_lambda_to(runtime, PREFIX)
+        moto = EmbeddedMotoServer(moto_port)
+        moto.start()
+        self._started.append(moto)
+
+        res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY)
+        self._export_environment(res, stripe.url)
+
+        gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
+        gateway.start(self.api_port)
+        self._started.append(gateway)
+        for poller in self.plan.pollers:
+            qp = QueuePoller(poller, res.queue_urls[poller.queue.name], runtime, endpoint, REGION)
+            qp.start()
+            self._started.append(qp)
+        outbox = Outbox(self.state_dir / "outbox", REGION)
+        outbox.start()
+        self._started.append(outbox)
+
+        keys = seed_keys(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION), res)
+        self.runtime, self.resources, self.outbox = runtime, res, outbox
+        self.info = {
+            "api": f"http://127.0.0.1:{self.api_port}",
+            "moto": endpoint,
+            "localstripe": stripe.url,
+            "region": REGION,
+            "outbox": str((self.state_dir / "outbox").resolve()),
+            "keys": keys,
+            "resources": {
+                "tables": res.tables,
+                "queues": res.queue_urls,
+                "dead_letter_queues": res.dlq_urls,
+                "buckets": res.buckets,
+                "state_machines": res.state_machines,
+                "secrets": res.secrets,
+                "email_templates": res.templates,
+            },
+            "pid": os.getpid(),
+            "startup_s": round(time.perf_counter() - began, 2),
+        }
+        self.dev_json.write_text(json.dumps(self.info, indent=2))
+        return self.info
+
+    def _export_environment(self, res: Resources, stripe_url: str) -> None:
+        """Every function's environment, as the CDK stack sets it, plus where Stripe is."""
+        for fn in self.plan.functions:
+            os.environ.update(function_environment(fn, res, SENDER))
+        os.environ["STRIPE_API_BASE"] = stripe_url
+
+    def stop(self) -> None:
+        while self._started:
+            part = self._started.pop()
+            try:
+                part.stop()
+            except Exception:  # keep stopping the rest
+                log.exception("stopping %s failed", type(part).__name__)
+        if self.dev_json.exists():
+            self.dev_json.unlink()

@@ -1,0 +1,41 @@
+"""State-machine compensation: record the failed step's cause on the order (status EXCEPTION)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.system import SystemClock
+from shared.aws import client
+from shared.logging import masked_logger
+from shared.settings import ExceptionSettings
+from shared.usecases.record_exception import record_exception
+
+settings = ExceptionSettings.from_env()
+logger = masked_logger()
+orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
+clock = SystemClock()
+
+
+def describe(error: dict[str, Any]) -> str:
+    """Step Functions' Catch output {"Error", "Cause"} as one readable line."""
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause", "")
+    try:
+        parsed = json.loads(cause)
+        cause = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
+    except (TypeError, ValueError):
+        pass
+    return f"{name}: {cause}"[:1000]
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    cause = describe(event.get("error") or {})
+    logger.append_keys(order_id=event["order_id"])
+    status = record_exception(event["order_id"], cause, orders=orders, clock=clock)
+    logger.warning("order moved to exception", cause=cause)
+    return {"status": status}

@@ -1,0 +1,60 @@
+"""KeyStore on DynamoDB: items keyed by the SHA-256 of the API key; the key itself is never stored."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.domain.principal import Principal
+from shared.topology import Kind
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class DynamoDBKeys:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self._table = table
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        item = {
+            "pk": {"S": key_hash},
+            "principal_id": {"S": principal.principal_id},
+            "kind": {"S": principal.kind.value},
+            "name": {"S": principal.name},
+            "revoked": {"BOOL": principal.revoked},
+        }
+        if principal.nodes:
+            item["nodes"] = {"SS": list(principal.nodes)}
+        self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, key_hash: str) -> Principal | None:
+        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": key_hash}}).get("Item")
+        if item is None:
+            return None
+        return Principal(
+            principal_id=item["principal_id"]["S"],
+            kind=Kind(item["kind"]["S"]),
+            name=item["name"]["S"],
+            nodes=tuple(sorted(item.get("nodes", {}).get("SS", []))),
+            revoked=item["revoked"]["BOOL"],
+        )
+
+    def revoke(self, principal_id: str) -> int:
+        # Key management is rare and the table small: a scan is simpler than an index kept for it.
+        revoked = 0
+        paginator = self._db.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="principal_id = :p AND revoked = :f",
+            ExpressionAttributeValues={":p": {"S": principal_id}, ":f": {"BOOL": False}},
+        ):
+            for item in page["Items"]:
+                self._db.update_item(
+                    TableName=self._table,
+                    Key={"pk": item["pk"]},
+                    UpdateExpression="SET revoked = :t",
+                    ExpressionAttributeValues={":t": {"BOOL": True}},
+                )
+                revoked += 1
+        return revoked

@@ -1,0 +1,106 @@
+"""OrderRepository on DynamoDB: one item per order, one per (channel, external_id) capture."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from shared.adapters.order_codec import from_document, to_document
+from shared.domain.errors import ConcurrentUpdate
+from shared.domain.order import Order
+from shared.ports import CaptureRecord, DuplicateCapture
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _order_key(order_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+
+
+def _capture_key(channel: str, external_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CAPTURE#{channel}#{external_id}"}, "sk": {"S": "CAPTURE"}}
+
+
+class DynamoDBOrders:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self._table = table
+
+    def add(self, order: Order, body_hash: str) -> None:
+        doc = json.dumps(to_document(order))
+        order.version = 1
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                **_capture_key(order.channel, order.external_id),
+                                "order_id": {"S": order.order_id},
+                                "body_hash": {"S": body_hash},
+                                "snapshot": {"S": doc},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {**_order_key(order.order_id), **self._attributes(order, doc)},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            record = self.find_capture(order.channel, order.external_id)
+            if record is None:  # cancelled for another reason (conflict with a concurrent transaction)
+                raise ConcurrentUpdate(str(err)) from err
+            raise DuplicateCapture(record) from err
+
+    def get(self, order_id: str) -> Order | None:
+        item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
+
+    def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
+        item = self._db.get_item(
+            TableName=self._table, Key=_capture_key(channel, external_id), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return None
+        snapshot = from_document(json.loads(item["snapshot"]["S"]), 1)
+        return CaptureRecord(item["order_id"]["S"], item["body_hash"]["S"], snapshot)
+
+    def save(self, order: Order) -> None:
+        expected = order.version
+        order.version = expected + 1
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={**_order_key(order.order_id), **self._attributes(order, json.dumps(to_document(order)))},
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues={":expected": {"N": str(expected)}},
+            )
+        except ClientError as err:
+            order.version = expected
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(order.order_id) from err
+            raise
+
+    @staticmethod
+    def _attributes(order: Order, doc: str) -> dict[str, Any]:
+        return {
+            "doc": {"S": doc},
+            "version": {"N": str(order.version)},
+            "status": {"S": order.status.value},
+            "channel": {"S": order.channel},
+            "created_at": {"S": order.created_at.isoformat()},
+        }

@@ -1,0 +1,82 @@
+"""The stored shape of an order (JSON), kept apart from the domain object and the API view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.domain.order import (
+    Address,
+    Customer,
+    Delivery,
+    Execution,
+    HistoryEntry,
+    Line,
+    Order,
+    OrderStatus,
+    PaymentCheck,
+)
+
+SCHEMA_VERSION = 1
+
+
+def to_document(order: Order) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "order_id": order.order_id,
+        "channel": order.channel,
+        "external_id": order.external_id,
+        "currency": order.currency,
+        "customer": vars(order.customer),
+        "ship_to": vars(order.ship_to),
+        "lines": [vars(line) for line in order.lines],
+        "shipping_amount": order.shipping_amount,
+        "tax_amount": order.tax_amount,
+        "payment_intent": order.payment_intent,
+        "delivery": vars(order.delivery),
+        "created_at": order.created_at.isoformat(),
+        "status": order.status.value,
+        "payment_check": order.payment_check.value,
+        "hold_reason": order.hold_reason,
+        "exception_cause": order.exception_cause,
+        "confirmation_message_id": order.confirmation_message_id,
+        "history": [
+            {"at": h.at.isoformat(), "status": h.status.value, "event": h.event, "cause": h.cause}
+            for h in order.history
+        ],
+        "executions": [
+            {"arn": e.arn, "state_machine": e.state_machine, "started_at": e.started_at.isoformat()}
+            for e in order.executions
+        ],
+    }
+
+
+def from_document(doc: dict[str, Any], version: int) -> Order:
+    return Order(
+        order_id=doc["order_id"],
+        channel=doc["channel"],
+        external_id=doc["external_id"],
+        currency=doc["currency"],
+        customer=Customer(**doc["customer"]),
+        ship_to=Address(**doc["ship_to"]),
+        lines=tuple(Line(**line) for line in doc["lines"]),
+        shipping_amount=doc["shipping_amount"],
+        tax_amount=doc["tax_amount"],
+        payment_intent=doc["payment_intent"],
+        delivery=Delivery(**doc["delivery"]),
+        created_at=datetime.fromisoformat(doc["created_at"]),
+        status=OrderStatus(doc["status"]),
+        payment_check=PaymentCheck(doc["payment_check"]),
+        hold_reason=doc["hold_reason"],
+        exception_cause=doc["exception_cause"],
+        confirmation_message_id=doc["confirmation_message_id"],
+        history=[
+            HistoryEntry(datetime.fromisoformat(h["at"]), OrderStatus(h["status"]), h["event"], h["cause"])
+            for h in doc["history"]
+        ],
+        executions=[
+            Execution(e["arn"], e["state_machine"], datetime.fromisoformat(e["started_at"]))
+            for e in doc["executions"]
+        ],
+        version=version,
+    )

@@ -1,0 +1,41 @@
+"""PaymentGateway on Stripe (localstripe in the embedded stack)."""
+
+from __future__ import annotations
+
+import stripe
+
+from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.payment import PaymentIntent
+
+
+def stripe_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
+    base = {"api": api_base} if api_base else None
+    # Stripe's own retries cover a blip; longer outages are retried by the state machine.
+    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)  # type: ignore[arg-type]
+
+
+class StripePayments:
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self._stripe = client
+
+    def get_intent(self, intent_id: str) -> PaymentIntent | None:
+        try:
+            pi = self._stripe.v1.payment_intents.retrieve(intent_id)
+        except stripe.InvalidRequestError as err:
+            if err.http_status == 404:
+                return None
+            raise
+        except (stripe.APIConnectionError, stripe.RateLimitError) as err:
+            raise PaymentProviderUnavailable(str(err)) from err
+        except stripe.APIError as err:
+            raise PaymentProviderUnavailable(str(err)) from err
+        fields = pi.to_dict()
+        return PaymentIntent(
+            intent_id=pi.id,
+            status=pi.status,
+            currency=pi.currency.upper(),
+            amount=pi.amount,
+            # localstripe omits these two; Stripe itself sets both. Without them, the amount stands.
+            amount_capturable=int(fields.get("amount_capturable", pi.amount if pi.status == "requires_capture" else 0)),
+            amount_received=int(fields.get("amount_received", pi.amount if pi.status == "succeeded" else 0)),
+        )

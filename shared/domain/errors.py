@@ -1,0 +1,48 @@
+"""Domain errors. The HTTP layer maps each to a status code and error code in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+    def __init__(self, current: Any, wanted: Any) -> None:
+        super().__init__(f"an order in {current} cannot become {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+class OrderNotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} not found")
+
+
+class IdempotencyConflict(DomainError):
+    code = "idempotency_conflict"
+
+    def __init__(self, external_id: str) -> None:
+        super().__init__(
+            f"external_id {external_id!r} was already used for an order with a different body"
+        )
+
+
+class ConcurrentUpdate(DomainError):
+    """Someone saved the order since we read it; the caller re-reads and retries."""
+
+    code = "concurrent_update"
+
+
+class PaymentProviderUnavailable(Exception):
+    """Stripe could not be reached or answered 5xx/429: retry later, it says nothing about the payment."""
+
+
+class EmailProviderUnavailable(Exception):
+    """SES throttled or failed transiently: retry later."""

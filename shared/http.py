@@ -1,0 +1,105 @@
+"""HTTP plumbing every API function shares: the error shape, the kind check, the body limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+from shared.domain.principal import Principal
+from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
+from shared.topology import Function, Kind
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_failed",
+}
+
+
+def error(status: int, code: str, message: str, details: list[ErrorDetail] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error_body(code, message, details)),
+    )
+
+
+def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI entries for the error statuses a route can answer, all with the one error shape."""
+    return {
+        status: {
+            "description": STATUS_CODES[status].replace("_", " "),
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+        for status in statuses
+    }
+
+
+def principal_of(event: dict[str, Any]) -> Principal | None:
+    """The principal the Lambda authorizer put in the request context."""
+    ctx = (event.get("requestContext") or {}).get("authorizer") or {}
+    try:
+        return Principal(
+            principal_id=ctx["principalId"],
+            kind=Kind(ctx["kind"]),
+            name=ctx["name"],
+            nodes=tuple(n for n in str(ctx.get("nodes", "")).split(",") if n),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
+    """An API Gateway proxy result, for refusals made before the resolver runs."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body(code, message)),
+        "isBase64Encoded": False,
+    }
+
+
+def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dict[str, Any] | None, Principal | None]:
+    """Checks what must be refused before the body is even parsed: who calls, and how much they send."""
+    method, resource = event.get("httpMethod", ""), event.get("resource", "")
+    route = next((r for r in fn.routes if r.method == method and r.path == resource), None)
+    principal = None
+    if route is not None and route.authorized:
+        principal = principal_of(event)
+        if principal is None:
+            return proxy_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"), None
+        if principal.kind not in route.kinds:
+            kinds = ", ".join(k.value for k in route.kinds)
+            message = f"a {principal.kind.value} key cannot call this; it needs: {kinds}"
+            return proxy_error(403, "forbidden", message), None
+    body = event.get("body") or ""
+    if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
+        return proxy_error(413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"), principal
+    return None, principal
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """('body', 'lines', 0, 'quantity') -> 'lines[0].quantity'."""
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part:
+            out += f".{part}" if out else str(part)
+    return out or (str(loc[0]) if loc else "body")
+
+
+def validation_error(exc: RequestValidationError) -> Response[Any]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error(400, "malformed_json", "the body is not valid JSON")
+    details = [ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=str(e.get("msg", ""))) for e in errors]
+    return error(422, "validation_failed", f"{len(details)} field(s) are invalid", details)

@@ -1,0 +1,102 @@
+"""The capture body channels send (HTTP and intake queue). The OpenAPI document is generated from it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
+
+from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
+
+MAX_LINES = 100
+MAX_BODY_BYTES = 256 * 1024
+# Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
+MAX_AMOUNT = 99_999_999_999
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")]
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomerIn(_Model):
+    email: EmailStr = Field(max_length=254)
+    name: Text
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()\-.]{5,32}$")] | None = None
+
+
+class AddressIn(_Model):
+    name: Text
+    line1: Text
+    line2: Text | None = None
+    city: Text
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    country: Annotated[str, Field(description="ISO 3166-1 alpha-2 country code", min_length=2, max_length=2)]
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value not in COUNTRIES:
+            raise ValueError("must be an ISO 3166-1 alpha-2 code in upper case, such as US or DE")
+        return value
+
+
+class LineIn(_Model):
+    sku: Sku
+    quantity: Annotated[int, Field(ge=1, le=10_000, strict=True)]
+    unit_amount: Amount
+
+
+class PaymentIn(_Model):
+    stripe_payment_intent: Annotated[str, StringConstraints(pattern=r"^pi_[A-Za-z0-9_]{1,250}$")]
+
+
+class DeliveryIn(_Model):
+    method: Literal["ship", "pickup"] = "ship"
+    service_level: Literal["standard", "express"] = "standard"
+    pickup_node: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")] | None = None
+
+    @model_validator(mode="after")
+    def _pickup_needs_node(self) -> DeliveryIn:
+        if self.method == "pickup" and self.pickup_node is None:
+            raise ValueError("pickup_node is required when method is pickup")
+        if self.method == "ship" and self.pickup_node is not None:
+            raise ValueError("pickup_node is only allowed when method is pickup")
+        return self
+
+
+class CaptureOrder(_Model):
+    """An order as a sales channel hands it over. Money is in integer minor units of `currency`."""
+
+    external_id: ExternalId = Field(description="The channel's own order id; capture is idempotent on it")
+    currency: Annotated[str, Field(description="ISO 4217 code", min_length=3, max_length=3)]
+    customer: CustomerIn
+    ship_to: AddressIn
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
+    shipping_amount: Amount = 0
+    tax_amount: Amount = 0
+    payment: PaymentIn
+    delivery: DeliveryIn = DeliveryIn()
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError("must be an ISO 4217 code in upper case, such as USD or EUR")
+        return value
+
+
+class IntakeMessage(CaptureOrder):
+    """A capture body on the batch intake queue names its channel."""
+
+    channel: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
+
+    def capture(self) -> CaptureOrder:
+        return CaptureOrder.model_validate(self.model_dump(exclude={"channel"}))

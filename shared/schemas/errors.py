@@ -1,0 +1,24 @@
+"""The one error shape every endpoint answers with."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. lines[0].quantity")
+    issue: str
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. validation_failed")
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+def error_body(code: str, message: str, details: list[ErrorDetail] | None = None) -> dict[str, object]:
+    return ErrorBody(error=ErrorInfo(code=code, message=message, details=details or [])).model_dump()

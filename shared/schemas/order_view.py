@@ -1,0 +1,129 @@
+"""The order document the API returns: a read model rendered from the domain order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shared.domain.order import Order
+
+CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
+
+
+class LineView(BaseModel):
+    line_id: str
+    sku: str
+    quantity: int
+    unit_amount: int
+    amount: int
+
+
+class TotalsView(BaseModel):
+    lines: int
+    shipping: int
+    tax: int
+    grand_total: int
+
+
+class CustomerView(BaseModel):
+    email: str
+    name: str
+    phone: str | None
+
+
+class AddressView(BaseModel):
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    lat: float | None
+    lon: float | None
+
+
+class DeliveryView(BaseModel):
+    method: str
+    service_level: str
+    pickup_node: str | None
+
+
+class PaymentView(BaseModel):
+    stripe_payment_intent: str
+    check: str
+    hold_reason: str | None
+
+
+class HistoryView(BaseModel):
+    at: datetime
+    status: str
+    event: str
+    cause: str
+
+
+class ExecutionView(BaseModel):
+    arn: str
+    state_machine: str
+    started_at: datetime
+    console_url: str
+
+
+class OrderView(BaseModel):
+    order_id: str
+    channel: str
+    external_id: str
+    status: str
+    currency: str
+    customer: CustomerView
+    ship_to: AddressView
+    lines: list[LineView]
+    totals: TotalsView
+    delivery: DeliveryView
+    payment: PaymentView
+    exception_cause: str | None
+    confirmation_sent: bool
+    created_at: datetime
+    history: list[HistoryView]
+    executions: list[ExecutionView]
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        totals = order.totals
+        return cls(
+            order_id=order.order_id,
+            channel=order.channel,
+            external_id=order.external_id,
+            status=order.status.value,
+            currency=order.currency,
+            customer=CustomerView(**vars(order.customer)),
+            ship_to=AddressView(**vars(order.ship_to)),
+            lines=[LineView(**vars(line), amount=line.amount) for line in order.lines],
+            totals=TotalsView(
+                lines=totals.lines, shipping=totals.shipping, tax=totals.tax, grand_total=totals.grand_total
+            ),
+            delivery=DeliveryView(**vars(order.delivery)),
+            payment=PaymentView(
+                stripe_payment_intent=order.payment_intent,
+                check=order.payment_check.value,
+                hold_reason=order.hold_reason,
+            ),
+            exception_cause=order.exception_cause,
+            confirmation_sent=order.confirmation_sent,
+            created_at=order.created_at,
+            history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
+            executions=[
+                ExecutionView(
+                    arn=e.arn,
+                    state_machine=e.state_machine,
+                    started_at=e.started_at,
+                    console_url=CONSOLE.format(region=e.arn.split(":")[3], arn=e.arn),
+                )
+                for e in order.executions
+            ],
+        )
+
+
+class OrderList(BaseModel):
+    orders: list[OrderView]

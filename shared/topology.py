@@ -1,0 +1,315 @@
+"""The one declaration of Waybill's shape: functions, what triggers them and what they may touch.
+
+Both the CDK stack (`infra/`) and the embedded local stack (`devstack/`) are built from this module,
+and `tests/infra/test_topology_parity.py` fails when the two disagree. Pure data, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Principal kinds an API key can belong to."""
+
+    CHANNEL = "channel"
+    WAREHOUSE = "warehouse"
+    OPS = "ops"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+
+class Access(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read_write"
+
+
+# --- resources -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: str = "pk"
+    sort_key: str | None = "sk"
+    ttl_attribute: str | None = None
+    # GSI name -> (partition key, sort key or None)
+    indexes: tuple[tuple[str, str, str | None], ...] = ()
+
+    @property
+    def env(self) -> str:
+        return f"TABLE_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    visibility_timeout_s: int = 60
+    # receives before a message moves to the queue's dead-letter queue
+    max_receive_count: int = 3
+
+    @property
+    def env(self) -> str:
+        return f"QUEUE_{self.name.upper()}_URL"
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+
+    @property
+    def env(self) -> str:
+        return f"BUCKET_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    description: str
+
+    @property
+    def env(self) -> str:
+        return f"SECRET_{self.name.upper()}_NAME"
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    """An SES template; its files live in shared/email/templates/<name>.{subject.txt,html,txt}."""
+
+    name: str
+
+    @property
+    def env(self) -> str:
+        return f"EMAIL_TEMPLATE_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
+    definition: str
+
+    @property
+    def env(self) -> str:
+        return f"STATE_MACHINE_{self.name.upper()}_ARN"
+
+    @property
+    def definition_path(self) -> str:
+        return f"statemachines/{self.definition}"
+
+
+# --- triggers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    # principal kinds allowed; the authorizer resolves the key, the handler enforces the kind
+    kinds: tuple[Kind, ...] = ()
+    authorized: bool = True
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: Queue
+    batch_size: int = 10
+
+
+@dataclass(frozen=True)
+class TaskTrigger:
+    """The function is a Lambda task of a state machine, referenced in its ASL as ${placeholder}."""
+
+    state_machine: StateMachine
+    placeholder: str
+
+
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    name: str
+    expression: str
+
+
+@dataclass(frozen=True)
+class AuthorizerTrigger:
+    """The function is the REST API's Lambda request authorizer."""
+
+
+Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger
+
+
+# --- grants ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableGrant:
+    table: Table
+    access: Access
+
+
+@dataclass(frozen=True)
+class QueueSend:
+    queue: Queue
+
+
+@dataclass(frozen=True)
+class BucketGrant:
+    bucket: Bucket
+    access: Access
+
+
+@dataclass(frozen=True)
+class SecretRead:
+    secret: Secret
+
+
+@dataclass(frozen=True)
+class StartExecution:
+    state_machine: StateMachine
+
+
+@dataclass(frozen=True)
+class SendEmail:
+    templates: tuple[EmailTemplate, ...]
+
+
+Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | SendEmail
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str  # dotted path "functions.<name>.handler.handler", the same in Lambda and locally
+    description: str
+    triggers: tuple[Trigger, ...]
+    grants: tuple[Grant, ...] = ()
+    memory_mb: int = 512
+    timeout_s: int = 29
+    # extra environment beyond the resource names derived from the grants
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, Route))
+
+
+# Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
+COMMON_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "waybill",
+    "POWERTOOLS_METRICS_NAMESPACE": "Waybill",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+# Set by each stack: the sender address of customer email.
+EMAIL_FROM_ENV = "EMAIL_FROM"
+
+# --- Waybill ---------------------------------------------------------------------------------------
+
+ORDERS = Table("orders")
+API_KEYS = Table("api_keys", sort_key=None)
+IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
+LEDGER = Table("ledger")
+
+INTAKE = Queue("intake", visibility_timeout_s=60, max_receive_count=3)
+
+DOCUMENTS = Bucket("documents")
+STRIPE = Secret("stripe", "Stripe secret API key used to check payments and refund")
+
+CONFIRMATION = EmailTemplate("order_confirmation")
+
+FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
+
+TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER)
+QUEUES = (INTAKE,)
+BUCKETS = (DOCUMENTS,)
+SECRETS = (STRIPE,)
+EMAIL_TEMPLATES = (CONFIRMATION,)
+STATE_MACHINES = (FULFILMENT,)
+
+_ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
+_ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        name="authorizer",
+        handler="functions.authorizer.handler.handler",
+        description="Resolves a bearer API key to its principal (kind, name, nodes)",
+        triggers=(AuthorizerTrigger(),),
+        grants=(TableGrant(API_KEYS, Access.READ),),
+        memory_mb=256,
+        timeout_s=10,
+    ),
+    Function(
+        name="orders_api",
+        handler="functions.orders_api.handler.handler",
+        description="HTTP API v1: order capture and reads, and the OpenAPI document",
+        triggers=(
+            Route("POST", "/v1/orders", (Kind.CHANNEL,)),
+            Route("GET", "/v1/orders", (Kind.CHANNEL,)),
+            Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
+            Route("GET", "/v1/openapi.json", authorized=False),
+        ),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+    ),
+    Function(
+        name="intake",
+        handler="functions.intake.handler.handler",
+        description="Captures orders that batch channels put on the intake queue",
+        triggers=(QueueTrigger(INTAKE, batch_size=10),),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+        timeout_s=50,
+    ),
+    Function(
+        name="check_payment",
+        handler="functions.check_payment.handler.handler",
+        description="Fulfilment step: checks the order's Stripe PaymentIntent covers the order",
+        triggers=(TaskTrigger(FULFILMENT, "CheckPaymentFunctionArn"),),
+        grants=(_ORDERS_RW, SecretRead(STRIPE)),
+    ),
+    Function(
+        name="send_confirmation",
+        handler="functions.send_confirmation.handler.handler",
+        description="Fulfilment step: emails the customer the order confirmation, exactly once",
+        triggers=(TaskTrigger(FULFILMENT, "SendConfirmationFunctionArn"),),
+        grants=(_ORDERS_RW, TableGrant(IDEMPOTENCY, Access.READ_WRITE), SendEmail((CONFIRMATION,))),
+    ),
+    Function(
+        name="record_exception",
+        handler="functions.record_exception.handler.handler",
+        description="Fulfilment compensation: puts the order in EXCEPTION with the failed step's cause",
+        triggers=(TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),),
+        grants=(_ORDERS_RW,),
+    ),
+)
+
+
+def function(name: str) -> Function:
+    return next(f for f in FUNCTIONS if f.name == name)
+
+
+def resource_environment(fn: Function) -> dict[str, str]:
+    """Names of the resources a function may touch, keyed by environment variable, as logical names.
+
+    The CDK stack and the local stack map each logical name to the physical name they created.
+    """
+    env: dict[str, str] = {}
+    for grant in fn.grants:
+        match grant:
+            case TableGrant(table=t):
+                env[t.env] = t.name
+            case QueueSend(queue=q):
+                env[q.env] = q.name
+            case BucketGrant(bucket=b):
+                env[b.env] = b.name
+            case SecretRead(secret=s):
+                env[s.env] = s.name
+            case StartExecution(state_machine=sm):
+                env[sm.env] = sm.name
+            case SendEmail(templates=templates):
+                env.update({t.env: t.name for t in templates})
+    return env

@@ -1,0 +1,33 @@
+"""Read-modify-write of one order with optimistic concurrency, retried when someone else saved first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from shared.domain.errors import ConcurrentUpdate, OrderNotFound
+from shared.domain.order import Order
+from shared.ports import OrderRepository
+
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+def update_order(orders: OrderRepository, order_id: str, change: Callable[[Order], T]) -> T:
+    """Applies `change` to the current order and saves it; `change` may decide to change nothing."""
+    for attempt in range(ATTEMPTS):
+        order = orders.get(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        before = order.version, len(order.history)
+        result = change(order)
+        if (order.version, len(order.history)) == before:
+            return result  # nothing to save
+        try:
+            orders.save(order)
+        except ConcurrentUpdate:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        return result
+    raise AssertionError("unreachable")

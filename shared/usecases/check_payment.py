@@ -1,0 +1,39 @@
+"""Fulfilment step 1: the order's PaymentIntent must exist and cover the order, else ON_HOLD."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.domain.order import Order, OrderStatus, PaymentCheck
+from shared.domain.payment import hold_reason
+from shared.ports import Clock, OrderRepository, PaymentGateway
+from shared.usecases._update import update_order
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    outcome: str  # "verified" | "on_hold" | "skipped"
+    reason: str | None
+
+
+def check_payment(
+    order_id: str, *, orders: OrderRepository, payments: PaymentGateway, clock: Clock
+) -> PaymentOutcome:
+    def decide(order: Order) -> PaymentOutcome:
+        # A retried step answers what the first run decided instead of checking again.
+        if order.payment_check == PaymentCheck.VERIFIED:
+            return PaymentOutcome("verified", None)
+        if order.payment_check == PaymentCheck.FAILED:
+            return PaymentOutcome("on_hold", order.hold_reason)
+        if order.status != OrderStatus.RECEIVED:
+            return PaymentOutcome("skipped", f"order is {order.status}")
+        # Raises PaymentProviderUnavailable when Stripe is down: the state machine retries.
+        intent = payments.get_intent(order.payment_intent)
+        reason = hold_reason(order, intent)
+        if reason is None:
+            order.verify_payment(clock.now())
+            return PaymentOutcome("verified", None)
+        order.hold_for_payment(reason, clock.now())
+        return PaymentOutcome("on_hold", reason)
+
+    return update_order(orders, order_id, decide)

@@ -1,0 +1,40 @@
+"""API keys: create (shown once), resolve (by hash), revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from shared.domain.principal import Principal
+from shared.ports import KeyStore
+from shared.topology import Kind
+
+KEY_PREFIX = "wb_"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def principal_id(kind: Kind, name: str) -> str:
+    return f"{kind.value}:{name}"
+
+
+def create_key(keys: KeyStore, kind: Kind, name: str, nodes: tuple[str, ...] = ()) -> tuple[str, Principal]:
+    """Returns the new key (the only time it exists in clear) and its principal."""
+    if kind == Kind.WAREHOUSE and not nodes:
+        raise ValueError("a warehouse key must be bound to at least one node id")
+    key = f"{KEY_PREFIX}{kind.value}_{secrets.token_urlsafe(32)}"
+    principal = Principal(principal_id(kind, name), kind, name, tuple(sorted(nodes)))
+    keys.put(hash_key(key), principal)
+    return key, principal
+
+
+def resolve_key(keys: KeyStore, key: str) -> Principal | None:
+    """The principal of a live key, or None for a missing, malformed, unknown or revoked key."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    principal = keys.get(hash_key(key))
+    if principal is None or principal.revoked:
+        return None
+    return principal
