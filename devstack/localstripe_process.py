@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the stack's process dies without stopping it (kill -9)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 class LocalStripe:
@@ -23,6 +33,7 @@ class LocalStripe:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - runs before exec, no threads touched
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -35,6 +46,10 @@ class LocalStripe:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"localstripe did not listen on {self.port} within {timeout_s}s")
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def stop(self) -> None:
         if self._proc is None or self._proc.poll() is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,8 @@ def _tables(res: Resources) -> None:
 
 def _queues(res: Resources) -> None:
     sqs = _client("sqs", res)
+    # Embedded stack only: tests shorten redelivery to see a poison message reach the DLQ quickly.
+    override = os.environ.get("WAYBILL_DEV_VISIBILITY_TIMEOUT_S")
     for queue in t.QUEUES:
         dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-{queue.dlq_name}")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -122,7 +125,7 @@ def _queues(res: Resources) -> None:
         res.queue_urls[queue.name] = sqs.create_queue(
             QueueName=f"{PREFIX}-{queue.name}",
             Attributes={
-                "VisibilityTimeout": str(queue.visibility_timeout_s),
+                "VisibilityTimeout": override or str(queue.visibility_timeout_s),
                 "RedrivePolicy": json.dumps(redrive),
             },
         )["QueueUrl"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import threading
 import time
 import traceback
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from shared.topology import Function
 
@@ -67,7 +68,14 @@ class _Pool:
 
 
 class LambdaRuntime:
-    def __init__(self, functions: tuple[Function, ...], arn_of: Callable[[str], str], max_environments: int = 16):
+    def __init__(
+        self,
+        functions: tuple[Function, ...],
+        arn_of: Callable[[str], str],
+        max_environments: int = 16,
+        log_stream: IO[str] | None = None,
+    ):
+        self._log_stream = log_stream
         self._pools = {fn.name: _Pool(fn, arn_of(fn.name)) for fn in functions}
         self._max = max_environments
         self._slots = {fn.name: threading.BoundedSemaphore(max_environments) for fn in functions}
@@ -85,6 +93,11 @@ class LambdaRuntime:
         started = time.perf_counter()
         spec.loader.exec_module(module)
         pool.cold_starts_ms.append((time.perf_counter() - started) * 1000)
+        if self._log_stream is not None:
+            # Lambda sends function logs to CloudWatch; here they go to one file, not the terminal.
+            for h in logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "waybill")).handlers:
+                if isinstance(h, logging.StreamHandler):
+                    h.setStream(self._log_stream)
         handler: Callable[..., Any] = getattr(module, attr)
         return handler
 

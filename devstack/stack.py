@@ -38,6 +38,14 @@ def free_port() -> int:
         return port
 
 
+class _Closing:
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def stop(self) -> None:
+        self._stream.close()
+
+
 @dataclass
 class EmbeddedStack:
     state_dir: Path
@@ -73,7 +81,11 @@ class EmbeddedStack:
         stripe.start()
         self._started.append(stripe)
 
-        runtime = LambdaRuntime(self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}")
+        function_log = (self.state_dir / "functions.log").open("a", buffering=1)
+        self._started.append(_Closing(function_log))
+        runtime = LambdaRuntime(
+            self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}", log_stream=function_log
+        )
         route_lambda_to(runtime, PREFIX)
         moto = EmbeddedMotoServer(moto_port)
         moto.start()
@@ -101,6 +113,7 @@ class EmbeddedStack:
             "localstripe": stripe.url,
             "region": REGION,
             "outbox": str((self.state_dir / "outbox").resolve()),
+            "function_log": str(function_log.name),
             "keys": keys,
             "resources": {
                 "tables": res.tables,
@@ -112,6 +125,7 @@ class EmbeddedStack:
                 "email_templates": res.templates,
             },
             "pid": os.getpid(),
+            "processes": {"localstripe": stripe.pid},
             "startup_s": round(time.perf_counter() - began, 2),
         }
         self.dev_json.write_text(json.dumps(self.info, indent=2))

@@ -1,0 +1,131 @@
+"""`waybill`: run the embedded stack, the demo, and manage API keys."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+STATE_DIR = Path(os.environ.get("WAYBILL_STATE_DIR", ".waybill"))
+
+
+def _port() -> int:
+    return int(os.environ.get("WAYBILL_PORT", "4000"))
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from devstack.stack import EmbeddedStack
+
+    stack = EmbeddedStack(STATE_DIR, api_port=args.port)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        info = stack.start()
+        print(f"Waybill embedded stack up in {info['startup_s']} s")
+        print(f"  API          {info['api']}   (OpenAPI: {info['api']}/v1/openapi.json)")
+        print(f"  moto         {info['moto']}")
+        print(f"  localstripe  {info['localstripe']}")
+        print(f"  outbox       {info['outbox']}")
+        print(f"  keys and URLs in {stack.dev_json}")
+        print("Ctrl-C or SIGTERM stops everything.", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        began = time.perf_counter()
+        stack.stop()
+        print(f"stopped in {time.perf_counter() - began:.1f} s", flush=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from devstack.demo import run_demo
+
+    return run_demo(STATE_DIR, args.port)
+
+
+def _key_store(args: argparse.Namespace) -> Any:
+    import boto3
+
+    from shared.adapters.dynamodb_keys import DynamoDBKeys
+
+    if args.table:  # a deployed stack: default AWS credentials and region
+        return DynamoDBKeys(boto3.client("dynamodb"), args.table)
+    dev = STATE_DIR / "dev.json"
+    if not dev.exists():
+        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --table")
+    info = json.loads(dev.read_text())
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=info["moto"],
+        region_name=info["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+    )
+    return DynamoDBKeys(client, info["resources"]["tables"]["api_keys"])
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from shared.topology import Kind
+    from shared.usecases.keys import create_key
+
+    try:
+        key, principal = create_key(_key_store(args), Kind(args.kind), args.name, tuple(args.node or ()))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(key)
+    print(f"# {principal.kind.value} {principal.name!r}; this key is shown once and stored only as a hash",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from shared.topology import Kind
+    from shared.usecases.keys import principal_id
+
+    count = _key_store(args).revoke(principal_id(Kind(args.kind), args.name))
+    print(f"revoked {count} key(s) of {args.kind} {args.name!r}")
+    return 0 if count else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from shared.topology import Kind
+
+    parser = argparse.ArgumentParser(prog="waybill", description="Waybill order management")
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="run the embedded local stack until Ctrl-C")
+    dev.add_argument("--port", type=int, default=_port(), help="API port (default $WAYBILL_PORT or 4000)")
+    dev.set_defaults(func=cmd_dev)
+    demo = sub.add_parser("demo", help="start the stack, send demo orders through it, show them, stop")
+    demo.add_argument("--port", type=int, default=_port())
+    demo.set_defaults(func=cmd_demo)
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--kind", required=True, choices=[k.value for k in Kind])
+    create.add_argument("--name", required=True, help="principal name; for a channel, the channel id")
+    create.add_argument("--node", action="append", help="node id a warehouse key acts for (repeatable)")
+    create.add_argument("--table", help="API keys table of a deployed stack (default: the running dev stack)")
+    create.set_defaults(func=cmd_keys_create)
+    revoke = keys.add_parser("revoke", help="revoke every key of a principal")
+    revoke.add_argument("--kind", required=True, choices=[k.value for k in Kind])
+    revoke.add_argument("--name", required=True)
+    revoke.add_argument("--table")
+    revoke.set_defaults(func=cmd_keys_revoke)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

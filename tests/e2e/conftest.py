@@ -1,0 +1,97 @@
+"""End-to-end tests talk HTTP to a real `waybill dev` process, as a channel would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devstack.stack import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RunningStack:
+    def __init__(self, info: dict[str, Any], proc: subprocess.Popen[bytes], state_dir: Path) -> None:
+        self.info = info
+        self.proc = proc
+        self.state_dir = state_dir
+        self.api = info["api"]
+
+    def key(self, who: str) -> str:
+        keys = self.info["keys"]
+        return str(keys["channels"][who] if who in keys["channels"] else keys[who])
+
+    def call(self, method: str, path: str, who: str | None = "web", **kwargs: Any) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if who is not None:
+            headers["Authorization"] = f"Bearer {self.key(who)}"
+        return requests.request(method, self.api + path, headers=headers, timeout=60, **kwargs)
+
+    def wait_for(self, order_id: str, done: Any, who: str = "web", timeout_s: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            order: dict[str, Any] = self.call("GET", f"/v1/orders/{order_id}", who).json()
+            if done(order):
+                return order
+            if time.monotonic() > deadline:
+                raise AssertionError(f"order never reached the expected state: {json.dumps(order)[:2000]}")
+            time.sleep(0.25)
+
+
+def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> RunningStack:
+    port = free_port()
+    env = {**os.environ, "WAYBILL_STATE_DIR": str(state_dir), "WAYBILL_DEV_VISIBILITY_TIMEOUT_S": "1",
+           **(extra_env or {})}
+    log = (state_dir.parent / f"{state_dir.name}-dev.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devstack.cli", "dev", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    dev_json = state_dir / "dev.json"
+    deadline = time.monotonic() + 90
+    while not dev_json.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"waybill dev did not start; see {log.name}")
+        time.sleep(0.1)
+    return RunningStack(json.loads(dev_json.read_text()), proc, state_dir)
+
+
+def stop_stack(stack: RunningStack) -> int:
+    stack.proc.send_signal(signal.SIGTERM)
+    return stack.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = start_stack(tmp_path_factory.mktemp("e2e") / "state")
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def stripe_client(stack: RunningStack) -> Any:
+    import stripe
+
+    return stripe.StripeClient("sk_test_e2e", base_addresses={"api": stack.info["localstripe"]})
+
+
+@pytest.fixture
+def pay(stripe_client: Any) -> Any:
+    def create(amount: int, currency: str = "usd", capture: bool = True) -> str:
+        pi = stripe_client.v1.payment_intents.create(params={
+            "amount": amount, "currency": currency, "payment_method": "pm_card_visa", "confirm": True,
+            "capture_method": "automatic" if capture else "manual"})
+        return str(pi.id)
+
+    return create

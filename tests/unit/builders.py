@@ -1,0 +1,32 @@
+"""Valid capture bodies for tests, with overrides."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+BASE: dict[str, Any] = {
+    "external_id": "WEB-1",
+    "currency": "USD",
+    "customer": {"email": "ada@example.com", "name": "Ada Lovelace", "phone": "+1 555 0100"},
+    "ship_to": {
+        "name": "Ada Lovelace",
+        "line1": "1 Main St",
+        "city": "Austin",
+        "region": "TX",
+        "postal_code": "73301",
+        "country": "US",
+    },
+    "lines": [{"sku": "TSHIRT-M", "quantity": 2, "unit_amount": 1900}, {"sku": "MUG", "quantity": 1, "unit_amount": 1200}],
+    "shipping_amount": 500,
+    "tax_amount": 100,
+    "payment": {"stripe_payment_intent": "pi_test_1"},
+    "delivery": {"method": "ship", "service_level": "standard"},
+}
+GRAND_TOTAL = 2 * 1900 + 1200 + 500 + 100
+
+
+def capture_body(**overrides: Any) -> dict[str, Any]:
+    body = copy.deepcopy(BASE)
+    body.update(overrides)
+    return body

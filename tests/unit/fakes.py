@@ -1,0 +1,100 @@
+"""Small in-memory stand-ins for the ports, for unit tests of the use cases only."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.domain import order as order_model
+from shared.domain.errors import ConcurrentUpdate, PaymentProviderUnavailable
+from shared.domain.order import Order
+from shared.domain.payment import PaymentIntent
+from shared.ports import CaptureRecord, DuplicateCapture
+
+
+class InMemoryOrders:
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.captures: dict[tuple[str, str], CaptureRecord] = {}
+        self._lock = threading.Lock()
+
+    def add(self, order: Order, body_hash: str) -> None:
+        with self._lock:
+            key = (order.channel, order.external_id)
+            if key in self.captures:
+                raise DuplicateCapture(self.captures[key])
+            order.version = 1
+            self.captures[key] = CaptureRecord(order.order_id, body_hash, order_model.copy(order))
+            self.orders[order.order_id] = order_model.copy(order)
+
+    def get(self, order_id: str) -> Order | None:
+        found = self.orders.get(order_id)
+        return order_model.copy(found) if found else None
+
+    def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
+        return self.captures.get((channel, external_id))
+
+    def save(self, order: Order) -> None:
+        with self._lock:
+            if self.orders[order.order_id].version != order.version:
+                raise ConcurrentUpdate(order.order_id)
+            order.version += 1
+            self.orders[order.order_id] = order_model.copy(order)
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.started: dict[str, dict[str, Any]] = {}
+        self.start_calls = 0
+        self.fail_next_start = False
+
+    def execution_arn(self, name: str) -> str:
+        return f"arn:aws:states:us-east-1:123456789012:execution:waybill-fulfilment:{name}"
+
+    def start(self, name: str, payload: dict[str, Any]) -> None:
+        self.start_calls += 1
+        if self.fail_next_start:
+            self.fail_next_start = False
+            raise ConnectionError("step functions unreachable")
+        self.started.setdefault(name, payload)
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.intents: dict[str, PaymentIntent] = {}
+        self.down = False
+        self.calls = 0
+
+    def get_intent(self, intent_id: str) -> PaymentIntent | None:
+        self.calls += 1
+        if self.down:
+            raise PaymentProviderUnavailable("stripe is down")
+        return self.intents.get(intent_id)
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+
+    def send(self, template: str, to: str, data: dict[str, Any]) -> str:
+        self.sent.append((template, to, data))
+        return f"msg-{len(self.sent)}"
+
+
+class FixedClock:
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.at += timedelta(seconds=1)
+        return self.at
+
+
+class Ids:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"ord_{self.n:04d}"

@@ -1,0 +1,54 @@
+import pytest
+from pydantic import ValidationError
+
+from shared.schemas.capture import MAX_LINES, CaptureOrder, IntakeMessage
+from tests.unit.builders import capture_body
+
+
+def errors_for(**overrides):
+    with pytest.raises(ValidationError) as info:
+        CaptureOrder.model_validate(capture_body(**overrides))
+    return {".".join(map(str, e["loc"])) for e in info.value.errors()}
+
+
+def test_valid_body_passes():
+    assert CaptureOrder.model_validate(capture_body()).lines[0].quantity == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"currency": "usd"}, "currency"),
+        ({"currency": "XXY"}, "currency"),
+        ({"lines": []}, "lines"),
+        ({"lines": [{"sku": "A", "quantity": 0, "unit_amount": 1}]}, "lines.0.quantity"),
+        ({"lines": [{"sku": "A", "quantity": 1, "unit_amount": -1}]}, "lines.0.unit_amount"),
+        ({"lines": [{"sku": "A", "quantity": "2", "unit_amount": 1}]}, "lines.0.quantity"),
+        ({"lines": [{"sku": "A", "quantity": 1, "unit_amount": 1}] * (MAX_LINES + 1)}, "lines"),
+        ({"customer": {"email": "not-an-email", "name": "A"}}, "customer.email"),
+        ({"shipping_amount": -1}, "shipping_amount"),
+        ({"payment": {"stripe_payment_intent": "ch_123"}}, "payment.stripe_payment_intent"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_bad_fields_are_named(overrides, field):
+    assert field in errors_for(**overrides)
+
+
+def test_country_must_be_iso():
+    body = capture_body()
+    body["ship_to"]["country"] = "XX"
+    with pytest.raises(ValidationError, match="ISO 3166"):
+        CaptureOrder.model_validate(body)
+
+
+def test_pickup_needs_a_node_and_ship_forbids_one():
+    with pytest.raises(ValidationError, match="pickup_node is required"):
+        CaptureOrder.model_validate(capture_body(delivery={"method": "pickup"}))
+    with pytest.raises(ValidationError, match="only allowed"):
+        CaptureOrder.model_validate(capture_body(delivery={"method": "ship", "pickup_node": "s1"}))
+
+
+def test_intake_message_carries_channel_and_yields_the_capture_body():
+    message = IntakeMessage.model_validate({**capture_body(), "channel": "b2b"})
+    assert message.capture() == CaptureOrder.model_validate(capture_body())

@@ -1,0 +1,105 @@
+import pytest
+
+from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.order import OrderStatus, PaymentCheck
+from shared.domain.payment import PaymentIntent
+from shared.schemas.capture import CaptureOrder
+from shared.usecases.capture_order import capture_order
+from shared.usecases.check_payment import check_payment
+from shared.usecases.record_exception import record_exception
+from shared.usecases.send_confirmation import confirmation_data, format_money, send_confirmation
+from tests.unit.builders import GRAND_TOTAL, capture_body
+from tests.unit.fakes import FakeMailer, FakePayments, FakeWorkflow, FixedClock, Ids, InMemoryOrders
+
+
+@pytest.fixture
+def world():
+    orders, clock = InMemoryOrders(), FixedClock()
+    result = capture_order(
+        CaptureOrder.model_validate(capture_body()),
+        "web",
+        orders=orders,
+        workflow=FakeWorkflow(),
+        clock=clock,
+        new_order_id=Ids(),
+        state_machine="fulfilment",
+    )
+    payments = FakePayments()
+    return orders, payments, clock, result.order.order_id
+
+
+def paid(amount=GRAND_TOTAL, status="succeeded"):
+    return PaymentIntent("pi_test_1", status, "USD", amount, 0, amount)
+
+
+def test_verified_payment_keeps_order_received(world):
+    orders, payments, clock, oid = world
+    payments.intents["pi_test_1"] = paid()
+    outcome = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    assert outcome.outcome == "verified"
+    order = orders.get(oid)
+    assert (order.status, order.payment_check) == (OrderStatus.RECEIVED, PaymentCheck.VERIFIED)
+
+
+def test_short_payment_puts_order_on_hold_with_reason(world):
+    orders, payments, clock, oid = world
+    payments.intents["pi_test_1"] = paid(GRAND_TOTAL - 1)
+    outcome = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    assert outcome.outcome == "on_hold"
+    order = orders.get(oid)
+    assert order.status == OrderStatus.ON_HOLD
+    assert "order total" in order.hold_reason
+
+
+def test_retried_check_answers_the_first_decision_without_asking_stripe(world):
+    orders, payments, clock, oid = world
+    payments.intents["pi_test_1"] = paid(1)
+    first = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    payments.intents["pi_test_1"] = paid()
+    again = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    assert again == first
+    assert payments.calls == 1
+    assert len(orders.get(oid).history) == 3
+
+
+def test_stripe_outage_raises_and_leaves_order_untouched(world):
+    orders, payments, clock, oid = world
+    payments.down = True
+    before = orders.get(oid)
+    with pytest.raises(PaymentProviderUnavailable):
+        check_payment(oid, orders=orders, payments=payments, clock=clock)
+    after = orders.get(oid)
+    assert (after.status, after.payment_check, after.version) == (before.status, before.payment_check, before.version)
+
+
+def test_confirmation_is_sent_once_even_when_retried(world):
+    orders, _, clock, oid = world
+    mailer = FakeMailer()
+    first = send_confirmation(oid, orders=orders, mailer=mailer, template="t", clock=clock)
+    again = send_confirmation(oid, orders=orders, mailer=mailer, template="t", clock=clock)
+    assert first == again == "msg-1"
+    assert len(mailer.sent) == 1
+    template, to, data = mailer.sent[0]
+    assert to == "ada@example.com"
+    assert data["grand_total"] == "56.00 USD"
+    assert orders.get(oid).confirmation_sent
+
+
+def test_confirmation_data_is_all_strings(world):
+    orders, *_ , oid = world
+    data = confirmation_data(orders.get(oid))
+    assert all(isinstance(v, str) for line in data["lines"] for v in line.values())
+
+
+@pytest.mark.parametrize(("amount", "currency", "text"), [(1999, "USD", "19.99 USD"), (500, "JPY", "500 JPY"), (1234, "KWD", "1.234 KWD")])
+def test_money_formatting_follows_minor_units(amount, currency, text):
+    assert format_money(amount, currency) == text
+
+
+def test_record_exception_is_idempotent(world):
+    orders, _, clock, oid = world
+    assert record_exception(oid, "States.Timeout: x", orders=orders, clock=clock) == "EXCEPTION"
+    assert record_exception(oid, "States.Timeout: x", orders=orders, clock=clock) == "EXCEPTION"
+    order = orders.get(oid)
+    assert order.exception_cause == "States.Timeout: x"
+    assert [h.event for h in order.history].count("exception") == 1
