@@ -25,7 +25,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     stack = EmbeddedStack(STATE_DIR, api_port=args.port)
     stopping = threading.Event()
 
-    def on_signal(signum: int, _frame: Any) -> None:
+    def on_signal(_signum: int, _frame: Any) -> None:
         stopping.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -85,8 +85,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(key)
-    print(f"# {principal.kind.value} {principal.name!r}; this key is shown once and stored only as a hash",
-          file=sys.stderr)
+    print(
+        f"# {principal.kind.value} {principal.name!r}; this key is shown once and stored only as a hash",
+        file=sys.stderr,
+    )
     return 0
 
 

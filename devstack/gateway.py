@@ -87,7 +87,9 @@ class Gateway:
             headers[name] = ", ".join(values)
         return Response(result.get("body") or "", status=int(result["statusCode"]), headers=headers)
 
-    def _event(self, request: Request, route: GatewayRoute, params: dict[str, str], body: str) -> dict[str, Any]:
+    def _event(
+        self, request: Request, route: GatewayRoute, params: dict[str, str], body: str
+    ) -> dict[str, Any]:
         headers = dict(request.headers.items())
         query = {k: v for k, v in request.args.items()}
         multi_query = {k: request.args.getlist(k) for k in request.args}
@@ -119,7 +121,9 @@ class Gateway:
     def _authorize(self, request: Request, route: GatewayRoute, event: dict[str, Any]) -> Response | None:
         if not request.headers.get("Authorization"):
             # The identity source is absent: API Gateway refuses without calling the authorizer.
-            return gateway_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>")
+            return gateway_error(
+                401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"
+            )
         assert self._authorizer is not None
         method_arn = (
             f"arn:aws:execute-api:{self._region}:{self._account}:local/{STAGE}/{request.method}{route.path}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import signal
 import socket
@@ -13,10 +14,8 @@ from pathlib import Path
 
 def _die_with_parent() -> None:
     """Linux: the child gets SIGTERM if the stack's process dies without stopping it (kill -9)."""
-    try:
+    with contextlib.suppress(OSError):  # not Linux: nothing to set
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class LocalStripe:
@@ -33,7 +32,7 @@ class LocalStripe:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - runs before exec, no threads touched
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -40,7 +40,7 @@ class SerializedDynamoDB:
             return list(self._app(environ, start_response))
 
 
-class EmbeddedMotoServer(ThreadedMotoServer):  # type: ignore[misc]
+class EmbeddedMotoServer(ThreadedMotoServer):
     def __init__(self, port: int) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
 
@@ -64,5 +64,5 @@ def route_lambda_to(runtime: LambdaRuntime, prefix: str) -> None:
             return json.dumps(err.payload), True, ""
         return json.dumps(result), False, ""
 
-    LambdaFunction._invoke_lambda = invoke  # noqa: SLF001
+    LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign]
     default_user_config["stepfunctions"]["execute_state_machine"] = True

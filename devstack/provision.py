@@ -57,7 +57,7 @@ class Resources:
 
 
 def _client(service: str, res: Resources) -> Any:
-    return boto3.client(service, endpoint_url=res.endpoint, region_name=res.region)
+    return boto3.client(service, endpoint_url=res.endpoint, region_name=res.region)  # type: ignore[call-overload]
 
 
 def _placeholder_zip() -> bytes:
@@ -86,11 +86,18 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
         parts = load_template(template.name)
         res.templates[template.name] = name = f"{PREFIX}-{template.name}"
         ses.create_template(
-            Template={"TemplateName": name, "SubjectPart": parts.subject, "HtmlPart": parts.html, "TextPart": parts.text}
+            Template={
+                "TemplateName": name,
+                "SubjectPart": parts.subject,
+                "HtmlPart": parts.html,
+                "TextPart": parts.text,
+            }
         )
     # Functions and state machines name each other: both ARNs are known before either exists.
     for machine in t.STATE_MACHINES:
-        res.state_machines[machine.name] = f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{PREFIX}-{machine.name}"
+        res.state_machines[machine.name] = (
+            f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{PREFIX}-{machine.name}"
+        )
     _functions(plan, res, sender)
     _state_machines(plan, res)
     _schedules(plan, res)
@@ -110,7 +117,8 @@ def _tables(res: Resources) -> None:
         )
         if table.ttl_attribute:
             ddb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
             )
 
 
@@ -120,7 +128,9 @@ def _queues(res: Resources) -> None:
     override = os.environ.get("WAYBILL_DEV_VISIBILITY_TIMEOUT_S")
     for queue in t.QUEUES:
         dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-{queue.dlq_name}")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
         res.queue_urls[queue.name] = sqs.create_queue(
             QueueName=f"{PREFIX}-{queue.name}",
@@ -187,7 +197,9 @@ def _state_machines(plan: LocalPlan, res: Resources) -> None:
         definition = (ROOT / machine.definition_path).read_text()
         for task in plan.tasks:
             if task.state_machine == machine.name:
-                definition = definition.replace("${" + task.placeholder + "}", res.function_arns[task.function])
+                definition = definition.replace(
+                    "${" + task.placeholder + "}", res.function_arns[task.function]
+                )
         if "${" in definition:
             raise ValueError(f"{machine.definition_path} has a placeholder no topology task fills")
         arn = sfn.create_state_machine(

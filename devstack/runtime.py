@@ -88,7 +88,8 @@ class LambdaRuntime:
         module_path, _, attr = pool.fn.handler.rpartition(".")
         path = ROOT / (module_path.replace(".", "/") + ".py")
         spec = importlib.util.spec_from_file_location(f"{module_path}__env{pool.started}", path)
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module: ModuleType = importlib.util.module_from_spec(spec)
         started = time.perf_counter()
         spec.loader.exec_module(module)

@@ -23,7 +23,6 @@ from devstack.pollers import QueuePoller
 from devstack.provision import ACCOUNT, PREFIX, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
 from devstack.seed import seed_keys
-from shared import topology as t
 
 REGION = "us-east-1"
 SENDER = "orders@waybill.local"
@@ -68,7 +67,7 @@ class EmbeddedStack:
         os.environ.update(
             {
                 "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+                "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
                 "AWS_ENDPOINT_URL": endpoint,

@@ -16,15 +16,42 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 PERSONAL_KEYS = frozenset(
-    {"email", "name", "phone", "line1", "line2", "city", "postal_code", "region", "lat", "lon",
-     "customer", "ship_to", "address", "to", "customer_name"}
+    {
+        "email",
+        "name",
+        "phone",
+        "line1",
+        "line2",
+        "city",
+        "postal_code",
+        "region",
+        "lat",
+        "lon",
+        "customer",
+        "ship_to",
+        "address",
+        "to",
+        "customer_name",
+    }
 )
 MASK = "*****"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # Keys of the log record itself, never personal data (the message is scrubbed on its own).
 _RECORD_KEYS = frozenset(
-    {"level", "location", "timestamp", "service", "sampling_rate", "xray_trace_id", "cold_start",
-     "function_name", "function_memory_size", "function_arn", "function_request_id", "exception_name"}
+    {
+        "level",
+        "location",
+        "timestamp",
+        "service",
+        "sampling_rate",
+        "xray_trace_id",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "exception_name",
+    }
 )
 
 
@@ -41,7 +68,7 @@ def mask(value: Any) -> Any:
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: Any) -> str:
         masked = {k: v if k in _RECORD_KEYS else mask({k: v})[k] for k, v in log.items()}
         return super().serialize(masked)
 

@@ -35,7 +35,7 @@ def handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> 
     if principal is None:
         logger.info("refused an unknown, revoked or missing key")
         # API Gateway turns exactly this message into a 401 (the UNAUTHORIZED gateway response).
-        raise Exception("Unauthorized")  # noqa: TRY002
+        raise Exception("Unauthorized")
     arn = event.parsed_arn
     policy = APIGatewayAuthorizerResponse(
         principal_id=principal.principal_id,

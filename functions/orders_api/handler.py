@@ -147,4 +147,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return refused
     app.append_context(principal=principal)
     return app.resolve(event, context)
-

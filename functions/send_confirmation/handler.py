@@ -42,6 +42,6 @@ def confirm(task: dict[str, Any]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     logger.append_keys(order_id=event["order_id"])
-    result = confirm(task={"order_id": event["order_id"]})
+    result: dict[str, Any] = confirm(task={"order_id": event["order_id"]})
     logger.info("confirmation sent", message_id=result["message_id"])
     return result

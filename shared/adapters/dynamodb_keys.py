@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.principal import Principal
 from shared.topology import Kind
@@ -17,7 +17,7 @@ class DynamoDBKeys:
         self._table = table
 
     def put(self, key_hash: str, principal: Principal) -> None:
-        item = {
+        item: dict[str, Any] = {
             "pk": {"S": key_hash},
             "principal_id": {"S": principal.principal_id},
             "kind": {"S": principal.kind.value},

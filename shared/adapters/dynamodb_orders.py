@@ -65,7 +65,9 @@ class DynamoDBOrders:
             raise DuplicateCapture(record) from err
 
     def get(self, order_id: str) -> Order | None:
-        item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
+        item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get(
+            "Item"
+        )
         if item is None:
             return None
         return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
@@ -85,7 +87,10 @@ class DynamoDBOrders:
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item={**_order_key(order.order_id), **self._attributes(order, json.dumps(to_document(order)))},
+                Item={
+                    **_order_key(order.order_id),
+                    **self._attributes(order, json.dumps(to_document(order))),
+                },
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues={":expected": {"N": str(expected)}},
             )

@@ -29,9 +29,7 @@ class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
 
     def __init__(self, external_id: str) -> None:
-        super().__init__(
-            f"external_id {external_id!r} was already used for an order with a different body"
-        )
+        super().__init__(f"external_id {external_id!r} was already used for an order with a different body")
 
 
 class ConcurrentUpdate(DomainError):

@@ -112,7 +112,10 @@ class OrderView(BaseModel):
             exception_cause=order.exception_cause,
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
-            history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
+            history=[
+                HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause)
+                for h in order.history
+            ],
             executions=[
                 ExecutionView(
                     arn=e.arn,

@@ -27,7 +27,11 @@ def confirmation_data(order: Order) -> dict[str, Any]:
         "order_ref": order.external_id,
         "customer_name": order.customer.name,
         "lines": [
-            {"sku": line.sku, "quantity": str(line.quantity), "amount": format_money(line.amount, order.currency)}
+            {
+                "sku": line.sku,
+                "quantity": str(line.quantity),
+                "amount": format_money(line.amount, order.currency),
+            }
             for line in order.lines
         ],
         "grand_total": format_money(order.totals.grand_total, order.currency),

@@ -50,12 +50,20 @@ class RunningStack:
 
 def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> RunningStack:
     port = free_port()
-    env = {**os.environ, "WAYBILL_STATE_DIR": str(state_dir), "WAYBILL_DEV_VISIBILITY_TIMEOUT_S": "1",
-           **(extra_env or {})}
+    env = {
+        **os.environ,
+        "WAYBILL_STATE_DIR": str(state_dir),
+        "WAYBILL_DEV_VISIBILITY_TIMEOUT_S": "1",
+        **(extra_env or {}),
+    }
     log = (state_dir.parent / f"{state_dir.name}-dev.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "devstack.cli", "dev", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     dev_json = state_dir / "dev.json"
     deadline = time.monotonic() + 90
@@ -89,9 +97,15 @@ def stripe_client(stack: RunningStack) -> Any:
 @pytest.fixture
 def pay(stripe_client: Any) -> Any:
     def create(amount: int, currency: str = "usd", capture: bool = True) -> str:
-        pi = stripe_client.v1.payment_intents.create(params={
-            "amount": amount, "currency": currency, "payment_method": "pm_card_visa", "confirm": True,
-            "capture_method": "automatic" if capture else "manual"})
+        pi = stripe_client.v1.payment_intents.create(
+            params={
+                "amount": amount,
+                "currency": currency,
+                "payment_method": "pm_card_visa",
+                "confirm": True,
+                "capture_method": "automatic" if capture else "manual",
+            }
+        )
         return str(pi.id)
 
     return create

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.e2e
 
 def body(pay, **overrides):
     return capture_body(
-        external_id=f"E2E-{uuid.uuid4().hex[:10]}", payment={"stripe_payment_intent": pay(GRAND_TOTAL)}, **overrides
+        external_id=f"E2E-{uuid.uuid4().hex[:10]}",
+        payment={"stripe_payment_intent": pay(GRAND_TOTAL)},
+        **overrides,
     )
 
 
@@ -29,15 +31,20 @@ def test_a_paid_order_is_captured_checked_and_confirmed_once(stack, pay):
     done = stack.wait_for(order["order_id"], lambda o: o["confirmation_sent"])
     assert done["payment"]["check"] == "verified"
     assert [h["event"] for h in done["history"]] == [
-        "captured", "execution_started", "payment_verified", "confirmation_sent"]
+        "captured",
+        "execution_started",
+        "payment_verified",
+        "confirmation_sent",
+    ]
     mails = [p for p in Path(stack.info["outbox"]).glob("*.eml") if sent["external_id"] in p.read_text()]
     assert len(mails) == 1
     assert "To: ada@example.com" in mails[0].read_text()
 
 
 def test_an_underpaid_order_goes_on_hold_with_the_reason(stack, pay):
-    sent = capture_body(external_id=f"E2E-{uuid.uuid4().hex[:10]}",
-                        payment={"stripe_payment_intent": pay(GRAND_TOTAL - 1)})
+    sent = capture_body(
+        external_id=f"E2E-{uuid.uuid4().hex[:10]}", payment={"stripe_payment_intent": pay(GRAND_TOTAL - 1)}
+    )
     order_id = stack.call("POST", "/v1/orders", json=sent).json()["order_id"]
     held = stack.wait_for(order_id, lambda o: o["status"] != "RECEIVED")
     assert held["status"] == "ON_HOLD"
@@ -46,10 +53,12 @@ def test_an_underpaid_order_goes_on_hold_with_the_reason(stack, pay):
 
 
 def test_wrong_currency_and_unknown_intent_are_held(stack, pay):
-    eur = capture_body(external_id=f"E2E-{uuid.uuid4().hex[:10]}",
-                       payment={"stripe_payment_intent": pay(GRAND_TOTAL, "eur")})
-    missing = capture_body(external_id=f"E2E-{uuid.uuid4().hex[:10]}",
-                           payment={"stripe_payment_intent": "pi_doesnotexist123"})
+    eur = capture_body(
+        external_id=f"E2E-{uuid.uuid4().hex[:10]}", payment={"stripe_payment_intent": pay(GRAND_TOTAL, "eur")}
+    )
+    missing = capture_body(
+        external_id=f"E2E-{uuid.uuid4().hex[:10]}", payment={"stripe_payment_intent": "pi_doesnotexist123"}
+    )
     reasons = []
     for sent in (eur, missing):
         order_id = stack.call("POST", "/v1/orders", json=sent).json()["order_id"]

@@ -14,7 +14,8 @@ def assert_error(answer, status, code):
     assert answer.headers["Content-Type"].startswith("application/json")
     err = answer.json()["error"]
     assert err["code"] == code
-    assert isinstance(err["message"], str) and err["message"]
+    assert isinstance(err["message"], str)
+    assert err["message"]
     assert isinstance(err["details"], list)
     assert "Traceback" not in answer.text
     return err

@@ -36,7 +36,7 @@ def resources(moto_endpoint: str) -> Resources:
 @pytest.fixture(scope="session")
 def aws(moto_endpoint: str):
     def client(service: str):
-        return boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)
+        return boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)  # type: ignore[call-overload]
 
     return client
 

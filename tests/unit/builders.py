@@ -17,7 +17,10 @@ BASE: dict[str, Any] = {
         "postal_code": "73301",
         "country": "US",
     },
-    "lines": [{"sku": "TSHIRT-M", "quantity": 2, "unit_amount": 1900}, {"sku": "MUG", "quantity": 1, "unit_amount": 1200}],
+    "lines": [
+        {"sku": "TSHIRT-M", "quantity": 2, "unit_amount": 1900},
+        {"sku": "MUG", "quantity": 1, "unit_amount": 1200},
+    ],
     "shipping_amount": 500,
     "tax_amount": 100,
     "payment": {"stripe_payment_intent": "pi_test_1"},

@@ -69,7 +69,11 @@ def test_stripe_outage_raises_and_leaves_order_untouched(world):
     with pytest.raises(PaymentProviderUnavailable):
         check_payment(oid, orders=orders, payments=payments, clock=clock)
     after = orders.get(oid)
-    assert (after.status, after.payment_check, after.version) == (before.status, before.payment_check, before.version)
+    assert (after.status, after.payment_check, after.version) == (
+        before.status,
+        before.payment_check,
+        before.version,
+    )
 
 
 def test_confirmation_is_sent_once_even_when_retried(world):
@@ -79,19 +83,22 @@ def test_confirmation_is_sent_once_even_when_retried(world):
     again = send_confirmation(oid, orders=orders, mailer=mailer, template="t", clock=clock)
     assert first == again == "msg-1"
     assert len(mailer.sent) == 1
-    template, to, data = mailer.sent[0]
+    _template, to, data = mailer.sent[0]
     assert to == "ada@example.com"
     assert data["grand_total"] == "56.00 USD"
     assert orders.get(oid).confirmation_sent
 
 
 def test_confirmation_data_is_all_strings(world):
-    orders, *_ , oid = world
+    orders, *_, oid = world
     data = confirmation_data(orders.get(oid))
     assert all(isinstance(v, str) for line in data["lines"] for v in line.values())
 
 
-@pytest.mark.parametrize(("amount", "currency", "text"), [(1999, "USD", "19.99 USD"), (500, "JPY", "500 JPY"), (1234, "KWD", "1.234 KWD")])
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [(1999, "USD", "19.99 USD"), (500, "JPY", "500 JPY"), (1234, "KWD", "1.234 KWD")],
+)
 def test_money_formatting_follows_minor_units(amount, currency, text):
     assert format_money(amount, currency) == text
 

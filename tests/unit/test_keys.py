@@ -46,7 +46,7 @@ def test_warehouse_keys_are_bound_to_nodes():
     keys = Keys()
     with pytest.raises(ValueError, match="node"):
         create_key(keys, Kind.WAREHOUSE, "w")
-    key, principal = create_key(keys, Kind.WAREHOUSE, "w", ("dc-2", "dc-1"))
+    _key, principal = create_key(keys, Kind.WAREHOUSE, "w", ("dc-2", "dc-1"))
     assert principal.nodes == ("dc-1", "dc-2")
 
 

@@ -1,0 +1,24 @@
+# The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
+.PHONY: run test dev setup synth lint clean
+
+run: setup
+	.venv/bin/waybill demo
+
+test:
+	bash scripts/test.sh
+
+dev: setup
+	.venv/bin/waybill dev
+
+setup:
+	bash scripts/bootstrap.sh
+
+synth: setup
+	CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+		npx --no-install cdk synth --quiet
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+clean:
+	rm -rf .venv .tools node_modules cdk.out .waybill .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything Waybill needs into this checkout: uv (in .tools/), the Python environment
+# (.venv/, from uv.lock) and the pinned AWS CDK CLI (node_modules/). Safe to run again: it only
+# does what is missing or out of date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  echo "Waybill needs Python 3.11 or newer on PATH (or set PYTHON=/path/to/python3.11)" >&2
+  return 1
+}
+
+PY=$(pick_python)
+UV_VERSION=0.13.8
+if command -v uv >/dev/null 2>&1 && uv --version | grep -q "$UV_VERSION"; then
+  UV=uv
+else
+  UV=.tools/bin/uv
+  if [ ! -x "$UV" ]; then
+    echo "==> installing uv $UV_VERSION into .tools/"
+    "$PY" -m venv .tools
+    .tools/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+fi
+
+echo "==> Python environment (.venv) from uv.lock"
+UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python "$PY" --quiet
+
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> AWS CDK CLI (node_modules) from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi

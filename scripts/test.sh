@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test command: lint, type-check, then every test (unit, integration, end-to-end, infra).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+bash scripts/bootstrap.sh
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy"
+.venv/bin/mypy .
+echo "==> pytest"
+status=0
+.venv/bin/pytest "$@" || status=$?
+echo "test command took $(( $(date +%s) - started )) s"
+exit $status
