@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean
+.PHONY: run test dev setup synth lint clean fuzz
 
 run: setup
 	.venv/bin/waybill demo
@@ -22,3 +22,7 @@ lint: setup
 
 clean:
 	rm -rf .venv .tools node_modules cdk.out .waybill .mypy_cache .ruff_cache .pytest_cache
+
+# A long schema-fuzzing run (schemathesis) against a fresh embedded stack; prints requests sent.
+fuzz: setup
+	WAYBILL_FUZZ_EXAMPLES=$${WAYBILL_FUZZ_EXAMPLES:-150} .venv/bin/pytest tests/e2e/test_fuzz_openapi.py -s -q -p no:randomly

@@ -20,6 +20,7 @@ STATUS_CODES = {
     404: "not_found",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_failed",
 }
 
@@ -57,14 +58,18 @@ def principal_of(event: dict[str, Any]) -> Principal | None:
         return None
 
 
-def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
-    """An API Gateway proxy result, for refusals made before the resolver runs."""
+def _proxy(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(error_body(code, message)),
+        "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
+    """An API Gateway proxy result, for refusals made before the resolver runs."""
+    return _proxy(status, error_body(code, message))
 
 
 def guard(
@@ -84,12 +89,27 @@ def guard(
             kinds = ", ".join(k.value for k in route.kinds)
             message = f"a {principal.kind.value} key cannot call this; it needs: {kinds}"
             return proxy_error(403, "forbidden", message), None
+    unknown = sorted(set(event.get("queryStringParameters") or {}) - set(route.query if route else ()))
+    if unknown:
+        details = [ErrorDetail(field=name, issue="unknown query parameter") for name in unknown]
+        body_json = error_body("validation_failed", "the request has unknown query parameters", details)
+        return _proxy(422, body_json), principal
+    if method in ("POST", "PUT", "PATCH") and not _is_json(event.get("headers") or {}):
+        message = "send the body as Content-Type: application/json"
+        return proxy_error(415, "unsupported_media_type", message), principal
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
         return proxy_error(
             413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"
         ), principal
     return None, principal
+
+
+def _is_json(headers: dict[str, str]) -> bool:
+    """No Content-Type (curl -d without -H) is read as JSON; anything else must say JSON."""
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
+    media = value.split(";")[0].strip().lower()
+    return media in ("", "application/json") or media.endswith("+json")
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

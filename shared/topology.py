@@ -114,6 +114,8 @@ class Route:
     # principal kinds allowed; the authorizer resolves the key, the handler enforces the kind
     kinds: tuple[Kind, ...] = ()
     authorized: bool = True
+    # query parameters the route accepts; any other is refused (422) rather than silently ignored
+    query: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="HTTP API v1: order capture and reads, and the OpenAPI document",
         triggers=(
             Route("POST", "/v1/orders", (Kind.CHANNEL,)),
-            Route("GET", "/v1/orders", (Kind.CHANNEL,)),
+            Route("GET", "/v1/orders", (Kind.CHANNEL,), query=("external_id",)),
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
         ),

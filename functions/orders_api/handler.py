@@ -52,7 +52,7 @@ def _order_response(view: OrderView, status: int, headers: dict[str, str] | None
     "response again with `Idempotent-Replayed: true`; a different body is 409 idempotency_conflict.",
     responses={
         202: {"description": "Accepted", "content": {"application/json": {"model": OrderView}}},
-        **http.documented_errors(400, 401, 403, 409, 413, 422),
+        **http.documented_errors(400, 401, 403, 409, 413, 415, 422),
     },
     tags=["orders"],
 )

@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
@@ -24,11 +24,22 @@ MAX_AMOUNT = 99_999_999_999
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
-Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 2.0 as an integer; Python would not. 2.5 still fails."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(_integral)]
+Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(_integral)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: JSON types must match (no "1" for 1, no false for 0.0), as the OpenAPI document says
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CustomerIn(_Model):
@@ -44,7 +55,10 @@ class AddressIn(_Model):
     city: Text
     region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    country: Annotated[str, Field(description="ISO 3166-1 alpha-2 country code", min_length=2, max_length=2)]
+    country: Annotated[
+        str,
+        Field(description="ISO 3166-1 alpha-2 country code", json_schema_extra={"enum": sorted(COUNTRIES)}),
+    ]
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
 
@@ -58,7 +72,7 @@ class AddressIn(_Model):
 
 class LineIn(_Model):
     sku: Sku
-    quantity: Annotated[int, Field(ge=1, le=10_000, strict=True)]
+    quantity: Quantity
     unit_amount: Amount
 
 
@@ -66,32 +80,40 @@ class PaymentIn(_Model):
     stripe_payment_intent: Annotated[str, StringConstraints(pattern=r"^pi_[A-Za-z0-9_]{1,250}$")]
 
 
-class DeliveryIn(_Model):
-    method: Literal["ship", "pickup"] = "ship"
+class ShipDelivery(_Model):
+    method: Literal["ship"]
     service_level: Literal["standard", "express"] = "standard"
-    pickup_node: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")] | None = None
 
-    @model_validator(mode="after")
-    def _pickup_needs_node(self) -> DeliveryIn:
-        if self.method == "pickup" and self.pickup_node is None:
-            raise ValueError("pickup_node is required when method is pickup")
-        if self.method == "ship" and self.pickup_node is not None:
-            raise ValueError("pickup_node is only allowed when method is pickup")
-        return self
+    @property
+    def pickup_node(self) -> None:
+        return None
+
+
+class PickupDelivery(_Model):
+    method: Literal["pickup"]
+    pickup_node: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")] = Field(
+        description="The store the customer collects from"
+    )
+    service_level: Literal["standard", "express"] = "standard"
+
+
+DeliveryIn = Annotated[ShipDelivery | PickupDelivery, Field(discriminator="method")]
 
 
 class CaptureOrder(_Model):
     """An order as a sales channel hands it over. Money is in integer minor units of `currency`."""
 
     external_id: ExternalId = Field(description="The channel's own order id; capture is idempotent on it")
-    currency: Annotated[str, Field(description="ISO 4217 code", min_length=3, max_length=3)]
+    currency: Annotated[
+        str, Field(description="ISO 4217 code", json_schema_extra={"enum": sorted(CURRENCIES)})
+    ]
     customer: CustomerIn
     ship_to: AddressIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
     shipping_amount: Amount = 0
     tax_amount: Amount = 0
     payment: PaymentIn
-    delivery: DeliveryIn = DeliveryIn()
+    delivery: DeliveryIn = ShipDelivery(method="ship")
 
     @field_validator("currency")
     @classmethod

@@ -43,9 +43,9 @@ def test_country_must_be_iso():
 
 
 def test_pickup_needs_a_node_and_ship_forbids_one():
-    with pytest.raises(ValidationError, match="pickup_node is required"):
+    with pytest.raises(ValidationError, match="pickup_node"):
         CaptureOrder.model_validate(capture_body(delivery={"method": "pickup"}))
-    with pytest.raises(ValidationError, match="only allowed"):
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         CaptureOrder.model_validate(capture_body(delivery={"method": "ship", "pickup_node": "s1"}))
 
 

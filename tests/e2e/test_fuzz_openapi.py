@@ -1,0 +1,61 @@
+"""Schema-driven fuzzing of the HTTP API (schemathesis) against the running embedded stack.
+
+Every generated request, valid or deliberately invalid, must get an answer the OpenAPI document
+describes: no 5xx, a documented status code, a body matching the documented schema.
+The test command runs a small deterministic budget; `make fuzz` runs a long one
+(WAYBILL_FUZZ_EXAMPLES per operation and mode) and prints how many requests were sent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import unsupported_method
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = int(os.environ.get("WAYBILL_FUZZ_EXAMPLES", "40"))
+SENT: Counter[str] = Counter()
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(scope="session")
+def api_schema(stack):
+    loaded = schemathesis.openapi.from_url(stack.api + "/v1/openapi.json")
+    loaded.config.update(base_url=stack.api)
+    loaded.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=EXAMPLES,
+        deterministic=True,
+        # The key is sent on every request below; a missing or bad key is tested in test_errors.
+        with_security_parameters=False,
+    )
+    return loaded
+
+
+@schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_generated_request_gets_a_documented_answer(case, stack):
+    response = case.call_and_validate(
+        headers={"Authorization": f"Bearer {stack.key('web')}"},
+        # API Gateway (REST) itself answers an undeclared method on a known path, before any
+        # function runs: 404 not_found here and in AWS, where schemathesis expects 405.
+        excluded_checks=[unsupported_method],
+    )
+    SENT[f"{case.method} {case.path} -> {response.status_code}"] += 1
+    assert response.status_code < 500
+
+
+def test_fuzz_report():
+    """Prints what the fuzzing above sent (runs after it in file order)."""
+    total = sum(SENT.values())
+    print(f"\nschemathesis sent {total} requests:")
+    for line, count in sorted(SENT.items()):
+        print(f"  {count:5d}  {line}")
+    assert total > 0
