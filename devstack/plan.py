@@ -49,9 +49,6 @@ class LocalPlan:
     tasks: tuple[Task, ...]
     schedules: tuple[Schedule, ...]
 
-    def environment_names(self, fn: t.Function) -> frozenset[str]:
-        return frozenset({*t.COMMON_ENVIRONMENT, t.EMAIL_FROM_ENV, *t.resource_environment(fn)})
-
 
 def build(functions: tuple[t.Function, ...] = t.FUNCTIONS) -> LocalPlan:
     routes, pollers, tasks, schedules = [], [], [], []

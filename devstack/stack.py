@@ -58,6 +58,13 @@ class EmbeddedStack:
         return self.state_dir / "dev.json"
 
     def start(self) -> dict[str, Any]:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # a half-started stack leaves nothing running
+            raise
+
+    def _start(self) -> dict[str, Any]:
         began = time.perf_counter()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call
         self.state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,262 @@
+"""The Lambda functions, one per topology Function, each with its own role holding only its grants.
+
+All functions share one code asset (functions/ and shared/) and one dependency layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import cast
+
+from aws_cdk import ArnFormat, BundlingOptions, Duration, IgnoreMode, ILocalBundling, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra import metadata
+from infra.constructs.bundling import (
+    UNUSED_IMAGE,
+    PipLayerBundling,
+    cache_key,
+    layer_requirements,
+    locked_versions,
+)
+from infra.naming import pascal
+from infra.spec import REPO_ROOT
+from shared.topology import (
+    COMMON_ENVIRONMENT,
+    EMAIL_FROM_ENV,
+    Access,
+    BucketGrant,
+    Function,
+    Grant,
+    QueueSend,
+    QueueTrigger,
+    SecretRead,
+    SendEmail,
+    StartExecution,
+    TableGrant,
+    resource_environment,
+)
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+# gitignore syntax, relative to the repository root: only functions/ and shared/ go to Lambda.
+CODE_EXCLUDES = [
+    "/*",
+    "!/functions/",
+    "!/shared/",
+    "__pycache__/",
+    "*.py[cod]",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    "tests/",
+]
+
+
+@dataclass
+class Resources:
+    """The physical resources functions may be granted, by topology name."""
+
+    tables: Mapping[str, dynamodb.ITable]
+    queues: Mapping[str, sqs.IQueue]
+    buckets: Mapping[str, s3.IBucket]
+    secrets: Mapping[str, secretsmanager.ISecret]
+    secret_names: Mapping[str, str]
+    email_templates: Mapping[str, str]  # topology name -> SES template name
+    sender_email: str
+    # topology name -> (state machine, its physical name); filled once the state machines exist
+    state_machines: dict[str, tuple[sfn.IStateMachine, str]] = field(default_factory=dict)
+
+
+class Functions(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, functions: tuple[Function, ...], resources: Resources
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._resources = resources
+        self.specs = {spec.name: spec for spec in functions}
+        self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
+        # function name -> names of the resource variables set so far (checked against the topology)
+        self._resource_env: dict[str, set[str]] = {}
+        code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES, ignore_mode=IgnoreMode.GIT)
+        layer = self._dependency_layer()
+        for spec in functions:
+            self._add_function(spec, code, layer)
+
+    def _dependency_layer(self) -> lambda_.LayerVersion:
+        requirements, constraints = layer_requirements(), locked_versions()
+        return lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            description="Waybill runtime dependencies (pyproject [project].dependencies)",
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            code=lambda_.Code.from_asset(
+                str(REPO_ROOT / "infra"),
+                # The content is decided by the requirements and uv.lock, not by the files under infra/.
+                asset_hash=cache_key(requirements, constraints),
+                bundling=BundlingOptions(
+                    image=UNUSED_IMAGE,
+                    local=cast(ILocalBundling, PipLayerBundling(requirements, constraints)),
+                ),
+            ),
+        )
+
+    def _add_function(self, spec: Function, code: lambda_.Code, layer: lambda_.ILayerVersion) -> None:
+        name = pascal(spec.name)
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Waybill {spec.name}: only the grants shared/topology.py declares",
+        )
+        log_group = logs.LogGroup(
+            self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        # Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
+        log_group.grant_write(role)
+        fn = lambda_.Function(
+            self,
+            name,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=code,
+            layers=[layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={
+                **COMMON_ENVIRONMENT,
+                EMAIL_FROM_ENV: self._resources.sender_email,
+                **spec.environment,
+            },
+        )
+        metadata.tag(fn, metadata.FUNCTION, spec.name)
+        self.functions[spec.name] = fn
+        self.roles[spec.name] = role
+        self._resource_env[spec.name] = set()
+        for grant in spec.grants:
+            if not isinstance(grant, StartExecution):  # bound once the state machines exist
+                self._bind(spec, grant)
+        for trigger in spec.triggers:
+            if isinstance(trigger, QueueTrigger):
+                self._subscribe(spec, fn, trigger)
+
+    def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
+        """Second phase: StartExecution grants, then a check that every function got its environment."""
+        self._resources.state_machines.update(state_machines)
+        for spec in self.specs.values():
+            for grant in spec.grants:
+                if isinstance(grant, StartExecution):
+                    self._bind(spec, grant)
+            missing = set(resource_environment(spec)) - self._resource_env[spec.name]
+            if missing:
+                raise ValueError(f"function {spec.name}: no value for {sorted(missing)}")
+
+    def _bind(self, spec: Function, grant: Grant) -> None:
+        role, res = self.roles[spec.name], self._resources
+        match grant:
+            case TableGrant(table=t, access=access):
+                table = res.tables[t.name]
+                {
+                    Access.READ: table.grant_read_data,
+                    Access.WRITE: table.grant_write_data,
+                    Access.READ_WRITE: table.grant_read_write_data,
+                }[access](role)
+                self._env(spec, t.env, table.table_name)
+            case QueueSend(queue=q):
+                res.queues[q.name].grant_send_messages(role)
+                self._env(spec, q.env, res.queues[q.name].queue_url)
+            case BucketGrant(bucket=b, access=access):
+                bucket = res.buckets[b.name]
+                _grant_bucket(role, bucket, access)
+                self._env(spec, b.env, bucket.bucket_name)
+            case SecretRead(secret=s):
+                res.secrets[s.name].grant_read(role)
+                self._env(spec, s.env, res.secret_names[s.name])
+            case StartExecution(state_machine=m):
+                machine, machine_name = res.state_machines[m.name]
+                machine.grant_start_execution(role)
+                # Callers poll their own executions: DescribeExecution on this machine's executions only.
+                executions = Stack.of(self).format_arn(
+                    service="states",
+                    resource="execution",
+                    resource_name=f"{machine_name}:*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
+                )
+                self._env(spec, m.env, machine.state_machine_arn)
+            case SendEmail(templates=templates):
+                _grant_send_email(role, res, [res.email_templates[e.name] for e in templates])
+                for e in templates:
+                    self._env(spec, e.env, res.email_templates[e.name])
+
+    def _env(self, spec: Function, name: str, value: str) -> None:
+        self.functions[spec.name].add_environment(name, value)
+        self._resource_env[spec.name].add(name)
+
+    def _subscribe(self, spec: Function, fn: lambda_.Function, trigger: QueueTrigger) -> None:
+        if trigger.queue.visibility_timeout_s < spec.timeout_s:
+            # Lambda refuses the mapping at deploy time; fail at synth with the reason instead.
+            raise ValueError(
+                f"queue {trigger.queue.name}: visibility timeout {trigger.queue.visibility_timeout_s}s "
+                f"is shorter than function {spec.name}'s timeout {spec.timeout_s}s"
+            )
+        fn.add_event_source(
+            sources.SqsEventSource(
+                self._resources.queues[trigger.queue.name],
+                batch_size=trigger.batch_size,
+                # SQS requires a batching window for batches above 10.
+                max_batching_window=Duration.seconds(1) if trigger.batch_size > 10 else None,
+                report_batch_item_failures=True,
+            )
+        )
+
+
+def _grant_bucket(role: iam.IRole, bucket: s3.IBucket, access: Access) -> None:
+    actions = {
+        Access.READ: ["s3:GetObject"],
+        Access.WRITE: ["s3:PutObject"],
+        Access.READ_WRITE: ["s3:GetObject", "s3:PutObject"],
+    }[access]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects("*")])
+    )
+    if access is not Access.WRITE:
+        # ListBucket lets a missing key read as 404 NoSuchKey instead of 403.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+        )
+
+
+def _grant_send_email(role: iam.IRole, res: Resources, template_names: list[str]) -> None:
+    stack = Stack.of(role)
+    domain = res.sender_email.rpartition("@")[2]
+    # SES authorizes against the verified identity used: the address, or its domain when only that is.
+    identities = [res.sender_email, domain]
+    resources = [stack.format_arn(service="ses", resource="identity", resource_name=i) for i in identities]
+    resources += [
+        stack.format_arn(service="ses", resource="template", resource_name=t) for t in template_names
+    ]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["ses:SendTemplatedEmail", "ses:SendEmail"], resources=resources)
+    )

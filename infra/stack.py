@@ -1,0 +1,64 @@
+"""The Waybill stack: every resource shared/topology.py declares, one construct per concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.constructs import nag
+from infra.constructs.api import Api
+from infra.constructs.data import DataTables
+from infra.constructs.email import EmailTemplates
+from infra.constructs.functions import Functions, Resources
+from infra.constructs.messaging import Messaging
+from infra.constructs.schedules import Schedules
+from infra.constructs.secrets import Secrets
+from infra.constructs.storage import Storage
+from infra.constructs.workflows import Workflows
+from infra.naming import pascal
+from infra.spec import DEFAULT_SENDER_EMAIL, Spec
+
+STACK_NAME = "Waybill"
+
+
+class WaybillStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str = STACK_NAME, *, spec: Spec | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, description="Waybill order management system", **kwargs)
+        spec = spec or Spec.from_topology()
+        self.sender_email: str = self.node.try_get_context("senderEmail") or DEFAULT_SENDER_EMAIL
+        self.data = DataTables(self, "Data", tables=spec.tables)
+        self.messaging = Messaging(self, "Messaging", queues=spec.queues)
+        self.storage = Storage(self, "Storage", buckets=spec.buckets)
+        self.secrets = Secrets(self, "Secrets", secrets=spec.secrets)
+        self.email = EmailTemplates(self, "Email", email_templates=spec.email_templates)
+        resources = Resources(
+            tables=self.data.tables,
+            queues=self.messaging.queues,
+            buckets=self.storage.buckets,
+            secrets=self.secrets.secrets,
+            secret_names=self.secrets.names,
+            email_templates=self.email.template_names,
+            sender_email=self.sender_email,
+        )
+        self.functions = Functions(self, "Functions", functions=spec.functions, resources=resources)
+        lambdas = self.functions.functions
+        self.workflows = Workflows(
+            self, "Workflows", state_machines=spec.state_machines, functions=spec.functions, lambdas=lambdas
+        )
+        self.functions.bind_state_machines(self.workflows.state_machines)
+        self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas)
+        self.schedules = Schedules(self, "Schedules", functions=spec.functions, lambdas=lambdas)
+        self._outputs()
+        nag.acknowledge_findings(self)
+
+    def _outputs(self) -> None:
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of HTTP API v1")
+        CfnOutput(self, "SenderEmail", value=self.sender_email, description="SES identity to verify")
+        for name, secret_name in self.secrets.names.items():
+            CfnOutput(self, f"{pascal(name)}SecretName", value=secret_name, description="Set its value")
+        keys = self.data.tables["api_keys"]
+        CfnOutput(self, "ApiKeysTableName", value=keys.table_name, description="waybill keys create --table")
