@@ -21,7 +21,8 @@ MAX_BODY_BYTES = 256 * 1024
 # Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
 MAX_AMOUNT = 99_999_999_999
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Not blank: at least one visible character. Kept as sent (no stripping), so the schema says it all.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
 
@@ -43,7 +44,10 @@ class _Model(BaseModel):
 
 
 class CustomerIn(_Model):
-    email: EmailStr = Field(max_length=254)
+    email: EmailStr = Field(
+        max_length=254,
+        description="A deliverable address: reserved domains (.test, .local, .invalid, ...) are refused",
+    )
     name: Text
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()\-.]{5,32}$")] | None = None
 
@@ -53,8 +57,8 @@ class AddressIn(_Model):
     line1: Text
     line2: Text | None = None
     city: Text
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    region: Annotated[str, StringConstraints(max_length=100)]
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"\S")]
     country: Annotated[
         str,
         Field(description="ISO 3166-1 alpha-2 country code", json_schema_extra={"enum": sorted(COUNTRIES)}),
