@@ -45,7 +45,8 @@ def gateway_error(status: int, code: str, message: str) -> Response:
 
 class Gateway:
     def __init__(self, plan: LocalPlan, runtime: LambdaRuntime, region: str, account: str) -> None:
-        self._routes = [_compile(r) for r in plan.routes]
+        # Like API Gateway, a literal path segment wins over a {parameter} at the same place.
+        self._routes = sorted((_compile(r) for r in plan.routes), key=lambda c: c.route.path.count("{"))
         self._authorizer = plan.authorizer
         self._runtime = runtime
         self._region = region
@@ -54,9 +55,14 @@ class Gateway:
         self._thread: threading.Thread | None = None
 
     def match(self, method: str, path: str) -> tuple[GatewayRoute, dict[str, str]] | None:
+        """The route of the most literal resource matching the path, if it has this method."""
+        resource = None
         for compiled in self._routes:
             found = compiled.pattern.match(path)
-            if found and compiled.route.method == method:
+            if found is None or (resource is not None and compiled.route.path != resource):
+                continue
+            resource = compiled.route.path
+            if compiled.route.method == method:
                 return compiled.route, found.groupdict()
         return None
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
+from shared.domain.routing import Node, Policy
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,16 @@ class DuplicateCapture(Exception):
     def __init__(self, record: CaptureRecord) -> None:
         super().__init__(record.order_id)
         self.record = record
+
+
+class AdjustmentReplay(Exception):
+    def __init__(self, body_hash: str) -> None:
+        super().__init__(body_hash)
+        self.body_hash = body_hash
+
+
+class StockChanged(Exception):
+    """A condition on the stock failed: not enough units, or it changed since it was read."""
 
 
 class OrderRepository(Protocol):
@@ -68,3 +81,60 @@ class KeyStore(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Inventory(Protocol):
+    def stock_of(self, sku: str) -> list[StockLevel]: ...
+
+    def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]: ...
+
+    def adjust(
+        self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime
+    ) -> None:
+        """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed."""
+
+    def reserve(
+        self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None
+    ) -> bool:
+        """Atomically at one node; False (nothing written) when stock or capacity ran out."""
+
+    def reservations(self, order_id: str) -> list[Reservation]: ...
+
+    def release(self, reservation: Reservation) -> bool: ...
+
+    def consume(self, reservation: Reservation) -> bool: ...
+
+    def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]: ...
+
+    def suggest_reorder(self, suggestion: ReorderSuggestion, at: datetime) -> bool: ...
+
+    def close_reorder(self, sku: str, node_id: str) -> None: ...
+
+    def add_backorder(
+        self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime
+    ) -> None: ...
+
+    def remove_backorder(
+        self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime
+    ) -> None: ...
+
+    def backorders(self, sku: str) -> list[str]: ...
+
+
+class Nodes(Protocol):
+    def put(self, node: Node) -> bool: ...
+
+    def get(self, node_id: str) -> Node | None: ...
+
+    def all(self) -> list[Node]: ...
+
+
+class Policies(Protocol):
+    def get(self, channel: str) -> Policy: ...
+
+    def put(self, channel: str, policy: Policy) -> None: ...
+
+
+class RestockNotifier(Protocol):
+    def stock_arrived(self, skus: Iterable[str]) -> None:
+        """Asks for the backorders of these skus to be re-evaluated (asynchronously)."""

@@ -43,3 +43,20 @@ class ConfirmationSettings(Settings):
 
 class ExceptionSettings(Settings):
     orders_table: str = Field(alias="TABLE_ORDERS")
+    inventory_table: str = Field(alias="TABLE_INVENTORY")
+
+
+class InventorySettings(Settings):
+    inventory_table: str = Field(alias="TABLE_INVENTORY")
+
+
+class ReserveSettings(InventorySettings):
+    orders_table: str = Field(alias="TABLE_ORDERS")
+
+
+class InventoryApiSettings(InventorySettings):
+    restock_queue_url: str = Field(alias="QUEUE_RESTOCK_URL")
+
+
+class AllocatorSettings(ReserveSettings):
+    fulfilment_arn: str = Field(alias="STATE_MACHINE_FULFILMENT_ARN")

@@ -216,8 +216,11 @@ ORDERS = Table("orders")
 API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
 LEDGER = Table("ledger")
+INVENTORY = Table("inventory")
 
 INTAKE = Queue("intake", visibility_timeout_s=60, max_receive_count=3)
+# stock arrived for these skus: re-evaluate their backorders
+RESTOCK = Queue("restock", visibility_timeout_s=120, max_receive_count=5)
 
 DOCUMENTS = Bucket("documents")
 STRIPE = Secret("stripe", "Stripe secret API key used to check payments and refund")
@@ -226,14 +229,15 @@ CONFIRMATION = EmailTemplate("order_confirmation")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 
-TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER)
-QUEUES = (INTAKE,)
+TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
+QUEUES = (INTAKE, RESTOCK)
 BUCKETS = (DOCUMENTS,)
 SECRETS = (STRIPE,)
 EMAIL_TEMPLATES = (CONFIRMATION,)
 STATE_MACHINES = (FULFILMENT,)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
+_INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
 _ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -281,11 +285,40 @@ FUNCTIONS: tuple[Function, ...] = (
         grants=(_ORDERS_RW, TableGrant(IDEMPOTENCY, Access.READ_WRITE), SendEmail((CONFIRMATION,))),
     ),
     Function(
+        name="reserve_order",
+        handler="functions.reserve_order.handler.handler",
+        description="Fulfilment step: routes the order and reserves its stock, all or nothing",
+        triggers=(TaskTrigger(FULFILMENT, "ReserveOrderFunctionArn"),),
+        grants=(_ORDERS_RW, _INVENTORY_RW),
+    ),
+    Function(
         name="record_exception",
         handler="functions.record_exception.handler.handler",
-        description="Fulfilment compensation: puts the order in EXCEPTION with the failed step's cause",
+        description="Fulfilment compensation: releases the order's stock and puts it in EXCEPTION with the cause",
         triggers=(TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),),
-        grants=(_ORDERS_RW,),
+        grants=(_ORDERS_RW, _INVENTORY_RW),
+    ),
+    Function(
+        name="inventory_api",
+        handler="functions.inventory_api.handler.handler",
+        description="HTTP API v1: nodes, stock adjustments, availability, reorder suggestions, routing policies",
+        triggers=(
+            Route("PUT", "/v1/nodes/{node_id}", (Kind.ADMIN,)),
+            Route("GET", "/v1/nodes", (Kind.OPS, Kind.ADMIN)),
+            Route("POST", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.ADMIN)),
+            Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
+            Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN)),
+            Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),
+        ),
+        grants=(_INVENTORY_RW, QueueSend(RESTOCK)),
+    ),
+    Function(
+        name="allocate_backorders",
+        handler="functions.allocate_backorders.handler.handler",
+        description="Offers arrived stock to backordered orders by channel priority, then age",
+        triggers=(QueueTrigger(RESTOCK, batch_size=1),),
+        grants=(_ORDERS_RW, _INVENTORY_RW, StartExecution(FULFILMENT)),
+        timeout_s=120,
     ),
 )
 

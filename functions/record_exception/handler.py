@@ -7,16 +7,19 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
 from shared.settings import ExceptionSettings
 from shared.usecases.record_exception import record_exception
+from shared.usecases.reserve_order import release_reservations
 
 settings = ExceptionSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
+inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
 clock = SystemClock()
 
 
@@ -36,6 +39,8 @@ def describe(error: dict[str, Any]) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     cause = describe(event.get("error") or {})
     logger.append_keys(order_id=event["order_id"])
+    # Compensation first: whatever the failed flow had reserved goes back on the shelf.
+    released = release_reservations(event["order_id"], inventory=inventory)
     status = record_exception(event["order_id"], cause, orders=orders, clock=clock)
-    logger.warning("order moved to exception", cause=cause)
-    return {"status": status}
+    logger.warning("order moved to exception", cause=cause, reservations_released=released)
+    return {"status": status, "reservations_released": released}

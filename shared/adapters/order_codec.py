@@ -15,7 +15,9 @@ from shared.domain.order import (
     Order,
     OrderStatus,
     PaymentCheck,
+    Routing,
 )
+from shared.domain.routing import Allocation, Candidate
 
 SCHEMA_VERSION = 1
 
@@ -48,7 +50,38 @@ def to_document(order: Order) -> dict[str, Any]:
             {"arn": e.arn, "state_machine": e.state_machine, "started_at": e.started_at.isoformat()}
             for e in order.executions
         ],
+        "priority": order.priority,
+        "routing": _routing_doc(order.routing) if order.routing else None,
     }
+
+
+def _routing_doc(routing: Routing) -> dict[str, Any]:
+    return {
+        "outcome": routing.outcome,
+        "reason": routing.reason,
+        "allocations": [vars(a) for a in routing.allocations],
+        "backordered": [list(b) for b in routing.backordered],
+        "candidates": [
+            {"node_ids": list(c.node_ids), "score": c.score, "fills": c.fills, "note": c.note}
+            for c in routing.candidates
+        ],
+        "considered": routing.considered,
+        "decided_at": routing.decided_at.isoformat(),
+    }
+
+
+def _routing(doc: dict[str, Any]) -> Routing:
+    return Routing(
+        outcome=doc["outcome"],
+        reason=doc["reason"],
+        allocations=tuple(Allocation(**a) for a in doc["allocations"]),
+        backordered=tuple((line_id, qty) for line_id, qty in doc["backordered"]),
+        candidates=tuple(
+            Candidate(tuple(c["node_ids"]), c["score"], c["fills"], c["note"]) for c in doc["candidates"]
+        ),
+        considered=doc["considered"],
+        decided_at=datetime.fromisoformat(doc["decided_at"]),
+    )
 
 
 def from_document(doc: dict[str, Any], version: int) -> Order:
@@ -79,4 +112,6 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
             for e in doc["executions"]
         ],
         version=version,
+        priority=doc.get("priority", 100),
+        routing=_routing(doc["routing"]) if doc.get("routing") else None,
     )

@@ -7,6 +7,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.errors import IllegalTransition
+from shared.domain.routing import (
+    Allocation,
+    Candidate,
+    GeoPoint,
+    RoutingDecision,
+    RoutingLine,
+    RoutingRequest,
+)
 
 
 class OrderStatus(StrEnum):
@@ -107,6 +115,19 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """The routing decision as recorded on the order: what was decided, why, and what was weighed."""
+
+    outcome: str  # allocated | partial | backorder | hold
+    reason: str
+    allocations: tuple[Allocation, ...]
+    backordered: tuple[tuple[str, int], ...]
+    candidates: tuple[Candidate, ...]
+    considered: int
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class Execution:
     arn: str
     state_machine: str
@@ -134,6 +155,9 @@ class Order:
     confirmation_message_id: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
+    routing: Routing | None = None
+    # allocation priority of the channel when the order was routed (lower is served first)
+    priority: int = 100
     # optimistic-concurrency counter, bumped by each save
     version: int = 0
 
@@ -170,6 +194,38 @@ class Order:
     def confirm_sent(self, message_id: str, at: datetime) -> None:
         self.confirmation_message_id = message_id
         self._note("confirmation_sent", message_id, at)
+
+    def routing_request(self) -> RoutingRequest:
+        lat, lon = self.ship_to.lat, self.ship_to.lon
+        return RoutingRequest(
+            lines=tuple(RoutingLine(line.line_id, line.sku, line.quantity) for line in self.lines),
+            method="pickup" if self.delivery.method == "pickup" else "ship",
+            pickup_node=self.delivery.pickup_node,
+            destination=GeoPoint(lat, lon) if lat is not None and lon is not None else None,
+            service_level="express" if self.delivery.service_level == "express" else "standard",
+        )
+
+    def apply_routing(self, decision: RoutingDecision, priority: int, at: datetime) -> None:
+        """Records the decision; the order becomes RESERVED, BACKORDERED or ON_HOLD."""
+        self.priority = priority
+        self.routing = Routing(
+            decision.outcome,
+            decision.reason,
+            decision.allocations,
+            decision.backordered,
+            decision.candidates,
+            decision.considered,
+            at,
+        )
+        if decision.outcome in ("allocated", "partial"):
+            nodes = ", ".join(decision.node_ids)
+            self._move(OrderStatus.RESERVED, "reserved", f"from {nodes}: {decision.reason}", at)
+        elif decision.outcome == "backorder":
+            if self.status != OrderStatus.BACKORDERED:
+                self._move(OrderStatus.BACKORDERED, "backordered", decision.reason, at)
+        else:
+            self.hold_reason = decision.reason
+            self._move(OrderStatus.ON_HOLD, "routing_held", decision.reason, at)
 
     def fail(self, cause: str, at: datetime) -> None:
         self.exception_cause = cause

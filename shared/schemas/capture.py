@@ -27,15 +27,15 @@ Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
 
 
-def _integral(value: object) -> object:
+def integral(value: object) -> object:
     """JSON Schema counts 2.0 as an integer; Python would not. 2.5 still fails."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 
 
-Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(_integral)]
-Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(_integral)]
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(integral)]
+Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(integral)]
 
 
 class _Model(BaseModel):

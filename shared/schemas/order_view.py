@@ -63,6 +63,37 @@ class HistoryView(BaseModel):
     cause: str
 
 
+class AllocationView(BaseModel):
+    node_id: str
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class CandidateView(BaseModel):
+    node_ids: list[str]
+    score: float
+    fills: bool
+    note: str
+
+
+class BackorderedView(BaseModel):
+    line_id: str
+    quantity: int
+
+
+class RoutingView(BaseModel):
+    """Where the order ships from and why, with the best candidates that were weighed."""
+
+    outcome: str
+    reason: str
+    allocations: list[AllocationView]
+    backordered: list[BackorderedView]
+    candidates: list[CandidateView]
+    considered: int
+    decided_at: datetime
+
+
 class ExecutionView(BaseModel):
     arn: str
     state_machine: str
@@ -87,6 +118,7 @@ class OrderView(BaseModel):
     created_at: datetime
     history: list[HistoryView]
     executions: list[ExecutionView]
+    routing: RoutingView | None
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -125,7 +157,26 @@ class OrderView(BaseModel):
                 )
                 for e in order.executions
             ],
+            routing=_routing(order),
         )
+
+
+def _routing(order: Order) -> RoutingView | None:
+    r = order.routing
+    if r is None:
+        return None
+    return RoutingView(
+        outcome=r.outcome,
+        reason=r.reason,
+        allocations=[AllocationView(**vars(a)) for a in r.allocations],
+        backordered=[BackorderedView(line_id=line_id, quantity=qty) for line_id, qty in r.backordered],
+        candidates=[
+            CandidateView(node_ids=list(c.node_ids), score=c.score, fills=c.fills, note=c.note)
+            for c in r.candidates
+        ],
+        considered=r.considered,
+        decided_at=r.decided_at,
+    )
 
 
 class OrderList(BaseModel):

@@ -109,3 +109,23 @@ def pay(stripe_client: Any) -> Any:
         return str(pi.id)
 
     return create
+
+
+STOCKED_NODE = "e2e-dc"
+STOCKED_SKUS = ("TSHIRT-M", "MUG")
+
+
+@pytest.fixture(scope="session")
+def stocked(stack: RunningStack) -> str:
+    """A warehouse holding plenty of the builders' SKUs, so orders from tests reserve."""
+    node = {"kind": "warehouse", "address": {"lat": 30.27, "lon": -97.74}, "handling_cost": 100}
+    assert stack.call("PUT", f"/v1/nodes/{STOCKED_NODE}", "admin", json=node).status_code in (200, 201)
+    receipt = {
+        "reference": "e2e-initial-stock",
+        "node_id": STOCKED_NODE,
+        "type": "receipt",
+        "lines": [{"sku": sku, "quantity": 100_000} for sku in STOCKED_SKUS],
+    }
+    answer = stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt)
+    assert answer.status_code == 200, answer.text
+    return STOCKED_NODE

@@ -18,7 +18,7 @@ def body(pay, **overrides):
     )
 
 
-def test_a_paid_order_is_captured_checked_and_confirmed_once(stack, pay):
+def test_a_paid_order_is_captured_checked_confirmed_once_and_reserved(stack, pay, stocked):
     sent = body(pay)
     answer = stack.call("POST", "/v1/orders", json=sent)
     assert answer.status_code == 202, answer.text
@@ -29,14 +29,17 @@ def test_a_paid_order_is_captured_checked_and_confirmed_once(stack, pay):
     assert execution["arn"].endswith(":" + order["order_id"])
     assert "console.aws.amazon.com/states" in execution["console_url"]
 
-    done = stack.wait_for(order["order_id"], lambda o: o["confirmation_sent"])
+    done = stack.wait_for(order["order_id"], lambda o: o["routing"] is not None)
     assert done["payment"]["check"] == "verified"
     assert [h["event"] for h in done["history"]] == [
         "captured",
         "execution_started",
         "payment_verified",
         "confirmation_sent",
+        "reserved",
     ]
+    assert done["status"] == "RESERVED"
+    assert {a["node_id"] for a in done["routing"]["allocations"]} == {stocked}
 
     def mails():
         return [p for p in Path(stack.info["outbox"]).glob("*.eml") if sent["external_id"] in p.read_text()]

@@ -1,0 +1,69 @@
+"""Restock queue consumer: offer arrived stock to the sku's backorders, by policy order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.adapters.dynamodb_inventory import DynamoDBInventory
+from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
+from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+from shared.adapters.system import SystemClock
+from shared.aws import client
+from shared.domain.order import Execution
+from shared.logging import masked_logger
+from shared.settings import AllocatorSettings
+from shared.topology import FULFILMENT
+from shared.usecases._update import update_order
+from shared.usecases.allocate_backorders import allocate_backorders
+
+settings = AllocatorSettings.from_env()
+logger = masked_logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+dynamodb = client("dynamodb")
+orders = DynamoDBOrders(dynamodb, settings.orders_table)
+inventory = DynamoDBInventory(dynamodb, settings.inventory_table)
+nodes = DynamoDBNodes(dynamodb, settings.inventory_table)
+policies = DynamoDBPolicies(dynamodb, settings.inventory_table)
+workflow = StepFunctionsWorkflow(client("stepfunctions"), settings.fulfilment_arn)
+clock = SystemClock()
+
+
+def resume_fulfilment(order_id: str) -> None:
+    """The order's first execution ended at BACKORDERED; a new one carries it on from RESERVED
+    (the steps before reservation answer from what they recorded, so nothing is done twice)."""
+    order = orders.get(order_id)
+    if order is None:
+        return
+    name = f"{order_id}-{len(order.executions) + 1}"
+    execution = Execution(workflow.execution_arn(name), FULFILMENT.name, clock.now())
+    update_order(orders, order_id, lambda o: o.start_execution(execution))
+    workflow.start(name, {"order_id": order_id})
+
+
+def record_handler(record: SQSRecord) -> None:
+    sku = json.loads(record.body)["sku"]
+    results = allocate_backorders(
+        sku,
+        orders=orders,
+        inventory=inventory,
+        nodes=nodes,
+        policies=policies,
+        clock=clock,
+        on_reserved=resume_fulfilment,
+    )
+    logger.info("backorders re-evaluated", sku=sku, results=[(o, r.outcome) for o, r in results])
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    )

@@ -1,0 +1,78 @@
+"""Fulfilment nodes and channel routing policies, in the inventory table.
+
+NODES           <node_id>    a node (JSON)
+POLICY#<chan>   POLICY       a channel's routing policy (JSON)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from shared.domain.routing import GeoPoint, Node, Policy
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def node_to_json(node: Node) -> str:
+    return json.dumps(asdict(node), sort_keys=True)
+
+
+def node_from_json(text: str) -> Node:
+    doc: dict[str, Any] = json.loads(text)
+    location = doc.pop("location")
+    return Node(location=GeoPoint(**location) if location else None, **doc)
+
+
+class DynamoDBNodes:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self._table = table
+
+    def put(self, node: Node) -> bool:
+        """Creates or replaces the node; True when it is new."""
+        answer = self._db.put_item(
+            TableName=self._table,
+            Item={"pk": {"S": "NODES"}, "sk": {"S": node.node_id}, "doc": {"S": node_to_json(node)}},
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" not in answer
+
+    def get(self, node_id: str) -> Node | None:
+        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": "NODES"}, "sk": {"S": node_id}}).get(
+            "Item"
+        )
+        return node_from_json(item["doc"]["S"]) if item else None
+
+    def all(self) -> list[Node]:
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "NODES"}},
+        )
+        return [node_from_json(item["doc"]["S"]) for page in pages for item in page["Items"]]
+
+
+class DynamoDBPolicies:
+    def __init__(self, client: DynamoDBClient, table: str, default: Policy | None = None) -> None:
+        self._db = client
+        self._table = table
+        self._default = default or Policy()
+
+    def get(self, channel: str) -> Policy:
+        item = self._db.get_item(
+            TableName=self._table, Key={"pk": {"S": f"POLICY#{channel}"}, "sk": {"S": "POLICY"}}
+        ).get("Item")
+        return Policy(**json.loads(item["doc"]["S"])) if item else self._default
+
+    def put(self, channel: str, policy: Policy) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"POLICY#{channel}"},
+                "sk": {"S": "POLICY"},
+                "doc": {"S": json.dumps(asdict(policy), sort_keys=True)},
+            },
+        )

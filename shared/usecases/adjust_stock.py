@@ -1,0 +1,100 @@
+"""Receive, adjust or count stock at a node, idempotent on the adjustment's reference."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from shared.domain.errors import DomainError
+from shared.domain.inventory import (
+    AdjustmentType,
+    InsufficientStock,
+    StockChange,
+    StockLevel,
+    on_hand_delta,
+    reorder_suggestion,
+)
+from shared.ports import AdjustmentReplay, Clock, Inventory, Nodes, RestockNotifier, StockChanged
+from shared.schemas.inventory import AdjustmentIn, AdjustmentLine
+
+ATTEMPTS = 4
+
+
+class UnknownNode(DomainError):
+    code = "not_found"
+
+
+class AdjustmentConflict(DomainError):
+    code = "idempotency_conflict"
+
+
+@dataclass(frozen=True)
+class AdjustmentOutcome:
+    levels: list[StockLevel]
+    replayed: bool
+
+
+def adjust_stock(
+    request: AdjustmentIn,
+    *,
+    inventory: Inventory,
+    nodes: Nodes,
+    notifier: RestockNotifier,
+    clock: Clock,
+) -> AdjustmentOutcome:
+    if nodes.get(request.node_id) is None:
+        raise UnknownNode(f"node {request.node_id} not found; create it with PUT /v1/nodes/{request.node_id}")
+    digest = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    skus = [line.sku for line in request.lines]
+    changes: list[StockChange] = []
+    for attempt in range(ATTEMPTS):
+        current = _levels(inventory, request.node_id, skus)
+        changes = [_change(request, line, current[line.sku]) for line in request.lines]
+        try:
+            inventory.adjust(request.reference, digest, request.node_id, changes, clock.now())
+            break
+        except AdjustmentReplay as replay:
+            if replay.body_hash != digest:
+                raise AdjustmentConflict(
+                    f"reference {request.reference!r} was already used for a different adjustment"
+                ) from replay
+            return AdjustmentOutcome(list(_levels(inventory, request.node_id, skus).values()), replayed=True)
+        except StockChanged as changed:
+            if attempt == ATTEMPTS - 1:
+                raise InsufficientStock(
+                    "the stock changed while it was adjusted, or would drop below what is reserved; read it again"
+                ) from changed
+    after = _levels(inventory, request.node_id, skus)
+    for level in after.values():
+        suggestion = reorder_suggestion(level)
+        if suggestion is not None:
+            inventory.suggest_reorder(suggestion, clock.now())
+        elif level.reorder_point is not None:
+            inventory.close_reorder(level.sku, level.node_id)
+    arrived = [c.sku for c in changes if after[c.sku].available > current[c.sku].available]
+    if arrived:
+        notifier.stock_arrived(arrived)
+    return AdjustmentOutcome(list(after.values()), replayed=False)
+
+
+def _levels(inventory: Inventory, node_id: str, skus: list[str]) -> dict[str, StockLevel]:
+    stock = inventory.stock_for(skus)
+    return {sku: stock.get((sku, node_id), StockLevel(sku, node_id)) for sku in skus}
+
+
+def _change(request: AdjustmentIn, line: AdjustmentLine, level: StockLevel) -> StockChange:
+    kind = AdjustmentType(request.type)
+    if kind == AdjustmentType.COUNT and line.quantity < 0:
+        raise InsufficientStock(f"a count of {line.sku} cannot be negative")
+    safety = None if line.safety_stock is None else (level.safety_stock, line.safety_stock)
+    reorder = None
+    if line.reorder_point is not None or line.reorder_quantity is not None:
+        reorder = (line.reorder_point, line.reorder_quantity)
+    return StockChange(
+        sku=line.sku,
+        on_hand_delta=on_hand_delta(kind, line.quantity, level),
+        safety_stock=safety,
+        count_seen=level.on_hand if kind == AdjustmentType.COUNT else None,
+        reorder=reorder,
+    )

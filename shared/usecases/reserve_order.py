@@ -1,0 +1,131 @@
+"""Fulfilment step: route the order and reserve its stock, all or nothing.
+
+The routing engine decides from a fresh read of stock and capacity; each chosen node is then
+reserved in one conditional transaction. If a concurrent order took the stock in between, what was
+reserved is released and the order is routed again; after a few lost races it is backordered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from shared.domain.errors import IllegalTransition
+from shared.domain.inventory import reorder_suggestion
+from shared.domain.order import Order, OrderStatus
+from shared.domain.routing import Node, Policy, RoutingDecision, route
+from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
+from shared.usecases._update import update_order
+
+ATTEMPTS = 3
+DECIDED = (OrderStatus.RESERVED, OrderStatus.ON_HOLD)
+
+
+@dataclass(frozen=True)
+class ReserveOutcome:
+    outcome: str  # allocated | partial | backorder | hold | skipped
+    nodes: tuple[str, ...]
+    reason: str
+
+
+def reserve_order(
+    order_id: str,
+    *,
+    orders: OrderRepository,
+    inventory: Inventory,
+    nodes: Nodes,
+    policies: Policies,
+    clock: Clock,
+) -> ReserveOutcome:
+    order = orders.get(order_id)
+    if order is None:
+        return ReserveOutcome("skipped", (), "order not found")
+    if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
+        # a retried step, or an order cancelled or held meanwhile: decided already
+        routing = order.routing
+        return ReserveOutcome(
+            routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}"
+        )
+    release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
+    policy = policies.get(order.channel)
+    all_nodes = nodes.all()
+    day = clock.now().date().isoformat()
+    decision = _route_and_reserve(order, all_nodes, policy, day, inventory)
+    was_backordered = order.status == OrderStatus.BACKORDERED
+    try:
+        update_order(orders, order_id, lambda o: o.apply_routing(decision, policy.priority, clock.now()))
+    except IllegalTransition:
+        release_reservations(order_id, inventory=inventory)  # cancelled while we routed it
+        return ReserveOutcome("skipped", (), "order changed while it was routed")
+    skus = {line.sku for line in order.lines}
+    if decision.outcome == "backorder":
+        inventory.add_backorder(order_id, skus, policy.priority, order.created_at)
+    elif was_backordered:
+        inventory.remove_backorder(order_id, skus, order.priority, order.created_at)
+    _suggest_reorders(decision, inventory, clock)
+    return ReserveOutcome(decision.outcome, decision.node_ids, decision.reason)
+
+
+def _route_and_reserve(
+    order: Order, all_nodes: list[Node], policy: Policy, day: str, inventory: Inventory
+) -> RoutingDecision:
+    request = order.routing_request()
+    skus = {line.sku for line in order.lines}
+    capacities = {n.node_id: n.daily_capacity for n in all_nodes if n.daily_capacity is not None}
+    decision: RoutingDecision | None = None
+    for _ in range(ATTEMPTS):
+        stock = inventory.stock_for(skus)
+        available = {key: level.available for key, level in stock.items()}
+        used = inventory.capacity_used(capacities, day) if capacities else {}
+        left = {node: cap - used.get(node, 0) for node, cap in capacities.items()}
+        decision = route(request, all_nodes, available, left, policy)
+        if decision.outcome not in ("allocated", "partial"):
+            return decision
+        if _reserve_all(order.order_id, decision, capacities, day, inventory):
+            return decision
+    assert decision is not None
+    lost = "stock was taken by concurrent orders while this one was routed"
+    return RoutingDecision(
+        "backorder",
+        (),
+        tuple((line.line_id, line.quantity) for line in order.lines),
+        decision.candidates,
+        decision.considered,
+        lost,
+    )
+
+
+def _reserve_all(
+    order_id: str, decision: RoutingDecision, capacities: dict[str, int], day: str, inventory: Inventory
+) -> bool:
+    per_node: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for allocation in decision.allocations:
+        per_node[allocation.node_id][allocation.sku] += allocation.quantity
+    for node_id in decision.node_ids:
+        if not inventory.reserve(order_id, node_id, dict(per_node[node_id]), day, capacities.get(node_id)):
+            release_reservations(order_id, inventory=inventory)
+            return False
+    return True
+
+
+def release_reservations(order_id: str, *, inventory: Inventory) -> int:
+    """Gives back every unit the order holds (compensation, cancellation); harmless to repeat."""
+    return sum(inventory.release(r) for r in inventory.reservations(order_id) if r.status == "reserved")
+
+
+def _suggest_reorders(decision: RoutingDecision, inventory: Inventory, clock: Clock) -> None:
+    touched = {(a.sku, a.node_id) for a in decision.allocations}
+    if not touched:
+        return
+    stock = inventory.stock_for(sku for sku, _ in touched)
+    for key in sorted(touched):
+        level = stock.get(key)
+        suggestion = reorder_suggestion(level) if level else None
+        if suggestion is not None:
+            inventory.suggest_reorder(suggestion, clock.now())
+
+
+def _nodes_of(order: Order) -> tuple[str, ...]:
+    if order.routing is None:
+        return ()
+    return tuple(dict.fromkeys(a.node_id for a in order.routing.allocations))
