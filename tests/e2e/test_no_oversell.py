@@ -19,7 +19,12 @@ STOCK = 50
 def test_concurrent_orders_never_oversell(stack, pay):
     sku, node = f"HOT-{uuid.uuid4().hex[:8]}", f"hot-{uuid.uuid4().hex[:6]}"
     assert stack.call("PUT", f"/v1/nodes/{node}", "admin", json={"kind": "warehouse"}).status_code == 201
-    receipt = {"reference": f"r-{sku}", "node_id": node, "type": "receipt", "lines": [{"sku": sku, "quantity": STOCK}]}
+    receipt = {
+        "reference": f"r-{sku}",
+        "node_id": node,
+        "type": "receipt",
+        "lines": [{"sku": sku, "quantity": STOCK}],
+    }
     assert stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt).status_code == 200
     intent = pay(1000)  # one authorization covering any single order here
 
@@ -44,7 +49,9 @@ def test_concurrent_orders_never_oversell(stack, pay):
         if statuses["RESERVED"] + statuses["BACKORDERED"] == ORDERS or time.monotonic() > deadline:
             break
         time.sleep(1)
-    print(f"\n{ORDERS} concurrent orders for {STOCK} units settled in {time.monotonic() - began:.1f} s: {dict(statuses)}")
+    print(
+        f"\n{ORDERS} concurrent orders for {STOCK} units settled in {time.monotonic() - began:.1f} s: {dict(statuses)}"
+    )
     assert statuses == Counter({"RESERVED": STOCK, "BACKORDERED": ORDERS - STOCK})
 
     stock = stack.call("GET", f"/v1/inventory/{sku}", "ops").json()

@@ -3,6 +3,7 @@ resources provisioned from the topology, and one localstripe."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ SENDER = "orders@waybill.test"
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call
     server = EmbeddedMotoServer(free_port())
     server.start()
     host, port = server.get_host_and_port()
