@@ -36,9 +36,7 @@ def _world(rng: random.Random) -> tuple[list[Node], Stock, dict[str, int | None]
     capacity: dict[str, int | None] = {}
     for i in range(NODES):
         node_id, kind = f"N{i:03d}", rng.choice(KINDS)
-        nodes.append(
-            Node(node_id, kind, _point(rng), rng.random() > 0.05, kind == "store", rng.randint(50, 400), 50)
-        )
+        nodes.append(Node(node_id, kind, _point(rng), rng.random() > 0.05, kind == "store", rng.randint(50, 400), 50))
         capacity[node_id] = rng.choice((None, 0, 5, 50))
         breadth = 0.75 if kind == "warehouse" else 0.3
         for sku in rng.sample(range(SKUS), int(SKUS * breadth)):

@@ -101,6 +101,47 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return 0 if count else 1
 
 
+def _api_and_key(args: argparse.Namespace) -> tuple[str, str]:
+    if args.api and args.key:
+        return args.api, args.key
+    dev = STATE_DIR / "dev.json"
+    if not dev.exists():
+        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --api and --key")
+    info = json.loads(dev.read_text())
+    return args.api or info["api"], args.key or info["keys"]["admin"]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from devstack.importer import Importer
+
+    importer = Importer(*_api_and_key(args))
+    if args.what == "nodes":
+        report = importer.nodes(Path(args.file))
+    else:
+        report = importer.stock(Path(args.file), args.type)
+    for error in report.errors[:20]:
+        print(f"  {error}", file=sys.stderr)
+    print(report.summary(f"{args.what} from {args.file}"))
+    return 1 if report.errors else 0
+
+
+def cmd_reorders(args: argparse.Namespace) -> int:
+    import requests
+
+    api, key = _api_and_key(args)
+    answer = requests.get(f"{api}/v1/reorder-suggestions", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    answer.raise_for_status()
+    suggestions = answer.json()["suggestions"]
+    print(f"{'sku':24} {'node':16} {'order qty':>9} {'available':>9} {'reorder at':>10}  since")
+    for s in suggestions:
+        print(
+            f"{s['sku']:24} {s['node_id']:16} {s['quantity']:9} {s['available']:9} {s['reorder_point']:10}  "
+            f"{s['suggested_at']}"
+        )
+    print(f"{len(suggestions)} open purchase-order suggestion(s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from shared.topology import Kind
 
@@ -124,6 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("--name", required=True)
     revoke.add_argument("--table")
     revoke.set_defaults(func=cmd_keys_revoke)
+    for what in ("nodes", "stock"):
+        imp = sub.add_parser(what, help=f"{what} from CSV or JSON").add_subparsers(dest="action", required=True)
+        run = imp.add_parser("import", help=f"import {what} from a .csv or .json file through the API")
+        run.add_argument("file")
+        if what == "stock":
+            run.add_argument("--type", choices=["receipt", "count", "adjustment"], default="receipt")
+        run.add_argument("--api", help="API base URL (default: the running dev stack)")
+        run.add_argument("--key", help="admin API key (default: the dev stack's)")
+        run.set_defaults(func=cmd_import, what=what)
+    reorders = sub.add_parser("reorders", help="list open purchase-order suggestions")
+    reorders.add_argument("--api")
+    reorders.add_argument("--key")
+    reorders.set_defaults(func=cmd_reorders)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

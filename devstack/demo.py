@@ -139,9 +139,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
             "lines": [{"sku": "MUG-LOGO", "quantity": 0, "unit_amount": -5}],
         },
     )
-    print(
-        f"POST /v1/orders (web        ) invalid body  -> {bad.status_code} {bad.json()['error']['details']}"
-    )
+    print(f"POST /v1/orders (web        ) invalid body  -> {bad.status_code} {bad.json()['error']['details']}")
 
     # A batch channel drops its order on the intake queue instead of calling the API.
     sqs = boto3.client("sqs", endpoint_url=info["moto"], region_name=info["region"])
@@ -151,9 +149,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
 
     orders = _wait(call, captured, stack, timeout_s=60)
     print()
-    print(
-        f"{'channel':12} {'external id':13} {'order id':31} {'status':10} {'payment':9} {'email':6} execution"
-    )
+    print(f"{'channel':12} {'external id':13} {'order id':31} {'status':10} {'payment':9} {'email':6} execution")
     for order in orders:
         print(
             f"{order['channel']:12} {order['external_id']:13} {order['order_id']:31} {order['status']:10} "
@@ -169,9 +165,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     return 0 if all(o["status"] not in {"EXCEPTION"} for o in orders) else 1
 
 
-def _wait(
-    call: Any, captured: list[tuple[str, str]], stack: EmbeddedStack, timeout_s: float
-) -> list[dict[str, Any]]:
+def _wait(call: Any, captured: list[tuple[str, str]], stack: EmbeddedStack, timeout_s: float) -> list[dict[str, Any]]:
     """Polls until every order is confirmed or held, and the intake order has arrived."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -93,9 +93,7 @@ class Gateway:
             headers[name] = ", ".join(values)
         return Response(result.get("body") or "", status=int(result["statusCode"]), headers=headers)
 
-    def _event(
-        self, request: Request, route: GatewayRoute, params: dict[str, str], body: str
-    ) -> dict[str, Any]:
+    def _event(self, request: Request, route: GatewayRoute, params: dict[str, str], body: str) -> dict[str, Any]:
         headers = dict(request.headers.items())
         query = {k: v for k, v in request.args.items()}
         multi_query = {k: request.args.getlist(k) for k in request.args}
@@ -127,21 +125,15 @@ class Gateway:
     def _authorize(self, request: Request, route: GatewayRoute, event: dict[str, Any]) -> Response | None:
         if not request.headers.get("Authorization"):
             # The identity source is absent: API Gateway refuses without calling the authorizer.
-            return gateway_error(
-                401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"
-            )
+            return gateway_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>")
         assert self._authorizer is not None
-        method_arn = (
-            f"arn:aws:execute-api:{self._region}:{self._account}:local/{STAGE}/{request.method}{route.path}"
-        )
+        method_arn = f"arn:aws:execute-api:{self._region}:{self._account}:local/{STAGE}/{request.method}{route.path}"
         auth_event = {**event, "type": "REQUEST", "methodArn": method_arn}
         try:
             policy = self._runtime.invoke(self._authorizer, auth_event)
         except LambdaError as err:
             if err.payload.get("errorMessage") == "Unauthorized":
-                return gateway_error(
-                    401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"
-                )
+                return gateway_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>")
             return gateway_error(500, "internal_error", "the request could not be authorized")
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):

@@ -23,9 +23,9 @@ class QueuePoller:
         self._runtime = runtime
         self._region = region
         self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
-        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{poller.queue.name}", daemon=True)
         self.batches = 0

@@ -95,9 +95,7 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
         )
     # Functions and state machines name each other: both ARNs are known before either exists.
     for machine in t.STATE_MACHINES:
-        res.state_machines[machine.name] = (
-            f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{PREFIX}-{machine.name}"
-        )
+        res.state_machines[machine.name] = f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{PREFIX}-{machine.name}"
     _functions(plan, res, sender)
     _state_machines(plan, res)
     _schedules(plan, res)
@@ -128,9 +126,7 @@ def _queues(res: Resources) -> None:
     override = os.environ.get("WAYBILL_DEV_VISIBILITY_TIMEOUT_S")
     for queue in t.QUEUES:
         dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-{queue.dlq_name}")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
         res.queue_urls[queue.name] = sqs.create_queue(
             QueueName=f"{PREFIX}-{queue.name}",
@@ -176,9 +172,9 @@ def _functions(plan: LocalPlan, res: Resources, sender: str) -> None:
         )["FunctionArn"]
     sqs = _client("sqs", res)
     for poller in plan.pollers:
-        queue_arn = sqs.get_queue_attributes(
-            QueueUrl=res.queue_urls[poller.queue.name], AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=res.queue_urls[poller.queue.name], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         # Recorded for parity with AWS; devstack.pollers does the polling (moto's mapping would
         # try to run the function in Docker).
         lam.create_event_source_mapping(
@@ -197,9 +193,7 @@ def _state_machines(plan: LocalPlan, res: Resources) -> None:
         definition = (ROOT / machine.definition_path).read_text()
         for task in plan.tasks:
             if task.state_machine == machine.name:
-                definition = definition.replace(
-                    "${" + task.placeholder + "}", res.function_arns[task.function]
-                )
+                definition = definition.replace("${" + task.placeholder + "}", res.function_arns[task.function])
         if "${" in definition:
             raise ValueError(f"{machine.definition_path} has a placeholder no topology task fills")
         arn = sfn.create_state_machine(

@@ -89,9 +89,7 @@ class EmbeddedStack:
 
         function_log = (self.state_dir / "functions.log").open("a", buffering=1)
         self._started.append(_Closing(function_log))
-        runtime = LambdaRuntime(
-            self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}", log_stream=function_log
-        )
+        runtime = LambdaRuntime(self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}", log_stream=function_log)
         route_lambda_to(runtime, PREFIX)
         moto = EmbeddedMotoServer(moto_port)
         moto.start()

@@ -19,9 +19,7 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def build_app(
-    outdir: str | None = None, context: Mapping[str, Any] | None = None
-) -> tuple[App, WaybillStack]:
+def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = None) -> tuple[App, WaybillStack]:
     """The app and its one stack. `context` adds to cdk.json's; the CLI's `-c` overrides both."""
     # analytics_reporting off: no AWS::CDK::Metadata resource reporting library versions to AWS.
     app = App(outdir=outdir, context={**cdk_json_context(), **(context or {})}, analytics_reporting=False)

@@ -72,9 +72,7 @@ def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
     return _proxy(status, error_body(code, message))
 
 
-def guard(
-    event: dict[str, Any], fn: Function, max_body_bytes: int
-) -> tuple[dict[str, Any] | None, Principal | None]:
+def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dict[str, Any] | None, Principal | None]:
     """Checks what must be refused before the body is even parsed: who calls, and how much they send."""
     method, resource = event.get("httpMethod", ""), event.get("resource", "")
     route = next((r for r in fn.routes if r.method == method and r.path == resource), None)
@@ -82,9 +80,7 @@ def guard(
     if route is not None and route.authorized:
         principal = principal_of(event)
         if principal is None:
-            return proxy_error(
-                401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"
-            ), None
+            return proxy_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"), None
         if principal.kind not in route.kinds:
             kinds = ", ".join(k.value for k in route.kinds)
             message = f"a {principal.kind.value} key cannot call this; it needs: {kinds}"
@@ -99,9 +95,7 @@ def guard(
         return proxy_error(415, "unsupported_media_type", message), principal
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
-        return proxy_error(
-            413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"
-        ), principal
+        return proxy_error(413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"), principal
     return None, principal
 
 
@@ -127,7 +121,5 @@ def validation_error(exc: RequestValidationError) -> Response[Any]:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return error(400, "malformed_json", "the body is not valid JSON")
-    details = [
-        ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=str(e.get("msg", ""))) for e in errors
-    ]
+    details = [ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=str(e.get("msg", ""))) for e in errors]
     return error(422, "validation_failed", f"{len(details)} field(s) are invalid", details)

@@ -88,14 +88,12 @@ class Inventory(Protocol):
 
     def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]: ...
 
-    def adjust(
-        self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime
-    ) -> None:
+    def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]: ...
+
+    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
         """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed."""
 
-    def reserve(
-        self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None
-    ) -> bool:
+    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
         """Atomically at one node; False (nothing written) when stock or capacity ran out."""
 
     def reservations(self, order_id: str) -> list[Reservation]: ...
@@ -110,13 +108,9 @@ class Inventory(Protocol):
 
     def close_reorder(self, sku: str, node_id: str) -> None: ...
 
-    def add_backorder(
-        self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime
-    ) -> None: ...
+    def add_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None: ...
 
-    def remove_backorder(
-        self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime
-    ) -> None: ...
+    def remove_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None: ...
 
     def backorders(self, sku: str) -> list[str]: ...
 

@@ -47,23 +47,22 @@ def resume_fulfilment(order_id: str) -> None:
 
 
 def record_handler(record: SQSRecord) -> None:
-    sku = json.loads(record.body)["sku"]
-    results = allocate_backorders(
-        sku,
-        orders=orders,
-        inventory=inventory,
-        nodes=nodes,
-        policies=policies,
-        clock=clock,
-        on_reserved=resume_fulfilment,
-    )
-    logger.info("backorders re-evaluated", sku=sku, results=[(o, r.outcome) for o, r in results])
+    for sku in json.loads(record.body)["skus"]:
+        results = allocate_backorders(
+            sku,
+            orders=orders,
+            inventory=inventory,
+            nodes=nodes,
+            policies=policies,
+            clock=clock,
+            on_reserved=resume_fulfilment,
+        )
+        if results:
+            logger.info("backorders re-evaluated", sku=sku, results=[(o, r.outcome) for o, r in results])
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(
-        process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )

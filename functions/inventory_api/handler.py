@@ -23,7 +23,6 @@ from shared.domain.principal import Principal
 from shared.domain.routing import GeoPoint, Node, Policy
 from shared.logging import masked_logger
 from shared.schemas.capture import MAX_BODY_BYTES
-from shared.settings import InventoryApiSettings
 from shared.schemas.inventory import (
     AdjustmentIn,
     AdjustmentResult,
@@ -35,6 +34,7 @@ from shared.schemas.inventory import (
     StockAtNode,
     StockTotals,
 )
+from shared.settings import InventoryApiSettings
 from shared.topology import Kind, function
 from shared.usecases.adjust_stock import AdjustmentConflict, UnknownNode, adjust_stock
 
@@ -105,9 +105,7 @@ def _stock_view(level: StockLevel) -> StockAtNode:
 )
 def put_node(node_id: NodeIdPath, body: Annotated[NodeIn, Body()]) -> Response[Any]:
     location = GeoPoint(body.address.lat, body.address.lon) if body.address else None
-    node = Node(
-        node_id, body.kind, location, body.ships, body.pickup, body.handling_cost, body.daily_capacity
-    )
+    node = Node(node_id, body.kind, location, body.ships, body.pickup, body.handling_cost, body.daily_capacity)
     created = nodes.put(node)
     logger.info("node saved", node_id=node_id, new_node=created)
     return _json(_node_view(node, body.name), 201 if created else 200)

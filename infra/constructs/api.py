@@ -150,9 +150,7 @@ class Api(Construct):
             route.method,
             integration,
             authorizer=self.authorizer if route.authorized else None,
-            authorization_type=apigw.AuthorizationType.CUSTOM
-            if route.authorized
-            else apigw.AuthorizationType.NONE,
+            authorization_type=apigw.AuthorizationType.CUSTOM if route.authorized else apigw.AuthorizationType.NONE,
             request_validator=self.validator,
             request_parameters={f"method.request.path.{p}": True for p in params},
         )

@@ -13,9 +13,7 @@ from shared.topology import EmailTemplate
 
 
 class EmailTemplates(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, email_templates: tuple[EmailTemplate, ...]
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, email_templates: tuple[EmailTemplate, ...]) -> None:
         super().__init__(scope, construct_id)
         # template name -> SES template name (unique per account and region, so prefixed by the stack)
         self.template_names: dict[str, str] = {}

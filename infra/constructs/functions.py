@@ -123,9 +123,7 @@ class Functions(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Waybill {spec.name}: only the grants shared/topology.py declares",
         )
-        log_group = logs.LogGroup(
-            self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         # Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
         log_group.grant_write(role)
         fn = lambda_.Function(
@@ -238,14 +236,10 @@ def _grant_bucket(role: iam.IRole, bucket: s3.IBucket, access: Access) -> None:
         Access.WRITE: ["s3:PutObject"],
         Access.READ_WRITE: ["s3:GetObject", "s3:PutObject"],
     }[access]
-    role.add_to_principal_policy(
-        iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects("*")])
-    )
+    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects("*")]))
     if access is not Access.WRITE:
         # ListBucket lets a missing key read as 404 NoSuchKey instead of 403.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
-        )
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
 
 
 def _grant_send_email(role: iam.IRole, res: Resources, template_names: list[str]) -> None:
@@ -254,9 +248,7 @@ def _grant_send_email(role: iam.IRole, res: Resources, template_names: list[str]
     # SES authorizes against the verified identity used: the address, or its domain when only that is.
     identities = [res.sender_email, domain]
     resources = [stack.format_arn(service="ses", resource="identity", resource_name=i) for i in identities]
-    resources += [
-        stack.format_arn(service="ses", resource="template", resource_name=t) for t in template_names
-    ]
+    resources += [stack.format_arn(service="ses", resource="template", resource_name=t) for t in template_names]
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=["ses:SendTemplatedEmail", "ses:SendEmail"], resources=resources)
     )

@@ -36,9 +36,7 @@ class Schedules(Construct):
                         schedule=events.Schedule.expression(trigger.expression),
                         targets=[
                             # A missed run is retried for a while, then the next run catches up.
-                            targets.LambdaFunction(
-                                lambdas[fn.name], retry_attempts=2, max_event_age=Duration.hours(2)
-                            )
+                            targets.LambdaFunction(lambdas[fn.name], retry_attempts=2, max_event_age=Duration.hours(2))
                         ],
                     )
                     metadata.tag(rule, metadata.SCHEDULE, trigger.name)

@@ -24,9 +24,7 @@ class Storage(Construct):
             versioned=True,
             # Access logs are for audits and incidents; a year bounds their cost.
             lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30)
-                )
+                s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )

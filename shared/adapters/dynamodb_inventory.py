@@ -55,6 +55,21 @@ class DynamoDBInventory:
     def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]:
         return {(lvl.sku, lvl.node_id): lvl for sku in sorted(set(skus)) for lvl in self.stock_of(sku)}
 
+    def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
+        """Stock of these skus at one node (zero where none was ever received), in one round trip."""
+        wanted = sorted(set(skus))
+        found: dict[str, StockLevel] = {}
+        for start in range(0, len(wanted), 100):
+            keys: list[Any] = [self._stock_key(sku, node_id) for sku in wanted[start : start + 100]]
+            while keys:
+                answer = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
+                for item in answer["Responses"].get(self._table, []):
+                    sku = item["pk"]["S"].removeprefix("SKU#")
+                    found[sku] = self._level(sku, item)
+                unprocessed: Any = answer.get("UnprocessedKeys", {})
+                keys = unprocessed.get(self._table, {}).get("Keys", [])
+        return {sku: found.get(sku, StockLevel(sku, node_id)) for sku in wanted}
+
     @staticmethod
     def _level(sku: str, item: dict[str, Any]) -> StockLevel:
         return StockLevel(
@@ -72,9 +87,7 @@ class DynamoDBInventory:
 
     # --- adjustments -----------------------------------------------------------------------------
 
-    def adjust(
-        self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime
-    ) -> None:
+    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
         """Applies every change or none. AdjustmentReplay if the reference was used before;
         StockChanged if a line's condition failed (too few free units, or a concurrent change)."""
         items: list[Any] = [
@@ -117,9 +130,7 @@ class DynamoDBInventory:
             seen, new = change.safety_stock
             sets.append("safety = :safety")
             values[":safety"], values[":safety_seen"] = _n(new), _n(seen)
-            conditions.append(
-                "(attribute_not_exists(safety) AND :safety_seen = :zero OR safety = :safety_seen)"
-            )
+            conditions.append("(attribute_not_exists(safety) AND :safety_seen = :zero OR safety = :safety_seen)")
             available_delta += seen - new
         else:
             sets.append("safety = if_not_exists(safety, :zero)")
@@ -155,9 +166,7 @@ class DynamoDBInventory:
 
     # --- reservations ------------------------------------------------------------------------------
 
-    def reserve(
-        self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None
-    ) -> bool:
+    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
         """One transaction at one node: the reservation record, every sku's counters, the day's
         capacity. True when reserved (now or by an earlier attempt); False when stock or capacity
         ran out, in which case nothing was written."""
@@ -207,9 +216,8 @@ class DynamoDBInventory:
             reasons = _cancellation_codes(err)
             if not reasons:
                 raise
-            if reasons[0] == "ConditionalCheckFailed":
-                return True  # an earlier attempt of this step reserved here already
-            return False
+            # the record's own condition failing means an earlier attempt of this step reserved here
+            return reasons[0] == "ConditionalCheckFailed"
         return True
 
     def reservations(self, order_id: str) -> list[Reservation]:
@@ -325,9 +333,7 @@ class DynamoDBInventory:
         return True
 
     def close_reorder(self, sku: str, node_id: str) -> None:
-        self._db.delete_item(
-            TableName=self._table, Key={"pk": {"S": "REORDER"}, "sk": {"S": f"{sku}#{node_id}"}}
-        )
+        self._db.delete_item(TableName=self._table, Key={"pk": {"S": "REORDER"}, "sk": {"S": f"{sku}#{node_id}"}})
 
     def reorder_suggestions(self) -> list[dict[str, Any]]:
         pages = self._db.get_paginator("query").paginate(
@@ -361,9 +367,7 @@ class DynamoDBInventory:
                 },
             )
 
-    def remove_backorder(
-        self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime
-    ) -> None:
+    def remove_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None:
         for sku in sorted(set(skus)):
             self._db.delete_item(
                 TableName=self._table,

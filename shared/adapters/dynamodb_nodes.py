@@ -41,9 +41,7 @@ class DynamoDBNodes:
         return "Attributes" not in answer
 
     def get(self, node_id: str) -> Node | None:
-        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": "NODES"}, "sk": {"S": node_id}}).get(
-            "Item"
-        )
+        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": "NODES"}, "sk": {"S": node_id}}).get("Item")
         return node_from_json(item["doc"]["S"]) if item else None
 
     def all(self) -> list[Node]:

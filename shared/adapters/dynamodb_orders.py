@@ -65,9 +65,7 @@ class DynamoDBOrders:
             raise DuplicateCapture(record) from err
 
     def get(self, order_id: str) -> Order | None:
-        item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
         return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))

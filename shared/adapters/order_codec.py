@@ -76,9 +76,7 @@ def _routing(doc: dict[str, Any]) -> Routing:
         reason=doc["reason"],
         allocations=tuple(Allocation(**a) for a in doc["allocations"]),
         backordered=tuple((line_id, qty) for line_id, qty in doc["backordered"]),
-        candidates=tuple(
-            Candidate(tuple(c["node_ids"]), c["score"], c["fills"], c["note"]) for c in doc["candidates"]
-        ),
+        candidates=tuple(Candidate(tuple(c["node_ids"]), c["score"], c["fills"], c["note"]) for c in doc["candidates"]),
         considered=doc["considered"],
         decided_at=datetime.fromisoformat(doc["decided_at"]),
     )
@@ -108,8 +106,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
             for h in doc["history"]
         ],
         executions=[
-            Execution(e["arn"], e["state_machine"], datetime.fromisoformat(e["started_at"]))
-            for e in doc["executions"]
+            Execution(e["arn"], e["state_machine"], datetime.fromisoformat(e["started_at"])) for e in doc["executions"]
         ],
         version=version,
         priority=doc.get("priority", 100),

@@ -16,5 +16,4 @@ class SqsRestock:
         self._url = queue_url
 
     def stock_arrived(self, skus: Iterable[str]) -> None:
-        for sku in sorted(set(skus)):
-            self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps({"sku": sku}))
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps({"skus": sorted(set(skus))}))

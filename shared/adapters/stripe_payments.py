@@ -36,8 +36,6 @@ class StripePayments:
             currency=pi.currency.upper(),
             amount=pi.amount,
             # localstripe omits these two; Stripe itself sets both. Without them, the amount stands.
-            amount_capturable=int(
-                fields.get("amount_capturable", pi.amount if pi.status == "requires_capture" else 0)
-            ),
+            amount_capturable=int(fields.get("amount_capturable", pi.amount if pi.status == "requires_capture" else 0)),
             amount_received=int(fields.get("amount_received", pi.amount if pi.status == "succeeded" else 0)),
         )

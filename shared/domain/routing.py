@@ -293,16 +293,12 @@ def _ship(
     covered = sum(sum(take) for _, take in plan)
     if covered == units:
         names = ", ".join(site.node.node_id for site, _ in plan)
-        reason = (
-            f"No single node can fill the order; split across {len(plan)} nodes ({names}), the fewest found."
-        )
+        reason = f"No single node can fill the order; split across {len(plan)} nodes ({names}), the fewest found."
         return _decide("allocated", plan, sites, eligible, demand, scorer, reason)
     why = _why_unfillable(sites, eligible, node_count, demand, policy)
     if policy.when_unfillable == "partial" and covered:
         names = ", ".join(site.node.node_id for site, _ in plan)
-        reason = (
-            f"{why}; allocated {covered} of {units} units from {names} and backordered the rest, per policy."
-        )
+        reason = f"{why}; allocated {covered} of {units} units from {names} and backordered the rest, per policy."
         return _decide("partial", plan, sites, eligible, demand, scorer, reason)
     if policy.when_unfillable == "hold":
         return _decide("hold", plan, sites, eligible, demand, scorer, f"{why}; held, per policy.")
@@ -324,9 +320,7 @@ def _greedy(sites: list[_Site], demand: _Demand, limit: int, scorer: _Scorer) ->
                 break
             stock = site.stock
             cover = sum([min(stock[i], need[i]) for i in wanted])
-            if cover > most or (
-                cover == most and pick is not None and _tie(site, scorer) < _tie(pick, scorer)
-            ):
+            if cover > most or (cover == most and pick is not None and _tie(site, scorer) < _tie(pick, scorer)):
                 most, pick = cover, site
         if pick is None:
             break
@@ -401,9 +395,7 @@ def _candidates(plan: Plan, sites: list[_Site], demand: _Demand, scorer: _Scorer
         # Only nodes covering as much as the room-th best can make the list: score just those.
         floor = heapq.nlargest(room, [s.covers for s in pool])[-1]
         pool = [s for s in pool if s.covers >= floor]
-    singles = heapq.nsmallest(
-        room, pool, key=lambda s: (-s.covers, *scorer.rank(s.node), -s.on_hand, s.node.node_id)
-    )
+    singles = heapq.nsmallest(room, pool, key=lambda s: (-s.covers, *scorer.rank(s.node), -s.on_hand, s.node.node_id))
     for site in singles:
         _, short = _allocate(site.alone(demand), demand)
         note = f"{_fill_text(demand, short)}; {scorer.detail([(site.node, scorer.order_kg)])}"
@@ -439,9 +431,7 @@ def _why_single(ranked: list[_Site], fillers: int, scorer: _Scorer) -> str:
     return sentence + "."
 
 
-def _why_unfillable(
-    sites: list[_Site], eligible: int, node_count: int, demand: _Demand, policy: Policy
-) -> str:
+def _why_unfillable(sites: list[_Site], eligible: int, node_count: int, demand: _Demand, policy: Policy) -> str:
     if not eligible:
         return f"None of the {node_count} nodes can ship with capacity left today"
     for i, sku in enumerate(demand.skus):

@@ -108,9 +108,7 @@ class CaptureOrder(_Model):
     """An order as a sales channel hands it over. Money is in integer minor units of `currency`."""
 
     external_id: ExternalId = Field(description="The channel's own order id; capture is idempotent on it")
-    currency: Annotated[
-        str, Field(description="ISO 4217 code", json_schema_extra={"enum": sorted(CURRENCIES)})
-    ]
+    currency: Annotated[str, Field(description="ISO 4217 code", json_schema_extra={"enum": sorted(CURRENCIES)})]
     customer: CustomerIn
     ship_to: AddressIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]

@@ -37,9 +37,7 @@ class NodeIn(_In):
     ships: bool = True
     pickup: bool = False
     handling_cost: Annotated[int, Field(ge=0, le=1_000_000, description="Minor units per shipment"), _I] = 0
-    daily_capacity: Annotated[int, Field(ge=1, le=10_000_000, description="Shipments per day"), _I] | None = (
-        None
-    )
+    daily_capacity: Annotated[int, Field(ge=1, le=10_000_000, description="Shipments per day"), _I] | None = None
 
 
 class NodeView(NodeIn):

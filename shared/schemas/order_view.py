@@ -144,10 +144,7 @@ class OrderView(BaseModel):
             exception_cause=order.exception_cause,
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
-            history=[
-                HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause)
-                for h in order.history
-            ],
+            history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
             executions=[
                 ExecutionView(
                     arn=e.arn,
@@ -171,8 +168,7 @@ def _routing(order: Order) -> RoutingView | None:
         allocations=[AllocationView(**vars(a)) for a in r.allocations],
         backordered=[BackorderedView(line_id=line_id, quantity=qty) for line_id, qty in r.backordered],
         candidates=[
-            CandidateView(node_ids=list(c.node_ids), score=c.score, fills=c.fills, note=c.note)
-            for c in r.candidates
+            CandidateView(node_ids=list(c.node_ids), score=c.score, fills=c.fills, note=c.note) for c in r.candidates
         ],
         considered=r.considered,
         decided_at=r.decided_at,

@@ -79,8 +79,7 @@ def adjust_stock(
 
 
 def _levels(inventory: Inventory, node_id: str, skus: list[str]) -> dict[str, StockLevel]:
-    stock = inventory.stock_for(skus)
-    return {sku: stock.get((sku, node_id), StockLevel(sku, node_id)) for sku in skus}
+    return inventory.levels_at(node_id, skus)
 
 
 def _change(request: AdjustmentIn, line: AdjustmentLine, level: StockLevel) -> StockChange:

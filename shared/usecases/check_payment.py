@@ -16,9 +16,7 @@ class PaymentOutcome:
     reason: str | None
 
 
-def check_payment(
-    order_id: str, *, orders: OrderRepository, payments: PaymentGateway, clock: Clock
-) -> PaymentOutcome:
+def check_payment(order_id: str, *, orders: OrderRepository, payments: PaymentGateway, clock: Clock) -> PaymentOutcome:
     def decide(order: Order) -> PaymentOutcome:
         # A retried step answers what the first run decided instead of checking again.
         if order.payment_check == PaymentCheck.VERIFIED:

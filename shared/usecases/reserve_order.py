@@ -43,9 +43,7 @@ def reserve_order(
     if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
         # a retried step, or an order cancelled or held meanwhile: decided already
         routing = order.routing
-        return ReserveOutcome(
-            routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}"
-        )
+        return ReserveOutcome(routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}")
     release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
     policy = policies.get(order.channel)
     all_nodes = nodes.all()

@@ -39,9 +39,7 @@ def confirmation_data(order: Order) -> dict[str, Any]:
     }
 
 
-def send_confirmation(
-    order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock
-) -> str:
+def send_confirmation(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock) -> str:
     """Sends the confirmation and records it on the order; returns the message id.
 
     The caller wraps this in an idempotency record keyed on the order, so a retried step

@@ -26,7 +26,8 @@ def test_put_node_creates_then_updates(stack):
     node = new_node(stack, handling_cost=150)
     again = stack.call("PUT", f"/v1/nodes/{node}", "admin", json={"kind": "store", "pickup": True})
     assert again.status_code == 200
-    assert again.json()["kind"] == "store" and again.json()["pickup"] is True
+    assert again.json()["kind"] == "store"
+    assert again.json()["pickup"] is True
     listed = stack.call("GET", "/v1/nodes", "ops").json()["nodes"]
     assert any(n["node_id"] == node and n["kind"] == "store" for n in listed)
     assert stack.call("PUT", f"/v1/nodes/{node}", "ops", json={"kind": "store"}).status_code == 403
@@ -88,12 +89,8 @@ def test_unknown_node_and_bad_adjustments_are_refused_cleanly(stack):
 
 
 def test_policies_are_admin_only_and_validated(stack):
-    ok = stack.call(
-        "PUT", "/v1/policies/e2e-channel", "admin", json={"strategy": "distance", "max_shipments": 3}
-    )
+    ok = stack.call("PUT", "/v1/policies/e2e-channel", "admin", json={"strategy": "distance", "max_shipments": 3})
     assert ok.status_code == 200
     assert ok.json()["strategy"] == "distance"
-    assert (
-        stack.call("PUT", "/v1/policies/e2e-channel", "admin", json={"max_shipments": 0}).status_code == 422
-    )
+    assert stack.call("PUT", "/v1/policies/e2e-channel", "admin", json={"max_shipments": 0}).status_code == 422
     assert stack.call("PUT", "/v1/policies/e2e-channel", "ops", json={}).status_code == 403

@@ -23,9 +23,7 @@ class Synthesized:
     @property
     def assets(self) -> dict[str, Any]:
         """The asset manifest's file assets (source path and S3 object key)."""
-        files: dict[str, Any] = json.loads((self.outdir / f"{self.stack_name}.assets.json").read_text())[
-            "files"
-        ]
+        files: dict[str, Any] = json.loads((self.outdir / f"{self.stack_name}.assets.json").read_text())["files"]
         return files
 
     def asset_source(self, object_key: str) -> Path:

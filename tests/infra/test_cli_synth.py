@@ -23,9 +23,7 @@ def _normalized(template: dict[str, Any]) -> dict[str, Any]:
     resources = {}
     for lid, resource in template["Resources"].items():
         meta = {k: v for k, v in resource.get("Metadata", {}).items() if not k.startswith("aws:")}
-        resources[lid] = {k: v for k, v in resource.items() if k != "Metadata"} | (
-            {"Metadata": meta} if meta else {}
-        )
+        resources[lid] = {k: v for k, v in resource.items() if k != "Metadata"} | ({"Metadata": meta} if meta else {})
     return {**template, "Resources": resources}
 
 

@@ -124,9 +124,7 @@ def test_stack_creates(deployed: Any) -> None:
     stack = cfn.describe_stacks(StackName="Waybill")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     created = cfn.list_stack_resources(StackName="Waybill")["StackResourceSummaries"]
-    assert Counter(r["ResourceType"] for r in created) == Counter(
-        r["Type"] for r in template["Resources"].values()
-    )
+    assert Counter(r["ResourceType"] for r in created) == Counter(r["Type"] for r in template["Resources"].values())
     assert all(r["ResourceStatus"] == "CREATE_COMPLETE" for r in created)
 
 
@@ -141,9 +139,7 @@ def test_created_resources_behave(deployed: Any) -> None:
     assert len(lambda_.list_event_source_mappings()["EventSourceMappings"]) == sum(
         isinstance(t, topology.QueueTrigger) for f in topology.FUNCTIONS for t in f.triggers
     )
-    assert len(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]) == len(
-        topology.TABLES
-    )
+    assert len(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]) == len(topology.TABLES)
     machines = boto3.client("stepfunctions", region_name=REGION).list_state_machines()["stateMachines"]
     assert {m["name"] for m in machines} == {f"Waybill-{m.name}" for m in topology.STATE_MACHINES}
     sqs = boto3.client("sqs", region_name=REGION)

@@ -85,8 +85,6 @@ def test_an_unacknowledged_finding_fails_synth(tmp_path: Path) -> None:
         patch.setattr(infra.stack.WaybillStack, "_outputs", with_bad_queue)
         with pytest.raises(RuntimeError, match="ValidationFailed"):
             synthesize(tmp_path, spec)
-    found = {
-        (v["ruleName"], c["constructPath"]) for v in violations(tmp_path) for c in v["violatingConstructs"]
-    }
+    found = {(v["ruleName"], c["constructPath"]) for v in violations(tmp_path) for c in v["violatingConstructs"]}
     assert {rule for rule, _ in found} == {"AwsSolutions-APIG4", "AwsSolutions-SQS3", "AwsSolutions-SQS4"}
     assert ("AwsSolutions-APIG4", "Waybill/Api/RestApi/Default/v1/status/GET/Resource") in found

@@ -25,11 +25,7 @@ def template(synth: Synthesized) -> Template:
 
 def named(synth: Synthesized, key: str) -> dict[str, str]:
     """topology name -> logical id, from the waybill:* Metadata."""
-    return {
-        r["Metadata"][key]: lid
-        for lid, r in synth.template["Resources"].items()
-        if key in r.get("Metadata", {})
-    }
+    return {r["Metadata"][key]: lid for lid, r in synth.template["Resources"].items() if key in r.get("Metadata", {})}
 
 
 def props(synth: Synthesized, logical_id: str) -> dict[str, Any]:
@@ -62,9 +58,7 @@ def test_tables(synth: Synthesized, template: Template) -> None:
         assert synth.template["Resources"][tables[spec.name]]["DeletionPolicy"] == "Retain"
 
 
-def test_every_queue_has_its_dead_letter_queue_and_requires_tls(
-    synth: Synthesized, template: Template
-) -> None:
+def test_every_queue_has_its_dead_letter_queue_and_requires_tls(synth: Synthesized, template: Template) -> None:
     queues, dlqs = named(synth, "waybill:queue"), named(synth, "waybill:dead_letter_queue")
     assert set(queues) == {q.name for q in topology.QUEUES}
     assert set(dlqs) == {q.dlq_name for q in topology.QUEUES}
@@ -98,18 +92,14 @@ def test_every_queue_has_its_dead_letter_queue_and_requires_tls(
             )
 
 
-def test_buckets_are_private_encrypted_versioned_tls_only_and_logged(
-    synth: Synthesized, template: Template
-) -> None:
+def test_buckets_are_private_encrypted_versioned_tls_only_and_logged(synth: Synthesized, template: Template) -> None:
     buckets = named(synth, "waybill:bucket")
     assert set(buckets) == {b.name for b in topology.BUCKETS}
     template.all_resources_properties(
         "AWS::S3::Bucket",
         {
             "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
             "PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True,
@@ -127,11 +117,7 @@ def test_buckets_are_private_encrypted_versioned_tls_only_and_logged(
                 "Bucket": {"Ref": lid},
                 "PolicyDocument": {
                     "Statement": Match.array_with(
-                        [
-                            Match.object_like(
-                                {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-                            )
-                        ]
+                        [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
                     )
                 },
             },
@@ -187,16 +173,12 @@ def test_one_function_per_topology_function(synth: Synthesized, template: Templa
 
 
 def _environment(synth: Synthesized, fn: topology.Function) -> dict[str, Any]:
-    variables: dict[str, Any] = props(synth, named(synth, "waybill:function")[fn.name])["Environment"][
-        "Variables"
-    ]
+    variables: dict[str, Any] = props(synth, named(synth, "waybill:function")[fn.name])["Environment"]["Variables"]
     return variables
 
 
 @pytest.mark.parametrize("fn", topology.FUNCTIONS, ids=lambda f: f.name)
-def test_resource_environment_points_at_the_physical_resources(
-    synth: Synthesized, fn: topology.Function
-) -> None:
+def test_resource_environment_points_at_the_physical_resources(synth: Synthesized, fn: topology.Function) -> None:
     env = _environment(synth, fn)
     expected = {
         **{t.env: {"Ref": named(synth, "waybill:table")[t.name]} for t in topology.TABLES},
@@ -220,9 +202,7 @@ def _policy_statements(synth: Synthesized, role: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("fn", topology.FUNCTIONS, ids=lambda f: f.name)
-def test_function_role_touches_only_what_the_topology_grants(
-    synth: Synthesized, fn: topology.Function
-) -> None:
+def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized, fn: topology.Function) -> None:
     lid = named(synth, "waybill:function")[fn.name]
     p = props(synth, lid)
     role = next(references(p["Role"]))
@@ -241,9 +221,7 @@ def test_function_role_touches_only_what_the_topology_grants(
             case topology.StartExecution(state_machine=m):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
     allowed |= {
-        named(synth, "waybill:queue")[t.queue.name]
-        for t in fn.triggers
-        if isinstance(t, topology.QueueTrigger)
+        named(synth, "waybill:queue")[t.queue.name] for t in fn.triggers if isinstance(t, topology.QueueTrigger)
     }
     statements = _policy_statements(synth, role)
     touched = {r for s in statements for r in references(s["Resource"])} - {

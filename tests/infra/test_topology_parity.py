@@ -44,9 +44,7 @@ def local_wiring(built: local_plan.LocalPlan) -> Wiring:
         queue_triggers=frozenset((p.queue.name, p.function) for p in built.pollers),
         task_functions=frozenset((task.state_machine, task.function) for task in built.tasks),
         schedules=frozenset((s.expression, s.function) for s in built.schedules),
-        environment={
-            fn.name: frozenset(function_environment(fn, res, "x@example.com")) for fn in built.functions
-        },
+        environment={fn.name: frozenset(function_environment(fn, res, "x@example.com")) for fn in built.functions},
     )
 
 

@@ -21,21 +21,13 @@ def declared_wiring(functions: tuple[Function, ...]) -> Wiring:
     return Wiring(
         functions=frozenset(fn.name for fn in functions),
         routes=frozenset((r.method, r.path, fn.name) for fn in functions for r in fn.routes),
-        authorized_routes=frozenset(
-            (r.method, r.path) for fn in functions for r in fn.routes if r.authorized
-        ),
+        authorized_routes=frozenset((r.method, r.path) for fn in functions for r in fn.routes if r.authorized),
         authorizer=authorizers[0] if authorizers else None,
-        queue_triggers=frozenset(
-            (t.queue.name, fn.name) for fn, t in triggers if isinstance(t, QueueTrigger)
-        ),
-        task_functions=frozenset(
-            (t.state_machine.name, fn.name) for fn, t in triggers if isinstance(t, TaskTrigger)
-        ),
+        queue_triggers=frozenset((t.queue.name, fn.name) for fn, t in triggers if isinstance(t, QueueTrigger)),
+        task_functions=frozenset((t.state_machine.name, fn.name) for fn, t in triggers if isinstance(t, TaskTrigger)),
         schedules=frozenset((t.expression, fn.name) for fn, t in triggers if isinstance(t, ScheduleTrigger)),
         environment={
-            fn.name: frozenset(
-                {*COMMON_ENVIRONMENT, EMAIL_FROM_ENV, *resource_environment(fn), *fn.environment}
-            )
+            fn.name: frozenset({*COMMON_ENVIRONMENT, EMAIL_FROM_ENV, *resource_environment(fn), *fn.environment})
             for fn in functions
         },
     )

@@ -51,8 +51,6 @@ def test_concurrent_conditional_transactions_never_overshoot(aws, resources):
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         wins = sum(pool.map(take, range(300)))
-    taken = [
-        int(ddb.get_item(TableName=table, Key=k, ConsistentRead=True)["Item"]["taken"]["N"]) for k in keys
-    ]
+    taken = [int(ddb.get_item(TableName=table, Key=k, ConsistentRead=True)["Item"]["taken"]["N"]) for k in keys]
     assert wins == 50
     assert taken == [50, 50, 50]

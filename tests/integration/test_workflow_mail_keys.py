@@ -44,9 +44,7 @@ def test_keys_are_found_by_hash_and_revoked_by_principal(aws, resources):
     k2, _ = create_key(keys, Kind.CHANNEL, name)
     wh, _ = create_key(keys, Kind.WAREHOUSE, f"wh-{name}", ("dc-1", "dc-2"))
     assert resolve_key(keys, k1) == principal
-    assert resolve_key(keys, wh) == Principal(
-        f"warehouse:wh-{name}", Kind.WAREHOUSE, f"wh-{name}", ("dc-1", "dc-2")
-    )
+    assert resolve_key(keys, wh) == Principal(f"warehouse:wh-{name}", Kind.WAREHOUSE, f"wh-{name}", ("dc-1", "dc-2"))
     assert keys.revoke(principal.principal_id) == 2
     assert resolve_key(keys, k1) is None
     assert resolve_key(keys, k2) is None

@@ -404,9 +404,7 @@ def test_express_costs_more_than_standard():
     case = row("one-node-fills-cheapest-by-cost")
     standard = decide(case).candidates[0].score
     lines = tuple(RoutingLine(f"L{i + 1}", sku, q) for i, (sku, q) in enumerate(case.lines))
-    express = route(
-        RoutingRequest(lines, "ship", None, DALLAS, "express"), case.nodes, case.available, {}, case.policy
-    )
+    express = route(RoutingRequest(lines, "ship", None, DALLAS, "express"), case.nodes, case.available, {}, case.policy)
     assert express.candidates[0].score > standard
 
 

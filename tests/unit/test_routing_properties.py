@@ -158,8 +158,7 @@ def test_one_node_that_fills_everything_is_preferred(world):
     fillers = [
         node
         for node in world.nodes
-        if world.eligible(node)
-        and all(world.available.get((s, node.node_id), 0) >= q for s, q in wanted.items())
+        if world.eligible(node) and all(world.available.get((s, node.node_id), 0) >= q for s, q in wanted.items())
     ]
     decision = world.decide()
     if fillers:
