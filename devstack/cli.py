@@ -115,10 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from devstack.importer import Importer
 
     importer = Importer(*_api_and_key(args))
-    if args.what == "nodes":
-        report = importer.nodes(Path(args.file))
-    else:
-        report = importer.stock(Path(args.file), args.type)
+    path = Path(args.file)
+    report = importer.nodes(path) if args.what == "nodes" else importer.stock(path, args.type)
     for error in report.errors[:20]:
         print(f"  {error}", file=sys.stderr)
     print(report.summary(f"{args.what} from {args.file}"))

@@ -192,7 +192,9 @@ class DynamoDBInventory:
                     "Update": {
                         "TableName": self._table,
                         "Key": self._stock_key(sku, node_id),
-                        "UpdateExpression": "SET reserved = reserved + :q, unreserved = unreserved - :q, available = available - :q",
+                        "UpdateExpression": (
+                            "SET reserved = reserved + :q, unreserved = unreserved - :q, available = available - :q"
+                        ),
                         "ConditionExpression": "available >= :q",
                         "ExpressionAttributeValues": {":q": _n(quantity)},
                     }

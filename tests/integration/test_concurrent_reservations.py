@@ -88,11 +88,14 @@ def test_multi_node_multi_line_orders_in_parallel_never_oversell(aws, resources)
     reserved_by_orders: dict[tuple[str, str], int] = defaultdict(int)
     settled = 0
     for order_id in order_ids:
-        order = orders.get(order_id)
+        found = orders.get(order_id)
+        assert found is not None
+        order = found
         assert order.status in (OrderStatus.RESERVED, OrderStatus.BACKORDERED)
         if order.status == OrderStatus.RESERVED:
             settled += 1
             per_line: dict[str, int] = defaultdict(int)
+            assert order.routing is not None
             for allocation in order.routing.allocations:
                 per_line[allocation.line_id] += allocation.quantity
                 reserved_by_orders[(allocation.sku, allocation.node_id)] += allocation.quantity
