@@ -1,0 +1,133 @@
+"""Reservation throughput on the embedded stack. Prints figures only; nothing here asserts timings.
+
+Run: .venv/bin/python -m benchmarks.reservations_bench
+
+1. Reservation transactions per second through the DynamoDB adapter against the embedded moto
+   (the storage path of every reservation: one conditional transaction per node).
+2. Orders per second end to end: HTTP capture -> state machine -> payment check -> confirmation
+   email -> route and reserve, until every order is RESERVED.
+The embedded stack serializes DynamoDB requests (to be atomic like AWS), so these figures measure
+this machine's emulator, not DynamoDB; see docs/hot-sku.md for the load model on AWS.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import requests
+import stripe
+
+from devstack.stack import EmbeddedStack, free_port
+from shared.adapters.dynamodb_inventory import DynamoDBInventory
+from shared.domain.inventory import StockChange
+
+
+def _adapter_reservations(inventory: DynamoDBInventory, count: int, workers: int) -> None:
+    sku = f"BENCH-{uuid.uuid4().hex[:6]}"
+    inventory.adjust(f"bench-{sku}", "h", "bench-dc", [StockChange(sku, count * 2)], _now())
+    latencies: list[float] = []
+
+    def reserve(i: int) -> bool:
+        began = time.perf_counter()
+        ok = inventory.reserve(f"ord_bench_{sku}_{i}", "bench-dc", {sku: 1}, "2026-01-01", None)
+        latencies.append(time.perf_counter() - began)
+        return ok
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        wins = sum(pool.map(reserve, range(count)))
+    elapsed = time.perf_counter() - began
+    print(
+        f"adapter, {workers:2d} threads: {wins} reservations in {elapsed:.2f} s = {wins / elapsed:,.0f}/s; "
+        f"latency mean {statistics.mean(latencies) * 1000:.1f} ms, "
+        f"p95 {statistics.quantiles(latencies, n=20)[18] * 1000:.1f} ms"
+    )
+
+
+def _end_to_end(info: dict[str, object], orders: int) -> None:
+    api = str(info["api"])
+    keys = info["keys"]
+    assert isinstance(keys, dict)
+    web = {"Authorization": f"Bearer {keys['channels']['web']}"}
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    sku = f"E2E-{uuid.uuid4().hex[:6]}"
+    receipt = {
+        "reference": f"b-{sku}",
+        "node_id": "bench-dc",
+        "type": "receipt",
+        "lines": [{"sku": sku, "quantity": orders}],
+    }
+    requests.post(f"{api}/v1/inventory/adjustments", json=receipt, headers=admin, timeout=30).raise_for_status()
+    client = stripe.StripeClient("sk_test_bench", base_addresses={"api": str(info["localstripe"])})
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    ).id
+
+    def place(i: int) -> str:
+        body = {
+            "external_id": f"{sku}-{i}",
+            "currency": "USD",
+            "customer": {"email": "bench@example.com", "name": "Bench"},
+            "ship_to": {
+                "name": "B",
+                "line1": "1 St",
+                "city": "Austin",
+                "region": "TX",
+                "postal_code": "73301",
+                "country": "US",
+            },
+            "lines": [{"sku": sku, "quantity": 1, "unit_amount": 500}],
+            "payment": {"stripe_payment_intent": intent},
+        }
+        answer = requests.post(f"{api}/v1/orders", json=body, headers=web, timeout=60)
+        answer.raise_for_status()
+        return str(answer.json()["order_id"])
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        ids = list(pool.map(place, range(orders)))
+    captured = time.perf_counter() - began
+    pending = set(ids)
+    while pending:
+        for oid in list(pending):
+            if requests.get(f"{api}/v1/orders/{oid}", headers=web, timeout=30).json()["status"] == "RESERVED":
+                pending.discard(oid)
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - began
+    print(
+        f"end to end: {orders} orders captured in {captured:.1f} s ({orders / captured:,.1f}/s), "
+        f"all RESERVED after {elapsed:.1f} s ({orders / elapsed:,.1f} orders/s)"
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def main() -> None:
+    orders = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    with tempfile.TemporaryDirectory() as state:
+        stack = EmbeddedStack(Path(state), api_port=free_port())
+        info = stack.start()
+        try:
+            admin = {"Authorization": f"Bearer {info['keys']['admin']}"}
+            requests.put(f"{info['api']}/v1/nodes/bench-dc", json={"kind": "warehouse"}, headers=admin, timeout=30)
+            db = boto3.client("dynamodb", endpoint_url=info["moto"], region_name=info["region"])
+            inventory = DynamoDBInventory(db, info["resources"]["tables"]["inventory"])
+            for workers in (1, 8):
+                _adapter_reservations(inventory, 300, workers)
+            _end_to_end(info, orders)
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    main()
