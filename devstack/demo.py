@@ -1,5 +1,6 @@
-"""Waybill's main job on the embedded stack: orders from several channels captured over HTTP and
-the batch queue, checked against Stripe, confirmed by email, shown with where each one is."""
+"""Waybill's main job on the embedded stack: a merchant's nodes and stock are loaded, orders from
+several channels arrive over HTTP and the batch queue, each is payment-checked, confirmed by email,
+routed to the best node and reserved; a backordered order is filled when stock arrives."""
 
 from __future__ import annotations
 
@@ -16,8 +17,36 @@ from devstack.stack import EmbeddedStack, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
 
+NODES = {
+    "dc-east": {
+        "kind": "warehouse",
+        "name": "Newark DC",
+        "address": {"lat": 40.73, "lon": -74.17},
+        "handling_cost": 150,
+    },
+    "dc-west": {
+        "kind": "warehouse",
+        "name": "Reno DC",
+        "address": {"lat": 39.53, "lon": -119.81},
+        "handling_cost": 120,
+    },
+    "store-dc": {
+        "kind": "store",
+        "name": "Washington store",
+        "address": {"lat": 38.90, "lon": -77.04},
+        "pickup": True,
+        "handling_cost": 300,
+        "daily_capacity": 50,
+    },
+}
+STOCK = {
+    "dc-east": [("TSHIRT-BLK-M", 40, 2), ("MUG-LOGO", 20, 0)],
+    "dc-west": [("TSHIRT-BLK-M", 25, 2), ("MUG-LOGO", 3, 0)],
+    "store-dc": [("HOODIE-GRY-L", 4, 0), ("TSHIRT-BLK-M", 6, 1)],
+}
 
-def _address(name: str, city: str, region: str, postal: str) -> dict[str, Any]:
+
+def _address(name: str, city: str, region: str, postal: str, lat: float, lon: float) -> dict[str, Any]:
     return {
         "name": name,
         "line1": "1 Demo Street",
@@ -25,6 +54,8 @@ def _address(name: str, city: str, region: str, postal: str) -> dict[str, Any]:
         "region": region,
         "postal_code": postal,
         "country": "US",
+        "lat": lat,
+        "lon": lon,
     }
 
 
@@ -37,7 +68,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "external_id": "WEB-1001",
                 "currency": "USD",
                 "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
-                "ship_to": _address("Ada Lovelace", "Austin", "TX", "73301"),
+                "ship_to": _address("Ada Lovelace", "Philadelphia", "PA", "19103", 39.95, -75.17),
                 "lines": [
                     {"sku": "TSHIRT-BLK-M", "quantity": 2, "unit_amount": 1900},
                     {"sku": "MUG-LOGO", "quantity": 1, "unit_amount": 1200},
@@ -49,12 +80,23 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         (
+            "web",
+            {
+                "external_id": "WEB-1002",
+                "currency": "USD",
+                "customer": {"email": "linus@example.com", "name": "Linus Pauling"},
+                "ship_to": _address("Linus Pauling", "Sacramento", "CA", "95814", 38.58, -121.49),
+                "lines": [{"sku": "MUG-LOGO", "quantity": 4, "unit_amount": 1200}],
+                "payment": {"stripe_payment_intent": intent(4800)},
+            },
+        ),
+        (
             "pos",
             {
                 "external_id": "POS-77-0042",
                 "currency": "USD",
                 "customer": {"email": "grace@example.com", "name": "Grace Hopper", "phone": "+1 555 0100"},
-                "ship_to": _address("Grace Hopper", "Arlington", "VA", "22201"),
+                "ship_to": _address("Grace Hopper", "Arlington", "VA", "22201", 38.88, -77.10),
                 "lines": [{"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900}],
                 "payment": {"stripe_payment_intent": intent(5900, capture=False)},
                 "delivery": {"method": "pickup", "pickup_node": "store-dc", "service_level": "standard"},
@@ -66,11 +108,21 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "external_id": "MKT-A-90017",
                 "currency": "USD",
                 "customer": {"email": "alan@example.com", "name": "Alan Turing"},
-                "ship_to": _address("Alan Turing", "Seattle", "WA", "98101"),
+                "ship_to": _address("Alan Turing", "Seattle", "WA", "98101", 47.61, -122.33),
                 "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 3, "unit_amount": 1900}],
-                "shipping_amount": 0,
                 # paid less than the order total: the payment check puts it on hold
                 "payment": {"stripe_payment_intent": intent(3000)},
+            },
+        ),
+        (
+            "web",
+            {
+                "external_id": "WEB-1003",
+                "currency": "USD",
+                "customer": {"email": "rosalind@example.com", "name": "Rosalind Franklin"},
+                "ship_to": _address("Rosalind Franklin", "Boston", "MA", "02108", 42.36, -71.06),
+                "lines": [{"sku": "POSTER-LTD", "quantity": 1, "unit_amount": 2500}],
+                "payment": {"stripe_payment_intent": intent(2500)},
             },
         ),
     ]
@@ -110,10 +162,11 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
         )
         return str(pi.id)
 
-    def call(method: str, path: str, channel: str, body: Any = None) -> requests.Response:
-        headers = {"Authorization": f"Bearer {keys['channels'][channel]}"}
-        return requests.request(method, api + path, json=body, headers=headers, timeout=30)
+    def call(method: str, path: str, who: str, body: Any = None) -> requests.Response:
+        key = keys["channels"][who] if who in keys["channels"] else keys[who]
+        return requests.request(method, api + path, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
+    _load_catalogue(call)
     bodies = demo_orders(intent)
     captured: list[tuple[str, str]] = []
     for channel, body in bodies:
@@ -133,31 +186,49 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
         "POST",
         "/v1/orders",
         "web",
-        {
-            **first,
-            "external_id": "WEB-1002",
-            "lines": [{"sku": "MUG-LOGO", "quantity": 0, "unit_amount": -5}],
-        },
+        {**first, "external_id": "WEB-1099", "lines": [{"sku": "MUG-LOGO", "quantity": 0, "unit_amount": -5}]},
     )
     print(f"POST /v1/orders (web        ) invalid body  -> {bad.status_code} {bad.json()['error']['details']}")
 
     # A batch channel drops its order on the intake queue instead of calling the API.
     sqs = boto3.client("sqs", endpoint_url=info["moto"], region_name=info["region"])
-    batch = {**first, "external_id": "B2B-PO-5521", "channel": "b2b"}
+    batch = {
+        **first,
+        "external_id": "B2B-PO-5521",
+        "channel": "b2b",
+        "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 12, "unit_amount": 1500}],
+        "shipping_amount": 0,
+        "tax_amount": 0,
+        "payment": {"stripe_payment_intent": intent(18000)},
+    }
     sqs.send_message(QueueUrl=info["resources"]["queues"]["intake"], MessageBody=json.dumps(batch))
     print("intake queue   (b2b        ) B2B-PO-5521  -> queued")
 
-    orders = _wait(call, captured, stack, timeout_s=60)
-    print()
-    print(f"{'channel':12} {'external id':13} {'order id':31} {'status':10} {'payment':9} {'email':6} execution")
-    for order in orders:
+    orders = _wait(call, captured, stack, timeout_s=90)
+    backordered = next((o for o in orders if o["status"] == "BACKORDERED"), None)
+    if backordered is not None:
+        receipt = {
+            "reference": "GRN-DEMO-1",
+            "node_id": "dc-east",
+            "type": "receipt",
+            "lines": [{"sku": "POSTER-LTD", "quantity": 5}],
+        }
+        call("POST", "/v1/inventory/adjustments", "admin", receipt)
+        print(f"\nreceived 5 x POSTER-LTD at dc-east: backordered {backordered['external_id']} is re-evaluated")
+        orders = _wait(call, captured, stack, timeout_s=60, until_reserved=backordered["order_id"])
+
+    _show(orders)
+    tshirts = call("GET", "/v1/inventory/TSHIRT-BLK-M", "ops").json()
+    print(
+        f"\nTSHIRT-BLK-M available to promise: {tshirts['total']['available']} "
+        + ", ".join(f"{n['node_id']} {n['available']} (+{n['reserved']} reserved)" for n in tshirts["nodes"])
+    )
+    suggestions = call("GET", "/v1/reorder-suggestions", "ops").json()["suggestions"]
+    for s in suggestions:
         print(
-            f"{order['channel']:12} {order['external_id']:13} {order['order_id']:31} {order['status']:10} "
-            f"{order['payment']['check']:9} {'sent' if order['confirmation_sent'] else '-':6} "
-            f"{order['executions'][0]['arn'].rsplit(':', 2)[-2]}"
+            f"reorder suggestion: {s['quantity']} x {s['sku']} for {s['node_id']} (available {s['available']}, "
+            f"reorder point {s['reorder_point']})"
         )
-        if order["payment"]["hold_reason"]:
-            print(f"{'':12} on hold: {order['payment']['hold_reason']}")
     stack.outbox.flush()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
@@ -165,18 +236,57 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     return 0 if all(o["status"] not in {"EXCEPTION"} for o in orders) else 1
 
 
-def _wait(call: Any, captured: list[tuple[str, str]], stack: EmbeddedStack, timeout_s: float) -> list[dict[str, Any]]:
-    """Polls until every order is confirmed or held, and the intake order has arrived."""
+def _load_catalogue(call: Any) -> None:
+    for node_id, body in NODES.items():
+        call("PUT", f"/v1/nodes/{node_id}", "admin", body).raise_for_status()
+    for node_id, lines in STOCK.items():
+        receipt = {
+            "reference": f"GRN-OPENING-{node_id}",
+            "node_id": node_id,
+            "type": "receipt",
+            "lines": [
+                {"sku": sku, "quantity": qty, "safety_stock": safety, "reorder_point": 10} for sku, qty, safety in lines
+            ],
+        }
+        call("POST", "/v1/inventory/adjustments", "admin", receipt).raise_for_status()
+    call("PUT", "/v1/policies/pos", "admin", {"priority": 10, "allow_split": False}).raise_for_status()
+    call("PUT", "/v1/policies/marketplace", "admin", {"strategy": "distance"}).raise_for_status()
+    units = sum(q for lines in STOCK.values() for _, q, _ in lines)
+    print(f"loaded {len(NODES)} nodes and {units} units of stock; pos orders have allocation priority")
+
+
+def _show(orders: list[dict[str, Any]]) -> None:
+    print(f"\n{'channel':12} {'external id':13} {'status':12} {'payment':9} {'email':6} ships from / why")
+    for order in orders:
+        routing = order.get("routing") or {}
+        nodes = ", ".join(dict.fromkeys(a["node_id"] for a in routing.get("allocations", []))) or "-"
+        why = order["payment"]["hold_reason"] or routing.get("reason") or ""
+        print(
+            f"{order['channel']:12} {order['external_id']:13} {order['status']:12} {order['payment']['check']:9} "
+            f"{'sent' if order['confirmation_sent'] else '-':6} {nodes}"
+        )
+        if why:
+            print(f"{'':12} {why}")
+
+
+def _wait(
+    call: Any, captured: list[tuple[str, str]], stack: EmbeddedStack, timeout_s: float, until_reserved: str = ""
+) -> list[dict[str, Any]]:
+    """Polls until every order is routed or held, the intake order has arrived, and, if asked,
+    a given order is RESERVED."""
     deadline = time.monotonic() + timeout_s
     while True:
         orders = [call("GET", f"/v1/orders/{oid}", channel).json() for channel, oid in captured]
         found = _find_intake_order(stack)
-        done = all(o["confirmation_sent"] or o["status"] in SETTLED for o in orders)
-        if found is not None and (found["confirmation_sent"] or found["status"] in SETTLED) and done:
-            return [*orders, found]
+        everyone = [*orders, found] if found is not None else orders
+        done = found is not None and all(o["routing"] is not None or o["status"] in SETTLED for o in everyone)
+        if until_reserved:
+            done = done and any(o["order_id"] == until_reserved and o["status"] == "RESERVED" for o in everyone)
+        if done:
+            return everyone
         if time.monotonic() > deadline:
             print("timed out waiting for orders to settle")
-            return orders + ([found] if found else [])
+            return everyone
         time.sleep(0.3)
 
 

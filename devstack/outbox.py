@@ -10,6 +10,7 @@ import email
 import json
 import logging
 import re
+import shutil
 import threading
 from email.message import Message
 from pathlib import Path
@@ -33,7 +34,10 @@ class Outbox:
         self._seen = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
-        folder.mkdir(parents=True, exist_ok=True)
+        # Each start has fresh emulators: mail from an earlier run would only mislead.
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
 
     def start(self) -> None:
         self._thread.start()
