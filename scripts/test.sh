@@ -12,6 +12,6 @@ echo "==> mypy"
 .venv/bin/mypy .
 echo "==> pytest"
 status=0
-.venv/bin/pytest "$@" || status=$?
+.venv/bin/pytest -n 2 "$@" || status=$?
 echo "test command took $(( $(date +%s) - started )) s"
 exit $status
