@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from shared.domain.principal import Principal
+from shared.schemas.capture import MAX_BODY_BYTES
 from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
 from shared.topology import Function, Kind
 
@@ -34,7 +35,10 @@ def error(status: int, code: str, message: str, details: list[ErrorDetail] | Non
 
 
 def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI entries for the error statuses a route can answer, all with the one error shape."""
+    """OpenAPI entries for the error statuses a route can answer, all with the one error shape.
+    404 is always among them: a path that matches no route (bad characters in a path parameter)
+    is answered not_found by API Gateway and by the resolver alike."""
+    statuses = tuple(sorted({*statuses, 404}))
     return {
         status: {
             "description": STATUS_CODES[status].replace("_", " "),
@@ -123,3 +127,26 @@ def validation_error(exc: RequestValidationError) -> Response[Any]:
         return error(400, "malformed_json", "the body is not valid JSON")
     details = [ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=str(e.get("msg", ""))) for e in errors]
     return error(422, "validation_failed", f"{len(details)} field(s) are invalid", details)
+
+
+def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    """The handlers every API function shares: validation errors and unknown routes."""
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        return validation_error(exc)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[Any]:
+        return error(404, "not_found", "no such resource")
+
+
+def serve(
+    app: APIGatewayRestResolver, fn: Function, event: dict[str, Any], context: Any, ports: object
+) -> dict[str, Any]:
+    """Refuses what must be refused before parsing, then resolves the route with the ports at hand."""
+    refused, principal = guard(event, fn, MAX_BODY_BYTES)
+    if refused is not None:
+        return refused
+    app.append_context(principal=principal, ports=ports)  # type: ignore[no-untyped-call]
+    return app.resolve(event, context)

@@ -1,235 +1,40 @@
-"""HTTP API v1 for inventory: nodes, adjustments, availability, reorder suggestions, policies."""
+"""Lambda entry point of the inventory routes. Wiring only."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
+from functions.inventory_api import routes
 from shared import http
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
 from shared.adapters.sqs_restock import SqsRestock
 from shared.adapters.system import SystemClock
 from shared.aws import client
-from shared.domain.inventory import InsufficientStock, StockLevel
-from shared.domain.principal import Principal
-from shared.domain.routing import GeoPoint, Node, Policy
 from shared.logging import masked_logger
-from shared.schemas.capture import MAX_BODY_BYTES
-from shared.schemas.inventory import (
-    AdjustmentIn,
-    AdjustmentResult,
-    Availability,
-    NodeIn,
-    NodeView,
-    PolicyIn,
-    ReorderSuggestions,
-    StockAtNode,
-    StockTotals,
-)
 from shared.settings import InventoryApiSettings
-from shared.topology import Kind, function
-from shared.usecases.adjust_stock import AdjustmentConflict, UnknownNode, adjust_stock
+from shared.topology import function
 
 FUNCTION = function("inventory_api")
 settings = InventoryApiSettings.from_env()
 logger = masked_logger()
-app = APIGatewayRestResolver(enable_validation=True)
 dynamodb = client("dynamodb")
-inventory = DynamoDBInventory(dynamodb, settings.inventory_table)
-nodes = DynamoDBNodes(dynamodb, settings.inventory_table)
-policies = DynamoDBPolicies(dynamodb, settings.inventory_table)
-restock = SqsRestock(client("sqs"), settings.restock_queue_url)
-clock = SystemClock()
-
-NodeIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
-SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
-ChannelPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
-
-
-def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(status, content_types.APPLICATION_JSON, model.model_dump_json(), headers=headers)
-
-
-def _principal() -> Principal:
-    principal: Principal = app.context["principal"]
-    return principal
-
-
-def _node_view(node: Node, name: str | None = None) -> NodeView:
-    address = None
-    if node.location is not None:
-        address = {"lat": node.location.lat, "lon": node.location.lon}
-    return NodeView.model_validate(
-        {
-            "node_id": node.node_id,
-            "kind": node.kind,
-            "name": name,
-            "address": address,
-            "ships": node.ships,
-            "pickup": node.pickup,
-            "handling_cost": node.handling_cost,
-            "daily_capacity": node.daily_capacity,
-        }
-    )
-
-
-def _stock_view(level: StockLevel) -> StockAtNode:
-    return StockAtNode(
-        node_id=level.node_id,
-        on_hand=level.on_hand,
-        reserved=level.reserved,
-        safety_stock=level.safety_stock,
-        available=level.available,
-        reorder_point=level.reorder_point,
-        reorder_quantity=level.reorder_quantity,
-    )
-
-
-@app.put(
-    "/v1/nodes/<node_id>",
-    summary="Create or update a fulfilment node",
-    responses={
-        200: {"description": "Updated", "content": {"application/json": {"model": NodeView}}},
-        201: {"description": "Created", "content": {"application/json": {"model": NodeView}}},
-        **http.documented_errors(400, 401, 403, 413, 415, 422),
-    },
-    tags=["inventory"],
+ports = routes.InventoryPorts(
+    inventory=DynamoDBInventory(dynamodb, settings.inventory_table),
+    nodes=DynamoDBNodes(dynamodb, settings.inventory_table),
+    policies=DynamoDBPolicies(dynamodb, settings.inventory_table),
+    restock=SqsRestock(client("sqs"), settings.restock_queue_url),
+    clock=SystemClock(),
+    logger=logger,
 )
-def put_node(node_id: NodeIdPath, body: Annotated[NodeIn, Body()]) -> Response[Any]:
-    location = GeoPoint(body.address.lat, body.address.lon) if body.address else None
-    node = Node(node_id, body.kind, location, body.ships, body.pickup, body.handling_cost, body.daily_capacity)
-    created = nodes.put(node)
-    logger.info("node saved", node_id=node_id, new_node=created)
-    return _json(_node_view(node, body.name), 201 if created else 200)
-
-
-@app.get(
-    "/v1/nodes",
-    summary="List fulfilment nodes",
-    responses={200: {"description": "Nodes"}, **http.documented_errors(401, 403)},
-    tags=["inventory"],
-)
-def list_nodes() -> Response[Any]:
-    views = [_node_view(n).model_dump(mode="json") for n in sorted(nodes.all(), key=lambda n: n.node_id)]
-    return Response(200, content_types.APPLICATION_JSON, json.dumps({"nodes": views}))
-
-
-@app.post(
-    "/v1/inventory/adjustments",
-    summary="Receive or adjust stock at a node",
-    description="Idempotent on `reference`: the same adjustment again answers the first result with "
-    "`Idempotent-Replayed: true`; a different one under the same reference is 409.",
-    responses={
-        200: {"description": "Applied", "content": {"application/json": {"model": AdjustmentResult}}},
-        **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
-    },
-    tags=["inventory"],
-)
-def post_adjustment(adjustment: Annotated[AdjustmentIn, Body()]) -> Response[Any]:
-    principal = _principal()
-    if principal.kind == Kind.WAREHOUSE and adjustment.node_id not in principal.nodes:
-        return http.error(403, "forbidden", f"this warehouse key does not act for node {adjustment.node_id}")
-    outcome = adjust_stock(adjustment, inventory=inventory, nodes=nodes, notifier=restock, clock=clock)
-    result = AdjustmentResult(
-        reference=adjustment.reference,
-        node_id=adjustment.node_id,
-        stock=[_stock_view(x) for x in outcome.levels],
-    )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    logger.info(
-        "stock adjusted",
-        reference=adjustment.reference,
-        node_id=adjustment.node_id,
-        replayed=outcome.replayed,
-    )
-    return _json(result, 200, headers)
-
-
-@app.get(
-    "/v1/inventory/<sku>",
-    summary="Available to promise for a sku, in total and per node",
-    responses={
-        200: {"description": "Availability", "content": {"application/json": {"model": Availability}}},
-        **http.documented_errors(401, 403, 422),
-    },
-    tags=["inventory"],
-)
-def get_availability(sku: SkuPath) -> Response[Any]:
-    levels = sorted(inventory.stock_of(sku), key=lambda lvl: lvl.node_id)
-    totals = StockTotals(
-        on_hand=sum(x.on_hand for x in levels),
-        reserved=sum(x.reserved for x in levels),
-        safety_stock=sum(x.safety_stock for x in levels),
-        available=sum(x.available for x in levels),
-    )
-    return _json(Availability(sku=sku, total=totals, nodes=[_stock_view(x) for x in levels]))
-
-
-@app.get(
-    "/v1/reorder-suggestions",
-    summary="Open purchase-order suggestions (available fell below the reorder point)",
-    responses={
-        200: {"description": "Suggestions", "content": {"application/json": {"model": ReorderSuggestions}}},
-        **http.documented_errors(401, 403),
-    },
-    tags=["inventory"],
-)
-def get_reorder_suggestions() -> Response[Any]:
-    return _json(ReorderSuggestions.model_validate({"suggestions": inventory.reorder_suggestions()}))
-
-
-@app.put(
-    "/v1/policies/<channel>",
-    summary="Set a channel's routing policy",
-    responses={
-        200: {"description": "Saved", "content": {"application/json": {"model": PolicyIn}}},
-        **http.documented_errors(400, 401, 403, 413, 415, 422),
-    },
-    tags=["inventory"],
-)
-def put_policy(channel: ChannelPath, policy: Annotated[PolicyIn, Body()]) -> Response[Any]:
-    policies.put(channel, Policy(**policy.model_dump()))
-    saved = PolicyIn.model_validate(asdict(policies.get(channel)))
-    return _json(saved)
-
-
-@app.exception_handler(RequestValidationError)
-def _invalid(exc: RequestValidationError) -> Response[Any]:
-    return http.validation_error(exc)
-
-
-@app.exception_handler(UnknownNode)
-def _unknown_node(exc: UnknownNode) -> Response[Any]:
-    return http.error(404, "not_found", str(exc))
-
-
-@app.exception_handler(AdjustmentConflict)
-def _conflict(exc: AdjustmentConflict) -> Response[Any]:
-    return http.error(409, exc.code, str(exc))
-
-
-@app.exception_handler(InsufficientStock)
-def _insufficient(exc: InsufficientStock) -> Response[Any]:
-    return http.error(409, exc.code, str(exc))
-
-
-@app.not_found
-def _not_found(_: Exception) -> Response[Any]:
-    return http.error(404, "not_found", "no such resource")
+app = APIGatewayRestResolver(enable_validation=True)
+routes.register(app)
+http.install_error_handlers(app)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    refused, principal = http.guard(event, FUNCTION, MAX_BODY_BYTES)
-    if refused is not None:
-        return refused
-    app.append_context(principal=principal)
-    return app.resolve(event, context)
+    return http.serve(app, FUNCTION, event, context, ports=ports)

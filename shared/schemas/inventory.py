@@ -55,7 +55,8 @@ class AdjustmentLine(_In):
 
 
 class AdjustmentIn(_In):
-    """Receive or adjust stock at one node. Idempotent on `reference` (e.g. the goods-received note)."""
+    """Receive or adjust stock at one node. Idempotent on `reference` (e.g. the goods-received note).
+    Lines for the same sku are added together (a count over two bins, say); the last setting given wins."""
 
     reference: Reference
     node_id: NodeId
@@ -66,10 +67,15 @@ class AdjustmentIn(_In):
     @field_validator("lines")
     @classmethod
     def _one_line_per_sku(cls, lines: list[AdjustmentLine]) -> list[AdjustmentLine]:
-        skus = [line.sku for line in lines]
-        if len(set(skus)) != len(skus):
-            raise ValueError("each sku may appear once per adjustment")
-        return lines
+        merged: dict[str, AdjustmentLine] = {}
+        for line in lines:
+            seen = merged.get(line.sku)
+            if seen is None:
+                merged[line.sku] = line
+                continue
+            settings = {k: v for k, v in line.model_dump(exclude={"sku", "quantity"}).items() if v is not None}
+            merged[line.sku] = seen.model_copy(update={"quantity": seen.quantity + line.quantity, **settings})
+        return list(merged.values())
 
 
 class PolicyIn(_In):

@@ -55,8 +55,10 @@ def api_schema(stack):
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_generated_request_gets_a_documented_answer(case, stack):
+    # each operation with a key of a kind it accepts, so bodies get past authorization
+    who = "web" if case.path.startswith("/v1/orders") or case.path == "/v1/inventory/{sku}" else "admin"
     response = case.call_and_validate(
-        headers={"Authorization": f"Bearer {stack.key('web')}"},
+        headers={"Authorization": f"Bearer {stack.key(who)}"},
         # API Gateway (REST) itself answers an undeclared method on a known path, before any
         # function runs: 404 not_found here and in AWS, where schemathesis expects 405.
         excluded_checks=[unsupported_method],

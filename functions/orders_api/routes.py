@@ -1,0 +1,111 @@
+"""Order routes of HTTP API v1: capture and reads. Registered on the orders function's resolver, and
+on the resolver that generates the OpenAPI document (functions/orders_api/openapi.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from shared import http
+from shared.adapters.system import new_order_id
+from shared.domain.errors import IdempotencyConflict
+from shared.domain.principal import Principal
+from shared.ports import Clock, OrderRepository, Workflow
+from shared.schemas.capture import CaptureOrder
+from shared.schemas.order_view import OrderList, OrderView
+from shared.topology import FULFILMENT
+from shared.usecases.capture_order import capture_order
+
+OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
+
+
+@dataclass(frozen=True)
+class OrdersPorts:
+    orders: OrderRepository
+    workflow: Workflow
+    clock: Clock
+    logger: Logger
+
+
+def _order_response(view: OrderView, status: int, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, content_types.APPLICATION_JSON, view.model_dump_json(), headers=headers)
+
+
+def register(app: APIGatewayRestResolver) -> None:
+    def ports() -> OrdersPorts:
+        found: OrdersPorts = app.context["ports"]
+        return found
+
+    def principal() -> Principal:
+        found: Principal = app.context["principal"]
+        return found
+
+    @app.post(
+        "/v1/orders",
+        summary="Capture an order",
+        description="Idempotent on (channel, external_id): a replay with the same body answers the first "
+        "response again with `Idempotent-Replayed: true`; a different body is 409 idempotency_conflict.",
+        responses={
+            202: {"description": "Accepted", "content": {"application/json": {"model": OrderView}}},
+            **http.documented_errors(400, 401, 403, 409, 413, 415, 422),
+        },
+        tags=["orders"],
+    )
+    def post_order(order: Annotated[CaptureOrder, Body()]) -> Response[Any]:
+        p, channel = ports(), principal().name
+        result = capture_order(
+            order,
+            channel,
+            orders=p.orders,
+            workflow=p.workflow,
+            clock=p.clock,
+            new_order_id=new_order_id,
+            state_machine=FULFILMENT.name,
+        )
+        headers = {"Location": f"/v1/orders/{result.order.order_id}"}
+        if result.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        p.logger.info("order captured", order_id=result.order.order_id, replayed=result.replayed, channel=channel)
+        return _order_response(OrderView.of(result.order), 202, headers)
+
+    @app.get(
+        "/v1/orders/<order_id>",
+        summary="Read an order",
+        responses={
+            200: {"description": "The order", "content": {"application/json": {"model": OrderView}}},
+            **http.documented_errors(401, 403, 404, 422),
+        },
+        tags=["orders"],
+    )
+    def get_order(order_id: OrderId) -> Response[Any]:
+        order = ports().orders.get(order_id)
+        # Another channel's order is answered exactly like a missing one.
+        if order is None or not principal().sees_order_of(order.channel):
+            return http.error(404, "not_found", f"order {order_id} not found")
+        return _order_response(OrderView.of(order), 200)
+
+    @app.get(
+        "/v1/orders",
+        summary="Find the channel's order by its own id",
+        responses={
+            200: {"description": "Zero or one order", "content": {"application/json": {"model": OrderList}}},
+            **http.documented_errors(401, 403, 422),
+        },
+        tags=["orders"],
+    )
+    def find_orders(
+        external_id: Annotated[str, Query(min_length=1, max_length=128, description="The channel's order id")],
+    ) -> Response[Any]:
+        p = ports()
+        record = p.orders.find_capture(principal().name, external_id)
+        order = p.orders.get(record.order_id) if record else None
+        body = OrderList(orders=[OrderView.of(order)] if order else [])
+        return Response(200, content_types.APPLICATION_JSON, body.model_dump_json())
+
+    @app.exception_handler(IdempotencyConflict)
+    def _conflict(exc: IdempotencyConflict) -> Response[Any]:
+        return http.error(409, exc.code, str(exc))
