@@ -1,4 +1,4 @@
-"""moto in server mode, with three changes that make it behave like AWS for Waybill:
+"""moto in server mode, with changes that make it behave like AWS for Waybill:
 
 - DynamoDB requests run one at a time. moto's server handles requests on parallel threads with
   no lock around its DynamoDB backend, so a conditional write or TransactWriteItems is not atomic
@@ -8,6 +8,8 @@
 - TransactWriteItems snapshots only the partitions it touches for its rollback. moto deep-copies
   the whole table once per transaction item, which made a 50-line stock adjustment take seconds
   on a table of a few thousand items; with requests serialized, a partition snapshot is enough.
+- A Query on the table's own key reads only that partition. moto sorts and scans every item of the
+  table for each Query, which made the embedded stack slow down as its tables filled.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
 
     def _server_entry(self) -> None:
-        snapshot_partitions_in_transactions()  # safe only because DynamoDB requests are serialized
+        # both safe only because DynamoDB requests are serialized
+        snapshot_partitions_in_transactions()
+        query_partitions_only()
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
@@ -106,3 +110,28 @@ def _transact_with_partition_snapshots(self: DynamoDBBackend, transact_items: li
 
 def snapshot_partitions_in_transactions() -> None:
     DynamoDBBackend.transact_write_items = _transact_with_partition_snapshots  # type: ignore[method-assign]
+
+
+_ORIGINAL_QUERY = Table.query
+
+
+def _query_one_partition(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)  # moto passes it 8th
+    if index_name is not None or hash_key is None:
+        return _ORIGINAL_QUERY(self, hash_key, *args, **kwargs)
+    partition = self.items.get(hash_key)
+    if partition is None:
+        found: list[Any] = []
+    elif self.range_key_attr:
+        found = list(partition.values())
+    else:
+        found = [partition]
+    self.all_items = lambda: found  # type: ignore[method-assign]  # only this call: requests are serialized
+    try:
+        return _ORIGINAL_QUERY(self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+def query_partitions_only() -> None:
+    Table.query = _query_one_partition  # type: ignore[method-assign]

@@ -17,7 +17,12 @@ log = logging.getLogger("devstack.pollers")
 
 
 class QueuePoller:
-    def __init__(self, poller: Poller, queue_url: str, runtime: LambdaRuntime, endpoint: str, region: str):
+    """Like Lambda's event-source mapping, several batches are processed at once (`concurrency`),
+    so consumers meet the same overlapping deliveries they meet in AWS."""
+
+    def __init__(
+        self, poller: Poller, queue_url: str, runtime: LambdaRuntime, endpoint: str, region: str, concurrency: int = 3
+    ):
         self._poller = poller
         self._url = queue_url
         self._runtime = runtime
@@ -27,15 +32,20 @@ class QueuePoller:
             "QueueArn"
         ]
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poller-{poller.queue.name}", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"poller-{poller.queue.name}-{i}", daemon=True)
+            for i in range(concurrency)
+        ]
         self.batches = 0
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -10,9 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from shared.domain.principal import Principal
+from shared.logging import masked_logger
 from shared.schemas.capture import MAX_BODY_BYTES
 from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
 from shared.topology import Function, Kind
+
+_log = masked_logger()
 
 STATUS_CODES = {
     400: "bad_request",
@@ -100,7 +103,19 @@ def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dic
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
         return proxy_error(413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"), principal
+    if body and not _parses(body):
+        return proxy_error(400, "malformed_json", "the body is not valid JSON"), principal
     return None, principal
+
+
+def _parses(body: str | bytes) -> bool:
+    """JSON the resolver can read: also refuses what would blow the parser's limits (nesting
+    deeper than the recursion limit, integers of thousands of digits) rather than fail inside it."""
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _is_json(headers: dict[str, str]) -> bool:
@@ -139,6 +154,12 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.not_found
     def _not_found(_: Exception) -> Response[Any]:
         return error(404, "not_found", "no such resource")
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _unexpected(_exc: Exception) -> Response[Any]:
+        # API Gateway would answer a crashed function with its own body; answer in ours, without details.
+        _log.exception("unhandled error")
+        return error(500, "internal_error", "the request could not be processed; it is safe to retry")
 
 
 def serve(

@@ -93,6 +93,8 @@ class Inventory(Protocol):
     def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
         """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed."""
 
+    def adjustment_hash(self, reference: str) -> str | None: ...
+
     def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
         """Atomically at one node; False (nothing written) when stock or capacity ran out."""
 
@@ -115,6 +117,11 @@ class Inventory(Protocol):
     def remove_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None: ...
 
     def backorders(self, sku: str) -> list[str]: ...
+
+    def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
+        """The order's routing lease: one attempt at a time routes and reserves an order."""
+
+    def unclaim(self, order_id: str, owner: str) -> None: ...
 
 
 class Nodes(Protocol):

@@ -15,7 +15,7 @@ from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
 from shared.adapters.system import SystemClock
 from shared.aws import client
-from shared.domain.order import Execution
+from shared.domain.order import Execution, Order
 from shared.logging import masked_logger
 from shared.settings import AllocatorSettings
 from shared.topology import FULFILMENT
@@ -35,14 +35,17 @@ clock = SystemClock()
 
 
 def resume_fulfilment(order_id: str) -> None:
-    """The order's first execution ended at BACKORDERED; a new one carries it on from RESERVED
-    (the steps before reservation answer from what they recorded, so nothing is done twice)."""
-    order = orders.get(order_id)
-    if order is None:
-        return
-    name = f"{order_id}-{len(order.executions) + 1}"
-    execution = Execution(workflow.execution_arn(name), FULFILMENT.name, clock.now())
-    update_order(orders, order_id, lambda o: o.start_execution(execution))
+    """The order's first execution ended at BACKORDERED; a second one carries it on from RESERVED
+    (the steps before reservation answer from what they recorded, so nothing is done twice).
+    Its name is fixed, so resuming again after a failure starts nothing new."""
+    name = f"{order_id}-restocked"
+    arn = workflow.execution_arn(name)
+
+    def record(order: Order) -> None:
+        if all(e.arn != arn for e in order.executions):
+            order.start_execution(Execution(arn, FULFILMENT.name, clock.now()))
+
+    update_order(orders, order_id, record)
     workflow.start(name, {"order_id": order_id})
 
 
@@ -55,7 +58,7 @@ def record_handler(record: SQSRecord) -> None:
             nodes=nodes,
             policies=policies,
             clock=clock,
-            on_reserved=resume_fulfilment,
+            resume=resume_fulfilment,
         )
         if results:
             logger.info("backorders re-evaluated", sku=sku, results=[(o, r.outcome) for o, r in results])

@@ -7,6 +7,7 @@ the backorder queue, in one table.
   ADJ#<reference>  ADJ                      an applied adjustment (idempotency on reference)
   REORDER          <sku>#<node>             an open purchase-order suggestion
   BACKORDER#<sku>  <priority>#<at>#<order>  backordered orders in allocation order
+  CLAIM#<order>    CLAIM                    who is routing the order now (a lease)
 
 Every change is a conditional write (a transaction per node for reservations), never a
 read-then-write: concurrent orders cannot oversell.
@@ -121,6 +122,13 @@ class DynamoDBInventory:
                 raise StockChanged(str(reasons)) from err
             raise
 
+    def adjustment_hash(self, reference: str) -> str | None:
+        """The body hash of the adjustment applied under this reference, if any."""
+        item = self._db.get_item(
+            TableName=self._table, Key={"pk": {"S": f"ADJ#{reference}"}, "sk": {"S": "ADJ"}}, ConsistentRead=True
+        ).get("Item")
+        return item["body_hash"]["S"] if item else None
+
     def _change(self, node_id: str, change: StockChange) -> dict[str, Any]:
         sets = ["reserved = if_not_exists(reserved, :zero)"]
         values: dict[str, Any] = {":zero": _n(0)}
@@ -182,7 +190,10 @@ class DynamoDBInventory:
                         "day": {"S": day},
                         "capacity_counted": {"BOOL": capacity is not None},
                     },
-                    "ConditionExpression": "attribute_not_exists(pk)",
+                    # a released reservation (an earlier attempt that gave its units back) is replaced
+                    "ConditionExpression": "attribute_not_exists(pk) OR #s = :released",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":released": {"S": "released"}},
                 }
             }
         ]
@@ -216,10 +227,12 @@ class DynamoDBInventory:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
             reasons = _cancellation_codes(err)
-            if not reasons:
-                raise
-            # the record's own condition failing means an earlier attempt of this step reserved here
-            return reasons[0] == "ConditionalCheckFailed"
+            _raise_if_transient(err, reasons)
+            if reasons[0] == "ConditionalCheckFailed":
+                # the record is live: an earlier attempt of this step reserved here (or it shipped)
+                existing = next((r for r in self.reservations(order_id) if r.node_id == node_id), None)
+                return existing is not None and existing.status in ("reserved", "consumed")
+            return False  # stock or capacity ran out: nothing was written
         return True
 
     def reservations(self, order_id: str) -> list[Reservation]:
@@ -293,9 +306,9 @@ class DynamoDBInventory:
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            if _cancellation_codes(err):
-                return False
-            raise
+            reasons = _cancellation_codes(err)
+            _raise_if_transient(err, reasons)
+            return False  # not reserved any more: released or consumed already
         return True
 
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
@@ -308,6 +321,41 @@ class DynamoDBInventory:
             for item in answer["Responses"].get(self._table, []):
                 used[item["pk"]["S"].removeprefix("CAP#")] = _int(item, "used")
         return used
+
+    # --- routing claims ---------------------------------------------------------------------------
+
+    def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
+        """Takes the order's routing lease; False while another attempt holds an unexpired one."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"CLAIM#{order_id}"},
+                    "sk": {"S": "CLAIM"},
+                    "owner": {"S": owner},
+                    "expires": _n(int(now) + lease_s),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR expires < :now",
+                ExpressionAttributeValues={":now": _n(int(now))},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def unclaim(self, order_id: str, owner: str) -> None:
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"CLAIM#{order_id}"}, "sk": {"S": "CLAIM"}},
+                ConditionExpression="#o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":owner": {"S": owner}},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # --- reorder suggestions ------------------------------------------------------------------------
 
@@ -388,6 +436,15 @@ class DynamoDBInventory:
             ConsistentRead=True,
         )
         return [item["order_id"]["S"] for page in pages for item in page["Items"]]
+
+
+# Cancellation reasons that say nothing about the data: the caller must try again, not conclude.
+_TRANSIENT = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+
+
+def _raise_if_transient(err: ClientError, reasons: list[str]) -> None:
+    if not reasons or _TRANSIENT.intersection(reasons):
+        raise err
 
 
 def _cancellation_codes(err: ClientError) -> list[str]:

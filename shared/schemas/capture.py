@@ -16,7 +16,9 @@ from pydantic import (
 
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
-MAX_LINES = 100
+# A reservation writes one stock item per distinct sku at a node, plus its record and the node's
+# daily capacity, in one DynamoDB transaction (100 items at most): 50 lines stays well inside it.
+MAX_LINES = 50
 MAX_BODY_BYTES = 256 * 1024
 # Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
 MAX_AMOUNT = 99_999_999_999

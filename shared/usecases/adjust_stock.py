@@ -47,6 +47,10 @@ def adjust_stock(
         raise UnknownNode(f"node {request.node_id} not found; create it with PUT /v1/nodes/{request.node_id}")
     digest = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     skus = [line.sku for line in request.lines]
+    # A replay is answered before the stock rules are checked again: they held when it was applied.
+    seen = inventory.adjustment_hash(request.reference)
+    if seen is not None:
+        return _replay(request, seen, digest, inventory, notifier)
     changes: list[StockChange] = []
     for attempt in range(ATTEMPTS):
         current = _levels(inventory, request.node_id, skus)
@@ -54,12 +58,8 @@ def adjust_stock(
         try:
             inventory.adjust(request.reference, digest, request.node_id, changes, clock.now())
             break
-        except AdjustmentReplay as replay:
-            if replay.body_hash != digest:
-                raise AdjustmentConflict(
-                    f"reference {request.reference!r} was already used for a different adjustment"
-                ) from replay
-            return AdjustmentOutcome(list(_levels(inventory, request.node_id, skus).values()), replayed=True)
+        except AdjustmentReplay as replay:  # applied concurrently under the same reference
+            return _replay(request, replay.body_hash, digest, inventory, notifier)
         except StockChanged as changed:
             if attempt == ATTEMPTS - 1:
                 raise InsufficientStock(
@@ -76,6 +76,19 @@ def adjust_stock(
     if arrived:
         notifier.stock_arrived(arrived)
     return AdjustmentOutcome(list(after.values()), replayed=False)
+
+
+def _replay(
+    request: AdjustmentIn, seen: str, digest: str, inventory: Inventory, notifier: RestockNotifier
+) -> AdjustmentOutcome:
+    if seen != digest:
+        raise AdjustmentConflict(f"reference {request.reference!r} was already used for a different adjustment")
+    # the first call may have died before it told the allocator; telling it twice is harmless
+    added = [line.sku for line in request.lines if request.type != "count" and line.quantity > 0]
+    if added:
+        notifier.stock_arrived(added)
+    skus = [line.sku for line in request.lines]
+    return AdjustmentOutcome(list(_levels(inventory, request.node_id, skus).values()), replayed=True)
 
 
 def _levels(inventory: Inventory, node_id: str, skus: list[str]) -> dict[str, StockLevel]:

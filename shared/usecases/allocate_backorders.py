@@ -1,13 +1,17 @@
 """Stock arrived: offer it to backordered orders in allocation order (channel priority, then oldest),
 so scarce stock goes by policy, not to whoever called last. An order that still cannot be filled
-keeps its place; smaller orders behind it may still be filled."""
+keeps its place; smaller orders behind it may still be filled.
+
+An order leaves the backorder queue only once its fulfilment has been resumed, so a redelivered
+restock message finishes what a failed one started instead of stranding the order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from shared.domain.order import OrderStatus
 from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
-from shared.usecases.reserve_order import ReserveOutcome, reserve_order
+from shared.usecases.reserve_order import OrderBusy, ReserveOutcome, reserve_order
 
 
 def allocate_backorders(
@@ -18,16 +22,26 @@ def allocate_backorders(
     nodes: Nodes,
     policies: Policies,
     clock: Clock,
-    on_reserved: Callable[[str], None],
+    resume: Callable[[str], None],
 ) -> list[tuple[str, ReserveOutcome]]:
     results = []
     for order_id in inventory.backorders(sku):
-        if not any(level.available > 0 for level in inventory.stock_of(sku)):
-            break  # nothing left to offer
-        outcome = reserve_order(
-            order_id, orders=orders, inventory=inventory, nodes=nodes, policies=policies, clock=clock
-        )
-        results.append((order_id, outcome))
-        if outcome.outcome in ("allocated", "partial"):
-            on_reserved(order_id)
+        order = orders.get(order_id)
+        if order is None:
+            continue
+        if order.status == OrderStatus.BACKORDERED:
+            if not any(level.available > 0 for level in inventory.stock_of(sku)):
+                break  # nothing left to offer
+            try:
+                outcome = reserve_order(
+                    order_id, orders=orders, inventory=inventory, nodes=nodes, policies=policies, clock=clock
+                )
+            except OrderBusy:
+                continue  # being routed right now by another attempt
+            results.append((order_id, outcome))
+            order = orders.get(order_id) or order
+        if order.status != OrderStatus.BACKORDERED:
+            if order.status == OrderStatus.RESERVED:
+                resume(order_id)
+            inventory.remove_backorder(order_id, {line.sku for line in order.lines}, order.priority, order.created_at)
     return results

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.domain import order as order_model
-from shared.domain.errors import IdempotencyConflict
+from shared.domain.errors import ConcurrentUpdate, IdempotencyConflict
 from shared.domain.order import Execution, Order
 from shared.ports import Clock, DuplicateCapture, OrderRepository, Workflow
 from shared.schemas.capture import CaptureOrder
@@ -37,16 +37,23 @@ def capture_order(
 ) -> CaptureResult:
     digest = body_hash(request)
     record = orders.find_capture(channel, request.external_id)
-    if record is None:
+    for attempt in range(3):
+        if record is not None:
+            break
         order = _new_order(request, channel, new_order_id(), clock)
         order.start_execution(Execution(workflow.execution_arn(order.order_id), state_machine, clock.now()))
         try:
             orders.add(order, digest)
         except DuplicateCapture as lost_race:
             record = lost_race.record
+        except ConcurrentUpdate:  # a conflicting transaction in flight: look again, then retry
+            if attempt == 2:
+                raise
+            record = orders.find_capture(channel, request.external_id)
         else:
             workflow.start(order.order_id, {"order_id": order.order_id})
             return CaptureResult(order, replayed=False)
+    assert record is not None
     if record.body_hash != digest:
         raise IdempotencyConflict(request.external_id)
     # The first caller may have died between storing and starting: starting again is a no-op.

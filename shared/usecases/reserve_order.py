@@ -3,10 +3,13 @@
 The routing engine decides from a fresh read of stock and capacity; each chosen node is then
 reserved in one conditional transaction. If a concurrent order took the stock in between, what was
 reserved is released and the order is routed again; after a few lost races it is backordered.
+One attempt at a time routes a given order (a lease), so a retried step and a restock allocator
+never release each other's reservations.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -18,7 +21,12 @@ from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
 from shared.usecases._update import update_order
 
 ATTEMPTS = 3
-DECIDED = (OrderStatus.RESERVED, OrderStatus.ON_HOLD)
+# longer than the reserve function's timeout, so a lease only outlives an attempt that died
+LEASE_S = 60
+
+
+class OrderBusy(Exception):
+    """Another attempt is routing this order right now; the state machine retries later."""
 
 
 @dataclass(frozen=True)
@@ -41,27 +49,34 @@ def reserve_order(
     if order is None:
         return ReserveOutcome("skipped", (), "order not found")
     if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
-        # a retried step, or an order cancelled or held meanwhile: decided already
-        routing = order.routing
-        return ReserveOutcome(routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}")
-    release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
-    policy = policies.get(order.channel)
-    all_nodes = nodes.all()
-    day = clock.now().date().isoformat()
-    decision = _route_and_reserve(order, all_nodes, policy, day, inventory)
-    was_backordered = order.status == OrderStatus.BACKORDERED
+        return _decided(order)  # a retried step, or an order cancelled or held meanwhile
+    owner = uuid.uuid4().hex
+    if not inventory.claim(order_id, owner, clock.now().timestamp(), LEASE_S):
+        raise OrderBusy(f"order {order_id} is being routed by another attempt")
     try:
-        update_order(orders, order_id, lambda o: o.apply_routing(decision, policy.priority, clock.now()))
-    except IllegalTransition:
-        release_reservations(order_id, inventory=inventory)  # cancelled while we routed it
-        return ReserveOutcome("skipped", (), "order changed while it was routed")
-    skus = {line.sku for line in order.lines}
-    if decision.outcome == "backorder":
-        inventory.add_backorder(order_id, skus, policy.priority, order.created_at)
-    elif was_backordered:
-        inventory.remove_backorder(order_id, skus, order.priority, order.created_at)
-    _suggest_reorders(decision, inventory, clock)
-    return ReserveOutcome(decision.outcome, decision.node_ids, decision.reason)
+        order = orders.get(order_id) or order  # what the previous lease holder left
+        if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
+            return _decided(order)
+        release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
+        policy = policies.get(order.channel)
+        decision = _route_and_reserve(order, nodes.all(), policy, clock.now().date().isoformat(), inventory)
+        if decision.outcome == "backorder":
+            # in the queue before the status says so, so a receipt arriving now already finds it
+            inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
+        try:
+            update_order(orders, order_id, lambda o: o.apply_routing(decision, policy.priority, clock.now()))
+        except IllegalTransition:
+            release_reservations(order_id, inventory=inventory)  # cancelled while we routed it
+            return ReserveOutcome("skipped", (), "order changed while it was routed")
+        _suggest_reorders(decision, inventory, clock)
+        return ReserveOutcome(decision.outcome, decision.node_ids, decision.reason)
+    finally:
+        inventory.unclaim(order_id, owner)
+
+
+def _decided(order: Order) -> ReserveOutcome:
+    routing = order.routing
+    return ReserveOutcome(routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}")
 
 
 def _route_and_reserve(

@@ -78,3 +78,13 @@ def test_openapi_document_is_served_without_a_key_and_documents_errors(stack):
     assert {"202", "400", "401", "403", "409", "413", "422"} <= set(post["responses"])
     assert "ErrorBody" in json.dumps(doc["components"]["schemas"])
     assert "CaptureOrder" in doc["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["[" * 100_000, '{"external_id": ' + "9" * 5000 + "}"],
+    ids=["nested-deeper-than-the-parser-goes", "integer-of-5000-digits"],
+)
+def test_json_beyond_the_parser_limits_is_400_not_5xx(stack, payload):
+    answer = stack.call("POST", "/v1/orders", data=payload, headers={"Content-Type": "application/json"})
+    assert_error(answer, 400, "malformed_json")

@@ -111,3 +111,29 @@ def test_one_open_reorder_suggestion_per_sku_and_node(inventory):
     assert [x["sku"] for x in inventory.reorder_suggestions() if x["sku"] == s] == [s]
     inventory.close_reorder(s, "n1")
     assert not [x for x in inventory.reorder_suggestions() if x["sku"] == s]
+
+
+def test_a_released_reservation_can_be_reserved_again_for_real(inventory):
+    s = sku()
+    receive(inventory, "n1", [StockChange(s, 5)])
+    order = f"ord_{uuid.uuid4().hex[:10]}"
+    assert inventory.reserve(order, "n1", {s: 3}, "2026-11-22", None)
+    [res] = inventory.reservations(order)
+    assert inventory.release(res)
+    assert level(inventory, s, "n1").reserved == 0
+    assert inventory.reserve(order, "n1", {s: 2}, "2026-11-22", None)  # a later attempt, same node
+    lvl = level(inventory, s, "n1")
+    assert (lvl.reserved, lvl.available) == (2, 3)
+    [again] = inventory.reservations(order)
+    assert (again.status, again.quantities) == ("reserved", {s: 2})
+
+
+def test_the_routing_lease_admits_one_attempt_until_it_expires(inventory):
+    order = f"ord_{uuid.uuid4().hex[:10]}"
+    assert inventory.claim(order, "a", 1000, 60)
+    assert not inventory.claim(order, "b", 1030, 60)
+    inventory.unclaim(order, "b")  # not the holder: nothing happens
+    assert not inventory.claim(order, "b", 1030, 60)
+    assert inventory.claim(order, "b", 1061, 60)  # a's lease ran out
+    inventory.unclaim(order, "b")
+    assert inventory.claim(order, "c", 1062, 60)
