@@ -91,12 +91,20 @@ class LambdaRuntime:
         assert spec is not None
         assert spec.loader is not None
         module: ModuleType = importlib.util.module_from_spec(spec)
+        # Powertools keeps a logger's keys per service name; in Lambda every environment is its own
+        # process. A service name per environment keeps concurrent invocations' log keys apart.
+        base = os.environ.get("POWERTOOLS_SERVICE_NAME", "waybill")
+        service = f"{base}-{pool.fn.name}-{pool.started}"
+        os.environ["POWERTOOLS_SERVICE_NAME"] = service
         started = time.perf_counter()
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            os.environ["POWERTOOLS_SERVICE_NAME"] = base
         pool.cold_starts_ms.append((time.perf_counter() - started) * 1000)
         if self._log_stream is not None:
             # Lambda sends function logs to CloudWatch; here they go to one file, not the terminal.
-            for h in logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "waybill")).handlers:
+            for h in logging.getLogger(service).handlers:
                 if isinstance(h, logging.StreamHandler):
                     h.setStream(self._log_stream)
         handler: Callable[..., Any] = getattr(module, attr)

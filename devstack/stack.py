@@ -87,7 +87,7 @@ class EmbeddedStack:
         stripe.start()
         self._started.append(stripe)
 
-        function_log = (self.state_dir / "functions.log").open("a", buffering=1)
+        function_log = (self.state_dir / "functions.log").open("w", buffering=1)  # this run's logs only
         self._started.append(_Closing(function_log))
         runtime = LambdaRuntime(self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}", log_stream=function_log)
         route_lambda_to(runtime, PREFIX)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.schemas.capture import Sku, Text, integral
 
@@ -44,38 +44,77 @@ class NodeView(NodeIn):
     node_id: str
 
 
-class AdjustmentLine(_In):
-    sku: Sku
-    quantity: Annotated[int, Field(ge=-10_000_000, le=10_000_000), _I] = Field(
-        description="receipt: units in (> 0); adjustment: units found (+) or lost (-); count: units counted (>= 0)"
-    )
+class _Settings(_In):
     safety_stock: Annotated[int, Field(ge=0, le=10_000_000), _I] | None = None
     reorder_point: Annotated[int, Field(ge=0, le=10_000_000), _I] | None = None
     reorder_quantity: Annotated[int, Field(ge=1, le=10_000_000), _I] | None = None
 
 
-class AdjustmentIn(_In):
-    """Receive or adjust stock at one node. Idempotent on `reference` (e.g. the goods-received note).
-    Lines for the same sku are added together (a count over two bins, say); the last setting given wins."""
+class ReceiptLine(_Settings):
+    sku: Sku
+    quantity: Annotated[int, Field(ge=1, le=10_000_000, description="Units received"), _I]
 
-    reference: Reference
+
+class AdjustmentLine(_Settings):
+    sku: Sku
+    quantity: Annotated[
+        int,
+        Field(ge=-10_000_000, le=10_000_000, description="Units found (+) or lost (-); 0 to change settings only"),
+        _I,
+    ]
+
+
+class CountLine(_Settings):
+    sku: Sku
+    quantity: Annotated[int, Field(ge=0, le=10_000_000, description="Units counted: on hand becomes this"), _I]
+
+
+Line = TypeVar("Line", ReceiptLine, AdjustmentLine, CountLine)
+
+
+def _merge(lines: list[Line]) -> list[Line]:
+    """Lines for the same sku are added together (a count over two bins, say); the last setting wins."""
+    merged: dict[str, Line] = {}
+    for line in lines:
+        seen = merged.get(line.sku)
+        if seen is None:
+            merged[line.sku] = line
+            continue
+        settings = {k: v for k, v in line.model_dump(exclude={"sku", "quantity"}).items() if v is not None}
+        merged[line.sku] = seen.model_copy(update={"quantity": seen.quantity + line.quantity, **settings})
+    return list(merged.values())
+
+
+class _Adjustment(_In):
+    reference: Reference = Field(description="Idempotency key, e.g. the goods-received note number")
     node_id: NodeId
-    type: Literal["receipt", "adjustment", "count"]
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
-    lines: Annotated[list[AdjustmentLine], Field(min_length=1, max_length=MAX_ADJUSTMENT_LINES)]
 
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[AdjustmentLine]) -> list[AdjustmentLine]:
-        merged: dict[str, AdjustmentLine] = {}
-        for line in lines:
-            seen = merged.get(line.sku)
-            if seen is None:
-                merged[line.sku] = line
-                continue
-            settings = {k: v for k, v in line.model_dump(exclude={"sku", "quantity"}).items() if v is not None}
-            merged[line.sku] = seen.model_copy(update={"quantity": seen.quantity + line.quantity, **settings})
-        return list(merged.values())
+
+class Receipt(_Adjustment):
+    """Goods in: each line's quantity is added to on hand."""
+
+    type: Literal["receipt"]
+    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=MAX_ADJUSTMENT_LINES), AfterValidator(_merge)]
+
+
+class Correction(_Adjustment):
+    """Units found (+) or lost (-); on hand may not drop below what is reserved."""
+
+    type: Literal["adjustment"]
+    lines: Annotated[list[AdjustmentLine], Field(min_length=1, max_length=MAX_ADJUSTMENT_LINES), AfterValidator(_merge)]
+
+
+class Count(_Adjustment):
+    """A stock count: on hand becomes the counted quantity."""
+
+    type: Literal["count"]
+    lines: Annotated[list[CountLine], Field(min_length=1, max_length=MAX_ADJUSTMENT_LINES), AfterValidator(_merge)]
+
+
+# Receive or adjust stock at one node, idempotent on `reference`. Lines for the same sku are added together.
+AdjustmentIn = Annotated[Receipt | Correction | Count, Field(discriminator="type")]
+AnyAdjustment = Receipt | Correction | Count
 
 
 class PolicyIn(_In):

@@ -16,7 +16,7 @@ from shared.domain.inventory import (
     reorder_suggestion,
 )
 from shared.ports import AdjustmentReplay, Clock, Inventory, Nodes, RestockNotifier, StockChanged
-from shared.schemas.inventory import AdjustmentIn, AdjustmentLine
+from shared.schemas.inventory import AdjustmentLine, AnyAdjustment, CountLine, ReceiptLine
 
 ATTEMPTS = 4
 
@@ -36,7 +36,7 @@ class AdjustmentOutcome:
 
 
 def adjust_stock(
-    request: AdjustmentIn,
+    request: AnyAdjustment,
     *,
     inventory: Inventory,
     nodes: Nodes,
@@ -79,7 +79,7 @@ def adjust_stock(
 
 
 def _replay(
-    request: AdjustmentIn, seen: str, digest: str, inventory: Inventory, notifier: RestockNotifier
+    request: AnyAdjustment, seen: str, digest: str, inventory: Inventory, notifier: RestockNotifier
 ) -> AdjustmentOutcome:
     if seen != digest:
         raise AdjustmentConflict(f"reference {request.reference!r} was already used for a different adjustment")
@@ -95,10 +95,8 @@ def _levels(inventory: Inventory, node_id: str, skus: list[str]) -> dict[str, St
     return inventory.levels_at(node_id, skus)
 
 
-def _change(request: AdjustmentIn, line: AdjustmentLine, level: StockLevel) -> StockChange:
+def _change(request: AnyAdjustment, line: ReceiptLine | AdjustmentLine | CountLine, level: StockLevel) -> StockChange:
     kind = AdjustmentType(request.type)
-    if kind == AdjustmentType.COUNT and line.quantity < 0:
-        raise InsufficientStock(f"a count of {line.sku} cannot be negative")
     safety = None if line.safety_stock is None else (level.safety_stock, line.safety_stock)
     reorder = None
     if line.reorder_point is not None or line.reorder_quantity is not None:

@@ -84,7 +84,10 @@ def test_unknown_node_and_bad_adjustments_are_refused_cleanly(stack):
     assert two_bins.status_code == 200
     assert two_bins.json()["stock"][0]["on_hand"] == 3  # lines of one sku are added together
     receipt_of_nothing = adjust(stack, node, [{"sku": "A", "quantity": 0}])
-    assert receipt_of_nothing.status_code == 409
+    assert receipt_of_nothing.status_code == 422
+    assert receipt_of_nothing.json()["error"]["details"][0]["field"].endswith("quantity")
+    negative_count = adjust(stack, node, [{"sku": "A", "quantity": -1}], kind="count")
+    assert negative_count.status_code == 422
     # API Gateway answers GET on the literal /v1/inventory/adjustments resource itself (no such method)
     assert stack.call("GET", "/v1/inventory/adjustments", "ops").status_code == 404
 

@@ -14,7 +14,7 @@ from shared.adapters.system import SystemClock
 from shared.domain.inventory import StockChange
 from shared.domain.order import Address, Customer, Delivery, OrderStatus, PaymentCheck, place
 from shared.domain.routing import Node
-from shared.schemas.inventory import AdjustmentIn
+from shared.schemas.inventory import Correction
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.reserve_order import OrderBusy, reserve_order
 
@@ -139,7 +139,7 @@ def test_replaying_an_adjustment_answers_the_first_result_even_when_its_rules_no
     world.stock(5)
     order_id = world.order(3)
     assert world.reserve(order_id).outcome == "allocated"
-    lost = AdjustmentIn.model_validate(
+    lost = Correction.model_validate(
         {
             "reference": f"{world.run}-lost",
             "node_id": world.node.node_id,
