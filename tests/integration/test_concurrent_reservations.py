@@ -15,6 +15,7 @@ from shared.domain.inventory import StockChange
 from shared.domain.order import Address, Customer, Delivery, OrderStatus, PaymentCheck, place
 from shared.domain.routing import GeoPoint, Node
 from shared.usecases.reserve_order import reserve_order
+from tests.integration.scoped import ScopedNodes
 
 AT = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -31,16 +32,6 @@ def test_multi_node_multi_line_orders_in_parallel_never_oversell(aws, resources)
         Node(f"{run}-west", "warehouse", GeoPoint(34.0, -118.2), True, False, 120, None),
         Node(f"{run}-store", "store", GeoPoint(41.9, -87.6), True, True, 80, 15),
     ]
-
-    class OurNodes:
-        def put(self, node):
-            return nodes_store.put(node)
-
-        def get(self, node_id):
-            return nodes_store.get(node_id)
-
-        def all(self):
-            return [n for n in nodes_store.all() if n.node_id.startswith(run)]
 
     for node in ours:
         nodes_store.put(node)
@@ -77,7 +68,7 @@ def test_multi_node_multi_line_orders_in_parallel_never_oversell(aws, resources)
             order_id,
             orders=orders,
             inventory=inventory,
-            nodes=OurNodes(),
+            nodes=ScopedNodes(nodes_store, run),
             policies=DynamoDBPolicies(db, table),
             clock=SystemClock(),
         )

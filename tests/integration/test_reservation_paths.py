@@ -17,6 +17,7 @@ from shared.domain.routing import Node
 from shared.schemas.inventory import Correction
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.reserve_order import OrderBusy, reserve_order
+from tests.integration.scoped import ScopedNodes
 
 AT = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -30,19 +31,7 @@ class World:
         store = DynamoDBNodes(db, resources.tables["inventory"])
         self.node = Node(f"{self.run}-dc", "warehouse", None, True, False, 100, None)
         store.put(self.node)
-        run = self.run
-
-        class Ours:
-            def put(self, node):
-                return store.put(node)
-
-            def get(self, node_id):
-                return store.get(node_id)
-
-            def all(self):
-                return [n for n in store.all() if n.node_id.startswith(run)]
-
-        self.nodes = Ours()
+        self.nodes = ScopedNodes(store, self.run)
         self.policies = DynamoDBPolicies(db, resources.tables["inventory"])
         self.sku = f"{self.run}-SKU"
 
