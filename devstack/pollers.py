@@ -36,7 +36,6 @@ class QueuePoller:
             threading.Thread(target=self._run, name=f"poller-{poller.queue.name}-{i}", daemon=True)
             for i in range(concurrency)
         ]
-        self.batches = 0
 
     def start(self) -> None:
         for thread in self._threads:
@@ -66,7 +65,6 @@ class QueuePoller:
         ).get("Messages", [])
         if not messages:
             return 0
-        self.batches += 1
         event = {"Records": [self._record(m) for m in messages]}
         try:
             result = self._runtime.invoke(self._poller.function, event) or {}

@@ -63,7 +63,6 @@ class _Pool:
     arn: str
     idle: list[Callable[..., Any]] = field(default_factory=list)
     started: int = 0
-    cold_starts_ms: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -77,12 +76,7 @@ class LambdaRuntime:
     ):
         self._log_stream = log_stream
         self._pools = {fn.name: _Pool(fn, arn_of(fn.name)) for fn in functions}
-        self._max = max_environments
         self._slots = {fn.name: threading.BoundedSemaphore(max_environments) for fn in functions}
-        self.invocations = 0
-
-    def names(self) -> list[str]:
-        return list(self._pools)
 
     def _load(self, pool: _Pool) -> Callable[..., Any]:
         module_path, _, attr = pool.fn.handler.rpartition(".")
@@ -96,12 +90,10 @@ class LambdaRuntime:
         base = os.environ.get("POWERTOOLS_SERVICE_NAME", "waybill")
         service = f"{base}-{pool.fn.name}-{pool.started}"
         os.environ["POWERTOOLS_SERVICE_NAME"] = service
-        started = time.perf_counter()
         try:
             spec.loader.exec_module(module)
         finally:
             os.environ["POWERTOOLS_SERVICE_NAME"] = base
-        pool.cold_starts_ms.append((time.perf_counter() - started) * 1000)
         if self._log_stream is not None:
             # Lambda sends function logs to CloudWatch; here they go to one file, not the terminal.
             for h in logging.getLogger(service).handlers:
@@ -121,7 +113,6 @@ class LambdaRuntime:
             if handler is None:
                 with _IMPORT_LOCK:  # module imports are not safe to run concurrently
                     handler = self._load(pool)
-            self.invocations += 1
             context = Context(pool.fn.name, pool.fn.memory_mb, pool.arn, pool.fn.timeout_s)
             try:
                 # a round trip through JSON, as Lambda does, so handlers never share objects with callers
@@ -139,15 +130,6 @@ class LambdaRuntime:
             finally:
                 with pool.lock:
                     pool.idle.append(handler)
-
-    def stats(self) -> dict[str, dict[str, float]]:
-        return {
-            name: {
-                "environments": pool.started,
-                "cold_start_ms_max": round(max(pool.cold_starts_ms, default=0.0), 1),
-            }
-            for name, pool in self._pools.items()
-        }
 
 
 _IMPORT_LOCK = threading.Lock()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from shared.domain.errors import ConcurrentUpdate, OrderNotFound
-from shared.domain.order import Order
+from shared.domain.order import Order, copy
 from shared.ports import OrderRepository
 
 T = TypeVar("T")
@@ -19,9 +19,9 @@ def update_order(orders: OrderRepository, order_id: str, change: Callable[[Order
         order = orders.get(order_id)
         if order is None:
             raise OrderNotFound(order_id)
-        before = order.version, len(order.history)
+        before = copy(order)
         result = change(order)
-        if (order.version, len(order.history)) == before:
+        if order == before:
             return result  # nothing to save
         try:
             orders.save(order)
