@@ -12,6 +12,7 @@ from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
 from shared.domain.routing import Node, Policy
+from shared.domain.shipping import Label, LabelRequest, RateQuote
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,82 @@ class Policies(Protocol):
 class RestockNotifier(Protocol):
     def stock_arrived(self, skus: Iterable[str]) -> None:
         """Asks for the backorders of these skus to be re-evaluated (asynchronously)."""
+
+
+class Carrier(Protocol):
+    name: str
+
+    def quote(self, request: LabelRequest) -> list[RateQuote]:
+        """Every service the carrier offers for this parcel; CarrierRejected if none, CarrierUnavailable if down."""
+
+    def buy(self, request: LabelRequest, quote: RateQuote) -> Label:
+        """Buys the label and stores its PDF; buying again for the same shipment returns the first label."""
+
+
+class TaskSignals(Protocol):
+    """Answers a state machine waiting on a task token. False when nobody waits on it any more."""
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...
+
+    def heartbeat(self, token: str) -> bool: ...
+
+
+class FulfilmentRequests(Protocol):
+    def send(self, node_id: str, request: dict[str, Any]) -> None:
+        """Puts a fulfilment request on the queue the node's warehouse system reads."""
+
+
+class DocumentStore(Protocol):
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        """A time-limited download link (presigned)."""
+
+
+# --- refunds (appended here for now; the import belongs with the others at the top) ------------------
+
+from shared.domain.refunds import LedgerEntry, RefundStatus, StripeRefund  # noqa: E402
+
+
+class RefundLedger(Protocol):
+    def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
+        """Records a PENDING refund and counts it against `captured`, atomically; returns the entry
+        first recorded under its idempotency key (a replay adds nothing); RefundExceedsCaptured if the
+        PaymentIntent's total refunded would exceed `captured`."""
+
+    def settle(
+        self,
+        refund_id: str,
+        status: RefundStatus,
+        stripe_refund_id: str | None,
+        failure_reason: str | None,
+        at: datetime,
+    ) -> LedgerEntry:
+        """PENDING -> SUCCEEDED/FAILED; the same outcome again is a no-op; FAILED frees its amount."""
+
+    def find(self, idempotency_key: str) -> LedgerEntry | None: ...
+
+    def get(self, refund_id: str) -> LedgerEntry | None: ...
+
+    def by_stripe_refund(self, stripe_refund_id: str) -> LedgerEntry | None: ...
+
+    def list(
+        self,
+        status: RefundStatus | None = None,
+        order_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[LedgerEntry]: ...
+
+    def totals(self, payment_intent: str) -> tuple[int, int]:
+        """(captured, refunded) on the PaymentIntent."""
+
+
+class RefundGateway(Protocol):
+    def refund(self, entry: LedgerEntry) -> StripeRefund:
+        """The provider's refund for this entry, created at most once; PaymentProviderUnavailable on
+        an outage, RefundRejected when refused for good."""
+
+    def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]: ...

@@ -23,6 +23,10 @@ class OrdersSettings(Settings):
     fulfilment_arn: str = Field(alias="STATE_MACHINE_FULFILMENT_ARN")
 
 
+class OrdersApiSettings(OrdersSettings):
+    documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+
+
 class KeysSettings(Settings):
     keys_table: str = Field(alias="TABLE_API_KEYS")
 
@@ -60,3 +64,36 @@ class InventoryApiSettings(InventorySettings):
 
 class AllocatorSettings(ReserveSettings):
     fulfilment_arn: str = Field(alias="STATE_MACHINE_FULFILMENT_ARN")
+
+
+class OrdersOnlySettings(Settings):
+    orders_table: str = Field(alias="TABLE_ORDERS")
+
+
+class ReleaseSettings(OrdersOnlySettings):
+    heartbeat_s: int = Field(alias="FULFILMENT_HEARTBEAT_S", ge=1)
+    timeout_s: int = Field(alias="FULFILMENT_TIMEOUT_S", ge=1)
+    delivery_timeout_s: int = Field(alias="DELIVERY_TIMEOUT_S", ge=1)
+
+
+class RequestSettings(OrdersOnlySettings):
+    fulfilment_queue_url: str = Field(alias="QUEUE_FULFILMENT_URL")
+    documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+
+
+class LabelSettings(ReserveSettings):
+    documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+    failure_rate: float = Field(default=0.0, alias="CARRIER_SANDBOX_FAILURE_RATE", ge=0.0, le=1.0)
+
+
+class HandOverSettings(ReserveSettings):
+    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+    shipped_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_SHIPPED")
+    pickup_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_READY_FOR_PICKUP")
+    sender: str = Field(alias="EMAIL_FROM")
+
+
+class DeliveredSettings(OrdersOnlySettings):
+    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+    template: str = Field(alias="EMAIL_TEMPLATE_ORDER_DELIVERED")
+    sender: str = Field(alias="EMAIL_FROM")

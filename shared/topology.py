@@ -18,6 +18,8 @@ class Kind(StrEnum):
     OPS = "ops"
     FINANCE = "finance"
     ADMIN = "admin"
+    # a carrier integration posting tracking events
+    CARRIER = "carrier"
 
 
 class Access(StrEnum):
@@ -177,11 +179,18 @@ class StartExecution:
 
 
 @dataclass(frozen=True)
+class TaskCallback:
+    """May answer the state machine's task tokens (SendTaskSuccess/Failure/Heartbeat)."""
+
+    state_machine: StateMachine
+
+
+@dataclass(frozen=True)
 class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
 
-Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | SendEmail
+Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | TaskCallback | SendEmail
 
 
 @dataclass(frozen=True)
@@ -221,24 +230,40 @@ INVENTORY = Table("inventory")
 INTAKE = Queue("intake", visibility_timeout_s=60, max_receive_count=3)
 # stock arrived for these skus: re-evaluate their backorders
 RESTOCK = Queue("restock", visibility_timeout_s=120, max_receive_count=5)
+# fulfilment requests to the nodes' warehouse systems (message attribute node_id says whose)
+FULFILMENT_REQUESTS = Queue("fulfilment", visibility_timeout_s=60, max_receive_count=5)
+# what warehouses and carriers report back: the same events as POST /v1/fulfillment-events
+EVENTS = Queue("events", visibility_timeout_s=60, max_receive_count=4)
 
 DOCUMENTS = Bucket("documents")
 STRIPE = Secret("stripe", "Stripe secret API key used to check payments and refund")
 
 CONFIRMATION = EmailTemplate("order_confirmation")
+SHIPPED = EmailTemplate("order_shipped")
+READY_FOR_PICKUP = EmailTemplate("order_ready_for_pickup")
+DELIVERED = EmailTemplate("order_delivered")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
-QUEUES = (INTAKE, RESTOCK)
+QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
 BUCKETS = (DOCUMENTS,)
 SECRETS = (STRIPE,)
-EMAIL_TEMPLATES = (CONFIRMATION,)
+EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED)
 STATE_MACHINES = (FULFILMENT,)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
 _ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
+_IDEMPOTENCY_RW = TableGrant(IDEMPOTENCY, Access.READ_WRITE)
+_ANSWER_TASKS = TaskCallback(FULFILMENT)
+# How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
+# how long a parcel may take to arrive. The embedded stack shortens them for tests.
+FULFILMENT_TIMEOUTS = {
+    "FULFILMENT_HEARTBEAT_S": str(6 * 3600),
+    "FULFILMENT_TIMEOUT_S": str(3 * 24 * 3600),
+    "DELIVERY_TIMEOUT_S": str(30 * 24 * 3600),
+}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -260,7 +285,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
         ),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT), BucketGrant(DOCUMENTS, Access.READ)),
     ),
     Function(
         name="intake",
@@ -323,6 +348,72 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 
+# Fulfilment after reservation: release to nodes, labels, hand-over, delivery, and the nodes' events.
+FUNCTIONS += (
+    Function(
+        name="release_order",
+        handler="functions.release_order.handler.handler",
+        description="Fulfilment step: releases a reserved order to its nodes, one shipment per node",
+        triggers=(TaskTrigger(FULFILMENT, "ReleaseOrderFunctionArn"),),
+        grants=(_ORDERS_RW,),
+        environment=FULFILMENT_TIMEOUTS,
+    ),
+    Function(
+        name="request_fulfilment",
+        handler="functions.request_fulfilment.handler.handler",
+        description="Fulfilment step: sends a node its fulfilment request (pick list, packing slip, task token)",
+        triggers=(TaskTrigger(FULFILMENT, "RequestFulfilmentFunctionArn"),),
+        grants=(_ORDERS_RW, QueueSend(FULFILMENT_REQUESTS), BucketGrant(DOCUMENTS, Access.READ_WRITE), _ANSWER_TASKS),
+    ),
+    Function(
+        name="reroute_shipment",
+        handler="functions.reroute_shipment.handler.handler",
+        description="Fulfilment step: moves a rejected shipment's lines to another node",
+        triggers=(TaskTrigger(FULFILMENT, "RerouteShipmentFunctionArn"),),
+        grants=(_ORDERS_RW, _INVENTORY_RW),
+    ),
+    Function(
+        name="buy_label",
+        handler="functions.buy_label.handler.handler",
+        description="Fulfilment step: buys the cheapest carrier label meeting the order's service level",
+        triggers=(TaskTrigger(FULFILMENT, "BuyLabelFunctionArn"),),
+        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        environment={"CARRIER_SANDBOX_FAILURE_RATE": "0"},
+    ),
+    Function(
+        name="hand_over",
+        handler="functions.hand_over.handler.handler",
+        description="Fulfilment step: the parcel ships (or waits for pickup): stock consumed, customer emailed once",
+        triggers=(TaskTrigger(FULFILMENT, "HandOverFunctionArn"),),
+        grants=(_ORDERS_RW, _INVENTORY_RW, _IDEMPOTENCY_RW, SendEmail((SHIPPED, READY_FOR_PICKUP))),
+    ),
+    Function(
+        name="await_delivery",
+        handler="functions.await_delivery.handler.handler",
+        description="Fulfilment step: keeps the task token the delivered (or collected) event answers",
+        triggers=(TaskTrigger(FULFILMENT, "AwaitDeliveryFunctionArn"),),
+        grants=(_ORDERS_RW, _ANSWER_TASKS),
+    ),
+    Function(
+        name="notify_delivered",
+        handler="functions.notify_delivered.handler.handler",
+        description="Fulfilment step: emails the customer that a shipment was delivered, exactly once",
+        triggers=(TaskTrigger(FULFILMENT, "NotifyDeliveredFunctionArn"),),
+        grants=(_ORDERS_RW, _IDEMPOTENCY_RW, SendEmail((DELIVERED,))),
+    ),
+    Function(
+        name="fulfilment_events",
+        handler="functions.fulfilment_events.handler.handler",
+        description="Warehouse and carrier events, from the events queue and POST /v1/fulfillment-events",
+        triggers=(
+            Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
+            QueueTrigger(EVENTS, batch_size=10),
+        ),
+        grants=(_ORDERS_RW, _ANSWER_TASKS),
+    ),
+)
+
+
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
 
@@ -347,4 +438,6 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env[sm.env] = sm.name
             case SendEmail(templates=templates):
                 env.update({t.env: t.name for t in templates})
+            case TaskCallback():
+                pass  # the token names the execution: nothing to look up
     return env

@@ -10,19 +10,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.orders_api import openapi, routes
 from shared import http
 from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.s3_documents import S3Documents
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
-from shared.settings import OrdersSettings
+from shared.settings import OrdersApiSettings
 from shared.topology import function
 
 FUNCTION = function("orders_api")
-settings = OrdersSettings.from_env()
+settings = OrdersApiSettings.from_env()
 logger = masked_logger()
 ports = routes.OrdersPorts(
     orders=DynamoDBOrders(client("dynamodb"), settings.orders_table),
     workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.fulfilment_arn),
+    documents=S3Documents(client("s3"), settings.documents_bucket),
     clock=SystemClock(),
     logger=logger,
 )

@@ -9,6 +9,7 @@ from functools import cache
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
+import functions.fulfilment_events.routes as event_routes
 import functions.inventory_api.routes as inventory_routes
 import functions.orders_api.routes as orders_routes
 from shared import http
@@ -17,13 +18,14 @@ from shared import http
 @cache
 def document() -> str:
     docs = APIGatewayRestResolver(enable_validation=True)
-    for module in (orders_routes, inventory_routes):
+    for module in (orders_routes, inventory_routes, event_routes):
         module.register(docs)
     http.install_error_handlers(docs)
     return docs.get_openapi_json_schema(
         title="Waybill HTTP API",
         version="1.0.0",
-        description="Order capture, inventory and routing. Money is in integer minor units of the order currency.",
+        description="Order capture, inventory and routing, fulfilment events. "
+        "Money is in integer minor units of the order currency.",
         servers=[Server(url="/")],
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"bearer": []}],

@@ -14,7 +14,7 @@ from shared import http
 from shared.adapters.system import new_order_id
 from shared.domain.errors import IdempotencyConflict
 from shared.domain.principal import Principal
-from shared.ports import Clock, OrderRepository, Workflow
+from shared.ports import Clock, DocumentStore, OrderRepository, Workflow
 from shared.schemas.capture import CaptureOrder
 from shared.schemas.order_view import OrderList, OrderView
 from shared.topology import FULFILMENT
@@ -27,6 +27,7 @@ OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The 
 class OrdersPorts:
     orders: OrderRepository
     workflow: Workflow
+    documents: DocumentStore  # labels, pick lists, packing slips: linked from the order's shipments
     clock: Clock
     logger: Logger
 
@@ -86,7 +87,7 @@ def register(app: APIGatewayRestResolver) -> None:
         # Another channel's order is answered exactly like a missing one.
         if order is None or not principal().sees_order_of(order.channel):
             return http.error(404, "not_found", f"order {order_id} not found")
-        return _order_response(OrderView.of(order), 200)
+        return _order_response(OrderView.of(order, ports().documents.url), 200)
 
     @app.get(
         "/v1/orders",
@@ -103,7 +104,7 @@ def register(app: APIGatewayRestResolver) -> None:
         p = ports()
         record = p.orders.find_capture(principal().name, external_id)
         order = p.orders.get(record.order_id) if record else None
-        body = OrderList(orders=[OrderView.of(order)] if order else [])
+        body = OrderList(orders=[OrderView.of(order, p.documents.url)] if order else [])
         return Response(200, content_types.APPLICATION_JSON, body.model_dump_json())
 
     @app.exception_handler(IdempotencyConflict)

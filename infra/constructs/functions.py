@@ -44,6 +44,7 @@ from shared.topology import (
     SendEmail,
     StartExecution,
     TableGrant,
+    TaskCallback,
     resource_environment,
 )
 
@@ -151,7 +152,7 @@ class Functions(Construct):
         self.roles[spec.name] = role
         self._resource_env[spec.name] = set()
         for grant in spec.grants:
-            if not isinstance(grant, StartExecution):  # bound once the state machines exist
+            if not isinstance(grant, StartExecution | TaskCallback):  # bound once the state machines exist
                 self._bind(spec, grant)
         for trigger in spec.triggers:
             if isinstance(trigger, QueueTrigger):
@@ -162,7 +163,7 @@ class Functions(Construct):
         self._resources.state_machines.update(state_machines)
         for spec in self.specs.values():
             for grant in spec.grants:
-                if isinstance(grant, StartExecution):
+                if isinstance(grant, StartExecution | TaskCallback):
                     self._bind(spec, grant)
             missing = set(resource_environment(spec)) - self._resource_env[spec.name]
             if missing:
@@ -203,6 +204,8 @@ class Functions(Construct):
                     iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
                 )
                 self._env(spec, m.env, machine.state_machine_arn)
+            case TaskCallback(state_machine=m):
+                res.state_machines[m.name][0].grant_task_response(role)
             case SendEmail(templates=templates):
                 _grant_send_email(role, res, [res.email_templates[e.name] for e in templates])
                 for e in templates:

@@ -18,6 +18,8 @@ from shared.domain.order import (
     Routing,
 )
 from shared.domain.routing import Allocation, Candidate
+from shared.domain.shipment import Shipment, ShipmentLine, ShipmentStatus
+from shared.domain.shipping import Label, Parcel
 
 SCHEMA_VERSION = 1
 
@@ -52,7 +54,50 @@ def to_document(order: Order) -> dict[str, Any]:
         ],
         "priority": order.priority,
         "routing": _routing_doc(order.routing) if order.routing else None,
+        "shipments": [_shipment_doc(s) for s in order.shipments],
     }
+
+
+def _shipment_doc(s: Shipment) -> dict[str, Any]:
+    return {
+        "shipment_id": s.shipment_id,
+        "node_id": s.node_id,
+        "method": s.method,
+        "lines": [vars(line) for line in s.lines],
+        "status": s.status.value,
+        "parcel": vars(s.parcel) if s.parcel else None,
+        "label": vars(s.label) if s.label else None,
+        "rejected_reason": s.rejected_reason,
+        "delivery_exception": s.delivery_exception,
+        "last_event_at": s.last_event_at.isoformat() if s.last_event_at else None,
+        "event_ids": s.event_ids,
+        "request_token": s.request_token,
+        "delivery_token": s.delivery_token,
+        "documents": s.documents,
+        "emails": s.emails,
+        "replaces": s.replaces,
+    }
+
+
+def _shipment(doc: dict[str, Any]) -> Shipment:
+    return Shipment(
+        shipment_id=doc["shipment_id"],
+        node_id=doc["node_id"],
+        method=doc["method"],
+        lines=tuple(ShipmentLine(**line) for line in doc["lines"]),
+        status=ShipmentStatus(doc["status"]),
+        parcel=Parcel(**doc["parcel"]) if doc["parcel"] else None,
+        label=Label(**doc["label"]) if doc["label"] else None,
+        rejected_reason=doc["rejected_reason"],
+        delivery_exception=doc["delivery_exception"],
+        last_event_at=datetime.fromisoformat(doc["last_event_at"]) if doc["last_event_at"] else None,
+        event_ids=list(doc["event_ids"]),
+        request_token=doc["request_token"],
+        delivery_token=doc["delivery_token"],
+        documents=dict(doc["documents"]),
+        emails=dict(doc["emails"]),
+        replaces=doc["replaces"],
+    )
 
 
 def _routing_doc(routing: Routing) -> dict[str, Any]:
@@ -111,4 +156,5 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         version=version,
         priority=doc.get("priority", 100),
         routing=_routing(doc["routing"]) if doc.get("routing") else None,
+        shipments=[_shipment(s) for s in doc.get("shipments", [])],
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy as _copy
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from shared.domain.errors import IllegalTransition
+from shared.domain.errors import DomainError, IllegalTransition
 from shared.domain.routing import (
     Allocation,
     Candidate,
@@ -15,6 +17,7 @@ from shared.domain.routing import (
     RoutingLine,
     RoutingRequest,
 )
+from shared.domain.shipment import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
 
 
 class OrderStatus(StrEnum):
@@ -48,6 +51,18 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     _S.CANCELLED: frozenset(),
     _S.RETURNED: frozenset(),
 }
+
+
+# Statuses in which shipment progress moves the order's own status.
+_SHIPPING = frozenset({_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED})
+_SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
+
+
+class ShipmentNotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, order_id: str, shipment_id: str) -> None:
+        super().__init__(f"order {order_id} has no shipment {shipment_id}")
 
 
 class PaymentCheck(StrEnum):
@@ -156,6 +171,7 @@ class Order:
     history: list[HistoryEntry] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
     routing: Routing | None = None
+    shipments: list[Shipment] = field(default_factory=list)
     # allocation priority of the channel when the order was routed (lower is served first)
     priority: int = 100
     # optimistic-concurrency counter, bumped by each save
@@ -227,6 +243,110 @@ class Order:
             self.hold_reason = decision.reason
             self._move(OrderStatus.ON_HOLD, "routing_held", decision.reason, at)
 
+    # --- fulfilment ---------------------------------------------------------------------------
+
+    def release(self, at: datetime) -> list[Shipment]:
+        """RESERVED -> RELEASED: one shipment per node the routing chose. Releasing again changes nothing."""
+        if self.shipments:
+            return self.shipments
+        if self.routing is None:
+            raise IllegalTransition(self.status, OrderStatus.RELEASED)
+        per_node: dict[str, list[ShipmentLine]] = {}
+        for a in self.routing.allocations:
+            per_node.setdefault(a.node_id, []).append(ShipmentLine(a.line_id, a.sku, a.quantity))
+        self._move(OrderStatus.RELEASED, "released", f"to {', '.join(per_node)}", at)
+        for node_id, lines in per_node.items():
+            self.shipments.append(self._new_shipment(node_id, tuple(lines)))
+        return self.shipments
+
+    def _new_shipment(self, node_id: str, lines: tuple[ShipmentLine, ...], replaces: str | None = None) -> Shipment:
+        shipment_id = f"{self.order_id}-S{len(self.shipments) + 1}"
+        return Shipment(shipment_id, node_id, self.delivery.method, lines, replaces=replaces)
+
+    def shipment(self, shipment_id: str) -> Shipment:
+        found = next((s for s in self.shipments if s.shipment_id == shipment_id), None)
+        if found is None:
+            raise ShipmentNotFound(self.order_id, shipment_id)
+        return found
+
+    def reroute(self, shipment_id: str, node_id: str, at: datetime) -> Shipment:
+        """A rejected shipment's lines go to another node as a new shipment (once per rejected shipment)."""
+        rejected = self.shipment(shipment_id)
+        existing = next((s for s in self.shipments if s.replaces == shipment_id), None)
+        if existing is not None:
+            return existing
+        if rejected.status != ShipmentStatus.REJECTED:
+            raise IllegalTransition(rejected.status, "re-routed")
+        new = self._new_shipment(node_id, rejected.lines, replaces=shipment_id)
+        self.shipments.append(new)
+        self._note(
+            "shipment_rerouted", f"{shipment_id} rejected at {rejected.node_id}; {new.shipment_id} to {node_id}", at
+        )
+        return new
+
+    def shipment_event(self, shipment_id: str, event: ShipmentEvent, at: datetime) -> bool:
+        """Applies a warehouse or carrier event; False when it was a redelivery. EventRefused if it does not fit."""
+        shipment = self.shipment(shipment_id)
+        if not shipment.apply(event):
+            return False
+        cause = f"{shipment_id} at {shipment.node_id}"
+        detail = event.reason or event.detail
+        self._note(f"shipment_{event.type.value}", f"{cause}: {detail}" if detail else cause, at)
+        self._follow_shipments(at)
+        return True
+
+    def shipment_labelled(self, shipment_id: str, at: datetime) -> None:
+        shipment = self.shipment(shipment_id)
+        label = shipment.label
+        assert label is not None
+        self._note("label_bought", f"{shipment_id}: {label.carrier} {label.service} {label.tracking_number}", at)
+
+    def hand_over(self, shipment_id: str, at: datetime) -> Shipment:
+        shipment = self.shipment(shipment_id)
+        shipment.hand_over()
+        event = "ready_for_pickup" if shipment.method == "pickup" else "shipped"
+        self._note(event, f"{shipment_id} from {shipment.node_id}", at)
+        self._follow_shipments(at)
+        return shipment
+
+    def shipment_emailed(self, shipment_id: str, kind: str, message_id: str, at: datetime) -> str:
+        """Records the email sent about a shipment; returns the first message id if one was recorded."""
+        shipment = self.shipment(shipment_id)
+        if kind not in shipment.emails:
+            shipment.emails[kind] = message_id
+            self._note(f"email_{kind}", f"{shipment_id}: {message_id}", at)
+        return shipment.emails[kind]
+
+    def _follow_shipments(self, at: datetime) -> None:
+        """The order's status follows its lines: how many units were handed over, how many delivered."""
+        if self.status not in _SHIPPING:
+            return  # e.g. in EXCEPTION: the shipment's news is recorded, the order's status stays
+        over: Counter[str] = Counter()
+        delivered: Counter[str] = Counter()
+        for s in self.shipments:
+            for line in s.lines:
+                if s.handed_over:
+                    over[line.line_id] += line.quantity
+                if s.status == ShipmentStatus.DELIVERED:
+                    delivered[line.line_id] += line.quantity
+        if all(delivered[line.line_id] >= line.quantity for line in self.lines):
+            target = OrderStatus.DELIVERED
+        elif all(over[line.line_id] >= line.quantity for line in self.lines):
+            target = OrderStatus.SHIPPED
+        elif over:
+            target = OrderStatus.PARTIALLY_SHIPPED
+        else:
+            return
+        causes = {
+            OrderStatus.PARTIALLY_SHIPPED: "some lines handed over",
+            OrderStatus.SHIPPED: "every line handed over",
+            OrderStatus.DELIVERED: "every line delivered",
+        }
+        for step in _SHIPPING_PATH[_SHIPPING_PATH.index(self.status) + 1 : _SHIPPING_PATH.index(target) + 1]:
+            if step == OrderStatus.PARTIALLY_SHIPPED and target != step:
+                continue  # straight to SHIPPED when everything went at once
+            self._move(step, step.value.lower(), causes[step], at)
+
     def fail(self, cause: str, at: datetime) -> None:
         self.exception_cause = cause
         self._move(OrderStatus.EXCEPTION, "exception", cause, at)
@@ -268,4 +388,9 @@ def place(
 
 def copy(order: Order) -> Order:
     """A detached copy, so fakes and callers never share mutable history lists."""
-    return replace(order, history=list(order.history), executions=list(order.executions))
+    return replace(
+        order,
+        history=list(order.history),
+        executions=list(order.executions),
+        shipments=_copy.deepcopy(order.shipments),
+    )

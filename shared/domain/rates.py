@@ -54,3 +54,22 @@ def estimate_rate(distance_km: float | None, weight_kg: float, service_level: st
     billable_kg = max(1, math.ceil(weight_kg))
     standard = zone.base + zone.per_kg * billable_kg
     return (standard * SERVICE_PERCENT[service_level] + 50) // 100
+
+
+# What a carrier bills, beyond the estimate above: the larger of actual and dimensional weight.
+DIM_DIVISOR_CM3_PER_KG = 5_000  # the common international divisor: L x W x H in cm / 5000 = kg
+GROUND_TRANSIT_DAYS: dict[str, int] = {"local": 1, "regional": 2, "national": 4, "far": 5}
+
+
+def billable_kg(weight_grams: int, length_cm: int, width_cm: int, height_cm: int) -> int:
+    """Whole kg billed for a parcel: actual or dimensional weight, whichever is larger, each started kg, at least one.
+
+    A light but bulky box takes the truck space of a heavy one, so carriers charge it as one."""
+    actual = -(-weight_grams // 1_000)
+    dimensional = -(-(length_cm * width_cm * height_cm) // DIM_DIVISOR_CM3_PER_KG)
+    return max(1, actual, dimensional)
+
+
+def zone_price(zone: Zone, kg: int, percent: int) -> int:
+    """The rate card's price for `kg` billable kg in `zone`, scaled by a service's percent (rounded half up)."""
+    return ((zone.base + zone.per_kg * kg) * percent + 50) // 100

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from shared.domain.order import Order
+from shared.domain.shipment import Shipment
+from shared.schemas.fulfilment_events import LabelView, ParcelIn, ShipmentLineView, ShipmentView
+
+# Turns a stored document's key into a download link (presigned); None where links cannot be made.
+Linker = Callable[[str], str] | None
 
 CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
 
@@ -119,9 +126,10 @@ class OrderView(BaseModel):
     history: list[HistoryView]
     executions: list[ExecutionView]
     routing: RoutingView | None
+    shipments: list[ShipmentView]
 
     @classmethod
-    def of(cls, order: Order) -> OrderView:
+    def of(cls, order: Order, link: Linker = None) -> OrderView:
         totals = order.totals
         return cls(
             order_id=order.order_id,
@@ -155,7 +163,31 @@ class OrderView(BaseModel):
                 for e in order.executions
             ],
             routing=_routing(order),
+            shipments=[shipment_view(s, link) for s in order.shipments],
         )
+
+
+def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
+    label = None
+    if s.label is not None:
+        label = LabelView(
+            **{k: v for k, v in asdict(s.label).items() if k != "document_key"},
+            download_url=link(s.label.document_key) if link else None,
+        )
+    return ShipmentView(
+        shipment_id=s.shipment_id,
+        node_id=s.node_id,
+        method=s.method,
+        status=s.status.value,
+        lines=[ShipmentLineView(**asdict(line)) for line in s.lines],
+        parcel=ParcelIn(**asdict(s.parcel)) if s.parcel else None,
+        label=label,
+        rejected_reason=s.rejected_reason,
+        delivery_exception=s.delivery_exception,
+        last_event_at=s.last_event_at,
+        documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
+        replaces=s.replaces,
+    )
 
 
 def _routing(order: Order) -> RoutingView | None:

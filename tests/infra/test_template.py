@@ -218,7 +218,7 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
                 allowed.add(named(synth, "waybill:secret")[s.name])
-            case topology.StartExecution(state_machine=m):
+            case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
     allowed |= {
         named(synth, "waybill:queue")[t.queue.name] for t in fn.triggers if isinstance(t, topology.QueueTrigger)

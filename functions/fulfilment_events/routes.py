@@ -1,0 +1,97 @@
+"""POST /v1/fulfillment-events: warehouses and carrier integrations report shipment progress.
+Registered on the events function's resolver and on the OpenAPI resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from shared import http
+from shared.domain.errors import OrderNotFound
+from shared.domain.order import ShipmentNotFound
+from shared.domain.principal import Principal
+from shared.domain.shipment import EventRefused
+from shared.ports import Clock, OrderRepository, TaskSignals
+from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn
+from shared.schemas.order_view import shipment_view
+from shared.usecases.fulfilment_events import EventOutcome, apply_event
+
+
+@dataclass(frozen=True)
+class EventPorts:
+    orders: OrderRepository
+    signals: TaskSignals
+    clock: Clock
+    logger: Logger
+
+
+def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) -> EventOutcome:
+    """The one path for both entry points (queue and API)."""
+    outcome = apply_event(
+        event.domain(),
+        event.shipment_id,
+        node_id=getattr(event, "node_id", None),
+        tracking_number=getattr(event, "tracking_number", None),
+        principal=principal,
+        orders=ports.orders,
+        signals=ports.signals,
+        clock=ports.clock,
+    )
+    ports.logger.info(
+        "fulfilment event",
+        event_id=event.event_id,
+        event_type=event.type,
+        shipment_id=event.shipment_id,
+        applied=outcome.applied,
+        shipment_status=outcome.shipment.status.value,
+        order_status=outcome.order.status.value,
+    )
+    return outcome
+
+
+def result(event: FulfilmentEventIn, outcome: EventOutcome) -> EventResult:
+    return EventResult(
+        event_id=event.event_id,
+        outcome="applied" if outcome.applied else "duplicate",
+        order_id=outcome.order.order_id,
+        order_status=outcome.order.status.value,
+        shipment=shipment_view(outcome.shipment),
+    )
+
+
+def register(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/v1/fulfillment-events",
+        summary="Report a warehouse or carrier event for a shipment",
+        description="The same events as the events queue. Warehouses: `accepted`, `picked`, `packed` (with the "
+        "parcel), `rejected` (with a reason), `collected` (pickup orders), for their own nodes. Carrier "
+        "integrations: `in_transit`, `out_for_delivery`, `delivery_exception`, `delivered`, with the tracking "
+        "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing. "
+        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
+        responses={
+            200: {"description": "Applied, or a redelivery", "content": {"application/json": {"model": EventResult}}},
+            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+        },
+        tags=["fulfilment"],
+    )
+    def post_event(event: Annotated[FulfilmentEventIn, Body()]) -> Response[Any]:
+        outcome = handle(event, app.context["principal"], app.context["ports"])
+        headers = None if outcome.applied else {"Idempotent-Replayed": "true"}
+        body = result(event, outcome).model_dump_json()
+        return Response(200, content_types.APPLICATION_JSON, body, headers=headers)
+
+    @app.exception_handler(EventRefused)
+    def _refused(exc: EventRefused) -> Response[Any]:
+        return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(OrderNotFound)
+    def _no_order(exc: OrderNotFound) -> Response[Any]:
+        return http.error(404, "not_found", str(exc))
+
+    @app.exception_handler(ShipmentNotFound)
+    def _no_shipment(exc: ShipmentNotFound) -> Response[Any]:
+        return http.error(404, "not_found", "no such shipment")

@@ -1,0 +1,131 @@
+"""RefundGateway on Stripe (localstripe in the embedded stack), and Stripe webhook verification.
+
+Exactly one Stripe refund per ledger entry: Stripe keeps an Idempotency-Key for 24 hours and
+localstripe not at all, so before creating a refund we look for one on the PaymentIntent that
+carries the entry's refund_id in its metadata, and create one only when there is none. The
+Idempotency-Key is still sent: on Stripe it covers two attempts racing each other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.refunds import InvalidWebhookSignature, LedgerEntry, RefundRejected, StripeRefund
+
+PAGE = 100
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Stripe's errors as Waybill's: an outage says nothing about the refund; a refusal is final."""
+    try:
+        yield
+    except (stripe.APIConnectionError, stripe.RateLimitError) as err:
+        raise PaymentProviderUnavailable(str(err)) from err
+    except (stripe.CardError, stripe.InvalidRequestError, stripe.IdempotencyError) as err:
+        if err.http_status is not None and err.http_status >= 500:
+            raise PaymentProviderUnavailable(str(err)) from err
+        raise RefundRejected(err.user_message or str(err), err.code) from err
+    except stripe.APIError as err:  # 5xx
+        raise PaymentProviderUnavailable(str(err)) from err
+
+
+def _fields(obj: stripe.StripeObject | dict[str, Any]) -> dict[str, Any]:
+    return obj.to_dict() if isinstance(obj, stripe.StripeObject) else obj
+
+
+def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
+    return dict(fields.get("metadata") or {})
+
+
+def to_refund(refund: stripe.StripeObject | dict[str, Any]) -> StripeRefund:
+    """A Stripe refund object (or its JSON, as in a webhook event) as a StripeRefund."""
+    obj = _fields(refund)
+    intent = obj.get("payment_intent")
+    if isinstance(intent, dict):  # expanded
+        intent = intent["id"]
+    refund_id = _metadata(obj).get("refund_id")
+    return StripeRefund(
+        id=str(obj["id"]),
+        payment_intent=str(intent) if intent else None,
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]).upper(),
+        status=str(obj["status"]),
+        created=datetime.fromtimestamp(int(obj["created"]), UTC),
+        metadata_refund_id=str(refund_id) if refund_id else None,
+    )
+
+
+def verify_webhook(payload: bytes, signature_header: str, secret: str, tolerance_s: int = 300) -> dict[str, Any]:
+    """The event in a Stripe webhook request, once its Stripe-Signature header is checked with
+    stripe-python's WebhookSignature: an HMAC-SHA256 of the payload with the endpoint's secret, and a
+    timestamp at most `tolerance_s` old. InvalidWebhookSignature otherwise."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance_s)
+    except stripe.SignatureVerificationError as err:
+        raise InvalidWebhookSignature(str(err)) from err
+    try:
+        event = json.loads(payload)
+    except ValueError as err:
+        raise InvalidWebhookSignature("the signed payload is not JSON") from err
+    if not isinstance(event, dict):
+        raise InvalidWebhookSignature("the signed payload is not an event object")
+    return event
+
+
+class StripeRefunds:
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self._stripe = client
+
+    def refund(self, entry: LedgerEntry) -> StripeRefund:
+        """The Stripe refund of this ledger entry: the one made before, or a new one."""
+        existing = self.find(entry)
+        if existing is not None:
+            return existing
+        with _translated():
+            created = self._stripe.v1.refunds.create(
+                params={
+                    "payment_intent": entry.payment_intent,
+                    "amount": entry.amount,
+                    "metadata": {"refund_id": entry.refund_id, "order_id": entry.order_id},
+                },
+                options={"idempotency_key": entry.idempotency_key},
+            )
+        return to_refund(created)
+
+    def find(self, entry: LedgerEntry) -> StripeRefund | None:
+        """The refund on the entry's PaymentIntent whose metadata names the entry, if any."""
+        with _translated():
+            pages = self._stripe.v1.refunds.list(params={"payment_intent": entry.payment_intent, "limit": PAGE})
+            for obj in pages.auto_paging_iter():
+                if _metadata(_fields(obj)).get("refund_id") == entry.refund_id:
+                    return to_refund(obj)
+        return None
+
+    def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]:
+        """Every refund created in [created_gte, created_lt), newest first.
+
+        Stripe lists refunds newest first, so this pages back from now and stops at the first one
+        older than the range. (localstripe rejects the `created` filter, so it is not sent: a range
+        far in the past pages through everything newer.)"""
+        found: list[StripeRefund] = []
+        with _translated():
+            for obj in self._stripe.v1.refunds.list(params={"limit": PAGE}).auto_paging_iter():
+                refund = to_refund(obj)
+                if refund.created < created_gte:
+                    break
+                if refund.created < created_lt:
+                    found.append(refund)
+        return found
+
+    def verify_webhook(
+        self, payload: bytes, signature_header: str, secret: str, tolerance_s: int = 300
+    ) -> dict[str, Any]:
+        return verify_webhook(payload, signature_header, secret, tolerance_s)

@@ -1,0 +1,1 @@
+"""Printable documents: shipping labels (PDF), pick lists and packing slips (HTML)."""

@@ -1,0 +1,122 @@
+"""The warehouse and carrier events contract: one schema for the events queue and the API.
+
+`type` decides the shape: warehouse events name their node, `packed` carries the parcel,
+`rejected` a reason, carrier events the tracking number. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from shared.domain.shipment import EventType, ShipmentEvent
+from shared.domain.shipping import Parcel
+
+EventId = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$", description="The sender's id; a repeat is a redelivery"),
+]
+ShipmentId = Annotated[str, Field(pattern=r"^ord_[0-9a-z]{1,64}-S[0-9]{1,3}$", description="Waybill's shipment id")]
+NodeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: EventId
+    shipment_id: ShipmentId
+    occurred_at: AwareDatetime
+
+
+class ParcelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weight_grams: int = Field(ge=1, le=70_000)
+    length_cm: int = Field(ge=1, le=300)
+    width_cm: int = Field(ge=1, le=300)
+    height_cm: int = Field(ge=1, le=300)
+
+
+class WarehouseStep(_Event):
+    """The node accepted the request, picked the lines, or (pickup orders) the customer collected."""
+
+    type: Literal["accepted", "picked", "collected"]
+    node_id: NodeId
+
+    def domain(self) -> ShipmentEvent:
+        return ShipmentEvent(self.event_id, EventType(self.type), self.occurred_at)
+
+
+class Packed(_Event):
+    type: Literal["packed"]
+    node_id: NodeId
+    parcel: ParcelIn
+
+    def domain(self) -> ShipmentEvent:
+        return ShipmentEvent(
+            self.event_id, EventType.PACKED, self.occurred_at, parcel=Parcel(**self.parcel.model_dump())
+        )
+
+
+class Rejected(_Event):
+    type: Literal["rejected"]
+    node_id: NodeId
+    reason: str = Field(min_length=1, max_length=500)
+
+    def domain(self) -> ShipmentEvent:
+        return ShipmentEvent(self.event_id, EventType.REJECTED, self.occurred_at, reason=self.reason)
+
+
+class CarrierScan(_Event):
+    """A carrier's tracking update for the shipment's label."""
+
+    type: Literal["in_transit", "out_for_delivery", "delivery_exception", "delivered"]
+    tracking_number: str = Field(min_length=8, max_length=40)
+    detail: str | None = Field(default=None, max_length=500)
+
+    def domain(self) -> ShipmentEvent:
+        return ShipmentEvent(self.event_id, EventType(self.type), self.occurred_at, detail=self.detail)
+
+
+FulfilmentEventIn = Annotated[WarehouseStep | Packed | Rejected | CarrierScan, Field(discriminator="type")]
+EVENT_ADAPTER: TypeAdapter[WarehouseStep | Packed | Rejected | CarrierScan] = TypeAdapter(FulfilmentEventIn)
+
+
+class ShipmentLineView(BaseModel):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class LabelView(BaseModel):
+    carrier: str
+    service: str
+    tracking_number: str
+    tracking_url: str
+    amount: int
+    currency: str
+    download_url: str | None = Field(description="Presigned link to the 4x6 label PDF, valid for an hour")
+
+
+class ShipmentView(BaseModel):
+    shipment_id: str
+    node_id: str
+    method: str
+    status: str
+    lines: list[ShipmentLineView]
+    parcel: ParcelIn | None
+    label: LabelView | None
+    rejected_reason: str | None
+    delivery_exception: str | None = Field(description="The carrier's last delivery exception, until delivered")
+    last_event_at: AwareDatetime | None
+    documents: dict[str, str] = Field(description="Pick list and packing slip: presigned links, valid for an hour")
+    replaces: str | None
+
+
+class EventResult(BaseModel):
+    event_id: str
+    outcome: Literal["applied", "duplicate"]
+    order_id: str
+    order_status: str
+    shipment: ShipmentView

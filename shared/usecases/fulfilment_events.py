@@ -1,0 +1,78 @@
+"""Warehouse and carrier events (from the events queue or POST /v1/fulfillment-events).
+
+An event names its shipment; the shipment id carries the order id. Who may send what:
+warehouses their own nodes' warehouse events (and `collected` at a store), carrier integrations
+carrier events, admin anything. An event that does not fit is refused and nothing changes.
+After applying, the waiting state machine is answered; a redelivered event answers again, so an
+answer lost to a crash is given the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.domain.errors import OrderNotFound
+from shared.domain.order import Order, ShipmentNotFound
+from shared.domain.principal import Principal
+from shared.domain.shipment import CARRIER_EVENTS, EventRefused, EventType, Shipment, ShipmentEvent
+from shared.ports import Clock, OrderRepository, TaskSignals
+from shared.topology import Kind
+from shared.usecases._update import update_order
+from shared.usecases.signals import answer_delivery, answer_request
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    applied: bool  # False: a redelivery of an event already applied
+    order: Order
+    shipment: Shipment
+
+
+def order_id_of(shipment_id: str) -> str:
+    order_id, sep, number = shipment_id.rpartition("-S")
+    if not sep or not order_id or not number.isdigit():
+        raise ShipmentNotFound("?", shipment_id)
+    return order_id
+
+
+def apply_event(
+    event: ShipmentEvent,
+    shipment_id: str,
+    *,
+    node_id: str | None,
+    tracking_number: str | None,
+    principal: Principal,
+    orders: OrderRepository,
+    signals: TaskSignals,
+    clock: Clock,
+) -> EventOutcome:
+    order_id = order_id_of(shipment_id)
+    order = orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    shipment = order.shipment(shipment_id)
+    _authorise(principal, shipment, event.type)
+    if node_id is not None and node_id != shipment.node_id:
+        raise EventRefused("wrong_node", f"shipment {shipment_id} is fulfilled by {shipment.node_id}, not {node_id}")
+    if tracking_number is not None and (shipment.label is None or shipment.label.tracking_number != tracking_number):
+        raise EventRefused("wrong_tracking_number", f"shipment {shipment_id} has no label {tracking_number}")
+    applied = update_order(orders, order_id, lambda o: o.shipment_event(shipment_id, event, clock.now()))
+    order = orders.get(order_id)
+    assert order is not None
+    shipment = order.shipment(shipment_id)
+    if event.type in (EventType.DELIVERED, EventType.COLLECTED):
+        answer_delivery(shipment, signals)
+    elif event.type not in CARRIER_EVENTS:
+        answer_request(shipment, signals)
+    return EventOutcome(applied, order, shipment)
+
+
+def _authorise(principal: Principal, shipment: Shipment, event: EventType) -> None:
+    if principal.kind == Kind.WAREHOUSE:
+        if shipment.node_id not in principal.nodes:
+            # another node's shipment looks like no shipment at all
+            raise ShipmentNotFound(shipment.shipment_id.rpartition("-S")[0], shipment.shipment_id)
+        if event in CARRIER_EVENTS:
+            raise EventRefused("wrong_sender", f"{event} is a carrier event; a warehouse cannot send it")
+    elif principal.kind == Kind.CARRIER and event not in CARRIER_EVENTS:
+        raise EventRefused("wrong_sender", f"{event} is a warehouse event; a carrier cannot send it")

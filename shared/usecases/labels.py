@@ -1,0 +1,48 @@
+"""Fulfilment: buy the carrier label for a packed shipment, the cheapest service meeting its level.
+
+At most one label per shipment: a label already on the shipment is returned, and the carrier port
+itself answers a repeated purchase for the same shipment with the first label.
+"""
+
+from __future__ import annotations
+
+from shared.domain.errors import IllegalTransition
+from shared.domain.order import Order
+from shared.domain.shipment import ShipmentStatus
+from shared.domain.shipping import Label, LabelRequest, choose_rate
+from shared.ports import Carrier, Clock, Nodes, OrderRepository
+from shared.usecases._update import update_order
+
+
+def buy_label(
+    order_id: str, shipment_id: str, *, orders: OrderRepository, nodes: Nodes, carrier: Carrier, clock: Clock
+) -> Label:
+    order = orders.get(order_id)
+    assert order is not None
+    shipment = order.shipment(shipment_id)
+    if shipment.label is not None:
+        return shipment.label
+    if shipment.status != ShipmentStatus.PACKED or shipment.parcel is None:
+        raise IllegalTransition(shipment.status, ShipmentStatus.LABELLED)
+    node = nodes.get(shipment.node_id)
+    request = LabelRequest(
+        shipment_id=shipment_id,
+        order_id=order_id,
+        order_ref=order.external_id,
+        ship_from_node=shipment.node_id,
+        ship_from=node.location if node else None,
+        ship_to=order.ship_to,
+        parcel=shipment.parcel,
+        service_level=order.delivery.service_level,
+    )
+    quote = choose_rate(carrier.quote(request), order.delivery.service_level)
+    label = carrier.buy(request, quote)
+
+    def record(o: Order) -> Label:
+        s = o.shipment(shipment_id)
+        if s.label is None:
+            s.labelled(label)
+            o.shipment_labelled(shipment_id, clock.now())
+        return s.label or label
+
+    return update_order(orders, order_id, record)

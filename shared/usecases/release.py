@@ -1,0 +1,98 @@
+"""Fulfilment: release a reserved order to its nodes, one shipment per node, and ask each node to fulfil it.
+
+The state machine waits on a task token per shipment. The token is stored on the shipment before
+the request leaves, so whatever the warehouse answers, by queue or API, finds the token to answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.documents.slips import packing_slip_html, pick_list_html
+from shared.domain.errors import IllegalTransition
+from shared.domain.order import Order, OrderStatus
+from shared.domain.shipment import Shipment, ShipmentStatus
+from shared.ports import Clock, DocumentStore, FulfilmentRequests, OrderRepository, TaskSignals
+from shared.usecases._update import update_order
+from shared.usecases.signals import answer_request
+
+
+def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> list[Shipment]:
+    """RESERVED -> RELEASED with its shipments; a retried step gets the same shipments back."""
+
+    def release(order: Order) -> list[Shipment]:
+        if order.shipments:
+            return order.shipments
+        if order.status != OrderStatus.RESERVED:
+            raise IllegalTransition(order.status, OrderStatus.RELEASED)
+        return order.release(clock.now())
+
+    return update_order(orders, order_id, release)
+
+
+def document_keys(order_id: str, shipment_id: str) -> dict[str, str]:
+    base = f"documents/{order_id}/{shipment_id}"
+    return {"pick_list": f"{base}/pick-list.html", "packing_slip": f"{base}/packing-slip.html"}
+
+
+def request_fulfilment(
+    order_id: str,
+    shipment_id: str,
+    token: str,
+    *,
+    orders: OrderRepository,
+    requests: FulfilmentRequests,
+    documents: DocumentStore,
+    signals: TaskSignals,
+    clock: Clock,
+) -> str:
+    """Stores the token, writes the pick list and packing slip, sends the request. Returns what it did."""
+    keys = document_keys(order_id, shipment_id)
+
+    def remember(order: Order) -> None:
+        shipment = order.shipment(shipment_id)
+        shipment.request_token = token
+        shipment.documents = keys
+
+    update_order(orders, order_id, remember)
+    order = orders.get(order_id)
+    assert order is not None
+    shipment = order.shipment(shipment_id)
+    if shipment.status != ShipmentStatus.REQUESTED:
+        # a retried step: the node already answered the first request, so answer this token from that
+        answer_request(shipment, signals)
+        return "answered"
+    lines = [(line.line_id, line.sku, line.quantity) for line in shipment.lines]
+    documents.put(
+        keys["pick_list"],
+        pick_list_html(order.external_id, shipment_id, shipment.node_id, lines).encode(),
+        "text/html; charset=utf-8",
+    )
+    documents.put(
+        keys["packing_slip"],
+        packing_slip_html(order.external_id, shipment_id, order.customer.name, order.ship_to, lines).encode(),
+        "text/html; charset=utf-8",
+    )
+    requests.send(shipment.node_id, fulfilment_request(order, shipment, token, documents, clock.now()))
+    return "requested"
+
+
+def fulfilment_request(
+    order: Order, shipment: Shipment, token: str, documents: DocumentStore, at: datetime
+) -> dict[str, Any]:
+    """The message a node's warehouse system receives. Its answers go to the events queue or API."""
+    return {
+        "type": "fulfilment_request",
+        "order_id": order.order_id,
+        "order_ref": order.external_id,
+        "shipment_id": shipment.shipment_id,
+        "node_id": shipment.node_id,
+        "method": shipment.method,
+        "service_level": order.delivery.service_level,
+        "lines": [vars(line) for line in shipment.lines],
+        "ship_to": vars(order.ship_to),
+        "documents": {kind: documents.url(key) for kind, key in shipment.documents.items()},
+        "task_token": token,
+        "requested_at": at.isoformat(),
+    }

@@ -1,0 +1,86 @@
+"""Fulfilment: a node rejected its shipment, so its lines go to another node, or the order fails.
+
+The rejecting node's units are given back first. The lines are routed again as one shipment,
+avoiding every node this order already uses (rejected ones and ones shipping other lines, whose
+reservation row for the order is taken).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from shared.domain.order import Order
+from shared.domain.routing import RoutingLine, route
+from shared.domain.shipment import Shipment
+from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
+from shared.usecases._update import update_order
+
+ATTEMPTS = 3
+
+
+class ShipmentUnroutable(Exception):
+    """No other node can take a rejected shipment's lines: the order goes to EXCEPTION."""
+
+
+def reroute_shipment(
+    order_id: str,
+    shipment_id: str,
+    *,
+    orders: OrderRepository,
+    inventory: Inventory,
+    nodes: Nodes,
+    policies: Policies,
+    clock: Clock,
+) -> Shipment:
+    order = orders.get(order_id)
+    assert order is not None
+    rejected = order.shipment(shipment_id)
+    replacement = next((s for s in order.shipments if s.replaces == shipment_id), None)
+    if replacement is not None:
+        return replacement  # a retried step
+    used = {s.node_id for s in order.shipments}
+    reservations = inventory.reservations(order_id)
+    for r in reservations:
+        if r.node_id == rejected.node_id and r.status == "reserved":
+            inventory.release(r)
+    # a reservation at a node no shipment uses: an earlier attempt reserved, then died before saving
+    orphan = next((r.node_id for r in reservations if r.status == "reserved" and r.node_id not in used), None)
+    node_id = orphan or _reserve_elsewhere(order, rejected, used, inventory, nodes, policies, clock)
+    return update_order(orders, order_id, lambda o: o.reroute(shipment_id, node_id, clock.now()))
+
+
+def _reserve_elsewhere(
+    order: Order,
+    rejected: Shipment,
+    used: set[str],
+    inventory: Inventory,
+    nodes: Nodes,
+    policies: Policies,
+    clock: Clock,
+) -> str:
+    request = dataclasses.replace(
+        order.routing_request(), lines=tuple(RoutingLine(li.line_id, li.sku, li.quantity) for li in rejected.lines)
+    )
+    policy = dataclasses.replace(policies.get(order.channel), allow_split=False)
+    candidates = [n for n in nodes.all() if n.node_id not in used]
+    capacities = {n.node_id: n.daily_capacity for n in candidates if n.daily_capacity is not None}
+    day = clock.now().date().isoformat()
+    quantities: dict[str, int] = {}
+    for line in rejected.lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+    reason = "no other node"
+    for _ in range(ATTEMPTS):
+        stock = inventory.stock_for(quantities)
+        used_capacity = inventory.capacity_used(capacities, day) if capacities else {}
+        left = {n: cap - used_capacity.get(n, 0) for n, cap in capacities.items()}
+        decision = route(request, candidates, {k: v.available for k, v in stock.items()}, left, policy)
+        if decision.outcome != "allocated":
+            raise ShipmentUnroutable(
+                f"{rejected.shipment_id} was rejected at {rejected.node_id} "
+                f"({rejected.rejected_reason}) and cannot be re-routed: {decision.reason}"
+            )
+        node_id = decision.node_ids[0]
+        if inventory.reserve(order.order_id, node_id, quantities, day, capacities.get(node_id)):
+            return node_id
+        reason = "stock was taken by concurrent orders while re-routing"
+    raise ShipmentUnroutable(f"{rejected.shipment_id} was rejected at {rejected.node_id}: {reason}")
