@@ -1,11 +1,14 @@
 """Waybill's main job on the embedded stack: a merchant's nodes and stock are loaded, orders from
 several channels arrive over HTTP and the batch queue, each is payment-checked, confirmed by email,
-routed to the best node and reserved; a backordered order is filled when stock arrives."""
+routed to the best node and reserved; a backordered order is filled when stock arrives. The
+simulated warehouses pick and pack, the sandbox carrier sells labels and delivers, and every order
+that can be fulfilled reaches DELIVERED: a split shipment and a store pickup among them."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import stripe
 from devstack.stack import EmbeddedStack, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
+FINAL = SETTLED | {"DELIVERED"}
 
 NODES = {
     "dc-east": {
@@ -100,6 +104,21 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "lines": [{"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900}],
                 "payment": {"stripe_payment_intent": intent(5900, capture=False)},
                 "delivery": {"method": "pickup", "pickup_node": "store-dc", "service_level": "standard"},
+            },
+        ),
+        (
+            "web",
+            {
+                "external_id": "WEB-1004",
+                "currency": "USD",
+                "customer": {"email": "katherine@example.com", "name": "Katherine Johnson"},
+                "ship_to": _address("Katherine Johnson", "Baltimore", "MD", "21201", 39.29, -76.61),
+                # only the store has hoodies and it has no mugs: two shipments
+                "lines": [
+                    {"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900},
+                    {"sku": "MUG-LOGO", "quantity": 2, "unit_amount": 1200},
+                ],
+                "payment": {"stripe_payment_intent": intent(5900 + 2400)},
             },
         ),
         (
@@ -204,7 +223,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     sqs.send_message(QueueUrl=info["resources"]["queues"]["intake"], MessageBody=json.dumps(batch))
     print("intake queue   (b2b        ) B2B-PO-5521  -> queued")
 
-    orders = _wait(call, captured, stack, timeout_s=90)
+    orders = _wait(call, captured, stack, 90, lambda o: o["routing"] is not None or o["status"] in FINAL)
     backordered = next((o for o in orders if o["status"] == "BACKORDERED"), None)
     if backordered is not None:
         receipt = {
@@ -215,7 +234,9 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
         }
         call("POST", "/v1/inventory/adjustments", "admin", receipt)
         print(f"\nreceived 5 x POSTER-LTD at dc-east: backordered {backordered['external_id']} is re-evaluated")
-        orders = _wait(call, captured, stack, timeout_s=60, until_reserved=backordered["order_id"])
+    orders = _wait(call, captured, stack, 180, lambda o: o["status"] in FINAL)
+    delivered = sum(o["status"] == "DELIVERED" for o in orders)
+    print(f"\n{delivered} of {len(orders)} orders DELIVERED {time.perf_counter() - began:.1f} s after start")
 
     _show(orders)
     tshirts = call("GET", "/v1/inventory/TSHIRT-BLK-M", "ops").json()
@@ -232,8 +253,21 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     stack.outbox.flush()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
-    print(f"orders settled {time.perf_counter() - began:.1f} s after start")
-    return 0 if all(o["status"] not in {"EXCEPTION"} for o in orders) else 1
+    folder = _download_documents(info, stack.state_dir / "documents")
+    print(f"labels (4x6 PDF), pick lists and packing slips in {folder}")
+    return 0 if all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5 else 1
+
+
+def _download_documents(info: dict[str, Any], folder: Path) -> Path:
+    """Copies what the documents bucket holds into a folder a person can open."""
+    s3 = boto3.client("s3", endpoint_url=info["moto"], region_name=info["region"])
+    bucket = info["resources"]["buckets"]["documents"]
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            target = folder / item["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, item["Key"], str(target))
+    return folder.resolve()
 
 
 def _load_catalogue(call: Any) -> None:
@@ -256,33 +290,35 @@ def _load_catalogue(call: Any) -> None:
 
 
 def _show(orders: list[dict[str, Any]]) -> None:
-    print(f"\n{'channel':12} {'external id':13} {'status':12} {'payment':9} {'email':6} ships from / why")
+    print(f"\n{'channel':12} {'external id':13} {'status':12} {'payment':9} ships from / why")
     for order in orders:
         routing = order.get("routing") or {}
         nodes = ", ".join(dict.fromkeys(a["node_id"] for a in routing.get("allocations", []))) or "-"
-        why = order["payment"]["hold_reason"] or routing.get("reason") or ""
-        print(
-            f"{order['channel']:12} {order['external_id']:13} {order['status']:12} {order['payment']['check']:9} "
-            f"{'sent' if order['confirmation_sent'] else '-':6} {nodes}"
-        )
+        why = order["payment"]["hold_reason"] or order["exception_cause"] or routing.get("reason") or ""
+        status, check = order["status"], order["payment"]["check"]
+        print(f"{order['channel']:12} {order['external_id']:13} {status:12} {check:9} {nodes}")
         if why:
             print(f"{'':12} {why}")
+        for s in order["shipments"]:
+            label = s["label"]
+            how = f"{label['service']:9} {label['tracking_number']}" if label else "pickup at the store"
+            print(f"{'':12} {s['shipment_id']:22} {s['node_id']:9} {s['status']:17} {how}")
 
 
 def _wait(
-    call: Any, captured: list[tuple[str, str]], stack: EmbeddedStack, timeout_s: float, until_reserved: str = ""
+    call: Any,
+    captured: list[tuple[str, str]],
+    stack: EmbeddedStack,
+    timeout_s: float,
+    settled: Callable[[dict[str, Any]], bool],
 ) -> list[dict[str, Any]]:
-    """Polls until every order is routed or held, the intake order has arrived, and, if asked,
-    a given order is RESERVED."""
+    """Polls until the intake order has arrived and every order is settled."""
     deadline = time.monotonic() + timeout_s
     while True:
         orders = [call("GET", f"/v1/orders/{oid}", channel).json() for channel, oid in captured]
         found = _find_intake_order(stack)
         everyone = [*orders, found] if found is not None else orders
-        done = found is not None and all(o["routing"] is not None or o["status"] in SETTLED for o in everyone)
-        if until_reserved:
-            done = done and any(o["order_id"] == until_reserved and o["status"] == "RESERVED" for o in everyone)
-        if done:
+        if found is not None and all(settled(o) for o in everyone):
             return everyone
         if time.monotonic() > deadline:
             print("timed out waiting for orders to settle")

@@ -1,4 +1,4 @@
-"""Demo principals for the embedded stack: an admin, three channels, a warehouse, ops and finance."""
+"""Demo principals for the embedded stack: an admin, three channels, a warehouse, ops, finance and a carrier."""
 
 from __future__ import annotations
 
@@ -21,5 +21,6 @@ def seed_keys(dynamodb: Any, res: Resources) -> dict[str, Any]:
         "warehouse": create_key(keys, Kind.WAREHOUSE, "warehouse-east", WAREHOUSE_NODES)[0],
         "ops": create_key(keys, Kind.OPS, "ops")[0],
         "finance": create_key(keys, Kind.FINANCE, "finance")[0],
+        "carrier": create_key(keys, Kind.CARRIER, "sandbox-carrier")[0],
     }
     return seeded

@@ -23,6 +23,8 @@ from devstack.pollers import QueuePoller
 from devstack.provision import ACCOUNT, PREFIX, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
 from devstack.seed import seed_keys
+from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
+from shared import topology as t
 
 REGION = "us-east-1"
 SENDER = "orders@waybill.local"
@@ -51,6 +53,7 @@ class EmbeddedStack:
     api_port: int = 4000
     plan: plan_module.LocalPlan = field(default_factory=plan_module.build)
     info: dict[str, Any] = field(default_factory=dict)
+    simulators: list[Any] = field(default_factory=list)
     _started: list[Any] = field(default_factory=list)
 
     @property
@@ -111,6 +114,27 @@ class EmbeddedStack:
 
         keys = seed_keys(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION), res)
         self.runtime, self.resources, self.outbox = runtime, res, outbox
+        sims = SimulatorSettings.from_env()
+        if sims.enabled:
+            api = f"http://127.0.0.1:{self.api_port}"
+            queues = res.queue_urls
+            self.simulators = [
+                WarehouseSimulator(
+                    endpoint,
+                    REGION,
+                    queues[t.FULFILMENT_REQUESTS.name],
+                    queues[t.EVENTS.name],
+                    api,
+                    keys["admin"],
+                    sims,
+                ),
+                CarrierSimulator(
+                    endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys["carrier"], keys["ops"], sims
+                ),
+            ]
+            for sim in self.simulators:
+                sim.start()
+                self._started.append(sim)
         self.info = {
             "api": f"http://127.0.0.1:{self.api_port}",
             "moto": endpoint,
@@ -128,6 +152,7 @@ class EmbeddedStack:
                 "secrets": res.secrets,
                 "email_templates": res.templates,
             },
+            "simulators": {"enabled": sims.enabled, "step_s": sims.step_s, "reject_rate": sims.reject_rate},
             "pid": os.getpid(),
             "processes": {"localstripe": stripe.pid},
             "startup_s": round(time.perf_counter() - began, 2),
@@ -140,6 +165,11 @@ class EmbeddedStack:
         for fn in self.plan.functions:
             os.environ.update(function_environment(fn, res, SENDER))
         os.environ["STRIPE_API_BASE"] = stripe_url
+        # Tests and demos shorten how long a silent warehouse or a slow parcel is waited for.
+        for name in (*t.FULFILMENT_TIMEOUTS, "CARRIER_SANDBOX_FAILURE_RATE"):
+            override = os.environ.get(f"WAYBILL_DEV_{name}")
+            if override:
+                os.environ[name] = override
 
     def stop(self) -> None:
         while self._started:

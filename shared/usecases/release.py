@@ -32,7 +32,7 @@ def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> li
 
 
 def document_keys(order_id: str, shipment_id: str) -> dict[str, str]:
-    base = f"documents/{order_id}/{shipment_id}"
+    base = f"slips/{order_id}/{shipment_id}"
     return {"pick_list": f"{base}/pick-list.html", "packing_slip": f"{base}/packing-slip.html"}
 
 

@@ -54,6 +54,10 @@ def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Run
         **os.environ,
         "WAYBILL_STATE_DIR": str(state_dir),
         "WAYBILL_DEV_VISIBILITY_TIMEOUT_S": "1",
+        # a silent warehouse fails its order after 8 s instead of 6 hours
+        "WAYBILL_DEV_FULFILMENT_HEARTBEAT_S": "8",
+        "WAYBILL_DEV_FULFILMENT_TIMEOUT_S": "90",
+        "WAYBILL_DEV_DELIVERY_TIMEOUT_S": "120",
         **(extra_env or {}),
     }
     log = (state_dir.parent / f"{state_dir.name}-dev.log").open("wb")

@@ -1,0 +1,230 @@
+"""A warehouse and a carrier for the embedded stack, so orders really move to DELIVERED.
+
+The warehouse simulator reads fulfilment requests from the fulfilment queue and answers on the
+events queue (accepted, picked, packed), as a warehouse system would; for pickup orders it reports
+the customer collecting through the API. The carrier simulator watches the labels the sandbox
+carrier stores and posts tracking events through the API with the carrier key.
+
+Like Stripe's test cards, `ship_to.line2` can carry test instructions:
+  sim:reject             every node rejects the shipment (no stock on the shelf)
+  sim:reject@<node>      only that node rejects (the lines are re-routed)
+  sim:silent             the warehouse never answers (the task times out)
+  sim:delivery-exception the carrier reports a delivery exception before delivering
+  sim:carrier-down       the sandbox carrier refuses to sell labels (see shared/adapters/sandbox_carrier.py)
+Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0).
+WAYBILL_SIM_STEP_S sets the pause between steps (default 0.3); WAYBILL_SIMULATORS=off switches both off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import requests
+
+log = logging.getLogger("devstack.simulators")
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    enabled: bool = True
+    step_s: float = 0.3
+    reject_rate: float = 0.0
+    exception_rate: float = 0.0
+
+    @classmethod
+    def from_env(cls) -> SimulatorSettings:
+        return cls(
+            enabled=os.environ.get("WAYBILL_SIMULATORS", "on").lower() not in ("off", "0", "false", "no"),
+            step_s=float(os.environ.get("WAYBILL_SIM_STEP_S", "0.3")),
+            reject_rate=float(os.environ.get("WAYBILL_SIM_REJECT_RATE", "0")),
+            exception_rate=float(os.environ.get("WAYBILL_SIM_EXCEPTION_RATE", "0")),
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class _Api:
+    """POSTs an event; while the shipment is not ready for it (409 out_of_order) it tries again."""
+
+    def __init__(self, base: str, key: str, stop: threading.Event, patience_s: float = 120.0) -> None:
+        self._base, self._key, self._stop, self._patience = base, key, stop, patience_s
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        r = requests.get(f"{self._base}{path}", headers={"Authorization": f"Bearer {self._key}"}, timeout=30)
+        return r.json() if r.status_code == 200 else None
+
+    def post_event(self, event: dict[str, Any]) -> bool:
+        deadline = time.monotonic() + self._patience
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            r = requests.post(
+                f"{self._base}/v1/fulfillment-events",
+                json=event,
+                headers={"Authorization": f"Bearer {self._key}"},
+                timeout=30,
+            )
+            if r.status_code == 200:
+                return True
+            code = r.json().get("error", {}).get("code") if r.content else None
+            if r.status_code != 409 or code != "out_of_order":
+                log.warning(
+                    "simulated %s for %s refused: %s %s", event["type"], event["shipment_id"], r.status_code, r.text
+                )
+                return False
+            self._stop.wait(0.25)
+        return False
+
+
+class _Simulator:
+    def __init__(self, name: str, settings: SimulatorSettings) -> None:
+        self.settings = settings
+        self.sent: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._rng = random.Random()  # noqa: S311 - decides simulated failures, not secrets
+        self._thread = threading.Thread(target=self._loop, name=f"sim-{name}", daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except Exception:  # keep simulating, but say why
+                log.exception("simulator poll failed")
+                self._stop.wait(1)
+
+    def poll(self) -> None:
+        raise NotImplementedError
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        threading.Thread(target=self._guarded, args=(target, *args), daemon=True).start()
+
+    def _guarded(self, target: Any, *args: Any) -> None:
+        try:
+            target(*args)
+        except Exception:
+            log.exception("simulated step failed")
+
+    def _pause(self) -> bool:
+        """Waits one step; False when the stack is stopping."""
+        return not self._stop.wait(self.settings.step_s * (0.5 + self._rng.random()))
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.sent[kind] = self.sent.get(kind, 0) + 1
+
+
+class WarehouseSimulator(_Simulator):
+    def __init__(
+        self, endpoint: str, region: str, requests_url: str, events_url: str, api: str, key: str, s: SimulatorSettings
+    ) -> None:
+        super().__init__("warehouse", s)
+        self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
+        self._requests_url, self._events_url = requests_url, events_url
+        self._api = _Api(api, key, self._stop)
+
+    def poll(self) -> None:
+        messages = self._sqs.receive_message(QueueUrl=self._requests_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for m in messages.get("Messages", []):
+            self._sqs.delete_message(QueueUrl=self._requests_url, ReceiptHandle=m["ReceiptHandle"])
+            self._spawn(self._fulfil, json.loads(m["Body"]))
+
+    def _fulfil(self, request: dict[str, Any]) -> None:
+        hint = request["ship_to"].get("line2") or ""
+        node, shipment_id = request["node_id"], request["shipment_id"]
+        if "sim:silent" in hint:
+            return
+        base = {"shipment_id": shipment_id, "node_id": node}
+        if not self._pause():
+            return
+        self._send({**base, "type": "accepted"})
+        rejects = "sim:reject" in hint.split() or f"sim:reject@{node}" in hint.split()
+        if rejects or self._rng.random() < self.settings.reject_rate:
+            if self._pause():
+                self._send({**base, "type": "rejected", "reason": "short on the shelf (simulated)"})
+            return
+        if not self._pause():
+            return
+        self._send({**base, "type": "picked"})
+        if not self._pause():
+            return
+        units = sum(line["quantity"] for line in request["lines"])
+        parcel = {
+            "weight_grams": 250 + 350 * units,
+            "length_cm": 30,
+            "width_cm": 22,
+            "height_cm": min(60, 4 + 4 * units),
+        }
+        self._send({**base, "type": "packed", "parcel": parcel})
+        if request["method"] != "pickup" or not self._pause():
+            return
+        # the customer turns up once the store has it ready (the API answers out_of_order until then)
+        collected = {**base, "type": "collected", "event_id": f"{shipment_id}-collected", "occurred_at": _now()}
+        if self._api.post_event(collected):
+            self._count("collected")
+
+    def _send(self, event: dict[str, Any]) -> None:
+        event = {**event, "event_id": f"{event['shipment_id']}-{event['type']}", "occurred_at": _now()}
+        self._sqs.send_message(QueueUrl=self._events_url, MessageBody=json.dumps(event))
+        self._count(event["type"])
+
+
+class CarrierSimulator(_Simulator):
+    def __init__(
+        self, endpoint: str, region: str, bucket: str, api: str, carrier_key: str, ops_key: str, s: SimulatorSettings
+    ) -> None:
+        super().__init__("carrier", s)
+        self._s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region)
+        self._bucket = bucket
+        self._api = _Api(api, carrier_key, self._stop)
+        self._reader = _Api(api, ops_key, self._stop)
+        self._seen: set[str] = set()
+
+    def poll(self) -> None:
+        listing = self._s3.list_objects_v2(Bucket=self._bucket, Prefix="labels/")
+        for item in listing.get("Contents", []):
+            key = item["Key"]
+            if key not in self._seen:
+                self._seen.add(key)
+                self._spawn(self._deliver, key)
+        self._stop.wait(0.5)
+
+    def _deliver(self, key: str) -> None:
+        meta = self._s3.head_object(Bucket=self._bucket, Key=key)["Metadata"]
+        shipment_id = key.removeprefix("labels/").removesuffix(".pdf")
+        order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
+        hint = (order.get("ship_to") or {}).get("line2") or ""
+        steps = ["in_transit", "out_for_delivery", "delivered"]
+        if "sim:delivery-exception" in hint or self._rng.random() < self.settings.exception_rate:
+            steps = ["in_transit", "delivery_exception", "in_transit", "out_for_delivery", "delivered"]
+        for i, step in enumerate(steps):
+            if not self._pause():
+                return
+            event = {
+                "event_id": f"{meta['tracking-number']}-{i}-{step}",
+                "type": step,
+                "shipment_id": shipment_id,
+                "tracking_number": meta["tracking-number"],
+                "occurred_at": _now(),
+            }
+            if step == "delivery_exception":
+                event["detail"] = "address not found, will retry next business day (simulated)"
+            if not self._api.post_event(event):
+                return
+            self._count(step)
