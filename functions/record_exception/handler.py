@@ -24,15 +24,23 @@ clock = SystemClock()
 
 
 def describe(error: dict[str, Any]) -> str:
-    """Step Functions' Catch output {"Error", "Cause"} as one readable line."""
+    """Step Functions' Catch output {"Error", "Cause"} as one readable line.
+
+    A shipment's failure arrives as ShipmentFailed whose cause holds the shipment id and the
+    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>".
+    """
     name = str(error.get("Error", "Error"))
     cause = error.get("Cause", "")
     try:
         parsed = json.loads(cause)
-        cause = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
     except (TypeError, ValueError):
-        pass
-    return f"{name}: {cause}"[:1000]
+        parsed = None
+    if isinstance(parsed, dict) and name == "ShipmentFailed" and "failure" in parsed:
+        inner = json.loads(parsed["failure"]) if isinstance(parsed["failure"], str) else parsed["failure"]
+        return f"{describe(inner)} (shipment {parsed.get('shipment_id')})"[:1000]
+    if isinstance(parsed, dict):
+        cause = parsed.get("errorMessage", cause)
+    return (f"{name}: {cause}" if cause else name)[:1000]
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -92,16 +92,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 
 @pytest.fixture(scope="session")
-def stripe_client(stack: RunningStack) -> Any:
+def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack whose warehouses never answer: released orders keep their reservations, for tests
+    of reservation and routing that must look at stock before it ships."""
+    quiet = {
+        "WAYBILL_SIMULATORS": "off",
+        "WAYBILL_DEV_FULFILMENT_HEARTBEAT_S": "3600",
+        "WAYBILL_DEV_FULFILMENT_TIMEOUT_S": "7200",
+    }
+    running = start_stack(tmp_path_factory.mktemp("e2e-quiet") / "state", quiet)
+    yield running
+    stop_stack(running)
+
+
+def _payer(stack: RunningStack) -> Any:
     import stripe
 
-    return stripe.StripeClient("sk_test_e2e", base_addresses={"api": stack.info["localstripe"]})
+    client = stripe.StripeClient("sk_test_e2e", base_addresses={"api": stack.info["localstripe"]})
 
-
-@pytest.fixture
-def pay(stripe_client: Any) -> Any:
     def create(amount: int, currency: str = "usd", capture: bool = True) -> str:
-        pi = stripe_client.v1.payment_intents.create(
+        pi = client.v1.payment_intents.create(
             params={
                 "amount": amount,
                 "currency": currency,
@@ -113,6 +123,16 @@ def pay(stripe_client: Any) -> Any:
         return str(pi.id)
 
     return create
+
+
+@pytest.fixture
+def pay(stack: RunningStack) -> Any:
+    return _payer(stack)
+
+
+@pytest.fixture
+def quiet_pay(quiet_stack: RunningStack) -> Any:
+    return _payer(quiet_stack)
 
 
 STOCKED_NODE = "e2e-dc"

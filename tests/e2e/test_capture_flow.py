@@ -31,18 +31,23 @@ def test_a_paid_order_is_captured_checked_confirmed_once_and_reserved(stack, pay
 
     done = stack.wait_for(order["order_id"], lambda o: o["routing"] is not None)
     assert done["payment"]["check"] == "verified"
-    assert [h["event"] for h in done["history"]] == [
+    assert [h["event"] for h in done["history"]][:5] == [
         "captured",
         "execution_started",
         "payment_verified",
         "confirmation_sent",
         "reserved",
     ]
-    assert done["status"] == "RESERVED"
+    # the simulated warehouse takes it from here (tests/e2e/test_fulfilment.py)
+    assert done["status"] not in ("RECEIVED", "ON_HOLD", "BACKORDERED", "EXCEPTION")
     assert {a["node_id"] for a in done["routing"]["allocations"]} == {stocked}
 
     def mails():
-        return [p for p in Path(stack.info["outbox"]).glob("*.eml") if sent["external_id"] in p.read_text()]
+        return [
+            p
+            for p in Path(stack.info["outbox"]).glob("*.eml")
+            if sent["external_id"] in p.read_text() and "is confirmed" in p.read_text()
+        ]
 
     deadline = time.monotonic() + 10  # the outbox writes what SES accepted a moment later
     while not mails() and time.monotonic() < deadline:

@@ -12,6 +12,17 @@ from tests.unit.builders import capture_body
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def stack(quiet_stack):
+    """Warehouses stay silent here, so reserved stock stays reserved while the test looks at it."""
+    return quiet_stack
+
+
+@pytest.fixture
+def pay(quiet_pay):
+    return quiet_pay
+
+
 def order_for(stack, pay, channel, sku, quantity, **extra):
     body = capture_body(
         external_id=f"R-{uuid.uuid4().hex[:10]}",
@@ -38,6 +49,11 @@ def receive(stack, node, sku, quantity):
 
 def routed(stack, order_id, channel="web"):
     return stack.wait_for(order_id, lambda o: o["routing"] is not None, who=channel)
+
+
+def released(stack, order_id, channel="web", timeout_s=60):
+    """Reserved and released to its node (where, here, nobody answers)."""
+    return stack.wait_for(order_id, lambda o: o["status"] == "RELEASED", who=channel, timeout_s=timeout_s)
 
 
 def test_the_order_says_why_it_ships_from_the_node_it_ships_from(stack, pay):
@@ -67,8 +83,7 @@ def test_the_order_says_why_it_ships_from_the_node_it_ships_from(stack, pay):
         "lat": 30.27,
         "lon": -97.74,
     }
-    order = routed(stack, order_for(stack, pay, "web", sku, 2, ship_to=ship_to))
-    assert order["status"] == "RESERVED"
+    order = released(stack, order_for(stack, pay, "web", sku, 2, ship_to=ship_to))
     assert [a["node_id"] for a in order["routing"]["allocations"]] == [near]
     candidates = order["routing"]["candidates"]
     assert candidates[0]["node_ids"] == [near]
@@ -87,13 +102,13 @@ def test_arriving_stock_goes_to_backorders_by_channel_priority_then_age(stack, p
 
     receive(stack, node, sku, 1)  # one unit: the priority channel's order gets it, though it came later
     # generous waits: other tests' restock messages may be queued ahead of this one
-    reserved = stack.wait_for(newer_pos, lambda o: o["status"] == "RESERVED", who="pos", timeout_s=180)
+    reserved = released(stack, newer_pos, "pos", timeout_s=180)
     assert reserved["executions"][-1]["arn"].endswith(f"{newer_pos}-restocked")  # fulfilment carried on
     time.sleep(1)
     assert stack.call("GET", f"/v1/orders/{older_web}").json()["status"] == "BACKORDERED"
 
     receive(stack, node, sku, 1)
-    stack.wait_for(older_web, lambda o: o["status"] == "RESERVED", timeout_s=180)
+    released(stack, older_web, timeout_s=180)
     level = stack.call("GET", f"/v1/inventory/{sku}", "ops").json()["total"]
     assert (level["on_hand"], level["reserved"], level["available"]) == (2, 2, 0)
 
@@ -103,7 +118,7 @@ def test_compensation_releases_the_reservation(stack, pay):
     stack.call("PUT", f"/v1/nodes/{node}", "admin", json={"kind": "warehouse"})
     receive(stack, node, sku, 3)
     order_id = order_for(stack, pay, "web", sku, 2)
-    assert routed(stack, order_id)["status"] == "RESERVED"
+    released(stack, order_id)
 
     lam = boto3.client("lambda", endpoint_url=stack.info["moto"], region_name=stack.info["region"])
     error = {"Error": "States.Timeout", "Cause": "the node did not answer"}

@@ -25,7 +25,7 @@ def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(tmp_pa
     stack = start_stack(tmp_path / "state")
     try:
         assert stack.info["startup_s"] > 0
-        assert set(stack.info["keys"]) == {"admin", "channels", "warehouse", "ops", "finance"}
+        assert set(stack.info["keys"]) == {"admin", "channels", "warehouse", "ops", "finance", "carrier"}
         stripe_pid = stack.info["processes"]["localstripe"]
         assert alive(stripe_pid)
 

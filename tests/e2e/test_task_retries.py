@@ -41,3 +41,66 @@ def test_retried_confirmation_and_payment_check_do_not_act_twice(stack, pay):
     assert len(mails) == 1
     after = stack.call("GET", f"/v1/orders/{order_id}").json()
     assert after["history"] == order["history"]
+
+
+def test_replayed_fulfilment_tasks_and_events_act_once(stack, pay):
+    """Every fulfilment task invoked again and every warehouse and carrier event sent again, after
+    delivery: no second label, email, stock movement or history entry."""
+    sku, node = f"RP-{uuid.uuid4().hex[:6]}", f"rp-{uuid.uuid4().hex[:6]}"
+    stack.call("PUT", f"/v1/nodes/{node}", "admin", json={"kind": "warehouse", "address": {"lat": 30.3, "lon": -97.7}})
+    receipt = {"reference": f"r-{sku}", "node_id": node, "type": "receipt", "lines": [{"sku": sku, "quantity": 5}]}
+    assert stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt).status_code == 200
+    ref = f"RP-{uuid.uuid4().hex[:8]}"
+    sent = capture_body(
+        external_id=ref,
+        lines=[{"sku": sku, "quantity": 2, "unit_amount": 1000}],
+        shipping_amount=0,
+        tax_amount=0,
+        payment={"stripe_payment_intent": pay(2000)},
+    )
+    order_id = stack.call("POST", "/v1/orders", json=sent).json()["order_id"]
+    order = stack.wait_for(order_id, lambda o: "email_delivered" in [h["event"] for h in o["history"]], timeout_s=90)
+    [shipment] = order["shipments"]
+    sid, tracking = shipment["shipment_id"], shipment["label"]["tracking_number"]
+    task = {"order_id": order_id, "shipment_id": sid}
+
+    assert invoke(stack, "release_order", {"order_id": order_id})["shipments"][0]["shipment_id"] == sid
+    assert invoke(stack, "request_fulfilment", {**task, "task_token": "a-retried-attempt"})["outcome"] == "answered"
+    assert invoke(stack, "buy_label", task)["tracking_number"] == tracking
+    assert invoke(stack, "hand_over", task)["status"] == "DELIVERED"
+    assert invoke(stack, "await_delivery", {**task, "task_token": "a-retried-attempt"}) == {"already_delivered": False}
+    first_delivered = next(h["cause"] for h in order["history"] if h["event"] == "email_delivered")
+    assert invoke(stack, "notify_delivered", task)["message_id"] in first_delivered
+
+    at = "2026-11-22T10:00:00Z"
+    warehouse = [
+        {"type": "accepted"},
+        {"type": "picked"},
+        {"type": "packed", "parcel": {"weight_grams": 950, "length_cm": 30, "width_cm": 22, "height_cm": 12}},
+    ]
+    for event in warehouse:
+        body = {**event, "event_id": f"{sid}-{event['type']}", "shipment_id": sid, "node_id": node, "occurred_at": at}
+        answer = stack.call("POST", "/v1/fulfillment-events", "admin", json=body)
+        assert (answer.status_code, answer.json()["outcome"]) == (200, "duplicate"), answer.text
+    for i, step in enumerate(("in_transit", "out_for_delivery", "delivered")):
+        body = {
+            "event_id": f"{tracking}-{i}-{step}",
+            "type": step,
+            "shipment_id": sid,
+            "tracking_number": tracking,
+            "occurred_at": at,
+        }
+        answer = stack.call("POST", "/v1/fulfillment-events", "carrier", json=body)
+        assert (answer.status_code, answer.json()["outcome"]) == (200, "duplicate"), answer.text
+
+    time.sleep(1)  # give the outbox time to show a second mail, if one had been sent
+    mails = [p for p in Path(stack.info["outbox"]).glob("*.eml") if ref in p.read_text()]
+    assert len(mails) == 3  # confirmation, shipped, delivered
+    after = stack.call("GET", f"/v1/orders/{order_id}").json()
+    assert after["history"] == order["history"]
+    assert after["shipments"][0]["label"]["tracking_number"] == tracking
+    s3 = boto3.client("s3", endpoint_url=stack.info["moto"], region_name=stack.info["region"])
+    labels = s3.list_objects_v2(Bucket=stack.info["resources"]["buckets"]["documents"], Prefix=f"labels/{sid}")
+    assert [o["Key"] for o in labels["Contents"]] == [f"labels/{sid}.pdf"]
+    level = stack.call("GET", f"/v1/inventory/{sku}", "ops").json()["nodes"][0]
+    assert (level["on_hand"], level["reserved"], level["available"]) == (3, 0, 3)

@@ -1,0 +1,289 @@
+"""Orders go all the way: released to their node, picked and packed by the simulated warehouse,
+labelled by the sandbox carrier, shipped, tracked and delivered; and every way that can fail."""
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from shared.domain.tracking import is_valid_ups_tracking
+from tests.unit.builders import capture_body
+
+pytestmark = pytest.mark.e2e
+
+AUSTIN = {"lat": 30.27, "lon": -97.74}
+DALLAS = {"lat": 32.78, "lon": -96.80}
+
+
+def node(stack, kind="warehouse", where=AUSTIN, **extra):
+    node_id = f"f-{uuid.uuid4().hex[:8]}"
+    body = {"kind": kind, "address": where, **extra}
+    assert stack.call("PUT", f"/v1/nodes/{node_id}", "admin", json=body).status_code == 201
+    return node_id
+
+
+def stock(stack, node_id, sku, quantity):
+    receipt = {"reference": f"r-{uuid.uuid4().hex}", "node_id": node_id, "type": "receipt"}
+    receipt["lines"] = [{"sku": sku, "quantity": quantity}]
+    assert stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt).status_code == 200
+
+
+def level(stack, sku, node_id):
+    levels = stack.call("GET", f"/v1/inventory/{sku}", "ops").json()["nodes"]
+    found = next(x for x in levels if x["node_id"] == node_id)
+    return found["on_hand"], found["reserved"], found["available"]
+
+
+def place(stack, pay, lines, line2=None, **extra):
+    ship_to = {**capture_body()["ship_to"], **AUSTIN}
+    if line2:
+        ship_to["line2"] = line2
+    total = sum(line["quantity"] * line["unit_amount"] for line in lines)
+    body = capture_body(
+        external_id=f"F-{uuid.uuid4().hex[:10]}",
+        lines=lines,
+        ship_to=ship_to,
+        shipping_amount=0,
+        tax_amount=0,
+        payment={"stripe_payment_intent": pay(total)},
+        **extra,
+    )
+    answer = stack.call("POST", "/v1/orders", json=body)
+    assert answer.status_code == 202, answer.text
+    return answer.json()["order_id"], body["external_id"]
+
+
+def settled(stack, order_id, timeout_s=90):
+    return stack.wait_for(order_id, lambda o: o["status"] in ("DELIVERED", "EXCEPTION"), timeout_s=timeout_s)
+
+
+def mails_about(stack, external_id):
+    return sorted(
+        text for p in Path(stack.info["outbox"]).glob("*.eml") if external_id in (text := p.read_text(errors="replace"))
+    )
+
+
+def subsequence(wanted, events):
+    it = iter(events)
+    return all(any(e == w for e in it) for w in wanted)
+
+
+def test_an_order_ships_and_is_delivered_with_one_email_per_step(stack, pay):
+    sku = f"SHIP-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 10)
+    order_id, ref = place(stack, pay, [{"sku": sku, "quantity": 3, "unit_amount": 700}])
+
+    order = settled(stack, order_id)
+    assert order["status"] == "DELIVERED", order["exception_cause"]
+    [shipment] = order["shipments"]
+    assert (shipment["node_id"], shipment["status"], shipment["method"]) == (at, "DELIVERED", "ship")
+    assert shipment["parcel"]["weight_grams"] > 0
+    label = shipment["label"]
+    assert is_valid_ups_tracking(label["tracking_number"])
+    assert label["tracking_number"] in label["tracking_url"]
+    pdf = requests.get(label["download_url"], timeout=30)
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    for kind in ("pick_list", "packing_slip"):
+        page = requests.get(shipment["documents"][kind], timeout=30)
+        assert page.status_code == 200
+        assert ref in page.text
+        assert sku in page.text
+
+    events = [h["event"] for h in order["history"]]
+    assert subsequence(
+        [
+            "reserved",
+            "released",
+            "shipment_accepted",
+            "shipment_picked",
+            "shipment_packed",
+            "label_bought",
+            "shipped",
+            "email_shipped",
+            "shipment_in_transit",
+            "shipment_out_for_delivery",
+            "shipment_delivered",
+            "delivered",
+        ],
+        events,
+    ), events
+
+    # stock left the building: on hand down by what shipped, nothing still reserved
+    assert level(stack, sku, at) == (7, 0, 7)
+    order = stack.wait_for(order_id, lambda o: "email_delivered" in [h["event"] for h in o["history"]])
+    events = [h["event"] for h in order["history"]]
+    assert events.count("email_shipped") == events.count("email_delivered") == 1
+    deadline = time.monotonic() + 10  # the outbox writes what SES accepted a moment later
+    while len(mails := mails_about(stack, ref)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(mails) == 3  # confirmed, shipped (with the tracking link), delivered
+    shipped = next(m for m in mails if "has shipped" in m)
+    assert label["tracking_number"] in shipped
+
+
+def test_a_split_order_and_a_pickup_order_are_delivered(stack, pay):
+    hoodie, mug = f"HD-{uuid.uuid4().hex[:6]}", f"MG-{uuid.uuid4().hex[:6]}"
+    store = node(stack, kind="store", where=DALLAS, pickup=True)
+    dc = node(stack)
+    stock(stack, store, hoodie, 5)
+    stock(stack, dc, mug, 5)
+
+    split_id, _ = place(
+        stack,
+        pay,
+        [{"sku": hoodie, "quantity": 1, "unit_amount": 5900}, {"sku": mug, "quantity": 2, "unit_amount": 900}],
+    )
+    pickup_id, pickup_ref = place(
+        stack,
+        pay,
+        [{"sku": hoodie, "quantity": 2, "unit_amount": 5900}],
+        delivery={"method": "pickup", "pickup_node": store, "service_level": "standard"},
+    )
+    split = settled(stack, split_id)
+    assert split["status"] == "DELIVERED", split["exception_cause"]
+    assert {(s["node_id"], s["status"]) for s in split["shipments"]} == {(store, "DELIVERED"), (dc, "DELIVERED")}
+    statuses = [h["status"] for h in split["history"] if h["event"] in ("partially_shipped", "shipped", "delivered")]
+    assert statuses[-1] == "DELIVERED"
+
+    pickup = settled(stack, pickup_id)
+    assert pickup["status"] == "DELIVERED", pickup["exception_cause"]
+    [collected] = pickup["shipments"]
+    assert (collected["method"], collected["label"]) == ("pickup", None)
+    events = [h["event"] for h in pickup["history"]]
+    assert subsequence(["shipment_packed", "ready_for_pickup", "shipment_collected", "delivered"], events), events
+    assert level(stack, hoodie, store) == (2, 0, 2)  # 1 shipped, 2 collected
+    assert level(stack, mug, dc) == (3, 0, 3)
+    stack.wait_for(pickup_id, lambda o: "email_delivered" in [h["event"] for h in o["history"]])
+    assert any("ready for pickup" in m for m in mails_about(stack, pickup_ref))
+
+
+def test_a_rejected_shipment_is_rerouted_to_another_node(stack, pay):
+    sku = f"RJ-{uuid.uuid4().hex[:6]}"
+    near, far = node(stack, where=AUSTIN), node(stack, where=DALLAS)
+    stock(stack, near, sku, 4)
+    stock(stack, far, sku, 4)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 2, "unit_amount": 500}], line2=f"sim:reject@{near}")
+
+    order = settled(stack, order_id)
+    assert order["status"] == "DELIVERED", order["exception_cause"]
+    first, second = order["shipments"]
+    assert (first["node_id"], first["status"], first["rejected_reason"]) == (near, "REJECTED", first["rejected_reason"])
+    assert first["rejected_reason"]
+    assert (second["node_id"], second["status"], second["replaces"]) == (far, "DELIVERED", first["shipment_id"])
+    assert level(stack, sku, near) == (4, 0, 4)  # the rejecting node's units went back on the shelf
+    assert level(stack, sku, far) == (2, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("hint", "cause"),
+    [
+        ("sim:reject", "ShipmentUnroutable"),  # rejected, and no other node has the stock
+        ("sim:silent", "Timeout"),  # the warehouse never answers (heartbeat)
+        ("sim:carrier-down", "CarrierUnavailable"),  # the carrier fails every retry
+    ],
+)
+def test_a_failed_fulfilment_goes_to_exception_and_gives_the_stock_back(stack, pay, hint, cause):
+    sku = f"EX-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 2, "unit_amount": 500}], line2=hint)
+
+    order = settled(stack, order_id, timeout_s=120)
+    assert order["status"] == "EXCEPTION"
+    assert cause in order["exception_cause"]
+    assert level(stack, sku, at) == (5, 0, 5)
+    ops_view = stack.call("GET", f"/v1/orders/{order_id}", "ops").json()
+    assert ops_view["exception_cause"] == order["exception_cause"]
+
+
+def post_event(stack, who, **event):
+    body = {"event_id": f"ev-{uuid.uuid4().hex}", "occurred_at": "2026-11-22T10:00:00Z", **event}
+    return stack.call("POST", "/v1/fulfillment-events", who, json=body)
+
+
+def test_the_events_api_applies_steps_in_order_and_refuses_the_rest(stack, pay):
+    sku = f"EV-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+    # the simulated warehouse stays silent: this test is the warehouse, through the API
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": 500}], line2="sim:silent")
+    order = stack.wait_for(order_id, lambda o: o["shipments"] and o["shipments"][0]["documents"])
+    shipment_id = order["shipments"][0]["shipment_id"]
+    mine = {"shipment_id": shipment_id, "node_id": at}
+
+    def error(answer, status):
+        assert answer.status_code == status, answer.text
+        return answer.json()["error"]["code"]
+
+    assert error(post_event(stack, "admin", type="accepted", shipment_id="ord_0000000000-S1", node_id=at), 404)
+    # the seeded warehouse key acts for dc-east and dc-west only: this shipment does not exist for it
+    assert error(post_event(stack, "warehouse", type="accepted", **mine), 404) == "not_found"
+    assert error(post_event(stack, "admin", type="accepted", shipment_id=shipment_id, node_id="dc-east"), 409) == (
+        "wrong_node"
+    )
+    assert error(post_event(stack, "admin", type="picked", **mine), 409) == "out_of_order"
+    assert error(post_event(stack, "carrier", type="accepted", **mine), 409) == "wrong_sender"
+    assert error(post_event(stack, "admin", type="packed", **mine), 422) == "validation_failed"
+    assert error(post_event(stack, "admin", type="teleported", **mine), 422) == "validation_failed"
+    assert error(post_event(stack, "web", type="accepted", **mine), 403)
+
+    accepted = {"event_id": f"wh-{uuid.uuid4().hex}", "occurred_at": "2026-11-22T10:00:00Z", "type": "accepted"}
+    first = stack.call("POST", "/v1/fulfillment-events", "admin", json={**accepted, **mine})
+    assert (first.status_code, first.json()["outcome"]) == (200, "applied")
+    again = stack.call("POST", "/v1/fulfillment-events", "admin", json={**accepted, **mine})
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert error(post_event(stack, "admin", type="accepted", **mine), 409) == "stale_event"
+
+    assert post_event(stack, "admin", type="picked", **mine).status_code == 200
+    parcel = {"weight_grams": 900, "length_cm": 20, "width_cm": 15, "height_cm": 10}
+    packed = post_event(stack, "admin", type="packed", parcel=parcel, **mine)
+    assert packed.status_code == 200, packed.text
+    # the state machine carries on: label, hand-over, and the simulated carrier delivers
+    order = settled(stack, order_id)
+    assert order["status"] == "DELIVERED", order["exception_cause"]
+    tracking = order["shipments"][0]["label"]["tracking_number"]
+    assert (
+        error(
+            post_event(
+                stack, "carrier", type="delivered", shipment_id=shipment_id, tracking_number="1Z999AA10123456784"
+            ),
+            409,
+        )
+        == "wrong_tracking_number"
+    )
+    late = post_event(stack, "carrier", type="in_transit", shipment_id=shipment_id, tracking_number=tracking)
+    assert error(late, 409) == "stale_event"
+
+
+def test_an_event_that_never_fits_ends_in_the_dead_letter_queue(stack, pay):
+    sku = f"DL-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": 500}], line2="sim:silent")
+    order = stack.wait_for(order_id, lambda o: bool(o["shipments"]))
+    event_id = f"dlq-{uuid.uuid4().hex}"
+    sqs = boto3.client("sqs", endpoint_url=stack.info["moto"], region_name=stack.info["region"])
+    wrong_node = {
+        "event_id": event_id,
+        "type": "accepted",
+        "shipment_id": order["shipments"][0]["shipment_id"],
+        "node_id": "somewhere-else",
+        "occurred_at": "2026-11-22T10:00:00Z",
+    }
+    sqs.send_message(QueueUrl=stack.info["resources"]["queues"]["events"], MessageBody=json.dumps(wrong_node))
+    dlq = stack.info["resources"]["dead_letter_queues"]["events"]
+    deadline, found = time.monotonic() + 60, []
+    while not found and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        found = [m for m in messages if event_id in m["Body"]]
+    assert found
+    after = stack.call("GET", f"/v1/orders/{order_id}").json()
+    assert event_id not in str(after)
+    assert after["shipments"][0]["status"] == "REQUESTED"
