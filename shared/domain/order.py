@@ -304,7 +304,7 @@ class Order:
     def hand_over(self, shipment_id: str, at: datetime) -> Shipment:
         shipment = self.shipment(shipment_id)
         shipment.hand_over()
-        event = "ready_for_pickup" if shipment.method == "pickup" else "shipped"
+        event = "shipment_ready_for_pickup" if shipment.method == "pickup" else "shipment_shipped"
         self._note(event, f"{shipment_id} from {shipment.node_id}", at)
         self._follow_shipments(at)
         return shipment

@@ -104,6 +104,7 @@ def test_an_order_ships_and_is_delivered_with_one_email_per_step(stack, pay):
             "shipment_picked",
             "shipment_packed",
             "label_bought",
+            "shipment_shipped",
             "shipped",
             "email_shipped",
             "shipment_in_transit",
@@ -156,7 +157,9 @@ def test_a_split_order_and_a_pickup_order_are_delivered(stack, pay):
     [collected] = pickup["shipments"]
     assert (collected["method"], collected["label"]) == ("pickup", None)
     events = [h["event"] for h in pickup["history"]]
-    assert subsequence(["shipment_packed", "ready_for_pickup", "shipment_collected", "delivered"], events), events
+    assert subsequence(["shipment_packed", "shipment_ready_for_pickup", "shipment_collected", "delivered"], events), (
+        events
+    )
     assert level(stack, hoodie, store) == (2, 0, 2)  # 1 shipped, 2 collected
     assert level(stack, mug, dc) == (3, 0, 3)
     stack.wait_for(pickup_id, lambda o: "email_delivered" in [h["event"] for h in o["history"]])

@@ -98,3 +98,42 @@ class Ids:
     def __call__(self) -> str:
         self.n += 1
         return f"ord_{self.n:04d}"
+
+
+class FakeSignals:
+    """Records every answer given to a task token; tokens in `gone` are no longer waited on."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, Any]] = []
+        self.gone: set[str] = set()
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        self.calls.append(("succeed", token, output))
+        return token not in self.gone
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        self.calls.append(("fail", token, (error, cause)))
+        return token not in self.gone
+
+    def heartbeat(self, token: str) -> bool:
+        self.calls.append(("heartbeat", token, None))
+        return token not in self.gone
+
+
+class FakeRequests:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, node_id: str, request: dict[str, Any]) -> None:
+        self.sent.append((node_id, request))
+
+
+class FakeDocuments:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        return f"https://documents.test/{key}?expires={expires_s}"

@@ -1,0 +1,142 @@
+"""Fulfilment use cases against in-memory ports: what each step does once, and again."""
+
+from dataclasses import replace
+
+import pytest
+
+from shared.domain.order import ShipmentNotFound
+from shared.domain.principal import Principal
+from shared.domain.shipment import EventRefused, EventType, ShipmentEvent
+from shared.domain.shipping import Label, LabelRequest, RateQuote
+from shared.topology import Kind
+from shared.usecases.fulfilment_events import apply_event, order_id_of
+from shared.usecases.labels import buy_label
+from shared.usecases.notify import send_shipment_email
+from shared.usecases.release import release_order, request_fulfilment
+from shared.usecases.signals import REJECTED_ERROR
+from tests.unit.fakes import FakeDocuments, FakeMailer, FakeRequests, FakeSignals, FixedClock, InMemoryOrders
+from tests.unit.test_shipments import AT, PARCEL, order
+
+ADMIN = Principal("admin", Kind.ADMIN, "admin")
+SID = "ord_1-S1"
+
+
+class CountingCarrier:
+    name = "sandbox"
+
+    def __init__(self) -> None:
+        self.bought: list[str] = []
+
+    def quote(self, request: LabelRequest) -> list[RateQuote]:
+        return [RateQuote("sandbox", "ground", 900, "USD", 3), RateQuote("sandbox", "overnight", 2500, "USD", 1)]
+
+    def buy(self, request: LabelRequest, quote: RateQuote) -> Label:
+        self.bought.append(quote.service)
+        return Label("sandbox", quote.service, "1Z9WB0X10300000017", "https://t", quote.amount, "USD", "labels/x.pdf")
+
+
+class NoNodes:
+    def get(self, node_id):
+        return None
+
+
+@pytest.fixture
+def world():
+    orders, clock = InMemoryOrders(), FixedClock()
+    orders.add(order(), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    return orders, clock, FakeSignals()
+
+
+def event(world, kind, event_id=None, principal=ADMIN, node_id="dc-a", **extra):
+    orders, clock, signals = world
+    e = ShipmentEvent(event_id or f"e-{kind}", EventType(kind), AT, **extra)
+    return apply_event(
+        e, SID, node_id=node_id, tracking_number=None, principal=principal, orders=orders, signals=signals, clock=clock
+    )
+
+
+def stored(world):
+    return world[0].get("ord_1")
+
+
+def test_the_request_carries_the_token_and_a_retry_answers_from_what_happened(world):
+    orders, clock, signals = world
+    requests, documents = FakeRequests(), FakeDocuments()
+
+    def request(token):
+        return request_fulfilment(
+            "ord_1", SID, token, orders=orders, requests=requests, documents=documents, signals=signals, clock=clock
+        )
+
+    assert request("t1") == "requested"
+    [(node_id, body)] = requests.sent
+    assert (node_id, body["task_token"], body["lines"]) == (
+        "dc-a",
+        "t1",
+        [{"line_id": "L1", "sku": "SKU-1", "quantity": 2}],
+    )
+    assert set(documents.objects) == set(stored(world).shipment(SID).documents.values())
+    event(world, "accepted")
+    event(world, "picked")
+    event(world, "packed", parcel=PARCEL)
+    assert request("t2") == "answered"  # the step retried after the node had answered
+    assert len(requests.sent) == 1
+    assert signals.calls[-1][:2] == ("succeed", "t2")
+    assert signals.calls[-1][2]["parcel"]["weight_grams"] == PARCEL.weight_grams
+
+
+def test_events_answer_the_waiting_state_machine_and_a_redelivery_answers_again(world):
+    _, _, signals = world
+    stored_order = world[0]
+    stored_order.orders["ord_1"].shipments[0].request_token = "tok"
+    assert event(world, "accepted").applied
+    assert signals.calls[-1] == ("heartbeat", "tok", None)
+    outcome = event(world, "accepted")
+    assert not outcome.applied
+    assert len(signals.calls) == 2  # answered again: a crash after saving must not lose the answer
+    event(world, "picked")
+    event(world, "rejected", reason="shelf empty")
+    assert signals.calls[-1] == ("fail", "tok", (REJECTED_ERROR, "shelf empty"))
+
+
+def test_who_may_send_what(world):
+    other = Principal("wh", Kind.WAREHOUSE, "wh", nodes=("dc-z",))
+    with pytest.raises(ShipmentNotFound):
+        event(world, "accepted", principal=other)
+    ours = replace(other, nodes=("dc-a",))
+    assert event(world, "accepted", principal=ours).applied
+    carrier = Principal("c", Kind.CARRIER, "sandbox")
+    with pytest.raises(EventRefused) as refused:
+        event(world, "picked", principal=carrier)
+    assert refused.value.code == "wrong_sender"
+    with pytest.raises(EventRefused) as wrong:
+        event(world, "picked", node_id="dc-b")
+    assert wrong.value.code == "wrong_node"
+    with pytest.raises(ShipmentNotFound):
+        order_id_of("no-shipment-here")
+
+
+def test_one_label_per_shipment_and_the_cheapest_meeting_the_level(world):
+    orders, clock, _ = world
+    for kind in ("accepted", "picked"):
+        event(world, kind)
+    event(world, "packed", parcel=PARCEL)
+    carrier = CountingCarrier()
+    first = buy_label("ord_1", SID, orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
+    again = buy_label("ord_1", SID, orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
+    assert first == again
+    assert carrier.bought == ["ground"]  # standard service: the cheapest quote
+    assert stored(world).shipment(SID).label == first
+
+
+def test_a_shipment_email_is_sent_once(world):
+    orders, clock, _ = world
+    mailer = FakeMailer()
+    ids = {
+        send_shipment_email("ord_1", SID, "shipped", orders=orders, mailer=mailer, template="t", clock=clock)
+        for _ in range(3)
+    }
+    assert len(ids) == 1
+    assert len(mailer.sent) == 1
+    assert stored(world).shipment(SID).emails == {"shipped": ids.pop()}

@@ -1,0 +1,130 @@
+"""Shipments: the event edges, and how an order's status follows its shipments."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.domain.order import Address, Customer, Delivery, OrderStatus, place
+from shared.domain.routing import Allocation, RoutingDecision
+from shared.domain.shipment import EventRefused, EventType, ShipmentEvent, ShipmentStatus
+from shared.domain.shipping import Parcel
+
+AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+PARCEL = Parcel(900, 30, 20, 10)
+
+
+def order(method="ship", allocations=(("dc-a", "L1", "SKU-1", 2), ("dc-b", "L2", "SKU-2", 1))):
+    o = place(
+        order_id="ord_1",
+        channel="web",
+        external_id="W-1",
+        currency="USD",
+        customer=Customer("ada@example.com", "Ada"),
+        ship_to=Address("Ada", "1 Main", "Austin", "TX", "73301", "US"),
+        lines=[("SKU-1", 2, 500), ("SKU-2", 1, 700)],
+        shipping_amount=0,
+        tax_amount=0,
+        payment_intent="pi_1",
+        delivery=Delivery(method, "standard", "store-1" if method == "pickup" else None),
+        at=AT,
+    )
+    decision = RoutingDecision("allocated", tuple(Allocation(*a) for a in allocations), (), (), 2, "test")
+    o.apply_routing(decision, 100, AT)
+    return o
+
+
+def ev(kind, n=None, **extra):
+    return ShipmentEvent(n or f"e-{kind}", EventType(kind), AT, **extra)
+
+
+def walk(o, sid, *kinds):
+    for kind in kinds:
+        o.shipment_event(sid, ev(kind, f"{sid}-{kind}", parcel=PARCEL if kind == "packed" else None), AT)
+
+
+def test_release_makes_one_shipment_per_node_once():
+    o = order()
+    shipments = o.release(AT)
+    assert [(s.shipment_id, s.node_id, [li.line_id for li in s.lines]) for s in shipments] == [
+        ("ord_1-S1", "dc-a", ["L1"]),
+        ("ord_1-S2", "dc-b", ["L2"]),
+    ]
+    assert o.status == OrderStatus.RELEASED
+    assert o.release(AT) == shipments  # a retried release changes nothing
+    assert len(o.shipments) == 2
+
+
+def test_warehouse_steps_apply_in_order_and_a_redelivery_is_recognised():
+    o = order()
+    o.release(AT)
+    s = o.shipment("ord_1-S1")
+    with pytest.raises(EventRefused) as skipped:
+        o.shipment_event("ord_1-S1", ev("picked"), AT)
+    assert skipped.value.code == "out_of_order"
+    assert o.shipment_event("ord_1-S1", ev("accepted", "x1"), AT) is True
+    assert o.shipment_event("ord_1-S1", ev("accepted", "x1"), AT) is False  # same id: a redelivery
+    with pytest.raises(EventRefused) as stale:
+        o.shipment_event("ord_1-S1", ev("accepted", "x2"), AT)
+    assert stale.value.code == "stale_event"
+    o.shipment_event("ord_1-S1", ev("picked"), AT)
+    with pytest.raises(EventRefused) as bare:
+        o.shipment_event("ord_1-S1", ev("packed"), AT)
+    assert bare.value.code == "missing_parcel"
+    o.shipment_event("ord_1-S1", ev("packed", parcel=PARCEL), AT)
+    assert (s.status, s.parcel) == (ShipmentStatus.PACKED, PARCEL)
+
+
+def test_carrier_and_pickup_events_only_fit_their_kind_of_shipment():
+    o = order(method="pickup", allocations=(("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1)))
+    [s] = o.release(AT)
+    walk(o, s.shipment_id, "accepted", "picked", "packed")
+    with pytest.raises(EventRefused) as carrier:
+        o.shipment_event(s.shipment_id, ev("in_transit"), AT)
+    assert carrier.value.code == "wrong_event"
+    with pytest.raises(EventRefused):
+        o.shipment_event(s.shipment_id, ev("collected"), AT)  # not ready for pickup yet
+    o.hand_over(s.shipment_id, AT)
+    assert o.status == OrderStatus.SHIPPED
+    o.shipment_event(s.shipment_id, ev("collected"), AT)
+    assert o.status == OrderStatus.DELIVERED
+
+
+def test_a_split_order_is_partially_shipped_then_shipped_then_delivered():
+    o = order()
+    o.release(AT)
+    for sid in ("ord_1-S1", "ord_1-S2"):
+        walk(o, sid, "accepted", "picked", "packed")
+    o.shipment("ord_1-S1").labelled(_label("1"))
+    o.hand_over("ord_1-S1", AT)
+    assert o.status == OrderStatus.PARTIALLY_SHIPPED
+    walk(o, "ord_1-S1", "in_transit", "delivered")
+    assert o.status == OrderStatus.PARTIALLY_SHIPPED  # one line delivered, the other not even shipped
+    o.shipment("ord_1-S2").labelled(_label("2"))
+    o.hand_over("ord_1-S2", AT)
+    assert o.status == OrderStatus.SHIPPED
+    walk(o, "ord_1-S2", "delivery_exception")
+    assert o.shipment("ord_1-S2").delivery_exception
+    walk(o, "ord_1-S2", "delivered")
+    assert o.status == OrderStatus.DELIVERED
+    assert o.shipment("ord_1-S2").delivery_exception is None
+    moves = [h.status for h in o.history if h.event in ("partially_shipped", "shipped", "delivered")]
+    assert moves == [OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
+
+
+def test_a_rejected_shipment_is_replaced_once_and_an_order_in_exception_keeps_its_status():
+    o = order()
+    o.release(AT)
+    walk(o, "ord_1-S1", "rejected")
+    new = o.reroute("ord_1-S1", "dc-c", AT)
+    assert (new.shipment_id, new.node_id, new.replaces) == ("ord_1-S3", "dc-c", "ord_1-S1")
+    assert o.reroute("ord_1-S1", "dc-d", AT) is new  # a retried re-route
+    o.fail("States.Timeout", AT)
+    walk(o, "ord_1-S2", "accepted")
+    assert o.status == OrderStatus.EXCEPTION
+    assert o.shipment("ord_1-S2").status == ShipmentStatus.ACCEPTED
+
+
+def _label(n):
+    from shared.domain.shipping import Label
+
+    return Label("sandbox", "ground", f"1Z-{n}", "https://track", 995, "USD", f"labels/{n}.pdf")
