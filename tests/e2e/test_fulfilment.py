@@ -5,6 +5,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -282,7 +283,8 @@ def test_an_event_that_never_fits_ends_in_the_dead_letter_queue(stack, pay):
     }
     sqs.send_message(QueueUrl=stack.info["resources"]["queues"]["events"], MessageBody=json.dumps(wrong_node))
     dlq = stack.info["resources"]["dead_letter_queues"]["events"]
-    deadline, found = time.monotonic() + 60, []
+    deadline = time.monotonic() + 60
+    found: list[Any] = []
     while not found and time.monotonic() < deadline:
         messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
         found = [m for m in messages if event_id in m["Body"]]

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -76,7 +77,7 @@ def test_replayed_fulfilment_tasks_and_events_act_once(stack, pay):
     assert invoke(stack, "notify_delivered", task)["message_id"] in first_delivered
 
     at = "2026-11-22T10:00:00Z"
-    warehouse = [
+    warehouse: list[dict[str, Any]] = [
         {"type": "accepted"},
         {"type": "picked"},
         {"type": "packed", "parcel": {"weight_grams": 950, "length_cm": 30, "width_cm": 22, "height_cm": 12}},

@@ -36,8 +36,16 @@ class CountingCarrier:
 
 
 class NoNodes:
+    """No node is known: labels are bought without a ship-from location (priced as far)."""
+
     def get(self, node_id):
         return None
+
+    def all(self):
+        return []
+
+    def put(self, node):
+        return False
 
 
 @pytest.fixture
