@@ -205,7 +205,21 @@ class Functions(Construct):
                 )
                 self._env(spec, m.env, machine.state_machine_arn)
             case TaskCallback(state_machine=m):
-                res.state_machines[m.name][0].grant_task_response(role)
+                # By name, not by reference: the machine invokes these functions, so referencing it
+                # from their policies would make a dependency cycle.
+                _, machine_name = res.state_machines[m.name]
+                machine_arn = Stack.of(self).format_arn(
+                    service="states",
+                    resource="stateMachine",
+                    resource_name=machine_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                        resources=[machine_arn],
+                    )
+                )
             case SendEmail(templates=templates):
                 _grant_send_email(role, res, [res.email_templates[e.name] for e in templates])
                 for e in templates:
