@@ -101,14 +101,14 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return 0 if count else 1
 
 
-def _api_and_key(args: argparse.Namespace) -> tuple[str, str]:
+def _api_and_key(args: argparse.Namespace, kind: str = "admin") -> tuple[str, str]:
     if args.api and args.key:
         return args.api, args.key
     dev = STATE_DIR / "dev.json"
     if not dev.exists():
         sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --api and --key")
     info = json.loads(dev.read_text())
-    return args.api or info["api"], args.key or info["keys"]["admin"]
+    return args.api or info["api"], args.key or info["keys"][kind]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -137,6 +137,54 @@ def cmd_reorders(args: argparse.Namespace) -> int:
             f"{s['suggested_at']}"
         )
     print(f"{len(suggestions)} open purchase-order suggestion(s)")
+    return 0
+
+
+def _finance_call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
+    import requests
+
+    api, key = _api_and_key(args, "finance")
+    answer = requests.request(method, api + path, headers={"Authorization": f"Bearer {key}"}, timeout=120, **kwargs)
+    if answer.status_code >= 400:
+        try:
+            error = answer.json()["error"]
+            details = "".join(f"\n  {d['field']}: {d['issue']}" for d in error.get("details") or [])
+            sys.exit(f"error {answer.status_code} {error['code']}: {error['message']}{details}")
+        except (ValueError, KeyError, TypeError):
+            sys.exit(f"error {answer.status_code}: {answer.text[:500]}")
+    return answer.json()
+
+
+def _amounts(by_currency: dict[str, int]) -> str:
+    return ", ".join(f"{amount} {currency}" for currency, amount in sorted(by_currency.items())) or "-"
+
+
+def cmd_finance_reconcile(args: argparse.Namespace) -> int:
+    body = {"date": args.date} if args.date else {"period_start": args.start, "period_end": args.end}
+    if not args.date and not (args.start and args.end):
+        sys.exit("pass --date YYYY-MM-DD, or --start and --end (ISO 8601 with a timezone)")
+    rec = _finance_call(args, "POST", "/v1/finance/reconciliations", json=body)
+    print(f"reconciliation {rec['reconciliation_id']}: {rec['period_start']} .. {rec['period_end']}")
+    print(f"{'class':20} {'count':>5}  {'ledger':24} stripe")
+    for kind, s in rec["summary"].items():
+        print(f"{kind:20} {s['count']:5}  {_amounts(s['ledger_amounts']):24} {_amounts(s['stripe_amounts'])}")
+    print("clean: every refund matched" if rec["clean"] else "NOT clean: see the rows in the report")
+    print(f"CSV   {rec['csv_url']}")
+    print(f"JSON  {rec['json_url']}")
+    print(f"API   GET /v1/finance/reconciliations/{rec['reconciliation_id']}")
+    return 0 if rec["clean"] or not args.strict else 1
+
+
+def cmd_finance_refunds(args: argparse.Namespace) -> int:
+    params = {k: v for k, v in (("status", args.status), ("order_id", args.order), ("since", args.since)) if v}
+    refunds = _finance_call(args, "GET", "/v1/finance/refunds", params=params)["refunds"]
+    print(f"{'refund':34} {'order':30} {'amount':>10} {'cur':3} {'status':9} {'stripe refund':28} created")
+    for r in refunds:
+        print(
+            f"{r['refund_id']:34} {r['order_id']:30} {r['amount']:10} {r['currency']:3} {r['status']:9} "
+            f"{r['stripe_refund_id'] or '-':28} {r['created_at']}"
+        )
+    print(f"{len(refunds)} refund(s)")
     return 0
 
 
@@ -176,6 +224,23 @@ def main(argv: list[str] | None = None) -> int:
     reorders.add_argument("--api")
     reorders.add_argument("--key")
     reorders.set_defaults(func=cmd_reorders)
+    finance = sub.add_parser("finance", help="refund ledger and reconciliation").add_subparsers(
+        dest="finance_command", required=True
+    )
+    rec = finance.add_parser("reconcile", help="reconcile the refund ledger against Stripe now")
+    rec.add_argument("--date", help="a UTC day, YYYY-MM-DD")
+    rec.add_argument("--start", help="period start, ISO 8601 with a timezone (instead of --date)")
+    rec.add_argument("--end", help="period end (exclusive), at most 31 days after --start")
+    rec.add_argument("--strict", action="store_true", help="exit 1 unless every refund matched")
+    rec.set_defaults(func=cmd_finance_reconcile)
+    refunds = finance.add_parser("refunds", help="list the refund ledger")
+    refunds.add_argument("--status", choices=["PENDING", "SUCCEEDED", "FAILED"])
+    refunds.add_argument("--order", help="only this order's refunds")
+    refunds.add_argument("--since", help="created at or after (ISO 8601 with a timezone; default 30 days ago)")
+    refunds.set_defaults(func=cmd_finance_refunds)
+    for parser_ in (rec, refunds):
+        parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
+        parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

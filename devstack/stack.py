@@ -157,7 +157,10 @@ class EmbeddedStack:
             "processes": {"localstripe": stripe.pid},
             "startup_s": round(time.perf_counter() - began, 2),
         }
-        self.dev_json.write_text(json.dumps(self.info, indent=2))
+        # written whole and then renamed: a reader polling for the file never sees half of it
+        partial = self.dev_json.with_suffix(".tmp")
+        partial.write_text(json.dumps(self.info, indent=2))
+        partial.replace(self.dev_json)
         return self.info
 
     def _export_environment(self, res: Resources, stripe_url: str) -> None:

@@ -221,3 +221,15 @@ class RefundGateway(Protocol):
         an outage, RefundRejected when refused for good."""
 
     def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]: ...
+
+
+class ReportStore(Protocol):
+    """Where reports (reconciliations) are kept: objects by key, downloaded through presigned links."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        """A time-limited download link (presigned)."""

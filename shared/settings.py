@@ -97,3 +97,11 @@ class DeliveredSettings(OrdersOnlySettings):
     idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
     template: str = Field(alias="EMAIL_TEMPLATE_ORDER_DELIVERED")
     sender: str = Field(alias="EMAIL_FROM")
+
+
+class FinanceSettings(Settings):
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+    documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+    stripe_secret: str = Field(alias="SECRET_STRIPE_NAME")
+    # Only set in the embedded stack, where localstripe stands in for api.stripe.com.
+    stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")

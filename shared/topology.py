@@ -414,6 +414,33 @@ FUNCTIONS += (
 )
 
 
+# Finance: the refund ledger and reconciliation
+_FINANCE_GRANTS = (TableGrant(LEDGER, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE), SecretRead(STRIPE))
+FUNCTIONS += (
+    Function(
+        name="finance_api",
+        handler="functions.finance_api.handler.handler",
+        description="HTTP API v1: the refund ledger and reconciliations of the ledger against Stripe",
+        triggers=(
+            Route(
+                "GET", "/v1/finance/refunds", (Kind.FINANCE, Kind.OPS), query=("status", "order_id", "since", "until")
+            ),
+            Route("POST", "/v1/finance/reconciliations", (Kind.FINANCE,)),
+            Route("GET", "/v1/finance/reconciliations/{reconciliation_id}", (Kind.FINANCE,)),
+        ),
+        grants=_FINANCE_GRANTS,
+    ),
+    Function(
+        name="reconcile",
+        handler="functions.reconcile.handler.handler",
+        description="Daily: reconciles the previous UTC day's refunds, ledger against Stripe, report to S3",
+        triggers=(ScheduleTrigger("daily-reconciliation", "cron(30 2 * * ? *)"),),
+        grants=_FINANCE_GRANTS,
+        timeout_s=300,
+    ),
+)
+
+
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
 

@@ -1,0 +1,156 @@
+"""Finance routes of HTTP API v1: the refund ledger and reconciliations of it against Stripe.
+Registered on the finance function's resolver and on the OpenAPI resolver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel
+
+from shared import http
+from shared.domain.refunds import RefundStatus
+from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
+from shared.schemas.errors import ErrorDetail
+from shared.schemas.finance import (
+    ReconciliationCreated,
+    ReconciliationIn,
+    ReconciliationView,
+    RefundList,
+    RefundView,
+)
+from shared.usecases.reconcile import (
+    ID_PATTERN,
+    InvalidPeriod,
+    report_keys,
+    run_reconciliation,
+    stored_reconciliation,
+)
+
+# Without an order or a start, the listing covers the last 30 days; a time range spans at most 92
+# (the ledger lists a range one UTC day at a time).
+DEFAULT_WINDOW = timedelta(days=30)
+MAX_WINDOW = timedelta(days=92)
+LINK_EXPIRES_S = 3600
+
+
+@dataclass(frozen=True)
+class FinancePorts:
+    ledger: RefundLedger
+    # Stripe, with the key as currently stored (read per call, cached a few minutes)
+    gateway: Callable[[], RefundGateway]
+    reports: ReportStore
+    clock: Clock
+    logger: Logger
+
+
+RecId = Annotated[str, Path(pattern=ID_PATTERN, description="The reconciliation id, rec_<yyyymmdd>_<hhmmss>_<hash>")]
+
+
+def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, content_types.APPLICATION_JSON, model.model_dump_json(), headers=headers)
+
+
+def _invalid(field: str, issue: str) -> Response[Any]:
+    return http.error(422, "validation_failed", issue, [ErrorDetail(field=field, issue=issue)])
+
+
+def register(app: APIGatewayRestResolver) -> None:
+    def ports() -> FinancePorts:
+        found: FinancePorts = app.context["ports"]
+        return found
+
+    @app.get(
+        "/v1/finance/refunds",
+        summary="The refund ledger, filtered",
+        description="Refunds created in [since, until), oldest first. With `order_id`, that order's refunds; "
+        "with `status=PENDING` alone, every unsettled refund; otherwise a time range of at most 92 days "
+        "(`since` defaults to 30 days ago, `until` to now). Times are ISO 8601 with a timezone.",
+        responses={
+            200: {"description": "Refunds", "content": {"application/json": {"model": RefundList}}},
+            **http.documented_errors(401, 403, 422),
+        },
+        tags=["finance"],
+    )
+    def list_refunds(
+        status: Annotated[RefundStatus | None, Query(description="PENDING, SUCCEEDED or FAILED")] = None,
+        order_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+        since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
+        until: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
+    ) -> Response[Any]:
+        p = ports()
+        for name, value in (("since", since), ("until", until)):
+            if value is not None and value.tzinfo is None:
+                return _invalid(name, "a time needs a timezone, e.g. 2024-05-01T00:00:00Z")
+        if since is not None and until is not None and until <= since:
+            return _invalid("until", "until must be after since")
+        if order_id is None and since is None and status is not RefundStatus.PENDING:
+            since = (until or p.clock.now()) - DEFAULT_WINDOW
+        if order_id is None and since is not None and (until or p.clock.now()) - since > MAX_WINDOW:
+            return _invalid("since", f"a time range spans at most {MAX_WINDOW.days} days; narrow it or add order_id")
+        try:
+            entries = p.ledger.list(status=status, order_id=order_id, since=since, until=until)
+        except ValueError as err:  # a combination the ledger cannot list with a Query
+            return http.error(422, "validation_failed", f"this combination of filters cannot be listed: {err}")
+        return _json(RefundList(refunds=[RefundView.of(e) for e in entries]))
+
+    @app.post(
+        "/v1/finance/reconciliations",
+        summary="Reconcile the refund ledger against Stripe for a day or a period, now",
+        description='Body `{"date": "YYYY-MM-DD"}` (a UTC day) or `{"period_start", "period_end"}` (at most '
+        "31 days). The report (one row per refund: matched, missing_in_stripe, missing_in_waybill, "
+        "amount_mismatch, status_mismatch) is stored as JSON and CSV; the answer links both.",
+        responses={
+            201: {"description": "Reconciled", "content": {"application/json": {"model": ReconciliationCreated}}},
+            **http.documented_errors(400, 401, 403, 413, 415, 422),
+        },
+        tags=["finance"],
+    )
+    def post_reconciliation(body: Annotated[ReconciliationIn, Body()]) -> Response[Any]:
+        p = ports()
+        start, end = body.period()
+        run = run_reconciliation(start, end, ledger=p.ledger, gateway=p.gateway(), reports=p.reports, clock=p.clock)
+        summary = {str(kind): s.count for kind, s in run.report.summary.items()}
+        p.logger.info("reconciled", reconciliation_id=run.reconciliation_id, clean=run.report.clean, summary=summary)
+        created = ReconciliationCreated.model_validate(
+            {
+                **run.document,
+                "csv_url": p.reports.url(run.csv_key, LINK_EXPIRES_S),
+                "json_url": p.reports.url(run.json_key, LINK_EXPIRES_S),
+            }
+        )
+        headers = {"Location": f"/v1/finance/reconciliations/{run.reconciliation_id}"}
+        return _json(created, 201, headers)
+
+    @app.get(
+        "/v1/finance/reconciliations/<reconciliation_id>",
+        summary="A stored reconciliation report: summary per class and every row",
+        responses={
+            200: {"description": "The report", "content": {"application/json": {"model": ReconciliationView}}},
+            **http.documented_errors(401, 403, 422),
+        },
+        tags=["finance"],
+    )
+    def get_reconciliation(reconciliation_id: RecId) -> Response[Any]:
+        p = ports()
+        document = stored_reconciliation(reconciliation_id, reports=p.reports)
+        if document is None:
+            return http.error(404, "not_found", f"reconciliation {reconciliation_id} not found")
+        json_key, csv_key = report_keys(reconciliation_id)
+        view = ReconciliationView.model_validate(
+            {
+                **document,
+                "csv_url": p.reports.url(csv_key, LINK_EXPIRES_S),
+                "json_url": p.reports.url(json_key, LINK_EXPIRES_S),
+            }
+        )
+        return _json(view)
+
+    @app.exception_handler(InvalidPeriod)
+    def _bad_period(exc: InvalidPeriod) -> Response[Any]:
+        return http.error(422, "validation_failed", str(exc))
