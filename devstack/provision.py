@@ -19,6 +19,8 @@ from shared.email.templates import load as load_template
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "waybill"
 ACCOUNT = "123456789012"
+# Signs the Stripe webhooks the embedded stack accepts (tests sign with it; dev.json shows it).
+WEBHOOK_SECRET = "whsec_waybill_embedded"  # noqa: S105 - the embedded stack's own, not a real secret
 
 
 @dataclass
@@ -79,7 +81,8 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
     sm = _client("secretsmanager", res)
     for secret in t.SECRETS:
         res.secrets[secret.name] = name = f"{PREFIX}/{secret.name}"
-        sm.create_secret(Name=name, Description=secret.description, SecretString=stripe_key)
+        value = WEBHOOK_SECRET if secret == t.STRIPE_WEBHOOK else stripe_key
+        sm.create_secret(Name=name, Description=secret.description, SecretString=value)
     ses = _client("ses", res)
     ses.verify_email_identity(EmailAddress=sender)
     for template in t.EMAIL_TEMPLATES:

@@ -9,6 +9,7 @@ Like Stripe's test cards, `ship_to.line2` can carry test instructions:
   sim:reject             every node rejects the shipment (no stock on the shelf)
   sim:reject@<node>      only that node rejects (the lines are re-routed)
   sim:silent             the warehouse never answers (the task times out)
+  sim:silent@<node>      only that node never answers
   sim:delivery-exception the carrier reports a delivery exception before delivering
   sim:carrier-down       the sandbox carrier refuses to sell labels (see shared/adapters/sandbox_carrier.py)
 Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0).
@@ -148,7 +149,7 @@ class WarehouseSimulator(_Simulator):
     def _fulfil(self, request: dict[str, Any]) -> None:
         hint = request["ship_to"].get("line2") or ""
         node, shipment_id = request["node_id"], request["shipment_id"]
-        if "sim:silent" in hint:
+        if "sim:silent" in hint.split() or f"sim:silent@{node}" in hint.split():
             return
         base = {"shipment_id": shipment_id, "node_id": node}
         if not self._pause():

@@ -20,7 +20,7 @@ from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
 from devstack.outbox import Outbox
 from devstack.pollers import QueuePoller
-from devstack.provision import ACCOUNT, PREFIX, Resources, function_environment, provision
+from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
 from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
@@ -152,6 +152,7 @@ class EmbeddedStack:
                 "secrets": res.secrets,
                 "email_templates": res.templates,
             },
+            "stripe_webhook_secret": WEBHOOK_SECRET,
             "simulators": {"enabled": sims.enabled, "step_s": sims.step_s, "reject_rate": sims.reject_rate},
             "pid": os.getpid(),
             "processes": {"localstripe": stripe.pid},

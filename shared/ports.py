@@ -60,6 +60,9 @@ class Workflow(Protocol):
     def start(self, name: str, payload: dict[str, Any]) -> None:
         """Starts the execution named `name`; starting it again is a no-op."""
 
+    def stop(self, execution_arn: str, cause: str) -> bool:
+        """Stops a running execution; False when it had already ended."""
+
 
 class PaymentGateway(Protocol):
     def get_intent(self, intent_id: str) -> PaymentIntent | None:

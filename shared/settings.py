@@ -25,6 +25,9 @@ class OrdersSettings(Settings):
 
 class OrdersApiSettings(OrdersSettings):
     documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+    inventory_table: str = Field(alias="TABLE_INVENTORY")
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+    refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")
 
 
 class KeysSettings(Settings):
@@ -105,3 +108,24 @@ class FinanceSettings(Settings):
     stripe_secret: str = Field(alias="SECRET_STRIPE_NAME")
     # Only set in the embedded stack, where localstripe stands in for api.stripe.com.
     stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
+
+
+class RefundSettings(Settings):
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+    stripe_secret: str = Field(alias="SECRET_STRIPE_NAME")
+    stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
+
+
+class RefundEmailSettings(OrdersOnlySettings):
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+    template: str = Field(alias="EMAIL_TEMPLATE_REFUND_ISSUED")
+    sender: str = Field(alias="EMAIL_FROM")
+
+
+class LedgerSettings(Settings):
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+
+
+class WebhookSettings(LedgerSettings):
+    webhook_secret: str = Field(alias="SECRET_STRIPE_WEBHOOK_NAME")

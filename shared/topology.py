@@ -176,6 +176,8 @@ class SecretRead:
 @dataclass(frozen=True)
 class StartExecution:
     state_machine: StateMachine
+    # may also stop the machine's executions (cancelling an order)
+    stop: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,25 +239,30 @@ EVENTS = Queue("events", visibility_timeout_s=60, max_receive_count=4)
 
 DOCUMENTS = Bucket("documents")
 STRIPE = Secret("stripe", "Stripe secret API key used to check payments and refund")
+STRIPE_WEBHOOK = Secret("stripe_webhook", "Stripe webhook signing secret (whsec_...) for refund events")
 
 CONFIRMATION = EmailTemplate("order_confirmation")
 SHIPPED = EmailTemplate("order_shipped")
 READY_FOR_PICKUP = EmailTemplate("order_ready_for_pickup")
 DELIVERED = EmailTemplate("order_delivered")
+REFUND_ISSUED = EmailTemplate("refund_issued")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
+# one refund: paid through Stripe once, settled, the customer told
+REFUNDS = StateMachine("refunds", "refunds.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
 BUCKETS = (DOCUMENTS,)
-SECRETS = (STRIPE,)
-EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED)
-STATE_MACHINES = (FULFILMENT,)
+SECRETS = (STRIPE, STRIPE_WEBHOOK)
+EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED, REFUND_ISSUED)
+STATE_MACHINES = (FULFILMENT, REFUNDS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
 _ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
 _IDEMPOTENCY_RW = TableGrant(IDEMPOTENCY, Access.READ_WRITE)
+_LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
 # how long a parcel may take to arrive. The embedded stack shortens them for tests.
@@ -284,8 +291,17 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/orders", (Kind.CHANNEL,), query=("external_id",)),
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
+            Route("POST", "/v1/orders/{order_id}/cancel", (Kind.CHANNEL, Kind.OPS)),
         ),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT), BucketGrant(DOCUMENTS, Access.READ)),
+        grants=(
+            _ORDERS_RW,
+            StartExecution(FULFILMENT, stop=True),
+            BucketGrant(DOCUMENTS, Access.READ),
+            _INVENTORY_RW,
+            _LEDGER_RW,
+            StartExecution(REFUNDS),
+            _ANSWER_TASKS,
+        ),
     ),
     Function(
         name="intake",
@@ -437,6 +453,39 @@ FUNCTIONS += (
         triggers=(ScheduleTrigger("daily-reconciliation", "cron(30 2 * * ? *)"),),
         grants=_FINANCE_GRANTS,
         timeout_s=300,
+    ),
+)
+
+
+# Refunds: paid once through Stripe, settled from its answer or its webhook.
+FUNCTIONS += (
+    Function(
+        name="pay_refund",
+        handler="functions.pay_refund.handler.handler",
+        description="Refund step: pays the ledger entry's refund through Stripe, once, and settles the entry",
+        triggers=(TaskTrigger(REFUNDS, "PayRefundFunctionArn"),),
+        grants=(_LEDGER_RW, SecretRead(STRIPE)),
+    ),
+    Function(
+        name="refund_email",
+        handler="functions.refund_email.handler.handler",
+        description="Refund step: emails the customer the refund, exactly once",
+        triggers=(TaskTrigger(REFUNDS, "RefundEmailFunctionArn"),),
+        grants=(_ORDERS_RW, TableGrant(LEDGER, Access.READ), _IDEMPOTENCY_RW, SendEmail((REFUND_ISSUED,))),
+    ),
+    Function(
+        name="record_refund_failure",
+        handler="functions.record_refund_failure.handler.handler",
+        description="Refund compensation: marks the ledger entry FAILED with the cause, for ops and finance",
+        triggers=(TaskTrigger(REFUNDS, "RecordRefundFailureFunctionArn"),),
+        grants=(_LEDGER_RW,),
+    ),
+    Function(
+        name="stripe_webhook",
+        handler="functions.stripe_webhook.handler.handler",
+        description="Stripe's refund events (signature checked): settles the ledger entries they name",
+        triggers=(Route("POST", "/v1/webhooks/stripe", authorized=False),),
+        grants=(_LEDGER_RW, SecretRead(STRIPE_WEBHOOK)),
     ),
 )
 

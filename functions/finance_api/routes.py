@@ -25,7 +25,9 @@ from shared.schemas.finance import (
     RefundView,
 )
 from shared.usecases.reconcile import (
+    EARLIEST,
     ID_PATTERN,
+    LATEST,
     InvalidPeriod,
     report_keys,
     run_reconciliation,
@@ -87,6 +89,8 @@ def register(app: APIGatewayRestResolver) -> None:
         for name, value in (("since", since), ("until", until)):
             if value is not None and value.tzinfo is None:
                 return _invalid(name, "a time needs a timezone, e.g. 2024-05-01T00:00:00Z")
+            if value is not None and not EARLIEST <= value <= LATEST:
+                return _invalid(name, f"a time lies between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
         if since is not None and until is not None and until <= since:
             return _invalid("until", "until must be after since")
         if order_id is None and since is None and status is not RefundStatus.PENDING:

@@ -9,8 +9,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.orders_api import openapi, routes
 from shared import http
+from shared.adapters.dynamodb_inventory import DynamoDBInventory
+from shared.adapters.dynamodb_ledger import DynamoDBLedger
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.s3_documents import S3Documents
+from shared.adapters.sfn_signals import StepFunctionsSignals
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -25,6 +28,10 @@ ports = routes.OrdersPorts(
     orders=DynamoDBOrders(client("dynamodb"), settings.orders_table),
     workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.fulfilment_arn),
     documents=S3Documents(client("s3"), settings.documents_bucket),
+    inventory=DynamoDBInventory(client("dynamodb"), settings.inventory_table),
+    ledger=DynamoDBLedger(client("dynamodb"), settings.ledger_table),
+    refunds_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn),
+    signals=StepFunctionsSignals(client("stepfunctions")),
     clock=SystemClock(),
     logger=logger,
 )

@@ -13,11 +13,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from shared import http
 from shared.adapters.system import new_order_id
 from shared.domain.errors import IdempotencyConflict
+from shared.domain.order import NothingToCancel, Order
 from shared.domain.principal import Principal
-from shared.ports import Clock, DocumentStore, OrderRepository, Workflow
+from shared.domain.refunds import RefundExceedsCaptured
+from shared.ports import Clock, DocumentStore, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.schemas.cancel import CancelRequest
 from shared.schemas.capture import CaptureOrder
 from shared.schemas.order_view import OrderList, OrderView
 from shared.topology import FULFILMENT
+from shared.usecases.cancel_order import cancel_order
 from shared.usecases.capture_order import capture_order
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
@@ -28,8 +32,15 @@ class OrdersPorts:
     orders: OrderRepository
     workflow: Workflow
     documents: DocumentStore  # labels, pick lists, packing slips: linked from the order's shipments
+    inventory: Inventory
+    ledger: RefundLedger
+    refunds_workflow: Workflow
+    signals: TaskSignals
     clock: Clock
     logger: Logger
+
+    def view(self, order: Order) -> OrderView:
+        return OrderView.of(order, self.documents.url, self.ledger.list(order_id=order.order_id))
 
 
 def _order_response(view: OrderView, status: int, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -87,7 +98,7 @@ def register(app: APIGatewayRestResolver) -> None:
         # Another channel's order is answered exactly like a missing one.
         if order is None or not principal().sees_order_of(order.channel):
             return http.error(404, "not_found", f"order {order_id} not found")
-        return _order_response(OrderView.of(order, ports().documents.url), 200)
+        return _order_response(ports().view(order), 200)
 
     @app.get(
         "/v1/orders",
@@ -104,8 +115,60 @@ def register(app: APIGatewayRestResolver) -> None:
         p = ports()
         record = p.orders.find_capture(principal().name, external_id)
         order = p.orders.get(record.order_id) if record else None
-        body = OrderList(orders=[OrderView.of(order, p.documents.url)] if order else [])
+        body = OrderList(orders=[p.view(order)] if order else [])
         return Response(200, content_types.APPLICATION_JSON, body.model_dump_json())
+
+    @app.post(
+        "/v1/orders/<order_id>/cancel",
+        summary="Cancel what has not shipped",
+        description="Stops the order's fulfilment (or, when part has shipped, the shipments still at their "
+        "nodes), gives their stock back and refunds what was paid for them (lines, their tax share, and "
+        "shipping when nothing had shipped). Cancelling again answers the same cancellation and refund. "
+        "An order that has fully shipped is 409 `already_shipped`: open a return instead.",
+        responses={
+            202: {
+                "description": "Cancelled; the refund is PENDING",
+                "content": {"application/json": {"model": OrderView}},
+            },
+            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+        },
+        tags=["orders"],
+    )
+    def cancel(order_id: OrderId, request: Annotated[CancelRequest, Body()]) -> Response[Any]:
+        p, who = ports(), principal()
+        order = p.orders.get(order_id)
+        if order is None or not who.sees_order_of(order.channel):
+            return http.error(404, "not_found", f"order {order_id} not found")
+        outcome = cancel_order(
+            order_id,
+            request.reason,
+            f"{who.kind.value}:{who.name}",
+            orders=p.orders,
+            inventory=p.inventory,
+            workflow=p.workflow,
+            refunds_workflow=p.refunds_workflow,
+            signals=p.signals,
+            ledger=p.ledger,
+            clock=p.clock,
+        )
+        refund = outcome.refund
+        p.logger.info(
+            "order cancelled",
+            order_id=order_id,
+            whole=outcome.cancellation.whole,
+            refund_id=refund.refund_id if refund else None,
+            refund_amount=refund.amount if refund else 0,
+        )
+        after = p.orders.get(order_id) or outcome.order
+        return _order_response(p.view(after), 202)
+
+    @app.exception_handler(NothingToCancel)
+    def _shipped(exc: NothingToCancel) -> Response[Any]:
+        return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(RefundExceedsCaptured)
+    def _over(exc: RefundExceedsCaptured) -> Response[Any]:
+        return http.error(409, exc.code, str(exc))
 
     @app.exception_handler(IdempotencyConflict)
     def _conflict(exc: IdempotencyConflict) -> Response[Any]:

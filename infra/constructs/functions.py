@@ -190,7 +190,7 @@ class Functions(Construct):
             case SecretRead(secret=s):
                 res.secrets[s.name].grant_read(role)
                 self._env(spec, s.env, res.secret_names[s.name])
-            case StartExecution(state_machine=m):
+            case StartExecution(state_machine=m, stop=stop):
                 machine, machine_name = res.state_machines[m.name]
                 machine.grant_start_execution(role)
                 # Callers poll their own executions: DescribeExecution on this machine's executions only.
@@ -200,9 +200,8 @@ class Functions(Construct):
                     resource_name=f"{machine_name}:*",
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
-                role.add_to_principal_policy(
-                    iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
-                )
+                actions = ["states:DescribeExecution", *(["states:StopExecution"] if stop else [])]
+                role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[executions]))
                 self._env(spec, m.env, machine.state_machine_arn)
             case TaskCallback(state_machine=m):
                 # By name, not by reference: the machine invokes these functions, so referencing it

@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.domain.order import (
     Address,
+    Cancellation,
     Customer,
     Delivery,
     Execution,
@@ -55,7 +56,32 @@ def to_document(order: Order) -> dict[str, Any]:
         "priority": order.priority,
         "routing": _routing_doc(order.routing) if order.routing else None,
         "shipments": [_shipment_doc(s) for s in order.shipments],
+        "captured_amount": order.captured_amount,
+        "refund_emails": order.refund_emails,
+        "cancellation": _cancellation_doc(order.cancellation) if order.cancellation else None,
     }
+
+
+def _cancellation_doc(c: Cancellation) -> dict[str, Any]:
+    return {
+        "at": c.at.isoformat(),
+        "reason": c.reason,
+        "by": c.by,
+        "lines": [list(line) for line in c.lines],
+        "shipments": list(c.shipments),
+        "whole": c.whole,
+    }
+
+
+def _cancellation(doc: dict[str, Any]) -> Cancellation:
+    return Cancellation(
+        at=datetime.fromisoformat(doc["at"]),
+        reason=doc["reason"],
+        by=doc["by"],
+        lines=tuple((line_id, qty) for line_id, qty in doc["lines"]),
+        shipments=tuple(doc["shipments"]),
+        whole=doc["whole"],
+    )
 
 
 def _shipment_doc(s: Shipment) -> dict[str, Any]:
@@ -157,4 +183,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         priority=doc.get("priority", 100),
         routing=_routing(doc["routing"]) if doc.get("routing") else None,
         shipments=[_shipment(s) for s in doc.get("shipments", [])],
+        captured_amount=doc.get("captured_amount", 0),
+        refund_emails=dict(doc.get("refund_emails", {})),
+        cancellation=_cancellation(doc["cancellation"]) if doc.get("cancellation") else None,
     )

@@ -19,6 +19,13 @@ class StepFunctionsWorkflow:
     def execution_arn(self, name: str) -> str:
         return f"{self._arn.replace(':stateMachine:', ':execution:')}:{name}"
 
+    def stop(self, execution_arn: str, cause: str) -> bool:
+        described = self._sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return False
+        self._sfn.stop_execution(executionArn=execution_arn, error="OrderCancelled", cause=cause[:32768])
+        return True
+
     def start(self, name: str, payload: dict[str, Any]) -> None:
         try:
             self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))

@@ -53,6 +53,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
+# Statuses from which what has not shipped can still be cancelled.
+_CANCELLABLE = frozenset(
+    {_S.RECEIVED, _S.ON_HOLD, _S.BACKORDERED, _S.RESERVED, _S.RELEASED, _S.PARTIALLY_SHIPPED, _S.EXCEPTION}
+)
 # Statuses in which shipment progress moves the order's own status.
 _SHIPPING = frozenset({_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED})
 _SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
@@ -63,6 +67,25 @@ class ShipmentNotFound(DomainError):
 
     def __init__(self, order_id: str, shipment_id: str) -> None:
         super().__init__(f"order {order_id} has no shipment {shipment_id}")
+
+
+class NothingToCancel(DomainError):
+    code = "already_shipped"
+
+    def __init__(self, order_id: str, status: OrderStatus) -> None:
+        super().__init__(f"order {order_id} is {status}: everything has shipped, so nothing can be cancelled")
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """What a cancellation took back: lines (id, quantity) and shipments; whole when nothing had shipped."""
+
+    at: datetime
+    reason: str
+    by: str
+    lines: tuple[tuple[str, int], ...]
+    shipments: tuple[str, ...]
+    whole: bool
 
 
 class PaymentCheck(StrEnum):
@@ -172,6 +195,11 @@ class Order:
     executions: list[Execution] = field(default_factory=list)
     routing: Routing | None = None
     shipments: list[Shipment] = field(default_factory=list)
+    # what the PaymentIntent took (minor units), recorded by the payment check: the refund ceiling
+    captured_amount: int = 0
+    cancellation: Cancellation | None = None
+    # provider message ids of the refund emails, by refund id: one email per refund
+    refund_emails: dict[str, str] = field(default_factory=dict)
     # allocation priority of the channel when the order was routed (lower is served first)
     priority: int = 100
     # optimistic-concurrency counter, bumped by each save
@@ -194,8 +222,9 @@ class Order:
         self.executions.append(execution)
         self._note("execution_started", execution.state_machine, execution.started_at)
 
-    def verify_payment(self, at: datetime) -> None:
+    def verify_payment(self, at: datetime, captured: int = 0) -> None:
         self.payment_check = PaymentCheck.VERIFIED
+        self.captured_amount = captured
         self._note("payment_verified", "payment intent covers the order", at)
 
     def hold_for_payment(self, reason: str, at: datetime) -> None:
@@ -323,6 +352,10 @@ class Order:
             return  # e.g. in EXCEPTION: the shipment's news is recorded, the order's status stays
         over: Counter[str] = Counter()
         delivered: Counter[str] = Counter()
+        if self.cancellation is not None:  # cancelled lines need neither shipping nor delivering
+            for line_id, quantity in self.cancellation.lines:
+                over[line_id] += quantity
+                delivered[line_id] += quantity
         for s in self.shipments:
             for line in s.lines:
                 if s.handed_over:
@@ -333,7 +366,7 @@ class Order:
             target = OrderStatus.DELIVERED
         elif all(over[line.line_id] >= line.quantity for line in self.lines):
             target = OrderStatus.SHIPPED
-        elif over:
+        elif any(s.handed_over for s in self.shipments):
             target = OrderStatus.PARTIALLY_SHIPPED
         else:
             return
@@ -346,6 +379,41 @@ class Order:
             if step == OrderStatus.PARTIALLY_SHIPPED and target != step:
                 continue  # straight to SHIPPED when everything went at once
             self._move(step, step.value.lower(), causes[step], at)
+
+    def cancel(self, reason: str, by: str, at: datetime) -> Cancellation:
+        """Cancels what has not been handed over. Cancelling again answers the first cancellation."""
+        if self.cancellation is not None:
+            return self.cancellation
+        if self.status not in _CANCELLABLE:
+            raise NothingToCancel(self.order_id, self.status)
+        over: Counter[str] = Counter()
+        for s in self.shipments:
+            if s.handed_over:
+                for line in s.lines:
+                    over[line.line_id] += line.quantity
+        # a line is cancelled whole, or not at all when some of it already left
+        lines = tuple((line.line_id, line.quantity) for line in self.lines if over[line.line_id] == 0)
+        if not lines:
+            raise NothingToCancel(self.order_id, self.status)
+        stopped = []
+        for s in self.shipments:
+            if s.active and not s.handed_over and s.status != ShipmentStatus.CANCELLED:
+                s.status = ShipmentStatus.CANCELLED
+                stopped.append(s.shipment_id)
+        whole = not over
+        self.cancellation = Cancellation(at, reason, by, lines, tuple(stopped), whole)
+        if whole:
+            self._move(OrderStatus.CANCELLED, "cancelled", f"by {by}: {reason}", at)
+        else:
+            self._note("partially_cancelled", f"by {by}: lines {', '.join(i for i, _ in lines)}: {reason}", at)
+            self._follow_shipments(at)
+        return self.cancellation
+
+    def refund_emailed(self, refund_id: str, message_id: str, at: datetime) -> str:
+        if refund_id not in self.refund_emails:
+            self.refund_emails[refund_id] = message_id
+            self._note("email_refund", f"{refund_id}: {message_id}", at)
+        return self.refund_emails[refund_id]
 
     def fail(self, cause: str, at: datetime) -> None:
         self.exception_cause = cause
@@ -393,4 +461,5 @@ def copy(order: Order) -> Order:
         history=list(order.history),
         executions=list(order.executions),
         shipments=_copy.deepcopy(order.shipments),
+        refund_emails=dict(order.refund_emails),
     )

@@ -428,3 +428,30 @@ def to_json(report: ReconciliationReport) -> dict[str, Any]:
         },
         "rows": [_row_dict(row) for row in report.rows],
     }
+
+
+def refund_for_units(
+    order_lines: Sequence[tuple[str, int, int]],
+    order_tax: int,
+    order_shipping: int,
+    units: dict[str, int],
+    *,
+    all_lines_now_refunded: bool,
+) -> RefundAmount:
+    """`refund_for_lines` for part of a line's units (returns): order lines as (line_id, quantity,
+    unit_amount), units as {line_id: quantity}. A line's tax share is given back in proportion to
+    the units, rounded down, so pieces never sum above the share."""
+    values = [LineValue(line_id, qty * unit) for line_id, qty, unit in order_lines]
+    shares = tax_shares(values, order_tax)
+    by_id = {line_id: (qty, unit) for line_id, qty, unit in order_lines}
+    unknown = sorted(set(units) - by_id.keys())
+    if unknown:
+        raise InvalidRefundRequest(f"not lines of the order: {', '.join(unknown)}")
+    for line_id, qty in units.items():
+        if not 0 < qty <= by_id[line_id][0]:
+            raise InvalidRefundRequest(f"line {line_id}: {qty} units is not between 1 and {by_id[line_id][0]}")
+    return RefundAmount(
+        lines=sum(by_id[i][1] * q for i, q in units.items()),
+        tax=sum(shares[i] * q // by_id[i][0] for i, q in units.items()),
+        shipping=order_shipping if all_lines_now_refunded else 0,
+    )

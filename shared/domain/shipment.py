@@ -27,6 +27,7 @@ class ShipmentStatus(StrEnum):
     DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"
     DELIVERED = "DELIVERED"
     REJECTED = "REJECTED"  # the node refused it; its lines were re-routed or the order failed
+    CANCELLED = "CANCELLED"  # the order was cancelled before it left
 
 
 class EventType(StrEnum):
@@ -75,9 +76,14 @@ _RANK = {
     _S.DELIVERY_EXCEPTION: 6,
     _S.DELIVERED: 7,
     _S.REJECTED: 8,
+    _S.CANCELLED: 8,
 }
 # Statuses in which the goods have left the node's available stock for this customer.
 HANDED_OVER = frozenset(_ON_THE_ROAD | {_S.READY_FOR_PICKUP, _S.DELIVERED})
+
+
+class ShipmentCancelled(Exception):
+    """The order was cancelled while this shipment waited at its node: its flow ends quietly."""
 
 
 class EventRefused(DomainError):
@@ -137,7 +143,7 @@ class Shipment:
 
     @property
     def active(self) -> bool:
-        return self.status != ShipmentStatus.REJECTED
+        return self.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)
 
     def apply(self, event: ShipmentEvent) -> bool:
         """Applies the event; False for a redelivery of one already applied. EventRefused if it does not fit."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date as Day
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus
-from shared.usecases.reconcile import MAX_PERIOD, day_period
+from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
 class RefundView(BaseModel):
@@ -52,36 +52,60 @@ class RefundList(BaseModel):
     refunds: list[RefundView]
 
 
-class ReconciliationIn(BaseModel):
-    """Either a UTC `date`, or a period [`period_start`, `period_end`) of at most 31 days."""
-
+class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: Day | None = Field(default=None, description="A UTC day, YYYY-MM-DD")
-    period_start: AwareDatetime | None = None
-    period_end: AwareDatetime | None = None
+
+def _within_bounds(start: datetime, end: datetime) -> None:
+    try:
+        check_period(start, end)
+    except OverflowError:
+        raise ValueError(f"a period lies between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}") from None
+    except InvalidPeriod as err:
+        raise ValueError(str(err)) from None
+
+
+class DayReconciliation(_In):
+    """One UTC day."""
+
+    date: Day = Field(description="A UTC day, YYYY-MM-DD (2000-01-01 to 2099-12-31)")
 
     @model_validator(mode="after")
-    def _one_period(self) -> Self:
-        has_range = self.period_start is not None or self.period_end is not None
-        if self.date is not None and has_range:
-            raise ValueError("send either date or period_start and period_end, not both")
-        if self.date is None:
-            if self.period_start is None or self.period_end is None:
-                raise ValueError("send date, or both period_start and period_end")
-            if self.period_end <= self.period_start:
-                raise ValueError("period_end must be after period_start")
-            if self.period_end - self.period_start > MAX_PERIOD:
-                raise ValueError(f"a reconciliation covers at most {MAX_PERIOD.days} days")
+    def _bounded(self) -> Self:
+        if not EARLIEST.date() <= self.date < LATEST.date():
+            raise ValueError(f"date lies between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
         return self
 
     def period(self) -> tuple[datetime, datetime]:
-        """[start, end) this body asks for."""
-        if self.date is not None:
-            return day_period(self.date)
-        if self.period_start is None or self.period_end is None:  # the validator refused this already
-            raise ValueError("no period")
+        return day_period(self.date)
+
+
+class PeriodReconciliation(_In):
+    """[period_start, period_end): at most 31 days, times with a timezone."""
+
+    period_start: AwareDatetime
+    period_end: AwareDatetime = Field(description="Exclusive; after period_start, at most 31 days later")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        _within_bounds(self.period_start, self.period_end)
+        return self
+
+    def period(self) -> tuple[datetime, datetime]:
         return self.period_start, self.period_end
+
+
+def _which(body: Any) -> str:
+    has_date = "date" in body if isinstance(body, dict) else hasattr(body, "date")
+    return "day" if has_date else "period"
+
+
+# Either a UTC `date`, or a period [`period_start`, `period_end`) of at most 31 days. Errors name
+# the shape the body was read as: `day.date`, `period.period_end`.
+ReconciliationIn = Annotated[
+    Annotated[DayReconciliation, Tag("day")] | Annotated[PeriodReconciliation, Tag("period")],
+    Discriminator(_which),
+]
 
 
 class ClassSummaryView(BaseModel):

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.domain.order import Order
+from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.schemas.fulfilment_events import LabelView, ParcelIn, ShipmentLineView, ShipmentView
 
@@ -108,6 +109,41 @@ class ExecutionView(BaseModel):
     console_url: str
 
 
+class RefundView(BaseModel):
+    refund_id: str
+    amount: int
+    currency: str
+    reason: str
+    status: str = Field(description="PENDING until Stripe answers; SUCCEEDED or FAILED (with failure_reason)")
+    stripe_refund_id: str | None
+    failure_reason: str | None
+    created_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, e: LedgerEntry) -> RefundView:
+        return cls(
+            refund_id=e.refund_id,
+            amount=e.amount,
+            currency=e.currency,
+            reason=e.reason.value,
+            status=e.status.value,
+            stripe_refund_id=e.stripe_refund_id,
+            failure_reason=e.failure_reason,
+            created_at=e.created_at,
+            settled_at=e.settled_at,
+        )
+
+
+class CancellationView(BaseModel):
+    at: datetime
+    by: str
+    reason: str
+    lines: list[BackorderedView] = Field(description="The lines cancelled, with their quantities")
+    shipments: list[str]
+    whole: bool
+
+
 class OrderView(BaseModel):
     order_id: str
     channel: str
@@ -127,9 +163,11 @@ class OrderView(BaseModel):
     executions: list[ExecutionView]
     routing: RoutingView | None
     shipments: list[ShipmentView]
+    cancellation: CancellationView | None
+    refunds: list[RefundView]
 
     @classmethod
-    def of(cls, order: Order, link: Linker = None) -> OrderView:
+    def of(cls, order: Order, link: Linker = None, refunds: list[LedgerEntry] | None = None) -> OrderView:
         totals = order.totals
         return cls(
             order_id=order.order_id,
@@ -164,6 +202,8 @@ class OrderView(BaseModel):
             ],
             routing=_routing(order),
             shipments=[shipment_view(s, link) for s in order.shipments],
+            cancellation=_cancellation(order),
+            refunds=[RefundView.of(e) for e in refunds or []],
         )
 
 
@@ -187,6 +227,20 @@ def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
         last_event_at=s.last_event_at,
         documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
         replaces=s.replaces,
+    )
+
+
+def _cancellation(order: Order) -> CancellationView | None:
+    c = order.cancellation
+    if c is None:
+        return None
+    return CancellationView(
+        at=c.at,
+        by=c.by,
+        reason=c.reason,
+        lines=[BackorderedView(line_id=line_id, quantity=qty) for line_id, qty in c.lines],
+        shipments=list(c.shipments),
+        whole=c.whole,
     )
 
 

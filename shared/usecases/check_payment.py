@@ -29,7 +29,8 @@ def check_payment(order_id: str, *, orders: OrderRepository, payments: PaymentGa
         intent = payments.get_intent(order.payment_intent)
         reason = hold_reason(order, intent)
         if reason is None:
-            order.verify_payment(clock.now())
+            captured = intent.amount_received if intent is not None and intent.status == "succeeded" else 0
+            order.verify_payment(clock.now(), captured)
             return PaymentOutcome("verified", None)
         order.hold_for_payment(reason, clock.now())
         return PaymentOutcome("on_hold", reason)

@@ -7,7 +7,7 @@ consumed again, and a shipment already handed over is not moved again.
 from __future__ import annotations
 
 from shared.domain.order import Order
-from shared.domain.shipment import Shipment
+from shared.domain.shipment import Shipment, ShipmentCancelled, ShipmentStatus
 from shared.ports import Clock, Inventory, OrderRepository
 from shared.usecases._update import update_order
 
@@ -20,6 +20,8 @@ def hand_over(
     shipment = order.shipment(shipment_id)
     if shipment.handed_over:
         return shipment
+    if shipment.status == ShipmentStatus.CANCELLED:
+        raise ShipmentCancelled(shipment_id)
     for reservation in inventory.reservations(order_id):
         if reservation.node_id == shipment.node_id and reservation.status == "reserved":
             inventory.consume(reservation)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from shared.domain.errors import IllegalTransition
 from shared.domain.order import Order
-from shared.domain.shipment import ShipmentStatus
+from shared.domain.shipment import ShipmentCancelled, ShipmentStatus
 from shared.domain.shipping import Label, LabelRequest, choose_rate
 from shared.ports import Carrier, Clock, Nodes, OrderRepository
 from shared.usecases._update import update_order
@@ -22,6 +22,8 @@ def buy_label(
     shipment = order.shipment(shipment_id)
     if shipment.label is not None:
         return shipment.label
+    if shipment.status == ShipmentStatus.CANCELLED:
+        raise ShipmentCancelled(shipment_id)
     if shipment.status != ShipmentStatus.PACKED or shipment.parcel is None:
         raise IllegalTransition(shipment.status, ShipmentStatus.LABELLED)
     node = nodes.get(shipment.node_id)

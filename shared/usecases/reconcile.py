@@ -17,6 +17,9 @@ from shared.domain.refunds import ReconciliationReport, reconcile, to_csv, to_js
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
 
 MAX_PERIOD = timedelta(days=31)
+# Periods outside these years are refused (nothing to reconcile there, and no date arithmetic overflows).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 # Ledger entries and Stripe refunds this close outside the period are fetched too, so that an entry
 # recorded at 23:59:59 still pairs with its Stripe refund stamped 00:00:01 (they get no row of their own).
 SLACK = timedelta(hours=1)
@@ -55,6 +58,8 @@ def check_period(period_start: datetime, period_end: datetime) -> None:
         raise InvalidPeriod("period_start and period_end must carry a timezone")
     if period_end <= period_start:
         raise InvalidPeriod("period_end must be after period_start")
+    if period_start < EARLIEST or period_end > LATEST:
+        raise InvalidPeriod(f"a period lies between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
     if period_end - period_start > MAX_PERIOD:
         raise InvalidPeriod(f"a reconciliation covers at most {MAX_PERIOD.days} days")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from shared.domain.order import Order, OrderStatus
 from shared.ports import Clock, OrderRepository
 from shared.usecases._update import update_order
@@ -9,9 +12,30 @@ from shared.usecases._update import update_order
 
 def record_exception(order_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> str:
     def fail(order: Order) -> str:
-        if order.status == OrderStatus.EXCEPTION:
-            return order.status.value  # retried compensation: already recorded
+        if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
+            # retried compensation, or a flow that failed because its order was cancelled meanwhile
+            return order.status.value
         order.fail(cause, clock.now())
         return order.status.value
 
     return update_order(orders, order_id, fail)
+
+
+def describe(error: dict[str, Any]) -> str:
+    """Step Functions' Catch output {"Error", "Cause"} as one readable line.
+
+    A shipment's failure arrives as ShipmentFailed whose cause holds the shipment id and the
+    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>".
+    """
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause", "")
+    try:
+        parsed = json.loads(cause)
+    except (TypeError, ValueError):
+        parsed = None
+    if isinstance(parsed, dict) and name == "ShipmentFailed" and "failure" in parsed:
+        inner = json.loads(parsed["failure"]) if isinstance(parsed["failure"], str) else parsed["failure"]
+        return f"{describe(inner)} (shipment {parsed.get('shipment_id')})"[:1000]
+    if isinstance(parsed, dict):
+        cause = parsed.get("errorMessage", cause)
+    return (f"{name}: {cause}" if cause else name)[:1000]

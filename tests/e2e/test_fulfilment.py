@@ -39,17 +39,17 @@ def level(stack, sku, node_id):
     return found["on_hand"], found["reserved"], found["available"]
 
 
-def place(stack, pay, lines, line2=None, **extra):
+def place(stack, pay, lines, line2=None, shipping_amount=0, tax_amount=0, **extra):
     ship_to = {**capture_body()["ship_to"], **AUSTIN}
     if line2:
         ship_to["line2"] = line2
-    total = sum(line["quantity"] * line["unit_amount"] for line in lines)
+    total = sum(line["quantity"] * line["unit_amount"] for line in lines) + shipping_amount + tax_amount
     body = capture_body(
         external_id=f"F-{uuid.uuid4().hex[:10]}",
         lines=lines,
         ship_to=ship_to,
-        shipping_amount=0,
-        tax_amount=0,
+        shipping_amount=shipping_amount,
+        tax_amount=tax_amount,
         payment={"stripe_payment_intent": pay(total)},
         **extra,
     )

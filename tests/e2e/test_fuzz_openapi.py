@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import unsupported_method
+from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
 pytestmark = pytest.mark.e2e
 
@@ -57,11 +57,17 @@ def api_schema(stack):
 def test_every_generated_request_gets_a_documented_answer(case, stack):
     # each operation with a key of a kind it accepts, so bodies get past authorization
     who = "web" if case.path.startswith("/v1/orders") or case.path == "/v1/inventory/{sku}" else "admin"
+    who = "finance" if case.path.startswith("/v1/finance") else who
+    excluded = [unsupported_method]
+    if case.path.startswith("/v1/finance"):
+        # JSON Schema cannot say "period_end after period_start, at most 31 days" or "since before
+        # until": schema-valid periods that break those rules are answered 422, by design.
+        excluded.append(positive_data_acceptance)
     response = case.call_and_validate(
         headers={"Authorization": f"Bearer {stack.key(who)}"},
         # API Gateway (REST) itself answers an undeclared method on a known path, before any
         # function runs: 404 not_found here and in AWS, where schemathesis expects 405.
-        excluded_checks=[unsupported_method],
+        excluded_checks=excluded,
     )
     SENT[f"{case.method} {case.path} -> {response.status_code}"] += 1
     assert response.status_code < 500

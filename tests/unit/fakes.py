@@ -59,6 +59,10 @@ class FakeWorkflow:
             raise ConnectionError("step functions unreachable")
         self.started.setdefault(name, payload)
 
+    def stop(self, execution_arn: str, cause: str) -> bool:
+        self.stopped = [*getattr(self, "stopped", []), execution_arn]
+        return True
+
 
 class FakePayments:
     def __init__(self) -> None:

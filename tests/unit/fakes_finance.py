@@ -27,7 +27,12 @@ class InMemoryLedger:
         return entry
 
     def settle(
-        self, refund_id: str, status: RefundStatus, stripe_refund_id: str | None, failure_reason: str | None, at: datetime
+        self,
+        refund_id: str,
+        status: RefundStatus,
+        stripe_refund_id: str | None,
+        failure_reason: str | None,
+        at: datetime,
     ) -> LedgerEntry:
         raise NotImplementedError
 

@@ -135,6 +135,8 @@ def test_the_id_is_deterministic_per_period_and_run_time():
         (DAY, DAY),
         (DAY, DAY + timedelta(days=31, seconds=1)),
         (DAY.replace(tzinfo=None), NEXT.replace(tzinfo=None)),
+        (datetime(1999, 12, 31, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC)),
+        (datetime(2099, 12, 31, tzinfo=UTC), datetime(2100, 1, 1, 1, tzinfo=UTC)),
     ],
 )
 def test_bad_periods_are_refused_before_anything_is_read(start, end):

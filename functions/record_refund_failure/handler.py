@@ -1,0 +1,30 @@
+"""State-machine compensation: a refund failed for good; its ledger entry becomes FAILED with the cause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.adapters.dynamodb_ledger import DynamoDBLedger
+from shared.adapters.system import SystemClock
+from shared.aws import client
+from shared.domain.refunds import RefundStatus
+from shared.logging import masked_logger
+from shared.settings import LedgerSettings
+from shared.usecases.record_exception import describe
+
+settings = LedgerSettings.from_env()
+logger = masked_logger()
+ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
+clock = SystemClock()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    cause = describe(event.get("error") or {})
+    entry = ledger.get(event["refund_id"])
+    if entry is not None and entry.status == RefundStatus.PENDING:
+        entry = ledger.settle(entry.refund_id, RefundStatus.FAILED, entry.stripe_refund_id, cause, clock.now())
+    logger.error("refund failed", refund_id=event["refund_id"], cause=cause)
+    return {"status": entry.status.value if entry else "unknown"}
