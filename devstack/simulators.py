@@ -3,7 +3,8 @@
 The warehouse simulator reads fulfilment requests from the fulfilment queue and answers on the
 events queue (accepted, picked, packed), as a warehouse system would; for pickup orders it reports
 the customer collecting through the API. The carrier simulator watches the labels the sandbox
-carrier stores and posts tracking events through the API with the carrier key.
+carrier stores and posts tracking events through the API with the carrier key; a return label's
+parcel is brought back to its warehouse, which reports it received (return_received).
 
 Like Stripe's test cards, `ship_to.line2` can carry test instructions:
   sim:reject             every node rejects the shipment (no stock on the shelf)
@@ -12,6 +13,7 @@ Like Stripe's test cards, `ship_to.line2` can carry test instructions:
   sim:silent@<node>      only that node never answers
   sim:delivery-exception the carrier reports a delivery exception before delivering
   sim:carrier-down       the sandbox carrier refuses to sell labels (see shared/adapters/sandbox_carrier.py)
+  sim:damaged            a returned parcel arrives damaged (refunded, not restocked)
 Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0).
 WAYBILL_SIM_STEP_S sets the pause between steps (default 0.3); WAYBILL_SIMULATORS=off switches both off.
 """
@@ -188,13 +190,15 @@ class WarehouseSimulator(_Simulator):
 
 class CarrierSimulator(_Simulator):
     def __init__(
-        self, endpoint: str, region: str, bucket: str, api: str, carrier_key: str, ops_key: str, s: SimulatorSettings
+        self, endpoint: str, region: str, bucket: str, api: str, keys: dict[str, Any], s: SimulatorSettings
     ) -> None:
         super().__init__("carrier", s)
         self._s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region)
         self._bucket = bucket
-        self._api = _Api(api, carrier_key, self._stop)
-        self._reader = _Api(api, ops_key, self._stop)
+        self._api = _Api(api, keys["carrier"], self._stop)
+        self._reader = _Api(api, keys["ops"], self._stop)
+        # a returned parcel is handed to its warehouse, which reports what came back
+        self._warehouse = _Api(api, keys["admin"], self._stop)
         self._seen: set[str] = set()
 
     def poll(self) -> None:
@@ -209,6 +213,9 @@ class CarrierSimulator(_Simulator):
     def _deliver(self, key: str) -> None:
         meta = self._s3.head_object(Bucket=self._bucket, Key=key)["Metadata"]
         shipment_id = key.removeprefix("labels/").removesuffix(".pdf")
+        if "-R" in shipment_id:
+            self._bring_back(shipment_id)
+            return
         order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
         hint = (order.get("ship_to") or {}).get("line2") or ""
         steps = ["in_transit", "out_for_delivery", "delivered"]
@@ -229,3 +236,30 @@ class CarrierSimulator(_Simulator):
             if not self._api.post_event(event):
                 return
             self._count(step)
+
+    def _bring_back(self, rma_id: str) -> None:
+        """A return label: the parcel reaches its warehouse, which reports what came back."""
+        if not (self._pause() and self._pause()):
+            return
+        order = self._reader.get(f"/v1/orders/{rma_id.rpartition('-R')[0]}") or {}
+        rma = next((r for r in order.get("returns", []) if r["rma_id"] == rma_id), None)
+        if rma is None:
+            return
+        condition = "damaged" if "sim:damaged" in ((order.get("ship_to") or {}).get("line2") or "") else "resellable"
+        event = {
+            "event_id": f"{rma_id}-received",
+            "type": "return_received",
+            "rma_id": rma_id,
+            "node_id": rma["node_id"],
+            "occurred_at": _now(),
+            "lines": [
+                {
+                    "line_id": line["line_id"],
+                    "quantity": line["quantity"],
+                    "condition": condition,
+                }
+                for line in rma["lines"]
+            ],
+        }
+        if self._warehouse.post_event(event):
+            self._count("return_received")

@@ -128,9 +128,7 @@ class EmbeddedStack:
                     keys["admin"],
                     sims,
                 ),
-                CarrierSimulator(
-                    endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys["carrier"], keys["ops"], sims
-                ),
+                CarrierSimulator(endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys, sims),
             ]
             for sim in self.simulators:
                 sim.start()

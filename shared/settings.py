@@ -25,6 +25,7 @@ class OrdersSettings(Settings):
 
 class OrdersApiSettings(OrdersSettings):
     documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
+    returns_arn: str = Field(alias="STATE_MACHINE_RETURNS_ARN")
     inventory_table: str = Field(alias="TABLE_INVENTORY")
     ledger_table: str = Field(alias="TABLE_LEDGER")
     refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")
@@ -129,3 +130,8 @@ class LedgerSettings(Settings):
 
 class WebhookSettings(LedgerSettings):
     webhook_secret: str = Field(alias="SECRET_STRIPE_WEBHOOK_NAME")
+
+
+class RestockReturnSettings(ReserveSettings):
+    ledger_table: str = Field(alias="TABLE_LEDGER")
+    refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")

@@ -250,13 +250,15 @@ REFUND_ISSUED = EmailTemplate("refund_issued")
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
 REFUNDS = StateMachine("refunds", "refunds.asl.json")
+# one return: a label, the wait for the parcel, restock and refund
+RETURNS = StateMachine("returns", "returns.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
 BUCKETS = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
 EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED, REFUND_ISSUED)
-STATE_MACHINES = (FULFILMENT, REFUNDS)
+STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
@@ -264,6 +266,7 @@ _ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
 _IDEMPOTENCY_RW = TableGrant(IDEMPOTENCY, Access.READ_WRITE)
 _LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
+_ANSWER_RETURNS = TaskCallback(RETURNS)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
 # how long a parcel may take to arrive. The embedded stack shortens them for tests.
 FULFILMENT_TIMEOUTS = {
@@ -292,6 +295,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
             Route("POST", "/v1/orders/{order_id}/cancel", (Kind.CHANNEL, Kind.OPS)),
+            Route("POST", "/v1/orders/{order_id}/returns", (Kind.CHANNEL, Kind.OPS)),
         ),
         grants=(
             _ORDERS_RW,
@@ -300,6 +304,7 @@ FUNCTIONS: tuple[Function, ...] = (
             _INVENTORY_RW,
             _LEDGER_RW,
             StartExecution(REFUNDS),
+            StartExecution(RETURNS),
             _ANSWER_TASKS,
         ),
     ),
@@ -425,7 +430,7 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS),
+        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS),
     ),
 )
 
@@ -486,6 +491,32 @@ FUNCTIONS += (
         description="Stripe's refund events (signature checked): settles the ledger entries they name",
         triggers=(Route("POST", "/v1/webhooks/stripe", authorized=False),),
         grants=(_LEDGER_RW, SecretRead(STRIPE_WEBHOOK)),
+    ),
+)
+
+
+# Returns: the return label, the wait for the parcel, restock and refund.
+FUNCTIONS += (
+    Function(
+        name="return_label",
+        handler="functions.return_label.handler.handler",
+        description="Return step: buys the RMA's return label (once) from the sandbox carrier",
+        triggers=(TaskTrigger(RETURNS, "ReturnLabelFunctionArn"),),
+        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+    ),
+    Function(
+        name="await_return",
+        handler="functions.await_return.handler.handler",
+        description="Return step: keeps the task token the warehouse's return_received event answers",
+        triggers=(TaskTrigger(RETURNS, "AwaitReturnFunctionArn"),),
+        grants=(_ORDERS_RW, _ANSWER_RETURNS),
+    ),
+    Function(
+        name="restock_return",
+        handler="functions.restock_return.handler.handler",
+        description="Return step: puts resellable units back in stock and opens the refund of the returned lines",
+        triggers=(TaskTrigger(RETURNS, "RestockReturnFunctionArn"),),
+        grants=(_ORDERS_RW, _INVENTORY_RW, _LEDGER_RW, StartExecution(REFUNDS)),
     ),
 )
 

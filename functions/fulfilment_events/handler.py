@@ -62,7 +62,7 @@ def record_handler(record: SQSRecord) -> str:
     except DomainError as err:
         logger.error("fulfilment event refused", message_id=record.message_id, event_id=event.event_id, reason=str(err))
         raise EventNotApplied(str(err)) from err
-    return "applied" if outcome.applied else "duplicate"
+    return outcome.outcome
 
 
 @logger.inject_lambda_context(clear_state=True)

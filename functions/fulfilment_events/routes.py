@@ -12,13 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from shared import http
 from shared.domain.errors import OrderNotFound
-from shared.domain.order import ShipmentNotFound
+from shared.domain.order import ReturnRefused, ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused
 from shared.ports import Clock, OrderRepository, TaskSignals
-from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn
-from shared.schemas.order_view import shipment_view
+from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
+from shared.schemas.order_view import return_view, shipment_view
+from shared.topology import Kind
 from shared.usecases.fulfilment_events import EventOutcome, apply_event
+from shared.usecases.returns import order_id_of_rma, receive_return
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,10 @@ class EventPorts:
     logger: Logger
 
 
-def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) -> EventOutcome:
+def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) -> EventResult:
     """The one path for both entry points (queue and API)."""
+    if isinstance(event, ReturnReceived):
+        return _returned(event, principal, ports)
     outcome = apply_event(
         event.domain(),
         event.shipment_id,
@@ -50,12 +54,40 @@ def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) ->
         shipment_status=outcome.shipment.status.value,
         order_status=outcome.order.status.value,
     )
-    return outcome
+    return result(event.event_id, outcome)
 
 
-def result(event: FulfilmentEventIn, outcome: EventOutcome) -> EventResult:
+def _returned(event: ReturnReceived, principal: Principal, ports: EventPorts) -> EventResult:
+    order_id = order_id_of_rma(event.rma_id)
+    order = ports.orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    rma = order.return_of(event.rma_id)
+    if principal.kind == Kind.CARRIER or (principal.kind == Kind.WAREHOUSE and rma.node_id not in principal.nodes):
+        raise ReturnRefused(f"no return {event.rma_id}", "not_found")
+    applied = receive_return(
+        event.rma_id,
+        event.event_id,
+        event.node_id,
+        event.found(),
+        orders=ports.orders,
+        signals=ports.signals,
+        clock=ports.clock,
+    )
+    after = ports.orders.get(order_id) or order
+    ports.logger.info("return received", event_id=event.event_id, rma_id=event.rma_id, applied=applied)
     return EventResult(
         event_id=event.event_id,
+        outcome="applied" if applied else "duplicate",
+        order_id=order_id,
+        order_status=after.status.value,
+        rma=return_view(after.return_of(event.rma_id)),
+    )
+
+
+def result(event_id: str, outcome: EventOutcome) -> EventResult:
+    return EventResult(
+        event_id=event_id,
         outcome="applied" if outcome.applied else "duplicate",
         order_id=outcome.order.order_id,
         order_status=outcome.order.status.value,
@@ -79,14 +111,17 @@ def register(app: APIGatewayRestResolver) -> None:
         tags=["fulfilment"],
     )
     def post_event(event: Annotated[FulfilmentEventIn, Body()]) -> Response[Any]:
-        outcome = handle(event, app.context["principal"], app.context["ports"])
-        headers = None if outcome.applied else {"Idempotent-Replayed": "true"}
-        body = result(event, outcome).model_dump_json()
-        return Response(200, content_types.APPLICATION_JSON, body, headers=headers)
+        answer = handle(event, app.context["principal"], app.context["ports"])
+        headers = None if answer.outcome == "applied" else {"Idempotent-Replayed": "true"}
+        return Response(200, content_types.APPLICATION_JSON, answer.model_dump_json(), headers=headers)
 
     @app.exception_handler(EventRefused)
     def _refused(exc: EventRefused) -> Response[Any]:
         return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(ReturnRefused)
+    def _return_refused(exc: ReturnRefused) -> Response[Any]:
+        return http.error(404 if exc.code == "not_found" else 409, exc.code, str(exc))
 
     @app.exception_handler(OrderNotFound)
     def _no_order(exc: OrderNotFound) -> Response[Any]:

@@ -31,6 +31,7 @@ ports = routes.OrdersPorts(
     inventory=DynamoDBInventory(client("dynamodb"), settings.inventory_table),
     ledger=DynamoDBLedger(client("dynamodb"), settings.ledger_table),
     refunds_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn),
+    returns_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.returns_arn),
     signals=StepFunctionsSignals(client("stepfunctions")),
     clock=SystemClock(),
     logger=logger,

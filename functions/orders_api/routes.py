@@ -13,16 +13,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from shared import http
 from shared.adapters.system import new_order_id
 from shared.domain.errors import IdempotencyConflict
-from shared.domain.order import NothingToCancel, Order
+from shared.domain.order import NothingToCancel, Order, ReturnRefused
 from shared.domain.principal import Principal
 from shared.domain.refunds import RefundExceedsCaptured
 from shared.ports import Clock, DocumentStore, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
-from shared.schemas.cancel import CancelRequest
+from shared.schemas.cancel import CancelRequest, ReturnRequest
 from shared.schemas.capture import CaptureOrder
-from shared.schemas.order_view import OrderList, OrderView
+from shared.schemas.fulfilment_events import ReturnView
+from shared.schemas.order_view import OrderList, OrderView, return_view
 from shared.topology import FULFILMENT
 from shared.usecases.cancel_order import cancel_order
 from shared.usecases.capture_order import capture_order
+from shared.usecases.returns import open_return
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
 
@@ -35,6 +37,7 @@ class OrdersPorts:
     inventory: Inventory
     ledger: RefundLedger
     refunds_workflow: Workflow
+    returns_workflow: Workflow
     signals: TaskSignals
     clock: Clock
     logger: Logger
@@ -161,6 +164,36 @@ def register(app: APIGatewayRestResolver) -> None:
         )
         after = p.orders.get(order_id) or outcome.order
         return _order_response(p.view(after), 202)
+
+    @app.post(
+        "/v1/orders/<order_id>/returns",
+        summary="Open a return (RMA) for delivered lines",
+        description="Quantities may not exceed what was delivered and not already asked back (409 "
+        "`exceeds_returnable`); the order must be DELIVERED (409 `not_returnable`). The return state machine "
+        "buys a return label (shown on the order's `returns` within seconds), waits for the warehouse's "
+        "`return_received` event, restocks resellable units and refunds every returned unit with its line's "
+        "tax share; shipping is refunded only when nothing of the order is kept.",
+        responses={
+            202: {"description": "The RMA, label to follow", "content": {"application/json": {"model": ReturnView}}},
+            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+        },
+        tags=["orders"],
+    )
+    def open_rma(order_id: OrderId, request: Annotated[ReturnRequest, Body()]) -> Response[Any]:
+        p, who = ports(), principal()
+        order = p.orders.get(order_id)
+        if order is None or not who.sees_order_of(order.channel):
+            return http.error(404, "not_found", f"order {order_id} not found")
+        rma = open_return(
+            order_id, request.units(), request.reason, orders=p.orders, returns=p.returns_workflow, clock=p.clock
+        )
+        p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
+        headers = {"Location": f"/v1/orders/{order_id}"}
+        return Response(202, content_types.APPLICATION_JSON, return_view(rma).model_dump_json(), headers=headers)
+
+    @app.exception_handler(ReturnRefused)
+    def _not_returnable(exc: ReturnRefused) -> Response[Any]:
+        return http.error(404 if exc.code == "not_found" else 409, exc.code, str(exc))
 
     @app.exception_handler(NothingToCancel)
     def _shipped(exc: NothingToCancel) -> Response[Any]:

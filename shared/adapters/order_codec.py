@@ -16,6 +16,8 @@ from shared.domain.order import (
     Order,
     OrderStatus,
     PaymentCheck,
+    Return,
+    ReturnLine,
     Routing,
 )
 from shared.domain.routing import Allocation, Candidate
@@ -58,6 +60,7 @@ def to_document(order: Order) -> dict[str, Any]:
         "shipments": [_shipment_doc(s) for s in order.shipments],
         "captured_amount": order.captured_amount,
         "refund_emails": order.refund_emails,
+        "returns": [_return_doc(r) for r in order.returns],
         "cancellation": _cancellation_doc(order.cancellation) if order.cancellation else None,
     }
 
@@ -71,6 +74,38 @@ def _cancellation_doc(c: Cancellation) -> dict[str, Any]:
         "shipments": list(c.shipments),
         "whole": c.whole,
     }
+
+
+def _return_doc(r: Return) -> dict[str, Any]:
+    return {
+        "rma_id": r.rma_id,
+        "node_id": r.node_id,
+        "reason": r.reason,
+        "lines": [vars(line) for line in r.lines],
+        "created_at": r.created_at.isoformat(),
+        "status": r.status,
+        "label": vars(r.label) if r.label else None,
+        "token": r.token,
+        "received_at": r.received_at.isoformat() if r.received_at else None,
+        "refund_id": r.refund_id,
+        "event_ids": r.event_ids,
+    }
+
+
+def _return(doc: dict[str, Any]) -> Return:
+    return Return(
+        rma_id=doc["rma_id"],
+        node_id=doc["node_id"],
+        reason=doc["reason"],
+        lines=tuple(ReturnLine(**line) for line in doc["lines"]),
+        created_at=datetime.fromisoformat(doc["created_at"]),
+        status=doc["status"],
+        label=Label(**doc["label"]) if doc["label"] else None,
+        token=doc["token"],
+        received_at=datetime.fromisoformat(doc["received_at"]) if doc["received_at"] else None,
+        refund_id=doc["refund_id"],
+        event_ids=list(doc["event_ids"]),
+    )
 
 
 def _cancellation(doc: dict[str, Any]) -> Cancellation:
@@ -185,5 +220,6 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         shipments=[_shipment(s) for s in doc.get("shipments", [])],
         captured_amount=doc.get("captured_amount", 0),
         refund_emails=dict(doc.get("refund_emails", {})),
+        returns=[_return(r) for r in doc.get("returns", [])],
         cancellation=_cancellation(doc["cancellation"]) if doc.get("cancellation") else None,
     )

@@ -18,6 +18,7 @@ from shared.domain.routing import (
     RoutingRequest,
 )
 from shared.domain.shipment import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
+from shared.domain.shipping import Label
 
 
 class OrderStatus(StrEnum):
@@ -86,6 +87,40 @@ class Cancellation:
     lines: tuple[tuple[str, int], ...]
     shipments: tuple[str, ...]
     whole: bool
+
+
+class ReturnRefused(DomainError):
+    code = "not_returnable"
+
+    def __init__(self, message: str, code: str = "not_returnable") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_id: str
+    sku: str
+    quantity: int
+    resellable: int = 0  # as the warehouse found them on receipt
+    damaged: int = 0
+
+
+@dataclass
+class Return:
+    """An RMA: lines the customer sends back to `node_id`, with a return label."""
+
+    rma_id: str
+    node_id: str
+    reason: str
+    lines: tuple[ReturnLine, ...]
+    created_at: datetime
+    status: str = "REQUESTED"  # REQUESTED -> LABELLED -> RECEIVED -> REFUNDED
+    label: Label | None = None
+    token: str | None = None
+    received_at: datetime | None = None
+    refund_id: str | None = None
+    event_ids: list[str] = field(default_factory=list)
 
 
 class PaymentCheck(StrEnum):
@@ -200,6 +235,7 @@ class Order:
     cancellation: Cancellation | None = None
     # provider message ids of the refund emails, by refund id: one email per refund
     refund_emails: dict[str, str] = field(default_factory=dict)
+    returns: list[Return] = field(default_factory=list)
     # allocation priority of the channel when the order was routed (lower is served first)
     priority: int = 100
     # optimistic-concurrency counter, bumped by each save
@@ -409,6 +445,103 @@ class Order:
             self._follow_shipments(at)
         return self.cancellation
 
+    # --- returns -------------------------------------------------------------------------------
+
+    def returnable(self) -> dict[str, int]:
+        """Units per line that were delivered and not yet asked back."""
+        left: Counter[str] = Counter()
+        for s in self.shipments:
+            if s.status == ShipmentStatus.DELIVERED:
+                for line in s.lines:
+                    left[line.line_id] += line.quantity
+        for r in self.returns:
+            for rl in r.lines:
+                left[rl.line_id] -= rl.quantity
+        return {line_id: qty for line_id, qty in left.items() if qty > 0}
+
+    def open_return(self, units: dict[str, int], reason: str, at: datetime) -> Return:
+        if self.status not in (OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED):
+            raise ReturnRefused(f"order {self.order_id} is {self.status}: only delivered orders take returns")
+        left = self.returnable()
+        for line_id, qty in units.items():
+            if qty > left.get(line_id, 0):
+                raise ReturnRefused(
+                    f"line {line_id}: {qty} asked back, {left.get(line_id, 0)} delivered and not yet returned",
+                    "exceeds_returnable",
+                )
+        skus = {line.line_id: line.sku for line in self.lines}
+        # back to the node that shipped the first returned line
+        first = next(iter(units))
+        node_id = next(
+            s.node_id
+            for s in self.shipments
+            if s.status == ShipmentStatus.DELIVERED and any(line.line_id == first for line in s.lines)
+        )
+        rma = Return(
+            rma_id=f"{self.order_id}-R{len(self.returns) + 1}",
+            node_id=node_id,
+            reason=reason,
+            lines=tuple(ReturnLine(line_id, skus[line_id], qty) for line_id, qty in units.items()),
+            created_at=at,
+        )
+        self.returns.append(rma)
+        if self.status != OrderStatus.RETURN_REQUESTED:
+            self._move(OrderStatus.RETURN_REQUESTED, "return_requested", f"{rma.rma_id}: {reason}", at)
+        else:
+            self._note("return_requested", f"{rma.rma_id}: {reason}", at)
+        return rma
+
+    def return_of(self, rma_id: str) -> Return:
+        found = next((r for r in self.returns if r.rma_id == rma_id), None)
+        if found is None:
+            raise ReturnRefused(f"order {self.order_id} has no return {rma_id}", "not_found")
+        return found
+
+    def return_labelled(self, rma_id: str, label: Label, at: datetime) -> None:
+        rma = self.return_of(rma_id)
+        if rma.label is None:
+            rma.label = label
+            rma.status = "LABELLED"
+            self._note("return_label", f"{rma_id}: {label.tracking_number}", at)
+
+    def receive_return(
+        self, rma_id: str, event_id: str, found: dict[str, tuple[int, int]], node_id: str, at: datetime
+    ) -> bool:
+        """The warehouse's receipt: per line (resellable, damaged). False for a redelivery."""
+        rma = self.return_of(rma_id)
+        if event_id in rma.event_ids:
+            return False
+        if node_id != rma.node_id:
+            raise ReturnRefused(f"return {rma_id} goes to {rma.node_id}, not {node_id}", "wrong_node")
+        if rma.status in ("RECEIVED", "REFUNDED"):
+            raise ReturnRefused(f"return {rma_id} was already received", "stale_event")
+        asked = {rl.line_id: rl.quantity for rl in rma.lines}
+        for line_id, (good, bad) in found.items():
+            if line_id not in asked or good + bad > asked[line_id]:
+                raise ReturnRefused(
+                    f"return {rma_id}: line {line_id} does not match what was asked back", "wrong_lines"
+                )
+        rma.lines = tuple(
+            ReturnLine(rl.line_id, rl.sku, rl.quantity, *found.get(rl.line_id, (0, 0))) for rl in rma.lines
+        )
+        rma.status, rma.received_at = "RECEIVED", at
+        rma.event_ids.append(event_id)
+        good, bad = sum(g for g, _ in found.values()), sum(b for _, b in found.values())
+        self._note("return_received", f"{rma_id} at {node_id}: {good} resellable, {bad} damaged", at)
+        return True
+
+    def return_refunded(self, rma_id: str, refund_id: str | None, at: datetime) -> None:
+        """The receipt is refunded: the order is RETURNED when nothing delivered is kept, else DELIVERED."""
+        rma = self.return_of(rma_id)
+        if rma.status == "REFUNDED":
+            return
+        rma.status, rma.refund_id = "REFUNDED", refund_id
+        if any(r.status != "REFUNDED" for r in self.returns):
+            return  # another return is still on its way
+        kept = self.returnable()
+        target = OrderStatus.DELIVERED if kept else OrderStatus.RETURNED
+        self._move(target, "returned" if target == OrderStatus.RETURNED else "return_completed", rma_id, at)
+
     def refund_emailed(self, refund_id: str, message_id: str, at: datetime) -> str:
         if refund_id not in self.refund_emails:
             self.refund_emails[refund_id] = message_id
@@ -462,4 +595,5 @@ def copy(order: Order) -> Order:
         executions=list(order.executions),
         shipments=_copy.deepcopy(order.shipments),
         refund_emails=dict(order.refund_emails),
+        returns=_copy.deepcopy(order.returns),
     )

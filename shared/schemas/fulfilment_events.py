@@ -79,8 +79,40 @@ class CarrierScan(_Event):
         return ShipmentEvent(self.event_id, EventType(self.type), self.occurred_at, detail=self.detail)
 
 
-FulfilmentEventIn = Annotated[WarehouseStep | Packed | Rejected | CarrierScan, Field(discriminator="type")]
-EVENT_ADAPTER: TypeAdapter[WarehouseStep | Packed | Rejected | CarrierScan] = TypeAdapter(FulfilmentEventIn)
+class ReturnedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: str = Field(pattern=r"^L[0-9]{1,3}$")
+    quantity: int = Field(ge=1, le=10_000)
+    condition: Literal["resellable", "damaged"]
+
+
+class ReturnReceived(BaseModel):
+    """The warehouse received an RMA's parcel: what came back, and in what condition."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: EventId
+    type: Literal["return_received"]
+    rma_id: str = Field(pattern=r"^ord_[0-9a-z]{1,64}-R[0-9]{1,3}$", description="Waybill's return (RMA) id")
+    node_id: NodeId
+    occurred_at: AwareDatetime
+    lines: list[ReturnedLine] = Field(min_length=1, max_length=50)
+
+    def found(self) -> dict[str, tuple[int, int]]:
+        """Per line: (resellable, damaged) units."""
+        out: dict[str, tuple[int, int]] = {}
+        for line in self.lines:
+            good, bad = out.get(line.line_id, (0, 0))
+            out[line.line_id] = (
+                (good + line.quantity, bad) if line.condition == "resellable" else (good, bad + line.quantity)
+            )
+        return out
+
+
+AnyEvent = WarehouseStep | Packed | Rejected | CarrierScan | ReturnReceived
+FulfilmentEventIn = Annotated[AnyEvent, Field(discriminator="type")]
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(FulfilmentEventIn)
 
 
 class ShipmentLineView(BaseModel):
@@ -114,9 +146,30 @@ class ShipmentView(BaseModel):
     replaces: str | None
 
 
+class ReturnLineView(BaseModel):
+    line_id: str
+    sku: str
+    quantity: int
+    resellable: int
+    damaged: int
+
+
+class ReturnView(BaseModel):
+    rma_id: str
+    node_id: str = Field(description="Where the parcel goes back to")
+    reason: str
+    status: str = Field(description="REQUESTED, LABELLED, RECEIVED, REFUNDED")
+    lines: list[ReturnLineView]
+    label: LabelView | None
+    created_at: AwareDatetime
+    received_at: AwareDatetime | None
+    refund_id: str | None
+
+
 class EventResult(BaseModel):
     event_id: str
     outcome: Literal["applied", "duplicate"]
     order_id: str
     order_status: str
-    shipment: ShipmentView
+    shipment: ShipmentView | None = None
+    rma: ReturnView | None = None

@@ -8,10 +8,18 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.domain.order import Order
+from shared.domain.order import Order, Return
 from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
-from shared.schemas.fulfilment_events import LabelView, ParcelIn, ShipmentLineView, ShipmentView
+from shared.domain.shipping import Label
+from shared.schemas.fulfilment_events import (
+    LabelView,
+    ParcelIn,
+    ReturnLineView,
+    ReturnView,
+    ShipmentLineView,
+    ShipmentView,
+)
 
 # Turns a stored document's key into a download link (presigned); None where links cannot be made.
 Linker = Callable[[str], str] | None
@@ -164,6 +172,7 @@ class OrderView(BaseModel):
     routing: RoutingView | None
     shipments: list[ShipmentView]
     cancellation: CancellationView | None
+    returns: list[ReturnView]
     refunds: list[RefundView]
 
     @classmethod
@@ -203,17 +212,36 @@ class OrderView(BaseModel):
             routing=_routing(order),
             shipments=[shipment_view(s, link) for s in order.shipments],
             cancellation=_cancellation(order),
+            returns=[return_view(r, link) for r in order.returns],
             refunds=[RefundView.of(e) for e in refunds or []],
         )
 
 
+def _label_view(label: Label | None, link: Linker) -> LabelView | None:
+    if label is None:
+        return None
+    return LabelView(
+        **{k: v for k, v in asdict(label).items() if k != "document_key"},
+        download_url=link(label.document_key) if link else None,
+    )
+
+
+def return_view(r: Return, link: Linker = None) -> ReturnView:
+    return ReturnView(
+        rma_id=r.rma_id,
+        node_id=r.node_id,
+        reason=r.reason,
+        status=r.status,
+        lines=[ReturnLineView(**asdict(line)) for line in r.lines],
+        label=_label_view(r.label, link),
+        created_at=r.created_at,
+        received_at=r.received_at,
+        refund_id=r.refund_id,
+    )
+
+
 def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
-    label = None
-    if s.label is not None:
-        label = LabelView(
-            **{k: v for k, v in asdict(s.label).items() if k != "document_key"},
-            download_url=link(s.label.document_key) if link else None,
-        )
+    label = _label_view(s.label, link)
     return ShipmentView(
         shipment_id=s.shipment_id,
         node_id=s.node_id,

@@ -199,3 +199,56 @@ def test_the_webhook_settles_a_pending_refund_and_refuses_a_bad_signature(stack,
     event = {"id": f"evt_{uuid.uuid4().hex}", "type": "refund.created", "data": {"object": stranger.to_dict()}}
     unknown = stack.call("POST", "/v1/webhooks/stripe", None, **signed(stack, event))
     assert (unknown.status_code, unknown.json().get("unknown")) == (200, 1)
+
+
+def test_a_return_is_labelled_received_restocked_and_refunded_once(stack, pay):
+    sku, other = f"RT-{uuid.uuid4().hex[:6]}", f"RO-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+    stock(stack, at, other, 5)
+    lines = [{"sku": sku, "quantity": 2, "unit_amount": 2000}, {"sku": other, "quantity": 1, "unit_amount": 1000}]
+    order_id, ref = place(stack, pay, lines, shipping_amount=600, tax_amount=500)
+    assert settled(stack, order_id)["status"] == "DELIVERED"
+    assert level(stack, sku, at) == (3, 0, 3)
+
+    too_many = stack.call(
+        "POST", f"/v1/orders/{order_id}/returns", json={"lines": [{"line_id": "L1", "quantity": 3}], "reason": "x"}
+    )
+    assert (too_many.status_code, too_many.json()["error"]["code"]) == (409, "exceeds_returnable")
+    answer = stack.call(
+        "POST",
+        f"/v1/orders/{order_id}/returns",
+        json={"lines": [{"line_id": "L1", "quantity": 1}], "reason": "too small"},
+    )
+    assert answer.status_code == 202, answer.text
+    rma = answer.json()
+    assert (rma["rma_id"], rma["node_id"], rma["status"]) == (f"{order_id}-R1", at, "REQUESTED")
+
+    order = stack.wait_for(
+        order_id, lambda o: o["status"] in ("DELIVERED",) and o["returns"][0]["status"] == "REFUNDED"
+    )
+    [returned] = order["returns"]
+    assert returned["label"]["tracking_number"].startswith("1Z")
+    assert returned["lines"] == [{"line_id": "L1", "sku": sku, "quantity": 1, "resellable": 1, "damaged": 0}]
+    assert level(stack, sku, at) == (4, 0, 4)  # the resellable unit is back on the shelf
+    refund = refund_settled(stack, order_id)["refunds"][0]
+    # one unit of L1 and its tax share (4000 of 5000 value carries 400 of the 500 tax: 200 per unit); no shipping
+    assert (refund["amount"], refund["reason"], refund["status"]) == (2000 + 200, "return", "SUCCEEDED")
+    assert len(refunds_at_stripe(stack, order["payment"]["stripe_payment_intent"])) == 1
+
+    # the warehouse's receipt again (a redelivery): nothing more happens
+    event = {
+        "event_id": f"{rma['rma_id']}-received",
+        "type": "return_received",
+        "rma_id": rma["rma_id"],
+        "node_id": at,
+        "occurred_at": "2026-11-22T10:00:00Z",
+        "lines": [{"line_id": "L1", "quantity": 1, "condition": "resellable"}],
+    }
+    again = stack.call("POST", "/v1/fulfillment-events", "admin", json=event)
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+    time.sleep(1)
+    assert level(stack, sku, at) == (4, 0, 4)
+    assert len(stack.call("GET", f"/v1/orders/{order_id}").json()["refunds"]) == 1
+    assert len(refunds_at_stripe(stack, order["payment"]["stripe_payment_intent"])) == 1
+    assert any("refunded" in p.read_text() for p in Path(stack.info["outbox"]).glob("*.eml") if ref in p.read_text())
