@@ -16,6 +16,7 @@ import boto3
 import requests
 import stripe
 
+from devstack import demo_money
 from devstack.stack import EmbeddedStack, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
@@ -250,12 +251,25 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
             f"reorder suggestion: {s['quantity']} x {s['sku']} for {s['node_id']} (available {s['available']}, "
             f"reorder point {s['reorder_point']})"
         )
+    # Money going back: a cancellation and a return, then the day's reconciliation with Stripe.
+    cancel_body = {
+        **first,
+        "external_id": "WEB-1005",
+        "ship_to": {**first["ship_to"], "line2": "sim:silent"},  # its warehouse never gets to it
+        "payment": {"stripe_payment_intent": intent(1900 * 2 + 1200 + 499 + 411)},
+    }
+    cancelled = demo_money.cancel_one(call, cancel_body)
+    returned = demo_money.return_one(call, "web", next(o for o in orders if o["external_id"] == "WEB-1001"))
+    reconciliation = demo_money.reconcile_today(call)
+
     stack.outbox.flush()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
     folder = _download_documents(info, stack.state_dir / "documents")
     print(f"labels (4x6 PDF), pick lists and packing slips in {folder}")
-    return 0 if all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5 else 1
+    money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
+    fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
+    return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1
 
 
 def _download_documents(info: dict[str, Any], folder: Path) -> Path:
