@@ -252,3 +252,41 @@ def test_a_return_is_labelled_received_restocked_and_refunded_once(stack, pay):
     assert len(stack.call("GET", f"/v1/orders/{order_id}").json()["refunds"]) == 1
     assert len(refunds_at_stripe(stack, order["payment"]["stripe_payment_intent"])) == 1
     assert any("refunded" in p.read_text() for p in Path(stack.info["outbox"]).glob("*.eml") if ref in p.read_text())
+
+
+def test_a_refund_stripe_refuses_is_failed_and_visible_to_ops_and_finance(stack):
+    from datetime import UTC, datetime
+
+    from shared.adapters.dynamodb_ledger import DynamoDBLedger
+    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+
+    ledger = DynamoDBLedger(
+        boto3.client("dynamodb", endpoint_url=stack.info["moto"], region_name=stack.info["region"]),
+        stack.info["resources"]["tables"]["ledger"],
+    )
+    refund_id, order_id = f"rf_{uuid.uuid4().hex[:20]}", f"ord_{uuid.uuid4().hex[:12]}"
+    entry = LedgerEntry(
+        refund_id,
+        order_id,
+        "pi_doesnotexist42",
+        700,
+        "USD",
+        RefundReason.GOODWILL,
+        "ticket-9",
+        f"k-{refund_id}",
+        RefundStatus.PENDING,
+        None,
+        None,
+        datetime.now(UTC),
+        None,
+    )
+    ledger.open(entry, 700)
+    lam = boto3.client("lambda", endpoint_url=stack.info["moto"], region_name=stack.info["region"])
+    answer = lam.invoke(FunctionName="waybill-pay_refund", Payload=json.dumps({"refund_id": refund_id}))
+    assert json.loads(answer["Payload"].read())["status"] == "FAILED"
+    for who in ("ops", "finance"):
+        listed = stack.call("GET", "/v1/finance/refunds", who, params={"order_id": order_id}).json()["refunds"]
+        [failed] = listed
+        assert (failed["refund_id"], failed["status"]) == (refund_id, "FAILED")
+        assert failed["failure_reason"]
+    assert ledger.totals("pi_doesnotexist42")[1] == 0  # the failed amount no longer counts against the capture

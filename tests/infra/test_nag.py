@@ -26,6 +26,8 @@ ACKNOWLEDGED = {
     "execution:Waybill-fulfilment:*]",  # DescribeExecution on the machine's own executions
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
     "execution:Waybill-refunds:*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+    "execution:Waybill-returns:*]",
     # objects of the documents bucket (labels, pick lists): keys are per shipment, so only a prefix names them
     "AwsSolutions-IAM5[Resource::<StorageDocumentsCD3FCE94.Arn>/*]",
     "AwsSolutions-SMG4",  # Stripe keys are rolled in Stripe, not by a rotation Lambda

@@ -119,3 +119,15 @@ def test_a_partial_refund_never_gives_back_more_than_was_paid_for_its_lines(case
         if goods:  # pro rata, off by less than one unit per line
             assert abs(amount.tax * goods - tax * value) < goods * len(piece)
         assert amount.total <= goods + tax + shipping
+
+
+def test_units_of_a_line_give_back_their_share_of_its_tax_never_more():
+    from shared.domain.refunds import refund_for_units
+
+    lines = [("L1", 2, 2000), ("L2", 1, 1000)]  # 4000 + 1000; tax 500 -> 400 and 100
+    one = refund_for_units(lines, 500, 600, {"L1": 1}, all_lines_now_refunded=False)
+    assert (one.lines, one.tax, one.shipping) == (2000, 200, 0)
+    everything = refund_for_units(lines, 500, 600, {"L1": 2, "L2": 1}, all_lines_now_refunded=True)
+    assert everything.total == 5000 + 500 + 600
+    with pytest.raises(InvalidRefundRequest):
+        refund_for_units(lines, 500, 600, {"L1": 3}, all_lines_now_refunded=False)

@@ -128,3 +128,59 @@ def _label(n):
     from shared.domain.shipping import Label
 
     return Label("sandbox", "ground", f"1Z-{n}", "https://track", 995, "USD", f"labels/{n}.pdf")
+
+
+def test_cancelling_takes_back_what_has_not_left_once():
+    o = order()
+    o.release(AT)
+    walk(o, "ord_1-S1", "accepted", "picked", "packed")
+    o.shipment("ord_1-S1").labelled(_label("1"))
+    o.hand_over("ord_1-S1", AT)
+    first = o.cancel("changed mind", "channel:web", AT)
+    assert (first.lines, first.shipments, first.whole) == ((("L2", 1),), ("ord_1-S2",), False)
+    assert o.shipment("ord_1-S2").status == ShipmentStatus.CANCELLED
+    assert o.status == OrderStatus.SHIPPED  # what is left has all left
+    assert o.cancel("again", "ops:ops", AT) is first
+    walk(o, "ord_1-S1", "delivered")
+    assert o.status == OrderStatus.DELIVERED
+
+
+def test_a_fully_shipped_order_cannot_be_cancelled_and_an_unshipped_one_is_cancelled_whole():
+    from shared.domain.order import NothingToCancel
+
+    shipped = order(allocations=(("dc-a", "L1", "SKU-1", 2), ("dc-a", "L2", "SKU-2", 1)))
+    [s] = shipped.release(AT)
+    walk(shipped, s.shipment_id, "accepted", "picked", "packed")
+    s.labelled(_label("1"))
+    shipped.hand_over(s.shipment_id, AT)
+    with pytest.raises(NothingToCancel):
+        shipped.cancel("too late", "channel:web", AT)
+    fresh = order()
+    whole = fresh.cancel("fraud", "ops:ops", AT)
+    assert (whole.whole, fresh.status) == (True, OrderStatus.CANCELLED)
+
+
+def test_returns_are_bounded_by_what_was_delivered_and_not_yet_asked_back():
+    from shared.domain.order import ReturnRefused
+
+    o = order(allocations=(("dc-a", "L1", "SKU-1", 2), ("dc-a", "L2", "SKU-2", 1)))
+    [s] = o.release(AT)
+    with pytest.raises(ReturnRefused):
+        o.open_return({"L1": 1}, "early", AT)  # nothing delivered yet
+    walk(o, s.shipment_id, "accepted", "picked", "packed")
+    s.labelled(_label("1"))
+    o.hand_over(s.shipment_id, AT)
+    walk(o, s.shipment_id, "delivered")
+    rma = o.open_return({"L1": 2}, "too big", AT)
+    assert (rma.rma_id, rma.node_id, o.status) == ("ord_1-R1", "dc-a", OrderStatus.RETURN_REQUESTED)
+    with pytest.raises(ReturnRefused) as more:
+        o.open_return({"L1": 1}, "again", AT)
+    assert more.value.code == "exceeds_returnable"
+    assert o.receive_return(rma.rma_id, "ev-1", {"L1": (1, 1)}, "dc-a", AT) is True
+    assert o.receive_return(rma.rma_id, "ev-1", {"L1": (1, 1)}, "dc-a", AT) is False  # redelivered
+    o.return_refunded(rma.rma_id, "rf_1", AT)
+    assert o.status == OrderStatus.DELIVERED  # L2 is kept
+    last = o.open_return({"L2": 1}, "no longer needed", AT)
+    o.receive_return(last.rma_id, "ev-2", {"L2": (1, 0)}, "dc-a", AT)
+    o.return_refunded(last.rma_id, "rf_2", AT)
+    assert o.status == OrderStatus.RETURNED
