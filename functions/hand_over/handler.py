@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
@@ -16,6 +11,7 @@ from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.system import SystemClock
 from shared.aws import client
+from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.settings import HandOverSettings
 from shared.usecases.hand_over import hand_over
@@ -28,11 +24,10 @@ inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
 mailer = SesMailer(client("ses"), settings.sender)
 clock = SystemClock()
 # One email per (shipment, kind) even when two attempts race: the second finds the record in progress.
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600)
+once, config = once_per(settings.idempotency_table, "key")
 
 
-@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+@once
 def email(task: dict[str, Any]) -> dict[str, Any]:
     template = settings.pickup_template if task["kind"] == "ready_for_pickup" else settings.shipped_template
     message_id = send_shipment_email(

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.system import SystemClock
 from shared.aws import client
+from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.settings import DeliveredSettings
 from shared.usecases.notify import send_shipment_email
@@ -24,11 +20,10 @@ logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
 mailer = SesMailer(client("ses"), settings.sender)
 clock = SystemClock()
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600)
+once, config = once_per(settings.idempotency_table, "key")
 
 
-@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+@once
 def email(task: dict[str, Any]) -> dict[str, Any]:
     message_id = send_shipment_email(
         task["order_id"],

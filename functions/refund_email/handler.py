@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
@@ -16,6 +11,7 @@ from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.system import SystemClock
 from shared.aws import client
+from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.settings import RefundEmailSettings
 from shared.usecases.refunds import send_refund_email
@@ -26,11 +22,10 @@ orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
 ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
 mailer = SesMailer(client("ses"), settings.sender)
 clock = SystemClock()
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-config = IdempotencyConfig(event_key_jmespath="refund_id", expires_after_seconds=7 * 24 * 3600)
+once, config = once_per(settings.idempotency_table, "refund_id")
 
 
-@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+@once
 def email(task: dict[str, Any]) -> dict[str, Any]:
     message_id = send_refund_email(
         task["order_id"],

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.system import SystemClock
 from shared.aws import client
+from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.settings import ConfirmationSettings
 from shared.usecases.send_confirmation import send_confirmation
@@ -26,11 +22,10 @@ mailer = SesMailer(client("ses"), settings.sender)
 clock = SystemClock()
 # Two concurrent attempts (a retry racing a slow first try) must not both send: the first holds
 # an in-progress record keyed on the order, the second fails and is retried by the state machine.
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-config = IdempotencyConfig(event_key_jmespath="order_id", expires_after_seconds=7 * 24 * 3600)
+once, config = once_per(settings.idempotency_table, "order_id")
 
 
-@idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+@once
 def confirm(task: dict[str, Any]) -> dict[str, Any]:
     message_id = send_confirmation(
         task["order_id"], orders=orders, mailer=mailer, template=settings.template, clock=clock
