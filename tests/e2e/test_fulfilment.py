@@ -292,3 +292,19 @@ def test_an_event_that_never_fits_ends_in_the_dead_letter_queue(stack, pay):
     after = stack.call("GET", f"/v1/orders/{order_id}").json()
     assert event_id not in str(after)
     assert after["shipments"][0]["status"] == "REQUESTED"
+
+
+def test_a_delivery_exception_is_shown_until_the_parcel_is_delivered(stack, pay):
+    sku = f"DX-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 3)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": 800}], line2="sim:delivery-exception")
+    seen = stack.wait_for(
+        order_id, lambda o: bool(o["shipments"]) and o["shipments"][0]["delivery_exception"], who="ops"
+    )
+    assert "address not found" in seen["shipments"][0]["delivery_exception"]
+    done = settled(stack, order_id)
+    assert done["status"] == "DELIVERED"
+    assert done["shipments"][0]["delivery_exception"] is None
+    events = [h["event"] for h in done["history"]]
+    assert subsequence(["shipment_in_transit", "shipment_delivery_exception", "shipment_delivered"], events), events
