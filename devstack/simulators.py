@@ -146,7 +146,9 @@ class WarehouseSimulator(_Simulator):
         messages = self._sqs.receive_message(QueueUrl=self._requests_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         for m in messages.get("Messages", []):
             self._sqs.delete_message(QueueUrl=self._requests_url, ReceiptHandle=m["ReceiptHandle"])
-            self._spawn(self._fulfil, json.loads(m["Body"]))
+            body = json.loads(m["Body"])
+            if body.get("type") == "fulfilment_request":  # a cancellation: the shipment's events are refused anyway
+                self._spawn(self._fulfil, body)
 
     def _fulfil(self, request: dict[str, Any]) -> None:
         hint = request["ship_to"].get("line2") or ""

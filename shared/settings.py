@@ -26,6 +26,7 @@ class OrdersSettings(Settings):
 class OrdersApiSettings(OrdersSettings):
     documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
     returns_arn: str = Field(alias="STATE_MACHINE_RETURNS_ARN")
+    fulfilment_queue_url: str = Field(alias="QUEUE_FULFILMENT_URL")
     inventory_table: str = Field(alias="TABLE_INVENTORY")
     ledger_table: str = Field(alias="TABLE_LEDGER")
     refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")
@@ -135,3 +136,7 @@ class WebhookSettings(LedgerSettings):
 class RestockReturnSettings(ReserveSettings):
     ledger_table: str = Field(alias="TABLE_LEDGER")
     refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")
+
+
+class OpenRefundSettings(RefundSettings):
+    orders_table: str = Field(alias="TABLE_ORDERS")

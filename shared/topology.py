@@ -306,6 +306,7 @@ FUNCTIONS: tuple[Function, ...] = (
             StartExecution(REFUNDS),
             StartExecution(RETURNS),
             _ANSWER_TASKS,
+            QueueSend(FULFILMENT_REQUESTS),
         ),
     ),
     Function(
@@ -465,6 +466,13 @@ FUNCTIONS += (
 # Refunds: paid once through Stripe, settled from its answer or its webhook.
 FUNCTIONS += (
     Function(
+        name="open_refund",
+        handler="functions.open_refund.handler.handler",
+        description="Refund step: opens the ledger entry a cancellation owes (captured amount from Stripe if need be)",
+        triggers=(TaskTrigger(REFUNDS, "OpenRefundFunctionArn"),),
+        grants=(_ORDERS_RW, _LEDGER_RW, SecretRead(STRIPE)),
+    ),
+    Function(
         name="pay_refund",
         handler="functions.pay_refund.handler.handler",
         description="Refund step: pays the ledger entry's refund through Stripe, once, and settles the entry",
@@ -483,7 +491,7 @@ FUNCTIONS += (
         handler="functions.record_refund_failure.handler.handler",
         description="Refund compensation: marks the ledger entry FAILED with the cause, for ops and finance",
         triggers=(TaskTrigger(REFUNDS, "RecordRefundFailureFunctionArn"),),
-        grants=(_LEDGER_RW,),
+        grants=(_LEDGER_RW, SecretRead(STRIPE)),
     ),
     Function(
         name="stripe_webhook",

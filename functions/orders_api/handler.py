@@ -15,6 +15,7 @@ from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.s3_documents import S3Documents
 from shared.adapters.sfn_signals import StepFunctionsSignals
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
@@ -33,6 +34,7 @@ ports = routes.OrdersPorts(
     refunds_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn),
     returns_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.returns_arn),
     signals=StepFunctionsSignals(client("stepfunctions")),
+    requests=SqsFulfilmentRequests(client("sqs"), settings.fulfilment_queue_url),
     clock=SystemClock(),
     logger=logger,
 )

@@ -16,7 +16,16 @@ from shared.domain.errors import IdempotencyConflict
 from shared.domain.order import NothingToCancel, Order, ReturnRefused
 from shared.domain.principal import Principal
 from shared.domain.refunds import RefundExceedsCaptured
-from shared.ports import Clock, DocumentStore, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.ports import (
+    Clock,
+    DocumentStore,
+    FulfilmentRequests,
+    Inventory,
+    OrderRepository,
+    RefundLedger,
+    TaskSignals,
+    Workflow,
+)
 from shared.schemas.cancel import CancelRequest, ReturnRequest
 from shared.schemas.capture import CaptureOrder
 from shared.schemas.fulfilment_events import ReturnView
@@ -39,6 +48,7 @@ class OrdersPorts:
     refunds_workflow: Workflow
     returns_workflow: Workflow
     signals: TaskSignals
+    requests: FulfilmentRequests  # tells nodes that a shipment they hold was cancelled
     clock: Clock
     logger: Logger
 
@@ -130,7 +140,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "An order that has fully shipped is 409 `already_shipped`: open a return instead.",
         responses={
             202: {
-                "description": "Cancelled; the refund is PENDING",
+                "description": "Cancelled; the refund follows in `refunds` (PENDING, then settled)",
                 "content": {"application/json": {"model": OrderView}},
             },
             **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
@@ -151,17 +161,10 @@ def register(app: APIGatewayRestResolver) -> None:
             workflow=p.workflow,
             refunds_workflow=p.refunds_workflow,
             signals=p.signals,
-            ledger=p.ledger,
+            requests=p.requests,
             clock=p.clock,
         )
-        refund = outcome.refund
-        p.logger.info(
-            "order cancelled",
-            order_id=order_id,
-            whole=outcome.cancellation.whole,
-            refund_id=refund.refund_id if refund else None,
-            refund_amount=refund.amount if refund else 0,
-        )
+        p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole)
         after = p.orders.get(order_id) or outcome.order
         return _order_response(p.view(after), 202)
 

@@ -17,7 +17,7 @@ from shared.domain.routing import (
     RoutingLine,
     RoutingRequest,
 )
-from shared.domain.shipment import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus
+from shared.domain.shipment import Shipment, ShipmentCancelled, ShipmentEvent, ShipmentLine, ShipmentStatus
 from shared.domain.shipping import Label
 
 
@@ -340,6 +340,8 @@ class Order:
         existing = next((s for s in self.shipments if s.replaces == shipment_id), None)
         if existing is not None:
             return existing
+        if self.cancellation is not None:
+            raise ShipmentCancelled(shipment_id)
         if rejected.status != ShipmentStatus.REJECTED:
             raise IllegalTransition(rejected.status, "re-routed")
         new = self._new_shipment(node_id, rejected.lines, replaces=shipment_id)
@@ -547,6 +549,11 @@ class Order:
             self.refund_emails[refund_id] = message_id
             self._note("email_refund", f"{refund_id}: {message_id}", at)
         return self.refund_emails[refund_id]
+
+    def note_problem(self, cause: str, at: datetime) -> None:
+        """A flow failed after everything had shipped: recorded for ops, the status stays."""
+        self.exception_cause = cause
+        self._note("fulfilment_problem", cause, at)
 
     def fail(self, cause: str, at: datetime) -> None:
         self.exception_cause = cause

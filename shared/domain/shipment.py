@@ -178,6 +178,8 @@ class Shipment:
         return True
 
     def labelled(self, label: Label) -> None:
+        if self.status == ShipmentStatus.CANCELLED:
+            raise ShipmentCancelled(self.shipment_id)
         if self.status != ShipmentStatus.PACKED:
             raise EventRefused("out_of_order", f"shipment {self.shipment_id} is {self.status}, not PACKED")
         self.label = label
@@ -185,6 +187,8 @@ class Shipment:
 
     def hand_over(self) -> None:
         """Shipped (labelled parcel to the carrier) or ready for pickup (pickup orders, once packed)."""
+        if self.status == ShipmentStatus.CANCELLED:
+            raise ShipmentCancelled(self.shipment_id)
         wanted = ShipmentStatus.PACKED if self.method == "pickup" else ShipmentStatus.LABELLED
         if self.status != wanted:
             raise EventRefused("out_of_order", f"shipment {self.shipment_id} is {self.status}, not {wanted}")

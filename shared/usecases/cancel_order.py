@@ -9,12 +9,11 @@ after the order, so a double submit makes one refund.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from shared.domain.order import Cancellation, Order, OrderStatus
-from shared.domain.refunds import LedgerEntry, RefundReason, refund_for_units
-from shared.ports import Clock, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.domain.order import Cancellation, Order
+from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, TaskSignals, Workflow
 from shared.usecases._update import update_order
-from shared.usecases.refunds import open_refund
 
 # The error a cancelled shipment's wait ends with; the state machine ends that shipment quietly.
 CANCELLED_ERROR = "ShipmentCancelled"
@@ -25,7 +24,6 @@ CAUSE = "cancel"
 class CancelOutcome:
     order: Order
     cancellation: Cancellation
-    refund: LedgerEntry | None
 
 
 def cancel_order(
@@ -38,7 +36,7 @@ def cancel_order(
     workflow: Workflow,
     refunds_workflow: Workflow,
     signals: TaskSignals,
-    ledger: RefundLedger,
+    requests: FulfilmentRequests,
     clock: Clock,
 ) -> CancelOutcome:
     cancellation = update_order(orders, order_id, lambda o: o.cancel(reason, by, clock.now()))
@@ -48,26 +46,29 @@ def cancel_order(
     for reservation in inventory.reservations(order_id):
         if reservation.status == "reserved" and (cancellation.whole or reservation.node_id in stopped_nodes):
             inventory.release(reservation)
-    # End the waits of the shipments still at their nodes; then, when nothing had left, stop the flow.
+    # Tell the nodes to stop, end the waits of their shipments, and, when nothing had left, the flow.
     for s in order.shipments:
-        if s.shipment_id in cancellation.shipments and s.request_token:
-            signals.fail(s.request_token, CANCELLED_ERROR, f"order cancelled by {by}")
+        if s.shipment_id in cancellation.shipments:
+            requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, reason, clock))
+            if s.request_token:
+                signals.fail(s.request_token, CANCELLED_ERROR, f"order cancelled by {by}")
     if cancellation.whole:
         for execution in order.executions:
             workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
-    units = dict(cancellation.lines)
-    amount = refund_for_units(
-        [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
-        order.tax_amount,
-        order.shipping_amount,
-        units,
-        all_lines_now_refunded=cancellation.whole,
-    )
-    refund = open_refund(order, amount, RefundReason.CANCELLATION, CAUSE, ledger=ledger, clock=clock)
-    if refund is not None:
-        refunds_workflow.start(f"{order_id}-{CAUSE}", {"order_id": order_id, "refund_id": refund.refund_id})
-    return CancelOutcome(order, cancellation, refund)
+    # The refund is opened and paid by the refunds state machine: it can ask Stripe what was captured
+    # when the payment check never ran, and an outage there never undoes the cancellation.
+    refunds_workflow.start(f"{order_id}-{CAUSE}", {"order_id": order_id, "cause": CAUSE})
+    return CancelOutcome(order, cancellation)
 
 
-def is_cancelled(order: Order) -> bool:
-    return order.status == OrderStatus.CANCELLED
+def cancel_request(order: Order, shipment_id: str, node_id: str, reason: str, clock: Clock) -> dict[str, Any]:
+    """What a node's warehouse system receives when a shipment it holds is cancelled: do not ship it."""
+    return {
+        "type": "fulfilment_cancelled",
+        "order_id": order.order_id,
+        "order_ref": order.external_id,
+        "shipment_id": shipment_id,
+        "node_id": node_id,
+        "reason": reason,
+        "cancelled_at": clock.now().isoformat(),
+    }

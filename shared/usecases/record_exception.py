@@ -9,11 +9,18 @@ from shared.domain.order import Order, OrderStatus
 from shared.ports import Clock, OrderRepository
 from shared.usecases._update import update_order
 
+_ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
+
 
 def record_exception(order_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> str:
     def fail(order: Order) -> str:
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
+            return order.status.value
+        if order.status in _ALL_GONE:
+            # everything already left (a delivery email or a late carrier failed): the goods are
+            # with the customer or the carrier, so the order keeps its status and ops see the cause
+            order.note_problem(cause, clock.now())
             return order.status.value
         order.fail(cause, clock.now())
         return order.status.value

@@ -18,10 +18,11 @@ from shared.domain.refunds import (
     RefundReason,
     RefundRejected,
     RefundStatus,
+    refund_for_units,
     refund_key,
     status_of_stripe,
 )
-from shared.ports import Clock, Mailer, OrderRepository, RefundGateway, RefundLedger
+from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
 from shared.usecases.send_confirmation import format_money
 
@@ -38,9 +39,13 @@ def open_refund(
     *,
     ledger: RefundLedger,
     clock: Clock,
+    captured: int | None = None,
 ) -> LedgerEntry | None:
-    """The PENDING entry for this cause (the first one, when asked again); None when nothing is owed."""
-    if order.captured_amount <= 0 or amount.total <= 0:
+    """The PENDING entry for this cause (the first one, when asked again); None when nothing is owed.
+
+    `captured` is what the PaymentIntent took; by default what the payment check recorded."""
+    captured = order.captured_amount if captured is None else captured
+    if captured <= 0 or amount.total <= 0:
         return None
     key = refund_key(order.order_id, cause_id)
     entry = LedgerEntry(
@@ -58,7 +63,7 @@ def open_refund(
         created_at=clock.now(),
         settled_at=None,
     )
-    return ledger.open(entry, order.captured_amount)
+    return ledger.open(entry, captured)
 
 
 def pay_refund(refund_id: str, *, ledger: RefundLedger, gateway: RefundGateway, clock: Clock) -> LedgerEntry:
@@ -108,3 +113,32 @@ def send_refund_email(
     }
     message_id = mailer.send(template, order.customer.email, data)
     return update_order(orders, order_id, lambda o: o.refund_emailed(refund_id, message_id, clock.now()))
+
+
+def open_cancellation_refund(
+    order_id: str, *, orders: OrderRepository, payments: PaymentGateway, ledger: RefundLedger, clock: Clock
+) -> LedgerEntry | None:
+    """The refund a cancellation owes: the cancelled lines, their tax share, and shipping when the
+    whole order was cancelled. What was captured comes from the payment check, or from Stripe when
+    the order was cancelled before the check ran (an authorization not captured is owed nothing)."""
+    order = orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    cancellation = order.cancellation
+    if cancellation is None:
+        return None
+    captured = order.captured_amount
+    if captured <= 0:
+        intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
+        valid = intent is not None and intent.status == "succeeded" and intent.currency == order.currency
+        captured = intent.amount_received if intent is not None and valid else 0
+    amount = refund_for_units(
+        [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
+        order.tax_amount,
+        order.shipping_amount,
+        dict(cancellation.lines),
+        all_lines_now_refunded=cancellation.whole,
+    )
+    # an underpaid order held for payment gives back what was taken, never more
+    owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
+    return open_refund(order, owed, RefundReason.CANCELLATION, "cancel", ledger=ledger, clock=clock, captured=captured)

@@ -8,12 +8,14 @@ reservation row for the order is taken).
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 from shared.domain.order import Order
 from shared.domain.routing import RoutingLine, route
-from shared.domain.shipment import Shipment
+from shared.domain.shipment import Shipment, ShipmentCancelled
 from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
 from shared.usecases._update import update_order
+from shared.usecases.reserve_order import LEASE_S, OrderBusy
 
 ATTEMPTS = 3
 
@@ -32,12 +34,37 @@ def reroute_shipment(
     policies: Policies,
     clock: Clock,
 ) -> Shipment:
+    owner = uuid.uuid4().hex
+    # one re-route of an order at a time: two rejected shipments must not both adopt one node's
+    # reservation (a reservation is per order and node)
+    if not inventory.claim(f"{order_id}#reroute", owner, clock.now().timestamp(), LEASE_S):
+        raise OrderBusy(f"order {order_id} is being re-routed by another attempt")
+    try:
+        return _reroute(order_id, shipment_id, orders, inventory, nodes, policies, clock)
+    finally:
+        inventory.unclaim(f"{order_id}#reroute", owner)
+
+
+def _reroute(
+    order_id: str,
+    shipment_id: str,
+    orders: OrderRepository,
+    inventory: Inventory,
+    nodes: Nodes,
+    policies: Policies,
+    clock: Clock,
+) -> Shipment:
     order = orders.get(order_id)
     assert order is not None
     rejected = order.shipment(shipment_id)
     replacement = next((s for s in order.shipments if s.replaces == shipment_id), None)
     if replacement is not None:
         return replacement  # a retried step
+    if order.cancellation is not None:
+        for r in inventory.reservations(order_id):
+            if r.node_id == rejected.node_id and r.status == "reserved":
+                inventory.release(r)
+        raise ShipmentCancelled(shipment_id)  # nothing to send anywhere any more
     used = {s.node_id for s in order.shipments}
     reservations = inventory.reservations(order_id)
     for r in reservations:
@@ -46,7 +73,11 @@ def reroute_shipment(
     # a reservation at a node no shipment uses: an earlier attempt reserved, then died before saving
     orphan = next((r.node_id for r in reservations if r.status == "reserved" and r.node_id not in used), None)
     node_id = orphan or _reserve_elsewhere(order, rejected, used, inventory, nodes, policies, clock)
-    return update_order(orders, order_id, lambda o: o.reroute(shipment_id, node_id, clock.now()))
+    try:
+        return update_order(orders, order_id, lambda o: o.reroute(shipment_id, node_id, clock.now()))
+    except ShipmentCancelled:
+        release_reservations_at(order_id, node_id, inventory)  # cancelled while we re-routed
+        raise
 
 
 def _reserve_elsewhere(
@@ -84,3 +115,9 @@ def _reserve_elsewhere(
             return node_id
         reason = "stock was taken by concurrent orders while re-routing"
     raise ShipmentUnroutable(f"{rejected.shipment_id} was rejected at {rejected.node_id}: {reason}")
+
+
+def release_reservations_at(order_id: str, node_id: str, inventory: Inventory) -> None:
+    for r in inventory.reservations(order_id):
+        if r.node_id == node_id and r.status == "reserved":
+            inventory.release(r)

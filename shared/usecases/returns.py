@@ -131,11 +131,15 @@ def restock_and_refund(
     if changes:
         with contextlib.suppress(AdjustmentReplay):  # a retried step: restocked already
             inventory.adjust(f"RMA-{rma_id}", rma_id, rma.node_id, changes, clock.now())
-    returned = {line.line_id: line.quantity for line in rma.lines}
+    # what arrived is refunded, not what was asked back
+    returned = {line.line_id: line.resellable + line.damaged for line in rma.lines if line.resellable + line.damaged}
+    # shipping goes back once, with the receipt after which nothing of the order is kept: only
+    # returns already refunded count, and this one
     gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation else {}
     for r in order.returns:
-        for line in r.lines:
-            gone[line.line_id] = gone.get(line.line_id, 0) + line.quantity
+        if r.status == "REFUNDED" or r.rma_id == rma_id:
+            for line in r.lines:
+                gone[line.line_id] = gone.get(line.line_id, 0) + line.resellable + line.damaged
     nothing_kept = all(gone.get(line.line_id, 0) >= line.quantity for line in order.lines)
     amount = refund_for_units(
         [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
@@ -144,7 +148,7 @@ def restock_and_refund(
         returned,
         all_lines_now_refunded=nothing_kept,
     )
-    refund = open_refund(order, amount, RefundReason.RETURN, rma_id, ledger=ledger, clock=clock)
+    refund = open_refund(order, amount, RefundReason.RETURN, rma_id, ledger=ledger, clock=clock) if returned else None
     if refund is not None:
         refunds.start(f"{order_id}-{rma_id.rpartition('-')[2]}", {"order_id": order_id, "refund_id": refund.refund_id})
     refund_id = refund.refund_id if refund else None

@@ -290,3 +290,22 @@ def test_a_refund_stripe_refuses_is_failed_and_visible_to_ops_and_finance(stack)
         assert (failed["refund_id"], failed["status"]) == (refund_id, "FAILED")
         assert failed["failure_reason"]
     assert ledger.totals("pi_doesnotexist42")[1] == 0  # the failed amount no longer counts against the capture
+
+
+def test_cancelling_an_order_held_for_payment_gives_back_what_was_taken(stack, pay):
+    from tests.unit.builders import capture_body
+
+    intent = pay(1000)  # the order costs 1500: held, but the customer did pay 1000
+    body = capture_body(
+        external_id=f"HOLD-{uuid.uuid4().hex[:8]}",
+        lines=[{"sku": "MUG", "quantity": 1, "unit_amount": 1500}],
+        shipping_amount=0,
+        tax_amount=0,
+        payment={"stripe_payment_intent": intent},
+    )
+    order_id = stack.call("POST", "/v1/orders", json=body).json()["order_id"]
+    stack.wait_for(order_id, lambda o: o["status"] == "ON_HOLD")
+    assert cancel(stack, order_id, who="ops").status_code == 202
+    refund = refund_settled(stack, order_id)["refunds"][0]
+    assert (refund["amount"], refund["status"]) == (1000, "SUCCEEDED")
+    assert [r["amount"] for r in refunds_at_stripe(stack, intent)] == [1000]
