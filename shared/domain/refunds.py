@@ -188,8 +188,7 @@ def refund_for_lines(
       it came back. While any line is kept, the customer keeps the shipping they paid for.
 
     A line is refunded at most once: the caller passes only lines not refunded before (the ledger's
-    cap on the PaymentIntent guards the money regardless). A partial return of a line's units is a
-    goodwill amount, not this policy.
+    cap on the PaymentIntent guards the money regardless). Part of a line's units: `refund_for_units`.
     """
     if order_shipping < 0:
         raise InvalidRefundRequest(f"order shipping must be >= 0, got {order_shipping}")
