@@ -140,3 +140,7 @@ class RestockReturnSettings(ReserveSettings):
 
 class OpenRefundSettings(RefundSettings):
     orders_table: str = Field(alias="TABLE_ORDERS")
+
+
+class SweepSettings(LedgerSettings):
+    refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")

@@ -494,6 +494,13 @@ FUNCTIONS += (
         grants=(_LEDGER_RW, SecretRead(STRIPE)),
     ),
     Function(
+        name="sweep_refunds",
+        handler="functions.sweep_refunds.handler.handler",
+        description="Hourly: refunds left PENDING get a new refunds execution (which never pays twice)",
+        triggers=(ScheduleTrigger("refund-sweep", "rate(1 hour)"),),
+        grants=(TableGrant(LEDGER, Access.READ), StartExecution(REFUNDS)),
+    ),
+    Function(
         name="stripe_webhook",
         handler="functions.stripe_webhook.handler.handler",
         description="Stripe's refund events (signature checked): settles the ledger entries they name",

@@ -462,6 +462,11 @@ class Order:
         return {line_id: qty for line_id, qty in left.items() if qty > 0}
 
     def open_return(self, units: dict[str, int], reason: str, at: datetime) -> Return:
+        """A new RMA; the same request again while its parcel is still on the way answers that RMA."""
+        for r in self.returns:
+            asked = {rl.line_id: rl.quantity for rl in r.lines}
+            if r.status in ("REQUESTED", "LABELLED") and asked == units and r.reason == reason:
+                return r  # a double submit
         if self.status not in (OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED):
             raise ReturnRefused(f"order {self.order_id} is {self.status}: only delivered orders take returns")
         left = self.returnable()

@@ -309,3 +309,50 @@ def test_cancelling_an_order_held_for_payment_gives_back_what_was_taken(stack, p
     refund = refund_settled(stack, order_id)["refunds"][0]
     assert (refund["amount"], refund["status"]) == (1000, "SUCCEEDED")
     assert [r["amount"] for r in refunds_at_stripe(stack, intent)] == [1000]
+
+
+def test_the_sweep_pays_or_settles_refunds_left_pending_and_never_pays_twice(stack, pay):
+    from datetime import UTC, datetime, timedelta
+
+    from shared.adapters.dynamodb_ledger import DynamoDBLedger
+    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+
+    ledger = DynamoDBLedger(
+        boto3.client("dynamodb", endpoint_url=stack.info["moto"], region_name=stack.info["region"]),
+        stack.info["resources"]["tables"]["ledger"],
+    )
+    intent = pay(3000)
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    unpaid, paid = (f"rf_{uuid.uuid4().hex[:20]}" for _ in range(2))
+    for refund_id in (unpaid, paid):
+        entry = LedgerEntry(
+            refund_id,
+            f"ord_{uuid.uuid4().hex[:12]}",
+            intent,
+            1000,
+            "USD",
+            RefundReason.CANCELLATION,
+            refund_id,
+            f"k-{refund_id}",
+            RefundStatus.PENDING,
+            None,
+            None,
+            hour_ago,
+            None,
+        )
+        ledger.open(entry, 3000)
+    # the crash case: Stripe made this one, the ledger never heard
+    stripe_client(stack).v1.refunds.create(
+        params={"payment_intent": intent, "amount": 1000, "metadata": {"refund_id": paid}}
+    )
+    lam = boto3.client("lambda", endpoint_url=stack.info["moto"], region_name=stack.info["region"])
+    for _ in range(2):
+        answer = lam.invoke(FunctionName="waybill-sweep_refunds", Payload=b"{}")
+        assert "FunctionError" not in answer
+    deadline = time.monotonic() + 60
+    while any(ledger.get(r).status == RefundStatus.PENDING for r in (unpaid, paid)):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert [ledger.get(r).status for r in (unpaid, paid)] == [RefundStatus.SUCCEEDED] * 2  # type: ignore[union-attr]
+    at_stripe = refunds_at_stripe(stack, intent)
+    assert sorted(r["metadata"]["refund_id"] for r in at_stripe) == sorted([unpaid, paid])  # one each

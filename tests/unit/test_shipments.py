@@ -173,6 +173,7 @@ def test_returns_are_bounded_by_what_was_delivered_and_not_yet_asked_back():
     walk(o, s.shipment_id, "delivered")
     rma = o.open_return({"L1": 2}, "too big", AT)
     assert (rma.rma_id, rma.node_id, o.status) == ("ord_1-R1", "dc-a", OrderStatus.RETURN_REQUESTED)
+    assert o.open_return({"L1": 2}, "too big", AT) is rma  # submitted twice: one RMA
     with pytest.raises(ReturnRefused) as more:
         o.open_return({"L1": 1}, "again", AT)
     assert more.value.code == "exceeds_returnable"
