@@ -68,6 +68,12 @@ class PaymentGateway(Protocol):
     def get_intent(self, intent_id: str) -> PaymentIntent | None:
         """None when Stripe says it does not exist; PaymentProviderUnavailable when Stripe is down."""
 
+    def capture(self, intent_id: str, amount: int) -> PaymentIntent:
+        """Captures an authorized (requires_capture) intent; an intent already captured is answered as it is."""
+
+    def void(self, intent_id: str) -> None:
+        """Releases an authorization never captured (cancels the intent); harmless if it is gone already."""
+
 
 class Mailer(Protocol):
     def send(self, template: str, to: str, data: dict[str, Any]) -> str:

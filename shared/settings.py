@@ -93,6 +93,8 @@ class LabelSettings(ReserveSettings):
 
 class HandOverSettings(ReserveSettings):
     idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+    stripe_secret: str = Field(alias="SECRET_STRIPE_NAME")
+    stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
     shipped_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_SHIPPED")
     pickup_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_READY_FOR_PICKUP")
     sender: str = Field(alias="EMAIL_FROM")

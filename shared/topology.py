@@ -407,7 +407,7 @@ FUNCTIONS += (
         handler="functions.hand_over.handler.handler",
         description="Fulfilment step: the parcel ships (or waits for pickup): stock consumed, customer emailed once",
         triggers=(TaskTrigger(FULFILMENT, "HandOverFunctionArn"),),
-        grants=(_ORDERS_RW, _INVENTORY_RW, _IDEMPOTENCY_RW, SendEmail((SHIPPED, READY_FOR_PICKUP))),
+        grants=(_ORDERS_RW, _INVENTORY_RW, _IDEMPOTENCY_RW, SendEmail((SHIPPED, READY_FOR_PICKUP)), SecretRead(STRIPE)),
     ),
     Function(
         name="await_delivery",

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
+from shared.adapters.stripe_payments import StripePayments, stripe_client
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.settings import HandOverSettings
+from shared.usecases.capture_payment import capture_for_shipping
 from shared.usecases.hand_over import hand_over
 from shared.usecases.notify import send_shipment_email
 
@@ -25,6 +28,11 @@ mailer = SesMailer(client("ses"), settings.sender)
 clock = SystemClock()
 # One email per (shipment, kind) even when two attempts race: the second finds the record in progress.
 once, config = once_per(settings.idempotency_table, "key")
+
+
+def payments() -> StripePayments:
+    key = parameters.get_secret(settings.stripe_secret, max_age=300)
+    return StripePayments(stripe_client(str(key), settings.stripe_api_base))
 
 
 @once
@@ -47,6 +55,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     order_id, shipment_id = event["order_id"], event["shipment_id"]
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
+    # the money is taken as the goods leave (an authorization is captured at the first hand-over)
+    capture_for_shipping(order_id, orders=orders, payments=payments(), clock=clock)
     shipment = hand_over(order_id, shipment_id, orders=orders, inventory=inventory, clock=clock)
     kind = "ready_for_pickup" if shipment.method == "pickup" else "shipped"
     sent = email(task={"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind})

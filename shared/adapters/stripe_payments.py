@@ -18,6 +18,26 @@ class StripePayments:
     def __init__(self, client: stripe.StripeClient) -> None:
         self._stripe = client
 
+    def capture(self, intent_id: str, amount: int) -> PaymentIntent:
+        try:
+            self._stripe.v1.payment_intents.capture(intent_id, params={"amount_to_capture": amount})
+        except stripe.InvalidRequestError:
+            pass  # captured (or cancelled) already: what Stripe holds now is the answer
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as err:
+            raise PaymentProviderUnavailable(str(err)) from err
+        intent = self.get_intent(intent_id)
+        if intent is None:
+            raise PaymentProviderUnavailable(f"payment intent {intent_id} vanished while capturing")
+        return intent
+
+    def void(self, intent_id: str) -> None:
+        try:
+            self._stripe.v1.payment_intents.cancel(intent_id)
+        except stripe.InvalidRequestError:
+            pass  # not cancellable any more (cancelled or captured already)
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as err:
+            raise PaymentProviderUnavailable(str(err)) from err
+
     def get_intent(self, intent_id: str) -> PaymentIntent | None:
         try:
             pi = self._stripe.v1.payment_intents.retrieve(intent_id)

@@ -555,6 +555,13 @@ class Order:
             self._note("email_refund", f"{refund_id}: {message_id}", at)
         return self.refund_emails[refund_id]
 
+    def payment_captured(self, amount: int, at: datetime) -> None:
+        self.captured_amount = amount
+        self._note("payment_captured", f"{amount} {self.currency}", at)
+
+    def authorization_released(self, at: datetime) -> None:
+        self._note("authorization_released", "cancelled before any of it was captured", at)
+
     def note_problem(self, cause: str, at: datetime) -> None:
         """A flow failed after everything had shipped: recorded for ops, the status stays."""
         self.exception_cause = cause

@@ -130,6 +130,10 @@ def open_cancellation_refund(
     captured = order.captured_amount
     if captured <= 0:
         intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
+        if intent is not None and intent.status == "requires_capture" and cancellation.whole:
+            payments.void(intent.intent_id)  # nothing was taken: the authorization is released instead
+            update_order(orders, order_id, lambda o: o.authorization_released(clock.now()))
+            return None
         valid = intent is not None and intent.status == "succeeded" and intent.currency == order.currency
         captured = intent.amount_received if intent is not None and valid else 0
     amount = refund_for_units(

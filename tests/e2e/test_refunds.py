@@ -356,3 +356,29 @@ def test_the_sweep_pays_or_settles_refunds_left_pending_and_never_pays_twice(sta
     assert [ledger.get(r).status for r in (unpaid, paid)] == [RefundStatus.SUCCEEDED] * 2  # type: ignore[union-attr]
     at_stripe = refunds_at_stripe(stack, intent)
     assert sorted(r["metadata"]["refund_id"] for r in at_stripe) == sorted([unpaid, paid])  # one each
+
+
+def test_an_authorization_is_captured_when_goods_leave_and_released_when_cancelled(stack, pay):
+    sku = f"AU-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+
+    def authorize(amount):
+        return pay(amount, capture=False)
+
+    shipped_id, _ = place(stack, authorize, [{"sku": sku, "quantity": 1, "unit_amount": 2500}])
+    held_id, _ = place(stack, authorize, [{"sku": sku, "quantity": 1, "unit_amount": 2500}], line2="sim:silent")
+
+    shipped = settled(stack, shipped_id)
+    assert shipped["status"] == "DELIVERED"
+    assert "payment_captured" in [h["event"] for h in shipped["history"]]
+    intent = stripe_client(stack).v1.payment_intents.retrieve(shipped["payment"]["stripe_payment_intent"])
+    assert intent.status == "succeeded"
+
+    stack.wait_for(held_id, lambda o: o["status"] == "RELEASED")
+    assert cancel(stack, held_id).status_code == 202
+    released = stack.wait_for(held_id, lambda o: "authorization_released" in [h["event"] for h in o["history"]])
+    assert released["refunds"] == []  # nothing was taken, so nothing is refunded
+    held_intent = stripe_client(stack).v1.payment_intents.retrieve(released["payment"]["stripe_payment_intent"])
+    assert held_intent.status == "canceled"
+    assert level(stack, sku, at) == (4, 0, 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,6 +76,16 @@ class FakePayments:
         if self.down:
             raise PaymentProviderUnavailable("stripe is down")
         return self.intents.get(intent_id)
+
+    def capture(self, intent_id: str, amount: int) -> PaymentIntent:
+        intent = self.intents[intent_id]
+        if intent.status == "requires_capture":
+            intent = replace(intent, status="succeeded", amount_received=amount, amount_capturable=0)
+            self.intents[intent_id] = intent
+        return intent
+
+    def void(self, intent_id: str) -> None:
+        self.intents[intent_id] = replace(self.intents[intent_id], status="canceled", amount_capturable=0)
 
 
 class FakeMailer:

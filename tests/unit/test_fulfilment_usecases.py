@@ -148,3 +148,20 @@ def test_a_shipment_email_is_sent_once(world):
     assert len(ids) == 1
     assert len(mailer.sent) == 1
     assert stored(world).shipment(SID).emails == {"shipped": ids.pop()}
+
+
+def test_an_authorization_is_captured_once_for_the_order_total():
+    from shared.domain.payment import PaymentIntent
+    from shared.usecases.capture_payment import capture_for_shipping
+    from tests.unit.fakes import FakePayments
+
+    orders, clock = InMemoryOrders(), FixedClock()
+    placed = order()
+    orders.add(placed, "hash")
+    payments = FakePayments()
+    total = placed.totals.grand_total
+    payments.intents["pi_1"] = PaymentIntent("pi_1", "requires_capture", "USD", total + 500, total + 500, 0)
+    assert capture_for_shipping("ord_1", orders=orders, payments=payments, clock=clock) == total
+    assert capture_for_shipping("ord_1", orders=orders, payments=payments, clock=clock) == total
+    assert payments.intents["pi_1"].status == "succeeded"
+    assert [h.event for h in stored((orders, clock, None)).history].count("payment_captured") == 1
