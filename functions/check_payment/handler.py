@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.stripe_payments import StripePayments, stripe_client
+from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
@@ -22,9 +21,7 @@ clock = SystemClock()
 
 
 def payments() -> StripePayments:
-    # Cached for 5 minutes, so a rotated key is picked up without a redeploy.
-    key = parameters.get_secret(settings.stripe_secret, max_age=300)
-    return StripePayments(stripe_client(str(key), settings.stripe_api_base))
+    return StripePayments(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
 
 
 @logger.inject_lambda_context(clear_state=True)

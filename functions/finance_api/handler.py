@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.finance_api import routes
 from shared import http
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
 from shared.adapters.s3_reports import S3Reports
-from shared.adapters.stripe_payments import stripe_client
+from shared.adapters.stripe_payments import stripe_from_secret
 from shared.adapters.stripe_refunds import StripeRefunds
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -26,9 +25,7 @@ logger = masked_logger()
 
 
 def stripe_refunds() -> StripeRefunds:
-    # Cached for 5 minutes, so a rotated key is picked up without a redeploy.
-    key = parameters.get_secret(settings.stripe_secret, max_age=300)
-    return StripeRefunds(stripe_client(str(key), settings.stripe_api_base))
+    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
 
 
 ports = routes.FinancePorts(

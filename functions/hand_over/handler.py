@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
-from shared.adapters.stripe_payments import StripePayments, stripe_client
+from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.exactly_once import once_per
@@ -31,8 +30,7 @@ once, config = once_per(settings.idempotency_table, "key")
 
 
 def payments() -> StripePayments:
-    key = parameters.get_secret(settings.stripe_secret, max_age=300)
-    return StripePayments(stripe_client(str(key), settings.stripe_api_base))
+    return StripePayments(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
 
 
 @once

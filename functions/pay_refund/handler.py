@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.stripe_payments import stripe_client
+from shared.adapters.stripe_payments import stripe_from_secret
 from shared.adapters.stripe_refunds import StripeRefunds
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -23,8 +22,7 @@ clock = SystemClock()
 
 
 def gateway() -> StripeRefunds:
-    key = parameters.get_secret(settings.stripe_secret, max_age=300)  # a rotated key is picked up
-    return StripeRefunds(stripe_client(str(key), settings.stripe_api_base))
+    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
 
 
 @logger.inject_lambda_context(clear_state=True)

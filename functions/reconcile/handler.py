@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
 from shared.adapters.s3_reports import S3Reports
-from shared.adapters.stripe_payments import stripe_client
+from shared.adapters.stripe_payments import stripe_from_secret
 from shared.adapters.stripe_refunds import StripeRefunds
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -28,8 +27,7 @@ clock = SystemClock()
 
 
 def stripe_refunds() -> StripeRefunds:
-    key = parameters.get_secret(settings.stripe_secret, max_age=300)
-    return StripeRefunds(stripe_client(str(key), settings.stripe_api_base))
+    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.stripe_payments import stripe_client
+from shared.adapters.stripe_payments import stripe_from_secret
 from shared.adapters.stripe_refunds import StripeRefunds
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -30,8 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if entry is not None and entry.status == RefundStatus.PENDING:
         # A step can fail after Stripe made the refund (a timeout, a failed write): never call that
         # FAILED, or its amount would be freed for a second refund. Stripe's own record decides.
-        key = parameters.get_secret(settings.stripe_secret, max_age=300)
-        made = StripeRefunds(stripe_client(str(key), settings.stripe_api_base)).find(entry)
+        made = StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base)).find(entry)
         if made is None:
             entry = ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
         elif status_of_stripe(made.status) != RefundStatus.PENDING:

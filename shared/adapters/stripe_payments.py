@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stripe
+from aws_lambda_powertools.utilities import parameters
 
 from shared.domain.errors import PaymentProviderUnavailable
 from shared.domain.payment import PaymentIntent
@@ -12,6 +13,13 @@ def stripe_client(api_key: str, api_base: str | None = None) -> stripe.StripeCli
     base = {"api": api_base} if api_base else None
     # Stripe's own retries cover a blip; longer outages are retried by the state machine.
     return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)  # type: ignore[arg-type]
+
+
+def stripe_from_secret(secret_name: str, api_base: str | None = None) -> stripe.StripeClient:
+    """The client with the key read from Secrets Manager, cached 5 minutes: a rotated key is picked
+    up without a redeploy, and a warm function does not read the secret on every call."""
+    key = parameters.get_secret(secret_name, max_age=300)
+    return stripe_client(str(key), api_base)
 
 
 class StripePayments:

@@ -14,6 +14,7 @@ from typing import Any
 from shared.domain.order import Cancellation, Order
 from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, TaskSignals, Workflow
 from shared.usecases._update import update_order
+from shared.usecases.reserve_order import release_reservations
 
 # The error a cancelled shipment's wait ends with; the state machine ends that shipment quietly.
 CANCELLED_ERROR = "ShipmentCancelled"
@@ -43,9 +44,7 @@ def cancel_order(
     order = orders.get(order_id)
     assert order is not None
     stopped_nodes = {s.node_id for s in order.shipments if s.shipment_id in cancellation.shipments}
-    for reservation in inventory.reservations(order_id):
-        if reservation.status == "reserved" and (cancellation.whole or reservation.node_id in stopped_nodes):
-            inventory.release(reservation)
+    release_reservations(order_id, inventory=inventory, at=None if cancellation.whole else stopped_nodes)
     # Tell the nodes to stop, end the waits of their shipments, and, when nothing had left, the flow.
     for s in order.shipments:
         if s.shipment_id in cancellation.shipments:

@@ -15,7 +15,7 @@ from shared.domain.routing import RoutingLine, route
 from shared.domain.shipment import Shipment, ShipmentCancelled
 from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
 from shared.usecases._update import update_order
-from shared.usecases.reserve_order import LEASE_S, OrderBusy
+from shared.usecases.reserve_order import LEASE_S, OrderBusy, release_reservations
 
 ATTEMPTS = 3
 
@@ -60,23 +60,18 @@ def _reroute(
     replacement = next((s for s in order.shipments if s.replaces == shipment_id), None)
     if replacement is not None:
         return replacement  # a retried step
+    release_reservations(order_id, inventory=inventory, at={rejected.node_id})  # the rejecting node's units
     if order.cancellation is not None:
-        for r in inventory.reservations(order_id):
-            if r.node_id == rejected.node_id and r.status == "reserved":
-                inventory.release(r)
         raise ShipmentCancelled(shipment_id)  # nothing to send anywhere any more
     used = {s.node_id for s in order.shipments}
     reservations = inventory.reservations(order_id)
-    for r in reservations:
-        if r.node_id == rejected.node_id and r.status == "reserved":
-            inventory.release(r)
     # a reservation at a node no shipment uses: an earlier attempt reserved, then died before saving
     orphan = next((r.node_id for r in reservations if r.status == "reserved" and r.node_id not in used), None)
     node_id = orphan or _reserve_elsewhere(order, rejected, used, inventory, nodes, policies, clock)
     try:
         return update_order(orders, order_id, lambda o: o.reroute(shipment_id, node_id, clock.now()))
     except ShipmentCancelled:
-        release_reservations_at(order_id, node_id, inventory)  # cancelled while we re-routed
+        release_reservations(order_id, inventory=inventory, at={node_id})  # cancelled while we re-routed
         raise
 
 
@@ -115,9 +110,3 @@ def _reserve_elsewhere(
             return node_id
         reason = "stock was taken by concurrent orders while re-routing"
     raise ShipmentUnroutable(f"{rejected.shipment_id} was rejected at {rejected.node_id}: {reason}")
-
-
-def release_reservations_at(order_id: str, node_id: str, inventory: Inventory) -> None:
-    for r in inventory.reservations(order_id):
-        if r.node_id == node_id and r.status == "reserved":
-            inventory.release(r)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from shared.domain.errors import IllegalTransition
@@ -121,9 +122,10 @@ def _reserve_all(
     return True
 
 
-def release_reservations(order_id: str, *, inventory: Inventory) -> int:
-    """Gives back every unit the order holds (compensation, cancellation); harmless to repeat."""
-    return sum(inventory.release(r) for r in inventory.reservations(order_id) if r.status == "reserved")
+def release_reservations(order_id: str, *, inventory: Inventory, at: Collection[str] | None = None) -> int:
+    """Gives back the units the order holds (at these nodes, or everywhere); harmless to repeat."""
+    held = [r for r in inventory.reservations(order_id) if r.status == "reserved" and (at is None or r.node_id in at)]
+    return sum(inventory.release(r) for r in held)
 
 
 def _suggest_reorders(decision: RoutingDecision, inventory: Inventory, clock: Clock) -> None:
