@@ -56,7 +56,7 @@ def cancel_order(
             workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
     # The refund is opened and paid by the refunds state machine: it can ask Stripe what was captured
     # when the payment check never ran, and an outage there never undoes the cancellation.
-    refunds_workflow.start(f"{order_id}-{CAUSE}", {"order_id": order_id, "cause": CAUSE})
+    refunds_workflow.start(f"{order_id}-{CAUSE}", {"order_id": order_id, "cause": CAUSE, "refund_id": None})
     return CancelOutcome(order, cancellation)
 
 
