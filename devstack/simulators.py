@@ -133,14 +133,31 @@ class _Simulator:
             self.sent[kind] = self.sent.get(kind, 0) + 1
 
 
+# the statuses a shipment is in until each warehouse event has been applied
+_BEFORE = {
+    "accepted": frozenset({"REQUESTED"}),
+    "picked": frozenset({"REQUESTED", "ACCEPTED"}),
+    "packed": frozenset({"REQUESTED", "ACCEPTED", "PICKED"}),
+    "rejected": frozenset({"REQUESTED", "ACCEPTED", "PICKED"}),
+}
+
+
 class WarehouseSimulator(_Simulator):
     def __init__(
-        self, endpoint: str, region: str, requests_url: str, events_url: str, api: str, key: str, s: SimulatorSettings
+        self,
+        endpoint: str,
+        region: str,
+        requests_url: str,
+        events_url: str,
+        api: str,
+        keys: dict[str, Any],
+        s: SimulatorSettings,
     ) -> None:
         super().__init__("warehouse", s)
         self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
         self._requests_url, self._events_url = requests_url, events_url
-        self._api = _Api(api, key, self._stop)
+        self._api = _Api(api, keys["admin"], self._stop)
+        self._reader = _Api(api, keys["ops"], self._stop)
 
     def poll(self) -> None:
         messages = self._sqs.receive_message(QueueUrl=self._requests_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
@@ -188,6 +205,19 @@ class WarehouseSimulator(_Simulator):
         event = {**event, "event_id": f"{event['shipment_id']}-{event['type']}", "occurred_at": _now()}
         self._sqs.send_message(QueueUrl=self._events_url, MessageBody=json.dumps(event))
         self._count(event["type"])
+        self._until_applied(event["shipment_id"], _BEFORE[event["type"]])
+
+    def _until_applied(self, shipment_id: str, before: frozenset[str], patience_s: float = 15.0) -> None:
+        """Like a warehouse system that sends its next update once the last was acknowledged: the
+        queue's consumers run in parallel, so back-to-back events could otherwise arrive out of order
+        and wait a visibility timeout for their redelivery."""
+        deadline = time.monotonic() + patience_s
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
+            shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
+            if shipment is not None and shipment["status"] not in before:
+                return
+            self._stop.wait(0.1)
 
 
 class CarrierSimulator(_Simulator):

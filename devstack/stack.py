@@ -125,7 +125,7 @@ class EmbeddedStack:
                     queues[t.FULFILMENT_REQUESTS.name],
                     queues[t.EVENTS.name],
                     api,
-                    keys["admin"],
+                    keys,
                     sims,
                 ),
                 CarrierSimulator(endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys, sims),
