@@ -28,7 +28,6 @@ from shared.usecases.reconcile import (
     EARLIEST,
     ID_PATTERN,
     LATEST,
-    InvalidPeriod,
     report_keys,
     run_reconciliation,
     stored_reconciliation,
@@ -154,7 +153,3 @@ def register(app: APIGatewayRestResolver) -> None:
             }
         )
         return _json(view)
-
-    @app.exception_handler(InvalidPeriod)
-    def _bad_period(exc: InvalidPeriod) -> Response[Any]:
-        return http.error(422, "validation_failed", str(exc))

@@ -4,43 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.orders_api import openapi, routes
 from shared import http
-from shared.adapters.dynamodb_inventory import DynamoDBInventory
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.s3_documents import S3Documents
-from shared.adapters.sfn_signals import StepFunctionsSignals
-from shared.adapters.sfn_workflow import StepFunctionsWorkflow
-from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import OrdersApiSettings
-from shared.topology import function
+from shared.bootstrap import Wiring
+from shared.topology import FULFILMENT, REFUNDS, RETURNS
 
-FUNCTION = function("orders_api")
-settings = OrdersApiSettings.from_env()
-logger = masked_logger()
+w = Wiring("orders_api")
+logger = w.logger
 ports = routes.OrdersPorts(
-    orders=DynamoDBOrders(client("dynamodb"), settings.orders_table),
-    workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.fulfilment_arn),
-    documents=S3Documents(client("s3"), settings.documents_bucket),
-    inventory=DynamoDBInventory(client("dynamodb"), settings.inventory_table),
-    ledger=DynamoDBLedger(client("dynamodb"), settings.ledger_table),
-    refunds_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn),
-    returns_workflow=StepFunctionsWorkflow(client("stepfunctions"), settings.returns_arn),
-    signals=StepFunctionsSignals(client("stepfunctions")),
-    requests=SqsFulfilmentRequests(client("sqs"), settings.fulfilment_queue_url),
-    clock=SystemClock(),
+    orders=w.orders(),
+    workflow=w.workflow(FULFILMENT),
+    documents=w.documents(),
+    inventory=w.inventory(),
+    ledger=w.ledger(),
+    refunds_workflow=w.workflow(REFUNDS),
+    returns_workflow=w.workflow(RETURNS),
+    signals=w.signals(FULFILMENT),
+    requests=w.fulfilment_requests(),
+    clock=w.clock,
     logger=logger,
 )
-app = APIGatewayRestResolver(enable_validation=True)
-routes.register(app)
-http.install_error_handlers(app)
+app = http.resolver(routes.register)
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)
@@ -50,4 +37,4 @@ def get_openapi() -> Response[Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return http.serve(app, FUNCTION, event, context, ports=ports)
+    return http.serve(app, w.function, event, context, ports=ports)

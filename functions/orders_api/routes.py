@@ -12,17 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared import http
 from shared.adapters.system import new_order_id
-from shared.domain.errors import IdempotencyConflict
-from shared.domain.order import NothingToCancel, Order, ReturnRefused
+from shared.domain.order import Order
 from shared.domain.principal import Principal
-from shared.domain.refunds import RefundExceedsCaptured
 from shared.ports import (
     Clock,
     DocumentStore,
     FulfilmentRequests,
-    Inventory,
     OrderRepository,
     RefundLedger,
+    Reservations,
     TaskSignals,
     Workflow,
 )
@@ -43,7 +41,7 @@ class OrdersPorts:
     orders: OrderRepository
     workflow: Workflow
     documents: DocumentStore  # labels, pick lists, packing slips: linked from the order's shipments
-    inventory: Inventory
+    inventory: Reservations
     ledger: RefundLedger
     refunds_workflow: Workflow
     returns_workflow: Workflow
@@ -193,19 +191,3 @@ def register(app: APIGatewayRestResolver) -> None:
         p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
         headers = {"Location": f"/v1/orders/{order_id}"}
         return Response(202, content_types.APPLICATION_JSON, return_view(rma).model_dump_json(), headers=headers)
-
-    @app.exception_handler(ReturnRefused)
-    def _not_returnable(exc: ReturnRefused) -> Response[Any]:
-        return http.error(404 if exc.code == "not_found" else 409, exc.code, str(exc))
-
-    @app.exception_handler(NothingToCancel)
-    def _shipped(exc: NothingToCancel) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(RefundExceedsCaptured)
-    def _over(exc: RefundExceedsCaptured) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(IdempotencyConflict)
-    def _conflict(exc: IdempotencyConflict) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))

@@ -6,20 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_inventory import DynamoDBInventory
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import ExceptionSettings
+from shared.bootstrap import Wiring
 from shared.usecases.record_exception import describe, record_exception
 from shared.usecases.reserve_order import release_reservations
 
-settings = ExceptionSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
-clock = SystemClock()
+w = Wiring("record_exception")
+logger = w.logger
+orders, inventory, clock = w.orders(), w.inventory(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,21 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_nodes import DynamoDBNodes
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.sandbox_carrier import SandboxCarrier
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import LabelSettings
+from shared.bootstrap import Wiring
 from shared.usecases.returns import buy_return_label
 
-settings = LabelSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-nodes = DynamoDBNodes(client("dynamodb"), settings.inventory_table)
-carrier = SandboxCarrier(client("s3"), settings.documents_bucket, failure_rate=settings.failure_rate)
-clock = SystemClock()
+w = Wiring("return_label")
+logger = w.logger
+# No simulated outages here: CARRIER_SANDBOX_FAILURE_RATE is buy_label's setting only.
+orders, nodes, carrier, clock = w.orders(), w.nodes(), w.carrier(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from shared import http
 from shared.adapters.stripe_refunds import verify_webhook
-from shared.domain.refunds import InvalidWebhookSignature
 from shared.ports import Clock, RefundLedger
 from shared.usecases.stripe_events import settle_from_event
 
@@ -48,7 +47,3 @@ def register(app: APIGatewayRestResolver) -> None:
         outcome = settle_from_event(event, ledger=ports.ledger, clock=ports.clock)
         ports.logger.info("stripe webhook", event_id=event.get("id"), event_type=event.get("type"), outcome=outcome)
         return Response(200, content_types.APPLICATION_JSON, json.dumps({"received": True, **outcome}))
-
-    @app.exception_handler(InvalidWebhookSignature)
-    def _bad_signature(exc: InvalidWebhookSignature) -> Response[Any]:
-        return http.error(400, "invalid_signature", f"the Stripe-Signature header does not verify: {exc}")

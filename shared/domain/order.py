@@ -65,13 +65,18 @@ _SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
 
 class ShipmentNotFound(DomainError):
     code = "not_found"
+    http_status = 404
 
     def __init__(self, order_id: str, shipment_id: str) -> None:
         super().__init__(f"order {order_id} has no shipment {shipment_id}")
 
+    def http_message(self) -> str:
+        return "no such shipment"
+
 
 class NothingToCancel(DomainError):
     code = "already_shipped"
+    http_status = 409
 
     def __init__(self, order_id: str, status: OrderStatus) -> None:
         super().__init__(f"order {order_id} is {status}: everything has shipped, so nothing can be cancelled")
@@ -95,6 +100,7 @@ class ReturnRefused(DomainError):
     def __init__(self, message: str, code: str = "not_returnable") -> None:
         super().__init__(message)
         self.code = code
+        self.http_status = 404 if code == "not_found" else 409
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class RefundExceedsCaptured(DomainError):
     """The refund would take the total refunded on the PaymentIntent above what was captured."""
 
     code = "refund_exceeds_captured"
+    http_status = 409
 
     def __init__(self, payment_intent: str, amount: int, captured: int) -> None:
         super().__init__(f"refunding {amount} more on {payment_intent} would exceed the {captured} captured")
@@ -72,6 +73,13 @@ class RefundRejected(DomainError):
 
 class InvalidWebhookSignature(DomainError):
     code = "invalid_webhook_signature"
+    http_status = 400
+
+    def http_code(self) -> str:
+        return "invalid_signature"
+
+    def http_message(self) -> str:
+        return f"the Stripe-Signature header does not verify: {self}"
 
 
 class InvalidRefundRequest(DomainError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.order import Cancellation, Order
-from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, TaskSignals, Workflow
+from shared.ports import Clock, FulfilmentRequests, OrderRepository, Reservations, TaskSignals, Workflow
 from shared.usecases._update import update_order
 from shared.usecases.reserve_order import release_reservations
 
@@ -33,7 +33,7 @@ def cancel_order(
     by: str,
     *,
     orders: OrderRepository,
-    inventory: Inventory,
+    inventory: Reservations,
     workflow: Workflow,
     refunds_workflow: Workflow,
     signals: TaskSignals,

@@ -38,3 +38,10 @@ def resolve_key(keys: KeyStore, key: str) -> Principal | None:
     if principal is None or principal.revoked:
         return None
     return principal
+
+
+def bearer_token(headers: dict[str, str] | None) -> str:
+    """The key in an `Authorization: Bearer <key>` header (any case), or ""."""
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), "") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""

@@ -29,6 +29,7 @@ ID_PATTERN = r"^rec_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}$"
 
 class InvalidPeriod(DomainError):
     code = "validation_failed"
+    http_status = 422
 
 
 @dataclass(frozen=True)

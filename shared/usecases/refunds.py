@@ -8,6 +8,8 @@ Stripe adapter looks for a refund already made for the entry before it makes one
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Protocol
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
@@ -18,6 +20,7 @@ from shared.domain.refunds import (
     RefundReason,
     RefundRejected,
     RefundStatus,
+    StripeRefund,
     refund_for_units,
     refund_key,
     status_of_stripe,
@@ -146,3 +149,25 @@ def open_cancellation_refund(
     # an underpaid order held for payment gives back what was taken, never more
     owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
     return open_refund(order, owed, RefundReason.CANCELLATION, "cancel", ledger=ledger, clock=clock, captured=captured)
+
+
+class RefundLookup(Protocol):
+    def find(self, entry: LedgerEntry) -> StripeRefund | None:
+        """The provider's refund made for this entry, if any."""
+
+
+def record_refund_failure(
+    refund_id: str, cause: str, *, ledger: RefundLedger, gateway: Callable[[], RefundLookup], clock: Clock
+) -> LedgerEntry | None:
+    """A refund failed for good: its PENDING entry becomes FAILED with the cause, unless the provider
+    made the refund after all. A step can fail after Stripe made it (a timeout, a failed write):
+    calling that FAILED would free its amount for a second refund, so Stripe's own record decides."""
+    entry = ledger.get(refund_id)
+    if entry is None or entry.status != RefundStatus.PENDING:
+        return entry
+    made = gateway().find(entry)
+    if made is None:
+        return ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
+    if status_of_stripe(made.status) != RefundStatus.PENDING:
+        return ledger.settle(entry.refund_id, status_of_stripe(made.status), made.id, None, clock.now())
+    return entry
