@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dynamodb_items import attr, condition_failed, key, value
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
 from shared.domain.order import Order
@@ -17,11 +18,11 @@ if TYPE_CHECKING:
 
 
 def _order_key(order_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+    return key(f"ORDER#{order_id}", "ORDER")
 
 
 def _capture_key(channel: str, external_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"CAPTURE#{channel}#{external_id}"}, "sk": {"S": "CAPTURE"}}
+    return key(f"CAPTURE#{channel}#{external_id}", "CAPTURE")
 
 
 class DynamoDBOrders:
@@ -40,9 +41,9 @@ class DynamoDBOrders:
                             "TableName": self._table,
                             "Item": {
                                 **_capture_key(order.channel, order.external_id),
-                                "order_id": {"S": order.order_id},
-                                "body_hash": {"S": body_hash},
-                                "snapshot": {"S": doc},
+                                "order_id": attr(order.order_id),
+                                "body_hash": attr(body_hash),
+                                "snapshot": attr(doc),
                             },
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
@@ -68,7 +69,7 @@ class DynamoDBOrders:
         item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
+        return from_document(json.loads(value(item["doc"])), int(value(item["version"])))
 
     def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
         item = self._db.get_item(
@@ -76,8 +77,8 @@ class DynamoDBOrders:
         ).get("Item")
         if item is None:
             return None
-        snapshot = from_document(json.loads(item["snapshot"]["S"]), 1)
-        return CaptureRecord(item["order_id"]["S"], item["body_hash"]["S"], snapshot)
+        snapshot = from_document(json.loads(value(item["snapshot"])), 1)
+        return CaptureRecord(value(item["order_id"]), value(item["body_hash"]), snapshot)
 
     def save(self, order: Order) -> None:
         expected = order.version
@@ -90,20 +91,20 @@ class DynamoDBOrders:
                     **self._attributes(order, json.dumps(to_document(order))),
                 },
                 ConditionExpression="version = :expected",
-                ExpressionAttributeValues={":expected": {"N": str(expected)}},
+                ExpressionAttributeValues={":expected": attr(expected)},
             )
         except ClientError as err:
             order.version = expected
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(err):
                 raise ConcurrentUpdate(order.order_id) from err
             raise
 
     @staticmethod
     def _attributes(order: Order, doc: str) -> dict[str, Any]:
         return {
-            "doc": {"S": doc},
-            "version": {"N": str(order.version)},
-            "status": {"S": order.status.value},
-            "channel": {"S": order.channel},
-            "created_at": {"S": order.created_at.isoformat()},
+            "doc": attr(doc),
+            "version": attr(order.version),
+            "status": attr(order.status.value),
+            "channel": attr(order.channel),
+            "created_at": attr(order.created_at.isoformat()),
         }

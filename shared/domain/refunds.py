@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -383,35 +383,12 @@ def _row(entry: LedgerEntry, refund: StripeRefund | None) -> ReconciliationRow:
     )
 
 
-CSV_COLUMNS = (
-    "kind",
-    "refund_id",
-    "order_id",
-    "payment_intent",
-    "currency",
-    "ledger_amount",
-    "stripe_amount",
-    "ledger_status",
-    "stripe_status",
-    "stripe_refund_id",
-    "detail",
-)
+# The report's columns are the row's fields, in order: the row is declared once, above.
+CSV_COLUMNS = tuple(f.name for f in fields(ReconciliationRow))
 
 
 def _row_dict(row: ReconciliationRow) -> dict[str, Any]:
-    return {
-        "kind": str(row.kind),
-        "refund_id": row.refund_id,
-        "order_id": row.order_id,
-        "payment_intent": row.payment_intent,
-        "currency": row.currency,
-        "ledger_amount": row.ledger_amount,
-        "stripe_amount": row.stripe_amount,
-        "ledger_status": str(row.ledger_status) if row.ledger_status else None,
-        "stripe_status": row.stripe_status,
-        "stripe_refund_id": row.stripe_refund_id,
-        "detail": row.detail,
-    }
+    return {name: str(v) if isinstance(v, StrEnum) else v for name in CSV_COLUMNS for v in (getattr(row, name),)}
 
 
 def to_csv(report: ReconciliationReport) -> str:
