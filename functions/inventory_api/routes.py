@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from shared import http
 from shared.domain.inventory import StockLevel
 from shared.domain.principal import Principal
-from shared.domain.routing import GeoPoint, Node, Policy
+from shared.domain.routing import Node, Policy
+from shared.domain.values import GeoPoint
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
 from shared.schemas.inventory import (
     AdjustmentIn,

@@ -11,7 +11,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.dynamodb_items import attr, key, value
-from shared.domain.routing import GeoPoint, Node, Policy
+from shared.domain.routing import Node, Policy
+from shared.domain.values import GeoPoint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

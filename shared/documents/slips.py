@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from shared.domain.order import Address
+from shared.domain.values import Address
 
 Lines = Sequence[tuple[str, str, int]]  # (line_id, sku, quantity)
 

@@ -12,13 +12,13 @@ from shared.domain.errors import DomainError, IllegalTransition
 from shared.domain.routing import (
     Allocation,
     Candidate,
-    GeoPoint,
     RoutingDecision,
     RoutingLine,
     RoutingRequest,
 )
 from shared.domain.shipment import Shipment, ShipmentCancelled, ShipmentEvent, ShipmentLine, ShipmentStatus
 from shared.domain.shipping import Label
+from shared.domain.values import Address, GeoPoint
 
 
 class OrderStatus(StrEnum):
@@ -140,19 +140,6 @@ class Customer:
     email: str
     name: str
     phone: str | None = None
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    line1: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    line2: str | None = None
-    lat: float | None = None
-    lon: float | None = None
 
 
 @dataclass(frozen=True)

@@ -27,15 +27,10 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from shared.domain.rates import estimate_rate, haversine_km
+from shared.domain.values import GeoPoint
 
 DEFAULT_UNIT_WEIGHT_KG = 0.5  # no catalogue yet; per-sku weights can be passed to route()
 MAX_CANDIDATES = 10
-
-
-@dataclass(frozen=True)
-class GeoPoint:
-    lat: float
-    lon: float
 
 
 @dataclass(frozen=True)

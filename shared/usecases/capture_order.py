@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from shared.domain import order as order_model
 from shared.domain.errors import ConcurrentUpdate, IdempotencyConflict
 from shared.domain.order import Execution, Order
+from shared.domain.values import Address
 from shared.ports import Clock, DuplicateCapture, OrderRepository, Workflow
 from shared.schemas.capture import CaptureOrder
 
@@ -68,7 +69,7 @@ def _new_order(request: CaptureOrder, channel: str, order_id: str, clock: Clock)
         external_id=request.external_id,
         currency=request.currency,
         customer=order_model.Customer(request.customer.email, request.customer.name, request.customer.phone),
-        ship_to=order_model.Address(**request.ship_to.model_dump()),
+        ship_to=Address(**request.ship_to.model_dump()),
         lines=[(line.sku, line.quantity, line.unit_amount) for line in request.lines],
         shipping_amount=request.shipping_amount,
         tax_amount=request.tax_amount,

@@ -25,9 +25,9 @@ from shared.domain.refunds import (
     refund_key,
     status_of_stripe,
 )
+from shared.domain.values import format_money
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
-from shared.usecases.send_confirmation import format_money
 
 
 def refund_id_for(key: str) -> str:

@@ -9,12 +9,13 @@ from functools import partial
 import pytest
 
 from shared.domain.errors import PaymentProviderUnavailable
-from shared.domain.order import Address, Customer, Delivery, NothingToCancel, OrderStatus, PaymentCheck, place
+from shared.domain.order import Customer, Delivery, NothingToCancel, OrderStatus, PaymentCheck, place
 from shared.domain.payment import PaymentIntent
 from shared.domain.refunds import LedgerEntry, RefundExceedsCaptured, RefundReason, RefundStatus
-from shared.domain.routing import GeoPoint, Node, Policy
+from shared.domain.routing import Node, Policy
 from shared.domain.shipment import EventType, ShipmentEvent
 from shared.domain.shipping import Parcel
+from shared.domain.values import Address, GeoPoint
 from shared.usecases._update import update_order
 from shared.usecases.allocate_backorders import allocate_backorders, resume_fulfilment
 from shared.usecases.cancel_order import CANCELLED_ERROR, cancel_order
