@@ -11,6 +11,7 @@ from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange,
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
+from shared.domain.refund_ledger import LedgerEntry, RefundStatus, StripeRefund
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
 
@@ -221,9 +222,7 @@ class DocumentStore(Protocol):
         """A time-limited download link (presigned)."""
 
 
-# --- refunds (appended here for now; the import belongs with the others at the top) ------------------
-
-from shared.domain.refunds import LedgerEntry, RefundStatus, StripeRefund  # noqa: E402
+# --- refunds ---------------------------------------------------------------------------------------
 
 
 class RefundLedger(Protocol):

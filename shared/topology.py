@@ -6,211 +6,60 @@ and `tests/infra/test_topology_parity.py` fails when the two disagree. Pure data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class Kind(StrEnum):
-    """Principal kinds an API key can belong to."""
-
-    CHANNEL = "channel"
-    WAREHOUSE = "warehouse"
-    OPS = "ops"
-    FINANCE = "finance"
-    ADMIN = "admin"
-    # a carrier integration posting tracking events
-    CARRIER = "carrier"
-
-
-class Access(StrEnum):
-    READ = "read"
-    WRITE = "write"
-    READ_WRITE = "read_write"
-
-
-# --- resources -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    partition_key: str = "pk"
-    sort_key: str | None = "sk"
-    ttl_attribute: str | None = None
-    # GSI name -> (partition key, sort key or None)
-    indexes: tuple[tuple[str, str, str | None], ...] = ()
-
-    @property
-    def env(self) -> str:
-        return f"TABLE_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class Queue:
-    name: str
-    visibility_timeout_s: int = 60
-    # receives before a message moves to the queue's dead-letter queue
-    max_receive_count: int = 3
-
-    @property
-    def env(self) -> str:
-        return f"QUEUE_{self.name.upper()}_URL"
-
-    @property
-    def dlq_name(self) -> str:
-        return f"{self.name}-dlq"
-
-
-@dataclass(frozen=True)
-class Bucket:
-    name: str
-
-    @property
-    def env(self) -> str:
-        return f"BUCKET_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class Secret:
-    name: str
-    description: str
-
-    @property
-    def env(self) -> str:
-        return f"SECRET_{self.name.upper()}_NAME"
-
-
-@dataclass(frozen=True)
-class EmailTemplate:
-    """An SES template; its files live in shared/email/templates/<name>.{subject.txt,html,txt}."""
-
-    name: str
-
-    @property
-    def env(self) -> str:
-        return f"EMAIL_TEMPLATE_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class StateMachine:
-    name: str
-    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
-    definition: str
-
-    @property
-    def env(self) -> str:
-        return f"STATE_MACHINE_{self.name.upper()}_ARN"
-
-    @property
-    def definition_path(self) -> str:
-        return f"statemachines/{self.definition}"
-
-
-# --- triggers --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    # principal kinds allowed; the authorizer resolves the key, the handler enforces the kind
-    kinds: tuple[Kind, ...] = ()
-    authorized: bool = True
-    # query parameters the route accepts; any other is refused (422) rather than silently ignored
-    query: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class QueueTrigger:
-    queue: Queue
-    batch_size: int = 10
-
-
-@dataclass(frozen=True)
-class TaskTrigger:
-    """The function is a Lambda task of a state machine, referenced in its ASL as ${placeholder}."""
-
-    state_machine: StateMachine
-    placeholder: str
-
-
-@dataclass(frozen=True)
-class ScheduleTrigger:
-    name: str
-    expression: str
-
-
-@dataclass(frozen=True)
-class AuthorizerTrigger:
-    """The function is the REST API's Lambda request authorizer."""
-
-
-Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger
-
-
-# --- grants ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TableGrant:
-    table: Table
-    access: Access
-
-
-@dataclass(frozen=True)
-class QueueSend:
-    queue: Queue
-
-
-@dataclass(frozen=True)
-class BucketGrant:
-    bucket: Bucket
-    access: Access
-
-
-@dataclass(frozen=True)
-class SecretRead:
-    secret: Secret
-
-
-@dataclass(frozen=True)
-class StartExecution:
-    state_machine: StateMachine
-    # may also stop the machine's executions (cancelling an order)
-    stop: bool = False
-
-
-@dataclass(frozen=True)
-class TaskCallback:
-    """May answer the state machine's task tokens (SendTaskSuccess/Failure/Heartbeat)."""
-
-    state_machine: StateMachine
-
-
-@dataclass(frozen=True)
-class SendEmail:
-    templates: tuple[EmailTemplate, ...]
-
-
-Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | TaskCallback | SendEmail
-
-
-@dataclass(frozen=True)
-class Function:
-    name: str
-    handler: str  # dotted path "functions.<name>.handler.handler", the same in Lambda and locally
-    description: str
-    triggers: tuple[Trigger, ...]
-    grants: tuple[Grant, ...] = ()
-    memory_mb: int = 512
-    timeout_s: int = 29
-    # extra environment beyond the resource names derived from the grants
-    environment: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def routes(self) -> tuple[Route, ...]:
-        return tuple(t for t in self.triggers if isinstance(t, Route))
-
+from shared.domain.principal import Kind
+from shared.topology_types import (
+    Access,
+    AuthorizerTrigger,
+    Bucket,
+    BucketGrant,
+    EmailTemplate,
+    Function,
+    Grant,
+    Queue,
+    QueueSend,
+    QueueTrigger,
+    Route,
+    ScheduleTrigger,
+    Secret,
+    SecretRead,
+    SendEmail,
+    StartExecution,
+    StateMachine,
+    Table,
+    TableGrant,
+    TaskCallback,
+    TaskTrigger,
+    Trigger,
+    resource_environment,
+)
+
+# The types a declaration is written in, importable from here as well.
+__all__ = [
+    "Access",
+    "AuthorizerTrigger",
+    "Bucket",
+    "BucketGrant",
+    "EmailTemplate",
+    "Function",
+    "Grant",
+    "Kind",
+    "Queue",
+    "QueueSend",
+    "QueueTrigger",
+    "Route",
+    "ScheduleTrigger",
+    "Secret",
+    "SecretRead",
+    "SendEmail",
+    "StartExecution",
+    "StateMachine",
+    "Table",
+    "TableGrant",
+    "TaskCallback",
+    "TaskTrigger",
+    "Trigger",
+    "resource_environment",
+]
 
 # Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
 COMMON_ENVIRONMENT = {
@@ -538,28 +387,3 @@ FUNCTIONS += (
 
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
-
-
-def resource_environment(fn: Function) -> dict[str, str]:
-    """Names of the resources a function may touch, keyed by environment variable, as logical names.
-
-    The CDK stack and the local stack map each logical name to the physical name they created.
-    """
-    env: dict[str, str] = {}
-    for grant in fn.grants:
-        match grant:
-            case TableGrant(table=t):
-                env[t.env] = t.name
-            case QueueSend(queue=q):
-                env[q.env] = q.name
-            case BucketGrant(bucket=b):
-                env[b.env] = b.name
-            case SecretRead(secret=s):
-                env[s.env] = s.name
-            case StartExecution(state_machine=sm):
-                env[sm.env] = sm.name
-            case SendEmail(templates=templates):
-                env.update({t.env: t.name for t in templates})
-            case TaskCallback():
-                pass  # the token names the execution: nothing to look up
-    return env

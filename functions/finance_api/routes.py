@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel
 
 from shared import http
-from shared.domain.refunds import RefundStatus
+from shared.domain.refund_ledger import RefundStatus
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
 from shared.schemas.errors import ErrorDetail
 from shared.schemas.finance import (

@@ -17,10 +17,9 @@ from functions.fulfilment_events import routes
 from shared import http
 from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.queue_messages import Undeliverable, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER
-from shared.topology import Kind
 
 w = Wiring("fulfilment_events")
 logger = w.logger

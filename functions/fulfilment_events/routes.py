@@ -13,11 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from shared import http
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import ReturnRefused
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
-from shared.topology import Kind
 from shared.usecases.fulfilment_events import EventOutcome, apply_event
 from shared.usecases.returns import order_id_of_rma, receive_return
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from shared import http
 from shared.domain.inventory import StockLevel
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.domain.routing import Node, Policy
 from shared.domain.values import GeoPoint
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
@@ -29,7 +29,6 @@ from shared.schemas.inventory import (
     StockAtNode,
     StockTotals,
 )
-from shared.topology import Kind
 from shared.usecases.adjust_stock import adjust_stock
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.usecases.reconcile import day_period, previous_day, run_reconciliation
+from shared.usecases.reconcile import run_reconciliation, scheduled_period
 
 w = Wiring("reconcile")
 logger = w.logger
@@ -20,7 +20,7 @@ ledger, reports, gateway, clock = w.ledger(), w.reports(), w.stripe_refunds(), w
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     day = (event or {}).get("date")
-    start, end = day_period(date.fromisoformat(day)) if day else previous_day(clock.now())
+    start, end = scheduled_period(date.fromisoformat(day) if day else None, clock.now())
     run = run_reconciliation(start, end, ledger=ledger, gateway=gateway(), reports=reports, clock=clock)
     summary = {str(kind): s.count for kind, s in run.report.summary.items()}
     log = logger.info if run.report.clean else logger.warning

@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.usecases.record_exception import describe, record_exception
-from shared.usecases.reserve_order import release_reservations
+from shared.usecases.record_exception import compensate, describe
 
 w = Wiring("record_exception")
 logger = w.logger
@@ -19,8 +18,6 @@ orders, inventory, clock = w.orders(), w.inventory(), w.clock
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     cause = describe(event.get("error") or {})
     logger.append_keys(order_id=event["order_id"])
-    # Compensation first: whatever the failed flow had reserved goes back on the shelf.
-    released = release_reservations(event["order_id"], inventory=inventory)
-    status = record_exception(event["order_id"], cause, orders=orders, clock=clock)
+    status, released = compensate(event["order_id"], cause, orders=orders, inventory=inventory, clock=clock)
     logger.warning("order moved to exception", cause=cause, reservations_released=released)
     return {"status": status, "reservations_released": released}

@@ -12,9 +12,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from shared import http
-from shared.adapters.stripe_refunds import verify_webhook
+from shared.adapters.stripe_refunds import refunds_in_event, verify_webhook
 from shared.ports import Clock, RefundLedger
-from shared.usecases.stripe_events import settle_from_event
+from shared.usecases.stripe_events import settle_reported_refunds
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,6 @@ def register(app: APIGatewayRestResolver) -> None:
             "Stripe-Signature", ""
         )
         event = verify_webhook(body.encode(), signature, ports.secret())
-        outcome = settle_from_event(event, ledger=ports.ledger, clock=ports.clock)
+        outcome = settle_reported_refunds(refunds_in_event(event), ledger=ports.ledger, clock=ports.clock)
         ports.logger.info("stripe webhook", event_id=event.get("id"), event_type=event.get("type"), outcome=outcome)
         return Response(200, content_types.APPLICATION_JSON, json.dumps({"received": True, **outcome}))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.dynamodb_items import attr, value
-from shared.domain.principal import Principal
-from shared.topology import Kind
+from shared.domain.principal import Kind, Principal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb_items import attr, cancellation_reasons, key, raise_if_transient, value
 from shared.domain.errors import DomainError
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
     RefundAlreadySettled,
     RefundExceedsCaptured,

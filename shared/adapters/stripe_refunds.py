@@ -17,7 +17,7 @@ from typing import Any
 import stripe
 
 from shared.domain.errors import PaymentProviderUnavailable
-from shared.domain.refunds import InvalidWebhookSignature, LedgerEntry, RefundRejected, StripeRefund
+from shared.domain.refund_ledger import InvalidWebhookSignature, LedgerEntry, RefundRejected, StripeRefund
 
 PAGE = 100
 
@@ -61,6 +61,17 @@ def to_refund(refund: stripe.StripeObject | dict[str, Any]) -> StripeRefund:
         created=datetime.fromtimestamp(int(obj["created"]), UTC),
         metadata_refund_id=str(refund_id) if refund_id else None,
     )
+
+
+def refunds_in_event(event: dict[str, Any]) -> list[StripeRefund]:
+    """The refunds a webhook event reports: refund.created/updated/failed carry one, charge.refunded
+    the charge with its refunds; any other event none."""
+    obj = (event.get("data") or {}).get("object") or {}
+    if event.get("type") == "charge.refunded":
+        return [to_refund(raw) for raw in (obj.get("refunds") or {}).get("data") or []]
+    if str(event.get("type", "")).startswith("refund."):
+        return [to_refund(obj)]
+    return []
 
 
 def verify_webhook(payload: bytes, signature_header: str, secret: str, tolerance_s: int = 300) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, create_model, model_validator
 
-from shared.domain.refunds import LedgerEntry, Match, ReconciliationRow, RefundReason, RefundStatus
+from shared.domain.reconciliation import Match, ReconciliationRow
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
@@ -125,7 +126,7 @@ def _view_of(row: type[Any], name: str) -> type[BaseModel]:
     return model
 
 
-# The reconciliation row is declared once (shared.domain.refunds.ReconciliationRow); its view follows it.
+# The reconciliation row is declared once (shared.domain.reconciliation.ReconciliationRow); its view follows it.
 if TYPE_CHECKING:
     ReconciliationRowView = BaseModel
 else:

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from shared.domain.order import Order, Return
-from shared.domain.refunds import LedgerEntry
+from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
 from shared.schemas.fulfilment_events import (

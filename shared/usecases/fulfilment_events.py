@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order, ShipmentNotFound
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.domain.shipment import CARRIER_EVENTS, EventRefused, EventType, Shipment, ShipmentEvent
 from shared.ports import Clock, OrderRepository, TaskSignals
-from shared.topology import Kind
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_delivery, answer_request
 

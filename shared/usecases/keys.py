@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.ports import KeyStore
-from shared.topology import Kind
 
 KEY_PREFIX = "wb_"
 

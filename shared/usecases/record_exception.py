@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from shared.domain.order import Order, OrderStatus
-from shared.ports import Clock, OrderRepository
+from shared.ports import Clock, OrderRepository, Reservations
 from shared.usecases._update import update_order
+from shared.usecases.reserve_order import release_reservations
 
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
@@ -26,6 +27,15 @@ def record_exception(order_id: str, cause: str, *, orders: OrderRepository, cloc
         return order.status.value
 
     return update_order(orders, order_id, fail)
+
+
+def compensate(
+    order_id: str, cause: str, *, orders: OrderRepository, inventory: Reservations, clock: Clock
+) -> tuple[str, int]:
+    """The fulfilment flow failed: first whatever it had reserved goes back on the shelf, then the
+    order records the cause (EXCEPTION). Returns the order's status and the reservations released."""
+    released = release_reservations(order_id, inventory=inventory)
+    return record_exception(order_id, cause, orders=orders, clock=clock), released
 
 
 def describe(error: dict[str, Any]) -> str:

@@ -13,18 +13,17 @@ from typing import Protocol
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
-    RefundAmount,
     RefundNotFound,
     RefundReason,
     RefundRejected,
     RefundStatus,
     StripeRefund,
-    refund_for_units,
     refund_key,
     status_of_stripe,
 )
+from shared.domain.refund_policy import RefundAmount, refund_for_units
 from shared.domain.values import format_money
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order

@@ -16,7 +16,8 @@ import contextlib
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
 from shared.domain.order import Order, Return, ReturnRefused
-from shared.domain.refunds import RefundReason, refund_for_units
+from shared.domain.refund_ledger import RefundReason
+from shared.domain.refund_policy import refund_for_units
 from shared.domain.shipping import Label, LabelRequest, Parcel, choose_rate
 from shared.ports import (
     AdjustmentReplay,

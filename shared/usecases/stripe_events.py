@@ -1,37 +1,24 @@
-"""Stripe's refund webhooks settle the ledger entries they name.
+"""Refunds the payment provider reports (Stripe's refund webhooks) settle the ledger entries they name.
 
-`refund.created` / `refund.updated` / `refund.failed` carry one refund, `charge.refunded` the
-charge with its refunds. A refund Waybill never asked for (made in the Stripe dashboard) changes
-nothing here: reconciliation reports it as missing in Waybill. Replaying an event is harmless:
-an entry already settled the same way stays as it is.
+The adapter reads the provider's event (shared.adapters.stripe_refunds.refunds_in_event); this
+sees only the refunds in it. A refund Waybill never asked for (made in the Stripe dashboard)
+changes nothing here: reconciliation reports it as missing in Waybill. Replaying an event is
+harmless: an entry already settled the same way stays as it is.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable
 
-from shared.adapters.stripe_refunds import to_refund
-from shared.domain.refunds import RefundStatus, status_of_stripe
+from shared.domain.refund_ledger import RefundStatus, StripeRefund, status_of_stripe
 from shared.ports import Clock, RefundLedger
 
-HANDLED = ("refund.created", "refund.updated", "refund.failed", "charge.refunded")
 
-
-def refunds_in(event: dict[str, Any]) -> list[dict[str, Any]]:
-    obj = (event.get("data") or {}).get("object") or {}
-    if event.get("type") == "charge.refunded":
-        return list((obj.get("refunds") or {}).get("data") or [])
-    if str(event.get("type", "")).startswith("refund."):
-        return [obj]
-    return []
-
-
-def settle_from_event(event: dict[str, Any], *, ledger: RefundLedger, clock: Clock) -> dict[str, int]:
-    """Counts of what each refund in the event did: settled, unchanged, pending, unknown."""
+def settle_reported_refunds(refunds: Iterable[StripeRefund], *, ledger: RefundLedger, clock: Clock) -> dict[str, int]:
+    """Counts of what each reported refund did: settled, unchanged, pending, unknown."""
     done: Counter[str] = Counter()
-    for raw in refunds_in(event):
-        refund = to_refund(raw)
+    for refund in refunds:
         entry = ledger.by_stripe_refund(refund.id)
         if entry is None and refund.metadata_refund_id:
             entry = ledger.get(refund.metadata_refund_id)

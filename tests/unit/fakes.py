@@ -16,7 +16,7 @@ from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange,
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
     RefundAlreadySettled,
     RefundExceedsCaptured,

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus, StripeRefund
+from shared.domain.reconciliation import Match
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus, StripeRefund
 from shared.usecases.reconcile import (
     InvalidPeriod,
     day_period,

@@ -11,7 +11,7 @@ import pytest
 from shared.domain.errors import PaymentProviderUnavailable
 from shared.domain.order import Customer, Delivery, NothingToCancel, OrderStatus, PaymentCheck, place
 from shared.domain.payment import PaymentIntent
-from shared.domain.refunds import LedgerEntry, RefundExceedsCaptured, RefundReason, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundExceedsCaptured, RefundReason, RefundStatus
 from shared.domain.routing import Node, Policy
 from shared.domain.shipment import EventType, ShipmentEvent
 from shared.domain.shipping import Parcel
@@ -21,6 +21,7 @@ from shared.usecases.allocate_backorders import allocate_backorders, resume_fulf
 from shared.usecases.cancel_order import CANCELLED_ERROR, cancel_order
 from shared.usecases.hand_over import hand_over, ship
 from shared.usecases.labels import buy_label
+from shared.usecases.record_exception import compensate
 from shared.usecases.refunds import record_refund_failure
 from shared.usecases.reroute import ShipmentUnroutable, reroute_shipment
 from shared.usecases.reserve_order import LEASE_S, OrderBusy, reserve_order
@@ -500,3 +501,21 @@ def test_hand_over_captures_an_authorization_once_and_names_the_email_owed(world
     )
     assert again.status == shipment.status
     assert world.level("SKU-1", "dc-east") == (3, 0, 3)
+
+
+# --- compensation ---------------------------------------------------------------------------------------------
+
+
+def test_a_failed_flow_gives_its_stock_back_and_records_the_cause_once(world: World) -> None:
+    world.shelf.put("SKU-1", "dc-east", 5)
+    order_id = world.order(("SKU-1", 2))
+    world.reserve(order_id)
+    world.release(order_id)
+    kwargs = {"orders": world.orders, "inventory": world.inventory, "clock": world.clock}
+    assert compensate(order_id, "States.Timeout: node silent", **kwargs) == ("EXCEPTION", 1)  # type: ignore[arg-type]
+    assert world.level("SKU-1", "dc-east") == (5, 0, 5)
+    order = world.orders.get(order_id)
+    assert order is not None
+    assert order.exception_cause == "States.Timeout: node silent"
+    assert compensate(order_id, "again", **kwargs) == ("EXCEPTION", 0)  # type: ignore[arg-type]
+    assert world.orders.get(order_id).exception_cause == "States.Timeout: node silent"  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 from shared.usecases.sweep_refunds import sweep_pending_refunds
 from tests.unit.fakes import FakeWorkflow, FixedClock, InMemoryLedger
 
