@@ -20,7 +20,7 @@ def _port() -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from devstack.stack import EmbeddedStack
+    from devstack.stack import EmbeddedStack, StackCannotStart
 
     stack = EmbeddedStack(STATE_DIR, api_port=args.port)
     stopping = threading.Event()
@@ -32,11 +32,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         info = stack.start()
+    except StackCannotStart as err:
+        print(f"waybill dev: {err}", file=sys.stderr)
+        return 1
+    try:
         print(f"Waybill embedded stack up in {info['startup_s']} s")
         print(f"  API          {info['api']}   (OpenAPI: {info['api']}/v1/openapi.json)")
         print(f"  moto         {info['moto']}")
         print(f"  localstripe  {info['localstripe']}")
         print(f"  outbox       {info['outbox']}")
+        print(f"  documents    {info['documents']}")
         print(f"  keys and URLs in {stack.dev_json}")
         print("Ctrl-C or SIGTERM stops everything.", flush=True)
         while not stopping.wait(0.5):
@@ -46,6 +51,33 @@ def cmd_dev(args: argparse.Namespace) -> int:
         stack.stop()
         print(f"stopped in {time.perf_counter() - began:.1f} s", flush=True)
     return 0
+
+
+def running_stack(instead: str) -> dict[str, Any]:
+    """The running dev stack's dev.json, or exit with one line saying what to do."""
+    dev = STATE_DIR / "dev.json"
+    try:
+        info: dict[str, Any] = json.loads(dev.read_text())
+    except (OSError, ValueError):
+        sys.exit(f"no running embedded stack ({dev} not found): start one with `make dev`, or pass {instead}")
+    if not _alive(info.get("pid")):
+        sys.exit(
+            f"the stack in {dev} (pid {info.get('pid')}) is not running: it was stopped without cleaning up. "
+            f"Start it again with `make dev`, or pass {instead}"
+        )
+    return info
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -61,10 +93,7 @@ def _key_store(args: argparse.Namespace) -> Any:
 
     if args.table:  # a deployed stack: default AWS credentials and region
         return DynamoDBKeys(boto3.client("dynamodb"), args.table)
-    dev = STATE_DIR / "dev.json"
-    if not dev.exists():
-        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --table")
-    info = json.loads(dev.read_text())
+    info = running_stack("--table")
     client = boto3.client(
         "dynamodb",
         endpoint_url=info["moto"],
@@ -104,10 +133,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 def _api_and_key(args: argparse.Namespace, kind: str = "admin") -> tuple[str, str]:
     if args.api and args.key:
         return args.api, args.key
-    dev = STATE_DIR / "dev.json"
-    if not dev.exists():
-        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --api and --key")
-    info = json.loads(dev.read_text())
+    info = running_stack("--api and --key")
     return args.api or info["api"], args.key or info["keys"][kind]
 
 
@@ -242,8 +268,26 @@ def main(argv: list[str] | None = None) -> int:
         parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
         parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except _unreachable() as err:
+        # A stack that died (or an --api that is wrong): one line, not a traceback.
+        print(f"waybill: cannot reach the stack: {_first_line(err)}; is `make dev` running?", file=sys.stderr)
+        return 1
     return result
+
+
+def _unreachable() -> tuple[type[Exception], ...]:
+    import botocore.exceptions
+    import requests
+
+    return (requests.ConnectionError, botocore.exceptions.EndpointConnectionError)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err)
+    url = getattr(getattr(err, "request", None), "url", None)
+    return f"{url} refused the connection" if url else text.splitlines()[0][:200]
 
 
 if __name__ == "__main__":

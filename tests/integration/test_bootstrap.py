@@ -43,7 +43,8 @@ def test_a_second_bootstrap_keeps_the_venv_even_when_python_is_a_launcher(tmp_pa
     # A launcher script in front of the interpreter, as pyenv's shims are.
     shim = tmp_path / "shims" / "python3"
     shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.base_exec_prefix}/bin/python{sys.version_info[0]}.{sys.version_info[1]}" "$@"\n')
+    real = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    shim.write_text(f'#!/bin/sh\nexec "{real}" "$@"\n')
     shim.chmod(0o755)
     path = os.environ["PATH"]
     if (ROOT / ".tools" / "bin").is_dir():  # the uv this checkout's bootstrap installed
