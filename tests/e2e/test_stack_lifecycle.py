@@ -119,6 +119,9 @@ def test_a_stale_dev_json_after_sigkill_gets_one_line_not_a_traceback(tmp_path):
     stack.proc.wait(timeout=30)
     os.kill(stack.info["processes"]["localstripe"], signal.SIGKILL)
     assert (state / "dev.json").exists()  # nobody cleaned up
+    leftover = state / "documents" / "labels" / "from-the-killed-run.pdf"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"%PDF-")
 
     for args in (("finance", "refunds"), ("keys", "create", "--kind", "channel", "--name", "b2b"), ("reorders",)):
         answer = _waybill(state, *args)
@@ -135,9 +138,11 @@ def test_a_stale_dev_json_after_sigkill_gets_one_line_not_a_traceback(tmp_path):
     try:
         deadline = time.monotonic() + 90
         while json.loads((state / "dev.json").read_text()).get("pid") != again.pid:
-            assert again.poll() is None and time.monotonic() < deadline, "the next stack did not start"
+            assert again.poll() is None, "the next stack exited"
+            assert time.monotonic() < deadline, "the next stack did not start"
             time.sleep(0.2)
         assert _waybill(state, "finance", "refunds").returncode == 0
+        assert not leftover.exists()  # documents of an earlier run do not pile up
     finally:
         again.send_signal(signal.SIGTERM)
         assert again.wait(timeout=30) == 0

@@ -1,6 +1,7 @@
 """The words of the error body: a validator's own message, and a refusal that reads as English."""
 
 import json
+from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -12,13 +13,13 @@ from shared.schemas.capture import CaptureOrder
 from tests.unit.builders import capture_body
 
 
-def _details(body: dict) -> dict[str, str]:
+def _details(body: dict[str, Any]) -> dict[str, str]:
     try:
         CaptureOrder.model_validate(body)
     except ValidationError as err:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in err.errors()]
     answer = http.validation_error(RequestValidationError(errors))
-    return {d["field"]: d["issue"] for d in json.loads(answer.body)["error"]["details"]}
+    return {d["field"]: d["issue"] for d in json.loads(str(answer.body))["error"]["details"]}
 
 
 def test_a_validators_message_is_given_without_pydantics_prefix():
@@ -37,5 +38,6 @@ def test_a_refused_key_is_named_with_the_right_article(kind, article):
         "requestContext": {"authorizer": {"principalId": f"{kind}#x", "kind": kind, "name": "x"}},
     }
     refused, _ = http.guard(event, capture, 262144)
-    assert refused is not None and refused["statusCode"] == 403
+    assert refused is not None
+    assert refused["statusCode"] == 403
     assert json.loads(refused["body"])["error"]["message"].startswith(f"{article} {kind} key cannot call this")
