@@ -53,17 +53,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def running_stack(instead: str) -> dict[str, Any]:
+def running_stack(instead: str | None) -> dict[str, Any]:
     """The running dev stack's dev.json, or exit with one line saying what to do."""
     dev = STATE_DIR / "dev.json"
+    otherwise = f", or pass {instead}" if instead else ""
     try:
         info: dict[str, Any] = json.loads(dev.read_text())
     except (OSError, ValueError):
-        sys.exit(f"no running embedded stack ({dev} not found): start one with `make dev`, or pass {instead}")
+        sys.exit(f"no running embedded stack ({dev} not found): start one with `make dev`{otherwise}")
     if not _alive(info.get("pid")):
         sys.exit(
             f"the stack in {dev} (pid {info.get('pid')}) is not running: it was stopped without cleaning up. "
-            f"Start it again with `make dev`, or pass {instead}"
+            f"Start it again with `make dev`{otherwise}"
         )
     return info
 
@@ -170,7 +171,7 @@ def cmd_intake_send(args: argparse.Namespace) -> int:
             order["channel"] = args.channel
         if not order.get("channel"):
             sys.exit(f'{args.file}: order {number} has no "channel" (add one, or pass --channel)')
-    info = running_stack("--help for what else")
+    info = running_stack(None)  # the local stack only: deployed, channels use SQS
     sqs = _moto_client("sqs", info)
     queue = info["resources"]["queues"]["intake"]
     for order in orders:
