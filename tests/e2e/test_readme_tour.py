@@ -22,7 +22,9 @@ from tests.e2e.readme_tour import Block, Step, tour
 
 pytestmark = pytest.mark.e2e
 
-STEP_TIMEOUT_S = 120
+STEP_TIMEOUT_S = 180
+# The README's waits are a reader's machine's; the test machine may run other suites beside this one.
+PATIENCE = 3
 MARKER = "__tour_step_done__"
 
 
@@ -100,7 +102,7 @@ def _start_stack(state_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes
 
 
 def _check(shell: Shell, step: Step) -> str | None:
-    deadline = time.monotonic() + (step.within_s or 0)
+    deadline = time.monotonic() + (step.within_s or 0) * PATIENCE
     while True:
         status, output = shell.run(step.script)
         problem = None
