@@ -661,7 +661,7 @@ class Order:
         rma.receipts[receipt] = replace(rma.receipts[receipt], settled=True, refund_id=refund_id)
         rma.refund_id = refund_id or rma.refund_id
         self.resolve_exceptions(at, ExceptionType.RETURN_FAILED, subject=rma_id)
-        if rma.outstanding == 0:
+        if rma.outstanding == 0 and all(r.settled for r in rma.receipts):
             rma.status = "REFUNDED"
         self._settle_returns(rma_id, at)
 

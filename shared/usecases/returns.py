@@ -123,7 +123,7 @@ def receive_return(
 @dataclass(frozen=True)
 class ReceiptOutcome:
     refund_ids: tuple[str, ...]  # the refunds opened for the receipts settled now
-    outstanding: int  # units still expected: the state machine waits for them
+    outstanding: int  # units still expected or receipts not yet settled: the state machine waits again
     status: str  # the RMA's
 
 
@@ -162,7 +162,10 @@ def restock_and_refund(
         update_order(orders, order_id, lambda o: o.close_return(rma_id, clock.now()))
         order = _order(orders, order_id)
     rma = order.return_of(rma_id)
-    return ReceiptOutcome(tuple(refund_ids), rma.outstanding if rma.open else 0, rma.status)
+    # a parcel that came in while this ran is settled on the next pass: the machine waits again
+    # and the wait answers at once
+    waiting = rma.outstanding + sum(not r.settled for r in rma.receipts) if rma.open else 0
+    return ReceiptOutcome(tuple(refund_ids), waiting, rma.status)
 
 
 def _settle_receipt(
