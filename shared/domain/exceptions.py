@@ -15,6 +15,7 @@ from enum import StrEnum
 class ExceptionType(StrEnum):
     PAYMENT_HOLD = "payment_hold"  # the PaymentIntent does not cover the order (ON_HOLD)
     ROUTING_HOLD = "routing_hold"  # no node may fill the order by its channel's policy (ON_HOLD)
+    UNFILLED_REMAINDER = "unfilled_remainder"  # `partial`: what was in stock ships, the rest waits to be cancelled
     FULFILMENT_FAILED = "fulfilment_failed"  # a node timed out or rejected with nowhere else to go
     CARRIER_REFUSED = "carrier_refused"  # the carrier refused or failed the label after its retries
     REFUND_FAILED = "refund_failed"  # a refund could not be paid
@@ -38,6 +39,7 @@ class Action(StrEnum):
 ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
     ExceptionType.PAYMENT_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
     ExceptionType.ROUTING_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
+    ExceptionType.UNFILLED_REMAINDER: (Action.CANCEL,),
     ExceptionType.FULFILMENT_FAILED: (Action.CANCEL, Action.RETRY),
     ExceptionType.CARRIER_REFUSED: (Action.CANCEL, Action.RETRY),
     ExceptionType.REFUND_FAILED: (Action.RETRY, Action.REFUND_MANUALLY),

@@ -366,6 +366,10 @@ class Order:
         if decision.outcome in ("allocated", "partial"):
             nodes = ", ".join(decision.node_ids)
             self._move(OrderStatus.RESERVED, "reserved", f"from {nodes}: {decision.reason}", at)
+            if decision.backordered:
+                # policy `partial`: the rest is not allocated later; cancelling it refunds it
+                units = ", ".join(f"{line_id} x{qty}" for line_id, qty in decision.backordered)
+                self.raise_exception(ExceptionType.UNFILLED_REMAINDER, f"not in stock: {units}", at)
         elif decision.outcome == "backorder":
             if self.status != OrderStatus.BACKORDERED:
                 self._move(OrderStatus.BACKORDERED, "backordered", decision.reason, at)
@@ -529,7 +533,9 @@ class Order:
         self.resolve_exceptions(
             at, ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED, ExceptionType.PICKUP_NOT_COLLECTED
         )
-        self.resolve_exceptions(at, ExceptionType.PAYMENT_HOLD, ExceptionType.ROUTING_HOLD)
+        self.resolve_exceptions(
+            at, ExceptionType.PAYMENT_HOLD, ExceptionType.ROUTING_HOLD, ExceptionType.UNFILLED_REMAINDER
+        )
         if whole:
             self._move(OrderStatus.CANCELLED, "cancelled", f"by {by}: {reason}", at)
             return self.cancellation

@@ -157,8 +157,8 @@ class ExceptionView(BaseModel):
     """A typed exception: what went wrong, since when, and what a person can do about it."""
 
     type: str = Field(
-        description="payment_hold, routing_hold, fulfilment_failed, carrier_refused, refund_failed, "
-        "return_failed, pickup_not_collected or stuck"
+        description="payment_hold, routing_hold, unfilled_remainder, fulfilment_failed, carrier_refused, "
+        "refund_failed, return_failed, pickup_not_collected or stuck"
     )
     reason: str
     since: datetime

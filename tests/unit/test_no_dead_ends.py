@@ -11,7 +11,7 @@ from shared.domain.exceptions import Action, ExceptionType
 from shared.domain.inventory import Reservation
 from shared.domain.order import OrderStatus, ReturnRefused
 from shared.domain.principal import Principal
-from shared.domain.routing import Allocation
+from shared.domain.routing import Allocation, RoutingDecision
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent, ShipmentStatus
 from shared.domain.shipping import Label, LabelRequest, Parcel, ParcelOverLimit, ParcelRejected, RateQuote
 from shared.schemas.order_view import OrderView
@@ -437,3 +437,27 @@ def test_a_line_split_over_nodes_cancels_the_units_that_have_not_left():
     cancelled = only_l1.cancel("changed mind", "channel:web", AT)  # no longer 409 already_shipped
     assert cancelled.lines == (("L1", 1),)
     assert only_l1.status == OrderStatus.SHIPPED
+
+
+# --- 4: `when_unfillable: partial` leaves the remainder in an exception that cancels and refunds it --
+
+
+def test_the_remainder_of_a_partial_order_is_an_exception_and_cancelling_it_refunds_it_and_finishes():
+    o = order(allocations=(("dc-a", "L1", "SKU-1", 2),))
+    o.lines = (replace(o.lines[0], quantity=5),)  # 5 ordered, 2 in stock
+    o.status, o.routing = OrderStatus.RECEIVED, None
+    partial = RoutingDecision("partial", (Allocation("dc-a", "L1", "SKU-1", 2),), (("L1", 3),), (), 1, "2 of 5")
+    o.apply_routing(partial, 100, AT)
+    [remainder] = o.open_exceptions
+    assert (remainder.type, remainder.reason, remainder.actions) == (
+        ExceptionType.UNFILLED_REMAINDER,
+        "not in stock: L1 x3",
+        (Action.CANCEL,),
+    )
+    [s] = o.release(AT)
+    ship(o, s.shipment_id, "1")
+    assert o.status == OrderStatus.PARTIALLY_SHIPPED  # the 3 others are not coming
+    cancelled = o.cancel("not in stock", "ops:ops", AT)  # used to be 409 already_shipped
+    assert cancelled.lines == (("L1", 3),)
+    assert o.status == OrderStatus.DELIVERED
+    assert o.open_exceptions == []
