@@ -461,3 +461,22 @@ def test_the_remainder_of_a_partial_order_is_an_exception_and_cancelling_it_refu
     assert cancelled.lines == (("L1", 3),)
     assert o.status == OrderStatus.DELIVERED
     assert o.open_exceptions == []
+
+
+def test_a_parcel_that_arrives_while_the_last_one_is_settled_keeps_the_machine_waiting():
+    world, rma_id = returning()
+    receive(world, rma_id, "ev-1", 1)
+
+    class ParcelDuringRestock(FakeInventory):
+        def adjust(self, reference, body_hash, node_id, changes, at):
+            super().adjust(reference, body_hash, node_id, changes, at)
+            if len(self.adjustments) == 1:
+                receive(world, rma_id, "ev-2", 2)  # the rest comes in meanwhile
+
+    world.inventory = ParcelDuringRestock()
+    first = settle(world, rma_id)
+    assert (first.status, first.outstanding) == ("RECEIVED", 1)  # every unit in, one receipt to settle
+    assert stored(world.orders).status == OrderStatus.RETURN_REQUESTED
+    second = settle(world, rma_id)
+    assert (second.status, second.outstanding, len(second.refund_ids)) == ("REFUNDED", 0, 1)
+    assert stored(world.orders).status == OrderStatus.RETURNED
