@@ -81,7 +81,7 @@ def test_a_pickup_never_collected_becomes_an_exception_that_cancels_back_to_stoc
         line2="sim:no-show",
         delivery={"method": "pickup", "pickup_node": store, "service_level": "standard"},
     )
-    order = settled(stack, order_id, timeout_s=90)
+    order = settled(stack, order_id, timeout_s=150)
     assert order["status"] == "EXCEPTION", order["history"]
     [waiting] = order["shipments"]
     assert waiting["status"] == "READY_FOR_PICKUP"
