@@ -100,7 +100,9 @@ def register(app: APIGatewayRestResolver) -> None:
         description="The same events as the events queue. Warehouses: `accepted`, `picked`, `packed` (with the "
         "parcel), `rejected` (with a reason), `collected` (pickup orders), for their own nodes. Carrier "
         "integrations: `in_transit`, `out_for_delivery`, `delivery_exception`, `delivered`, with the tracking "
-        "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing. "
+        "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing; a closed "
+        "shipment (cancelled, rejected, or released when its order failed) is 409 `shipment_closed`; a parcel over "
+        "the carrier's limits is 422 `parcel_over_limit` (re-pack it). "
         "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
         responses={
             200: {"description": "Applied, or a redelivery", "content": {"application/json": {"model": EventResult}}},

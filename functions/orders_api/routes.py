@@ -18,9 +18,9 @@ from shared.ports import (
     Clock,
     DocumentStore,
     FulfilmentRequests,
+    Inventory,
     OrderRepository,
     RefundLedger,
-    Reservations,
     TaskSignals,
     Workflow,
 )
@@ -41,7 +41,7 @@ class OrdersPorts:
     orders: OrderRepository
     workflow: Workflow
     documents: DocumentStore  # labels, pick lists, packing slips: linked from the order's shipments
-    inventory: Reservations
+    inventory: Inventory
     ledger: RefundLedger
     refunds_workflow: Workflow
     returns_workflow: Workflow

@@ -16,6 +16,7 @@ waits = {
     "heartbeat_s": w.setting("FULFILMENT_HEARTBEAT_S", Seconds),
     "timeout_s": w.setting("FULFILMENT_TIMEOUT_S", Seconds),
     "delivery_timeout_s": w.setting("DELIVERY_TIMEOUT_S", Seconds),
+    "pickup_timeout_s": w.setting("PICKUP_TIMEOUT_S", Seconds),
 }
 
 
@@ -31,5 +32,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             for s in shipments
             if s.active and s.replaces is None
         ],
-        **waits,
+        "heartbeat_s": waits["heartbeat_s"],
+        "timeout_s": waits["timeout_s"],
+        # a pickup order waits at the store for its pickup window, a parcel for the carrier
+        "delivery_timeout_s": waits["pickup_timeout_s"]
+        if any(s.method == "pickup" for s in shipments)
+        else waits["delivery_timeout_s"],
     }
