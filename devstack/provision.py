@@ -163,7 +163,7 @@ def _functions(plan: LocalPlan, res: Resources, sender: str) -> None:
         role = _role(iam, f"{PREFIX}-{fn.name}", "lambda.amazonaws.com")
         res.function_arns[fn.name] = lam.create_function(
             FunctionName=f"{PREFIX}-{fn.name}",
-            Runtime="python3.14",
+            Runtime="python3.13",
             Architectures=["arm64"],
             Role=role,
             Handler=fn.handler,

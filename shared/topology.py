@@ -206,6 +206,8 @@ class Function:
     timeout_s: int = 29
     # extra environment beyond the resource names derived from the grants
     environment: dict[str, str] = field(default_factory=dict)
+    # draws label PDFs: in AWS it also gets the layer with the PDF stack (fpdf2, Pillow, fontTools)
+    draws_labels: bool = False
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -401,6 +403,7 @@ FUNCTIONS += (
         triggers=(TaskTrigger(FULFILMENT, "BuyLabelFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
         environment={"CARRIER_SANDBOX_FAILURE_RATE": "0"},
+        draws_labels=True,
     ),
     Function(
         name="hand_over",
@@ -518,6 +521,7 @@ FUNCTIONS += (
         description="Return step: buys the RMA's return label (once) from the sandbox carrier",
         triggers=(TaskTrigger(RETURNS, "ReturnLabelFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        draws_labels=True,
     ),
     Function(
         name="await_return",

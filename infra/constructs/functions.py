@@ -1,6 +1,7 @@
 """The Lambda functions, one per topology Function, each with its own role holding only its grants.
 
-All functions share one code asset (functions/ and shared/) and one dependency layer.
+All functions share one code asset (functions/ and shared/, with bytecode) and one dependency layer;
+the functions that draw labels also get the label layer (the PDF stack).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from aws_cdk import ArnFormat, BundlingOptions, Duration, IgnoreMode, ILocalBundling, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, BundlingOptions, Duration, ILocalBundling, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -23,8 +24,11 @@ from constructs import Construct
 
 from infra import metadata
 from infra.constructs.bundling import (
+    BASE,
+    LABELS,
     UNUSED_IMAGE,
     PipLayerBundling,
+    build_code_tree,
     cache_key,
     layer_requirements,
     locked_versions,
@@ -48,22 +52,10 @@ from shared.topology import (
     resource_environment,
 )
 
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# 3.13, not 3.14: the build compiles bytecode with the runtime's exact version (see bundling.py).
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-
-# gitignore syntax, relative to the repository root: only functions/ and shared/ go to Lambda.
-CODE_EXCLUDES = [
-    "/*",
-    "!/functions/",
-    "!/shared/",
-    "__pycache__/",
-    "*.py[cod]",
-    ".mypy_cache/",
-    ".pytest_cache/",
-    ".ruff_cache/",
-    "tests/",
-]
 
 
 @dataclass
@@ -92,31 +84,32 @@ class Functions(Construct):
         self.roles: dict[str, iam.Role] = {}
         # function name -> names of the resource variables set so far (checked against the topology)
         self._resource_env: dict[str, set[str]] = {}
-        code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES, ignore_mode=IgnoreMode.GIT)
-        layer = self._dependency_layer()
+        code = lambda_.Code.from_asset(str(build_code_tree()))
+        base = self._dependency_layer("Dependencies", BASE, "Waybill runtime dependencies, less the PDF stack")
+        labels = self._dependency_layer("LabelDependencies", LABELS, "The label PDF stack: fpdf2, Pillow, fontTools")
         for spec in functions:
-            self._add_function(spec, code, layer)
+            self._add_function(spec, code, [base, labels] if spec.draws_labels else [base])
 
-    def _dependency_layer(self) -> lambda_.LayerVersion:
+    def _dependency_layer(self, construct_id: str, part: str, description: str) -> lambda_.LayerVersion:
         requirements, constraints = layer_requirements(), locked_versions()
         return lambda_.LayerVersion(
             self,
-            "Dependencies",
-            description="Waybill runtime dependencies (pyproject [project].dependencies)",
+            construct_id,
+            description=description,
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             code=lambda_.Code.from_asset(
                 str(REPO_ROOT / "infra"),
                 # The content is decided by the requirements and uv.lock, not by the files under infra/.
-                asset_hash=cache_key(requirements, constraints),
+                asset_hash=f"{cache_key(requirements, constraints)}-{part}",
                 bundling=BundlingOptions(
                     image=UNUSED_IMAGE,
-                    local=cast(ILocalBundling, PipLayerBundling(requirements, constraints)),
+                    local=cast(ILocalBundling, PipLayerBundling(requirements, constraints, part)),
                 ),
             ),
         )
 
-    def _add_function(self, spec: Function, code: lambda_.Code, layer: lambda_.ILayerVersion) -> None:
+    def _add_function(self, spec: Function, code: lambda_.Code, layers: list[lambda_.ILayerVersion]) -> None:
         name = pascal(spec.name)
         role = iam.Role(
             self,
@@ -135,7 +128,7 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=code,
-            layers=[layer],
+            layers=layers,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             role=role,

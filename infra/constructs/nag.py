@@ -40,6 +40,11 @@ XRAY_ONLY = (
     "xray:PutTelemetryRecords), which support no resource-level permissions; tests/infra checks that "
     "no other action gets '*'."
 )
+NOT_LATEST_RUNTIME = (
+    "python3.13, not the latest python3.14: the code asset and layers ship CPython 3.13 bytecode compiled "
+    "at build time (a .pyc loads only in the version that wrote it, and no 3.14 interpreter is available "
+    "to the build), which roughly halves cold starts; move on once the build can compile for 3.14."
+)
 STATE_MACHINE_STAR = (
     "Resource '*' only for Step Functions log delivery (logs:CreateLogDelivery, GetLogDelivery, "
     "UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, "
@@ -85,6 +90,7 @@ def _functions(stack: WaybillStack) -> None:
     machine_names = {name: physical for name, (_, physical) in stack.workflows.state_machines.items()}
     for name, role in stack.functions.roles.items():
         ack(role, "AwsSolutions-IAM5[Resource::*]", XRAY_ONLY)
+        ack(stack.functions.functions[name], "AwsSolutions-L1", NOT_LATEST_RUNTIME)
         for grant in stack.functions.specs[name].grants:
             if isinstance(grant, TableGrant) and grant.table.indexes:
                 table = _logical_id(stack.data.tables[grant.table.name])

@@ -135,7 +135,7 @@ def test_created_resources_behave(deployed: Any) -> None:
     assert len(functions) == len(topology.FUNCTIONS)
     assert {f["Handler"] for f in functions} == {f.handler for f in topology.FUNCTIONS}
     # (moto's CloudFormation drops Architectures; test_template checks arm64.)
-    assert {f["Runtime"] for f in functions} == {"python3.14"}
+    assert {f["Runtime"] for f in functions} == {"python3.13"}
     assert len(lambda_.list_event_source_mappings()["EventSourceMappings"]) == sum(
         isinstance(t, topology.QueueTrigger) for f in topology.FUNCTIONS for t in f.triggers
     )
