@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from shared.domain.principal import Principal
 from shared.logging import masked_logger
-from shared.schemas.capture import MAX_BODY_BYTES
 from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
+from shared.schemas.limits import MAX_BODY_BYTES
 from shared.topology import Function, Kind
 
 _log = masked_logger()

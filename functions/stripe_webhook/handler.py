@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.stripe_webhook import routes
 from shared import http
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
 from shared.adapters.system import SystemClock
-from shared.aws import client
+from shared.aws import client, secret
 from shared.logging import masked_logger
 from shared.settings import WebhookSettings
 from shared.topology import function
@@ -23,7 +22,7 @@ logger = masked_logger()
 ports = routes.WebhookPorts(
     ledger=DynamoDBLedger(client("dynamodb"), settings.ledger_table),
     # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
-    secret=lambda: str(parameters.get_secret(settings.webhook_secret, max_age=300)),
+    secret=lambda: secret(settings.webhook_secret),
     clock=SystemClock(),
     logger=logger,
 )

@@ -155,6 +155,16 @@ def split_labels(tree: Path, labels: Path) -> None:
             shutil.move(tree / top, labels / top)
 
 
+def pip_install(
+    target: Path, requirements: tuple[str, ...], constraints: tuple[str, ...], platforms: tuple[str, ...]
+) -> None:
+    """Installs wheels for `platforms` and CPython PYTHON_VERSION into `target`, pinned by `constraints`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        pins = Path(scratch) / "constraints.txt"
+        pins.write_text("".join(f"{c}\n" for c in constraints))
+        subprocess.run([*_installer(target, platforms), "-c", str(pins), *requirements], check=True)
+
+
 def build_layer_tree(
     requirements: tuple[str, ...], constraints: tuple[str, ...], platforms: tuple[str, ...] = PLATFORMS
 ) -> Path:
@@ -165,12 +175,9 @@ def build_layer_tree(
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{cached.name}.", dir=cached.parent))
     try:
-        pins = staging / "constraints.txt"
-        pins.write_text("".join(f"{c}\n" for c in constraints))
         base = staging / BASE / "python"
         print(f"Building the dependency layers in {cached} (cached afterwards)", file=sys.stderr)
-        subprocess.run([*_installer(base, platforms), "-c", str(pins), *requirements], check=True)
-        pins.unlink()
+        pip_install(base, requirements, constraints, platforms)
         for entry in base.iterdir():
             dropped = _dist_name(entry.name.split("-")[0]) in RUNTIME_PROVIDED or entry.name == "bin"
             if dropped and entry.is_dir():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     EmailStr,
@@ -14,12 +13,12 @@ from pydantic import (
     field_validator,
 )
 
+from shared.schemas.base import ApiModel
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
 # A reservation writes one stock item per distinct sku at a node, plus its record and the node's
 # daily capacity, in one DynamoDB transaction (100 items at most): 50 lines stays well inside it.
 MAX_LINES = 50
-MAX_BODY_BYTES = 256 * 1024
 # Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
 MAX_AMOUNT = 99_999_999_999
 
@@ -40,7 +39,7 @@ Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(integral)]
 Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(integral)]
 
 
-class _Model(BaseModel):
+class _Model(ApiModel):
     # strict: JSON types must match (no "1" for 1, no false for 0.0), as the OpenAPI document says
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 

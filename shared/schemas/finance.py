@@ -6,13 +6,14 @@ from datetime import date as Day
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AwareDatetime, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus
+from shared.schemas.base import ApiModel
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
-class RefundView(BaseModel):
+class RefundView(ApiModel):
     """A ledger entry. Money in minor units of `currency`."""
 
     refund_id: str
@@ -48,11 +49,11 @@ class RefundView(BaseModel):
         )
 
 
-class RefundList(BaseModel):
+class RefundList(ApiModel):
     refunds: list[RefundView]
 
 
-class _In(BaseModel):
+class _In(ApiModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -108,14 +109,14 @@ ReconciliationIn = Annotated[
 ]
 
 
-class ClassSummaryView(BaseModel):
+class ClassSummaryView(ApiModel):
     count: int
     # per currency: amounts in different currencies are never added up
     ledger_amounts: dict[str, int]
     stripe_amounts: dict[str, int]
 
 
-class ReconciliationRowView(BaseModel):
+class ReconciliationRowView(ApiModel):
     kind: Match
     refund_id: str | None
     order_id: str | None
@@ -129,7 +130,7 @@ class ReconciliationRowView(BaseModel):
     detail: str
 
 
-class ReconciliationCreated(BaseModel):
+class ReconciliationCreated(ApiModel):
     reconciliation_id: str
     period_start: datetime
     period_end: datetime

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.domain.order import Order, Return
 from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
+from shared.schemas.base import ApiModel
 from shared.schemas.fulfilment_events import (
     LabelView,
     ParcelIn,
@@ -27,7 +28,7 @@ Linker = Callable[[str], str] | None
 CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
 
 
-class LineView(BaseModel):
+class LineView(ApiModel):
     line_id: str
     sku: str
     quantity: int
@@ -35,20 +36,20 @@ class LineView(BaseModel):
     amount: int
 
 
-class TotalsView(BaseModel):
+class TotalsView(ApiModel):
     lines: int
     shipping: int
     tax: int
     grand_total: int
 
 
-class CustomerView(BaseModel):
+class CustomerView(ApiModel):
     email: str
     name: str
     phone: str | None
 
 
-class AddressView(BaseModel):
+class AddressView(ApiModel):
     name: str
     line1: str
     line2: str | None
@@ -60,45 +61,45 @@ class AddressView(BaseModel):
     lon: float | None
 
 
-class DeliveryView(BaseModel):
+class DeliveryView(ApiModel):
     method: str
     service_level: str
     pickup_node: str | None
 
 
-class PaymentView(BaseModel):
+class PaymentView(ApiModel):
     stripe_payment_intent: str
     check: str
     hold_reason: str | None
 
 
-class HistoryView(BaseModel):
+class HistoryView(ApiModel):
     at: datetime
     status: str
     event: str
     cause: str
 
 
-class AllocationView(BaseModel):
+class AllocationView(ApiModel):
     node_id: str
     line_id: str
     sku: str
     quantity: int
 
 
-class CandidateView(BaseModel):
+class CandidateView(ApiModel):
     node_ids: list[str]
     score: float
     fills: bool
     note: str
 
 
-class BackorderedView(BaseModel):
+class BackorderedView(ApiModel):
     line_id: str
     quantity: int
 
 
-class RoutingView(BaseModel):
+class RoutingView(ApiModel):
     """Where the order ships from and why, with the best candidates that were weighed."""
 
     outcome: str
@@ -110,14 +111,14 @@ class RoutingView(BaseModel):
     decided_at: datetime
 
 
-class ExecutionView(BaseModel):
+class ExecutionView(ApiModel):
     arn: str
     state_machine: str
     started_at: datetime
     console_url: str
 
 
-class RefundView(BaseModel):
+class RefundView(ApiModel):
     refund_id: str
     amount: int
     currency: str
@@ -143,7 +144,7 @@ class RefundView(BaseModel):
         )
 
 
-class CancellationView(BaseModel):
+class CancellationView(ApiModel):
     at: datetime
     by: str
     reason: str
@@ -152,7 +153,7 @@ class CancellationView(BaseModel):
     whole: bool
 
 
-class OrderView(BaseModel):
+class OrderView(ApiModel):
     order_id: str
     channel: str
     external_id: str
@@ -289,5 +290,5 @@ def _routing(order: Order) -> RoutingView | None:
     )
 
 
-class OrderList(BaseModel):
+class OrderList(ApiModel):
     orders: list[OrderView]
