@@ -8,8 +8,10 @@ the return of one unit of a delivered order. Each scenario's cost is what was co
 start and the end of every execution it started, divided by its orders.
 
 Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
-5 minutes per key, so it runs about once per key in that time, not once per order), and Lambda
-durations are this machine's (handlers talking to local emulators), not Lambda's.
+5 minutes per key, so it runs about once per key in that time, not once per order), and the
+simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
+Lambda durations are this machine's (handlers talking to local emulators, and the first invocation of
+each function includes its imports), not Lambda's.
 
 Run: .venv/bin/python -m benchmarks.cost [--orders N] [--quick]
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -245,9 +248,11 @@ def run(orders: int) -> list[Scenario]:
     stack.start()
     try:
         meter.wrap_runtime(stack.runtime)
+        keys = stack.info["keys"]
+        simulators = {keys["carrier"], keys["ops"], keys["admin"], keys["warehouse"]}
         for part in stack._started:
             if isinstance(part, Gateway):
-                meter.wrap_gateway(part)
+                meter.wrap_gateway(part, simulators)
         work = Workload(stack, meter)
         demo._load_catalogue(work.http)
         delivered: list[str] = []
@@ -304,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=10, help="orders in the one-shipment scenario (default 10)")
     parser.add_argument("--quick", action="store_true", help="one order per scenario (the test command)")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")  # a simulator's refusals
     prices = json.loads(PRICES_FILE.read_text())
     began = time.perf_counter()
     scenarios = run(1 if args.quick else args.orders)

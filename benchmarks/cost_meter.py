@@ -29,6 +29,8 @@ from typing import Any
 import botocore.handlers
 
 CURRENT_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_function", default=None)
+# set while the gateway serves a request that is not part of the workload (a simulator's GET)
+IGNORED: contextvars.ContextVar[bool] = contextvars.ContextVar("ignored", default=False)
 _ASIDE = threading.local()  # set while the meter reads an item's size for itself
 
 
@@ -98,6 +100,8 @@ class Meter:
         invoke, memory = runtime.invoke, {name: pool.fn.memory_mb for name, pool in runtime._pools.items()}
 
         def counted(name: str, event: Any) -> Any:
+            if IGNORED.get():
+                return invoke(name, event)
             token = CURRENT_FUNCTION.set(name)
             started = time.perf_counter()
             try:
@@ -111,10 +115,19 @@ class Meter:
 
         runtime.invoke = counted
 
-    def wrap_gateway(self, gateway: Any) -> None:
+    def wrap_gateway(self, gateway: Any, ignored_keys: set[str]) -> None:
+        """`ignored_keys`: whose reads are not the workload's (the simulators poll orders to pace themselves;
+        a warehouse or carrier system would not)."""
         handle = gateway.handle
 
         def counted(request: Any) -> Any:
+            key = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            if request.method == "GET" and key in ignored_keys:
+                token = IGNORED.set(True)
+                try:
+                    return handle(request)
+                finally:
+                    IGNORED.reset(token)
             with self._lock:
                 self.api_requests += 1
             return handle(request)
@@ -124,6 +137,8 @@ class Meter:
     # --- attribution ----------------------------------------------------------------------------
 
     def _owner(self) -> str | None:
+        if IGNORED.get():
+            return None
         function = CURRENT_FUNCTION.get()
         if function is not None:
             return function

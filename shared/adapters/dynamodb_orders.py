@@ -1,8 +1,15 @@
-"""OrderRepository on DynamoDB: one item per order, one per (channel, external_id) capture."""
+"""OrderRepository on DynamoDB: one item per order, one per (channel, external_id) capture.
+
+The order document is stored zlib-compressed: DynamoDB bills every write per started KB of the whole
+item and every read per 4 KB, an order's JSON is about 6 KB and compresses to under 2, and an order
+is written about a dozen times on its way to DELIVERED. Items written as plain JSON still read.
+"""
 
 from __future__ import annotations
 
 import json
+import zlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -14,6 +21,14 @@ from shared.ports import CaptureRecord, DuplicateCapture
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _packed(doc: str) -> dict[str, Any]:
+    return {"B": zlib.compress(doc.encode())}
+
+
+def _unpacked(value: Mapping[str, Any]) -> Any:
+    return json.loads(zlib.decompress(value["B"]) if "B" in value else value["S"])
 
 
 def _order_key(order_id: str) -> dict[str, Any]:
@@ -42,7 +57,7 @@ class DynamoDBOrders:
                                 **_capture_key(order.channel, order.external_id),
                                 "order_id": {"S": order.order_id},
                                 "body_hash": {"S": body_hash},
-                                "snapshot": {"S": doc},
+                                "snapshot": _packed(doc),
                             },
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
@@ -68,7 +83,7 @@ class DynamoDBOrders:
         item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
+        return from_document(_unpacked(item["doc"]), int(item["version"]["N"]))
 
     def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
         item = self._db.get_item(
@@ -76,7 +91,7 @@ class DynamoDBOrders:
         ).get("Item")
         if item is None:
             return None
-        snapshot = from_document(json.loads(item["snapshot"]["S"]), 1)
+        snapshot = from_document(_unpacked(item["snapshot"]), 1)
         return CaptureRecord(item["order_id"]["S"], item["body_hash"]["S"], snapshot)
 
     def save(self, order: Order) -> None:
@@ -101,7 +116,7 @@ class DynamoDBOrders:
     @staticmethod
     def _attributes(order: Order, doc: str) -> dict[str, Any]:
         return {
-            "doc": {"S": doc},
+            "doc": _packed(doc),
             "version": {"N": str(order.version)},
             "status": {"S": order.status.value},
             "channel": {"S": order.channel},

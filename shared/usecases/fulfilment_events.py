@@ -56,9 +56,14 @@ def apply_event(
         raise EventRefused("wrong_node", f"shipment {shipment_id} is fulfilled by {shipment.node_id}, not {node_id}")
     if tracking_number is not None and (shipment.label is None or shipment.label.tracking_number != tracking_number):
         raise EventRefused("wrong_tracking_number", f"shipment {shipment_id} has no label {tracking_number}")
-    applied = update_order(orders, order_id, lambda o: o.shipment_event(shipment_id, event, clock.now()))
-    order = orders.get(order_id)
-    assert order is not None
+    latest: list[Order] = []
+
+    def change(current: Order) -> bool:
+        latest[:] = [current]  # the order as saved (or found unchanged): no need to read it again
+        return current.shipment_event(shipment_id, event, clock.now())
+
+    applied = update_order(orders, order_id, change, loaded=order)
+    order = latest[0]
     shipment = order.shipment(shipment_id)
     if event.type in (EventType.DELIVERED, EventType.COLLECTED):
         answer_delivery(shipment, signals)
