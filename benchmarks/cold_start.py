@@ -112,7 +112,8 @@ def build_tree(bytecode: bool) -> Tree:
     code = build_code_tree()
     base, labels = layers / BASE / "python", layers / LABELS / "python"
     if not bytecode:
-        code, base, labels, sdk = (_without_bytecode(t) for t in (code, base, labels, sdk))
+        # What Waybill ships loses its bytecode; the runtime's boto3 (and the reference's extras) keep theirs.
+        code, base, labels = (_without_bytecode(t) for t in (code, base, labels))
         shutil.rmtree(reference / "__pycache__")
     return Tree(code, base, labels, sdk, reference)
 
