@@ -35,7 +35,7 @@ def to_document(order: Order) -> dict[str, Any]:
         "external_id": order.external_id,
         "currency": order.currency,
         "customer": vars(order.customer),
-        "ship_to": vars(order.ship_to),
+        "ship_to": vars(order.ship_to) if order.ship_to else None,
         "lines": [vars(line) for line in order.lines],
         "shipping_amount": order.shipping_amount,
         "tax_amount": order.tax_amount,
@@ -60,6 +60,7 @@ def to_document(order: Order) -> dict[str, Any]:
         "shipments": [_shipment_doc(s) for s in order.shipments],
         "captured_amount": order.captured_amount,
         "refund_emails": order.refund_emails,
+        "emails": order.emails,
         "returns": [_return_doc(r) for r in order.returns],
         "cancellation": _cancellation_doc(order.cancellation) if order.cancellation else None,
     }
@@ -195,7 +196,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         external_id=doc["external_id"],
         currency=doc["currency"],
         customer=Customer(**doc["customer"]),
-        ship_to=Address(**doc["ship_to"]),
+        ship_to=Address(**doc["ship_to"]) if doc.get("ship_to") else None,
         lines=tuple(Line(**line) for line in doc["lines"]),
         shipping_amount=doc["shipping_amount"],
         tax_amount=doc["tax_amount"],
@@ -220,6 +221,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         shipments=[_shipment(s) for s in doc.get("shipments", [])],
         captured_amount=doc.get("captured_amount", 0),
         refund_emails=dict(doc.get("refund_emails", {})),
+        emails=dict(doc.get("emails", {})),
         returns=[_return(r) for r in doc.get("returns", [])],
         cancellation=_cancellation(doc["cancellation"]) if doc.get("cancellation") else None,
     )

@@ -16,9 +16,10 @@ _TRANSIENT = {"Throttling", "ThrottlingException", "ServiceUnavailable", "Intern
 
 
 class SesMailer:
-    def __init__(self, client: SESClient, sender: str) -> None:
+    def __init__(self, client: SESClient, sender: str, shop_name: str = "") -> None:
         self._ses = client
-        self._sender = sender
+        self._sender = sender  # "Display Name <address>" or an address
+        self._shop = {"shop_name": shop_name} if shop_name else {}
 
     def send(self, template: str, to: str, data: dict[str, Any]) -> str:
         try:
@@ -26,7 +27,7 @@ class SesMailer:
                 Source=self._sender,
                 Destination={"ToAddresses": [to]},
                 Template=template,
-                TemplateData=json.dumps(data),
+                TemplateData=json.dumps({"shop_name": "", **self._shop, **data}),
             )
         except ClientError as err:
             if err.response["Error"]["Code"] in _TRANSIENT:
