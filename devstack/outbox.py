@@ -115,6 +115,7 @@ def render_message(
     mime["Subject"] = parse_template(parts.subject, data)
     mime["Date"] = format_datetime(at)  # RFC 5322
     mime["Message-ID"] = message_id
-    mime.set_content(parse_template(parts.text, data))
-    mime.add_alternative(parse_template(parts.html, _escaped(data)), subtype="html")
+    # 8bit, as SES sends UTF-8 text: the .eml stays readable (and searchable) as it is
+    mime.set_content(parse_template(parts.text, data), cte="8bit")
+    mime.add_alternative(parse_template(parts.html, _escaped(data)), subtype="html", cte="8bit")
     return mime

@@ -38,10 +38,11 @@ def document() -> str:
 
 
 def _without_unused_schemas(doc: dict[str, Any]) -> dict[str, Any]:
-    """Powertools always adds FastAPI's HTTPValidationError/ValidationError; every route documents its
-    422 in Waybill's error shape instead, so they would only mislead a client generator."""
+    """Powertools always adds FastAPI's HTTPValidationError, ValidationError and ResponseValidationError;
+    every route documents its 422 in Waybill's error shape instead, so they would only mislead a client
+    generator."""
     schemas: dict[str, Any] = doc["components"]["schemas"]
-    for name in ("HTTPValidationError", "ValidationError"):
+    for name in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
         if f'"#/components/schemas/{name}"' not in json.dumps({k: v for k, v in doc.items() if k != "components"}):
             schemas.pop(name, None)
     return doc

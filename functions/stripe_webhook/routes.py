@@ -19,10 +19,6 @@ from shared.ports import Clock, RefundLedger
 from shared.usecases.stripe_events import settle_from_event
 
 
-class StripeEventData(BaseModel):
-    object: dict[str, Any] = Field(description="The refund (refund.*) or the charge (charge.refunded)")
-
-
 class StripeEvent(BaseModel):
     """A Stripe event as Stripe posts it (only the fields Waybill reads are described)."""
 
@@ -30,7 +26,7 @@ class StripeEvent(BaseModel):
 
     id: str = Field(description="evt_...")
     type: str = Field(description="refund.created, refund.updated, refund.failed or charge.refunded")
-    data: StripeEventData
+    data: dict[str, Any] = Field(description="`object`: the refund (refund.*) or the charge (charge.refunded)")
 
 
 class WebhookReceived(BaseModel):
