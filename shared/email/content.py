@@ -24,7 +24,7 @@ def format_money(amount: int, currency: str) -> str:
 def item(line: Line, quantity: int, currency: str, *, priced: bool = False) -> dict[str, str]:
     return {
         "name": line.label,
-        "sku": line.sku,
+        "sku": line.sku if line.name else "",  # beside the name; alone, the sku is the name
         "image_url": line.image_url or "",
         "quantity": str(quantity),
         "amount": format_money(line.unit_amount * quantity, currency) if priced else "",
