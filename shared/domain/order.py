@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -611,7 +612,7 @@ def place(
     currency: str,
     customer: Customer,
     ship_to: Address | None,
-    lines: list[LineSpec],
+    lines: Sequence[LineSpec],
     shipping_amount: int,
     tax_amount: int,
     payment_intent: str,

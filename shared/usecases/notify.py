@@ -34,6 +34,7 @@ def email_data(order: Order, shipment: Shipment, nodes: Nodes | None = None) -> 
         "tracking_number": label.tracking_number if label else "",
         "tracking_url": label.tracking_url if label else "",
         "detail": shipment.delivery_exception or "",
+        "collected": "yes" if shipment.method == "pickup" else "",
     }
     if shipment.method == "pickup":
         data.update(content.store(nodes.get(shipment.node_id) if nodes else None))

@@ -7,6 +7,7 @@ import importlib
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +22,7 @@ GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 
 @pytest.fixture(scope="module")
-def generated(stack, tmp_path_factory) -> tuple[ModuleType, int]:
+def generated(stack, tmp_path_factory) -> Iterator[tuple[ModuleType, int]]:
     """The generated package (imported from a tmp dir) and how many operations it has."""
     root = tmp_path_factory.mktemp("generated")
     spec = root / "openapi.json"
@@ -30,9 +31,9 @@ def generated(stack, tmp_path_factory) -> tuple[ModuleType, int]:
     spec.write_text(served.text)
     (root / "config.yaml").write_text("post_hooks: []\n")  # no ruff formatting pass needed to use it
     package = f"waybill_client_{uuid.uuid4().hex[:8]}"
+    args = ["generate", "--path", str(spec), "--output-path", str(root / package), "--meta", "none"]
     run = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(spec), "--output-path", str(root / package)]
-        + ["--meta", "none", "--config", str(root / "config.yaml")],
+        [str(GENERATOR), *args, "--config", str(root / "config.yaml")],
         capture_output=True,
         text=True,
         check=False,
