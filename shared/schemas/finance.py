@@ -13,7 +13,7 @@ from shared.schemas.base import ApiModel
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
-class RefundView(ApiModel):
+class LedgerEntryView(ApiModel):
     """A ledger entry. Money in minor units of `currency`."""
 
     refund_id: str
@@ -31,7 +31,7 @@ class RefundView(ApiModel):
     settled_at: datetime | None
 
     @classmethod
-    def of(cls, entry: LedgerEntry) -> RefundView:
+    def of(cls, entry: LedgerEntry) -> LedgerEntryView:
         return cls(
             refund_id=entry.refund_id,
             order_id=entry.order_id,
@@ -50,7 +50,7 @@ class RefundView(ApiModel):
 
 
 class RefundList(ApiModel):
-    refunds: list[RefundView]
+    refunds: list[LedgerEntryView]
 
 
 class _In(ApiModel):

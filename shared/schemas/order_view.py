@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from shared.domain.exceptions import OrderException
 from shared.domain.order import Order, Return
 from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
@@ -41,6 +42,8 @@ def console_url(arn: str) -> str | None:
 class LineView(ApiModel):
     line_id: str
     sku: str
+    name: str | None
+    image_url: str | None
     quantity: int
     unit_amount: int
     amount: int
@@ -163,6 +166,31 @@ class CancellationView(ApiModel):
     whole: bool
 
 
+class ExceptionView(ApiModel):
+    """A typed exception: what went wrong, since when, and what a person can do about it."""
+
+    type: str = Field(
+        description="payment_hold, routing_hold, unfilled_remainder, fulfilment_failed, carrier_refused, "
+        "refund_failed, return_failed, pickup_not_collected or stuck"
+    )
+    reason: str
+    since: datetime
+    subject: str | None = Field(description="The shipment or RMA it is about; null for the whole order")
+    actions: list[str] = Field(description="What may be done about it, e.g. cancel, retry, close_return")
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, e: OrderException) -> ExceptionView:
+        return cls(
+            type=e.type.value,
+            reason=e.reason,
+            since=e.since,
+            subject=e.subject,
+            actions=[a.value for a in e.actions],
+            resolved_at=e.resolved_at,
+        )
+
+
 class OrderView(ApiModel):
     order_id: str
     channel: str
@@ -170,12 +198,13 @@ class OrderView(ApiModel):
     status: str
     currency: str
     customer: CustomerView
-    ship_to: AddressView
+    ship_to: AddressView | None = Field(description="None for a pickup order captured without one")
     lines: list[LineView]
     totals: TotalsView
     delivery: DeliveryView
     payment: PaymentView
     exception_cause: str | None
+    exceptions: list[ExceptionView] = Field(description="Open exceptions first, then resolved ones")
     confirmation_sent: bool
     created_at: datetime
     history: list[HistoryView]
@@ -196,7 +225,7 @@ class OrderView(ApiModel):
             status=order.status.value,
             currency=order.currency,
             customer=CustomerView(**vars(order.customer)),
-            ship_to=AddressView(**vars(order.ship_to)),
+            ship_to=AddressView(**vars(order.ship_to)) if order.ship_to else None,
             lines=[LineView(**vars(line), amount=line.amount) for line in order.lines],
             totals=TotalsView(
                 lines=totals.lines, shipping=totals.shipping, tax=totals.tax, grand_total=totals.grand_total
@@ -208,6 +237,7 @@ class OrderView(ApiModel):
                 hold_reason=order.hold_reason,
             ),
             exception_cause=order.exception_cause,
+            exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
             history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
@@ -243,6 +273,7 @@ def return_view(r: Return, link: Linker = None) -> ReturnView:
         node_id=r.node_id,
         reason=r.reason,
         status=r.status,
+        outstanding=r.outstanding,
         lines=[ReturnLineView(**asdict(line)) for line in r.lines],
         label=_label_view(r.label, link),
         created_at=r.created_at,
@@ -266,6 +297,7 @@ def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
         last_event_at=s.last_event_at,
         documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
         replaces=s.replaces,
+        repack_reason=s.repack_reason,
     )
 
 
