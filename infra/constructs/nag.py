@@ -12,7 +12,7 @@ from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
-from shared.topology import BucketGrant, StartExecution, TableGrant
+from shared.topology import BucketGrant, FactsQuery, StartExecution, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -65,6 +65,7 @@ def acknowledge_findings(stack: WaybillStack) -> None:
     _functions(stack)
     _workflows(stack)
     _api(stack)
+    _analytics(stack)
     for name, secret in stack.secrets.secrets.items():
         ack(
             secret,
@@ -102,6 +103,14 @@ def _functions(stack: WaybillStack) -> None:
                     f"Object-level {grant.access} access within the {grant.bucket.name} bucket only "
                     "(object keys are per order, so only a prefix can name them).",
                 )
+            if isinstance(grant, FactsQuery):
+                bucket = _logical_id(stack.storage.buckets[grant.store.bucket.name])
+                ack(
+                    role,
+                    f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/athena-results/*]",
+                    "Athena writes each report's result under the workgroup's result prefix with a key "
+                    "of its own (the query id): only the prefix can name them.",
+                )
             if isinstance(grant, StartExecution):
                 machine = machine_names[grant.state_machine.name]
                 ack(
@@ -111,6 +120,33 @@ def _functions(stack: WaybillStack) -> None:
                     f"states:DescribeExecution on the executions of {machine} only: execution ARNs are "
                     "made per start, so they can only be named by this machine's prefix.",
                 )
+
+
+def _analytics(stack: WaybillStack) -> None:
+    if stack.analytics:
+        ack(
+            stack,
+            "W7001",
+            "CDK's Firehose construct adds a mapping of Firehose's CIDR blocks per region, used only by "
+            "destinations reached over the network (Redshift, OpenSearch); the S3 destination needs none.",
+        )
+    for analytics in stack.analytics.values():
+        role = analytics.delivery_stream.node.find_child("S3 Destination Role")
+        bucket = _logical_id(analytics.bucket)
+        reason = (
+            "Firehose's S3 destination role as CDK grants it (bucket.grantReadWrite, the delivery "
+            "permissions Firehose documents: multipart upload, list, get, put) on the analytics bucket "
+            "alone, which holds only facts and report results; object keys are made per delivery."
+        )
+        for finding in (
+            "Action::s3:Abort*",
+            "Action::s3:DeleteObject*",
+            "Action::s3:GetBucket*",
+            "Action::s3:GetObject*",
+            "Action::s3:List*",
+            f"Resource::<{bucket}.Arn>/*",
+        ):
+            ack(role, f"AwsSolutions-IAM5[{finding}]", reason)
 
 
 def _workflows(stack: WaybillStack) -> None:
