@@ -16,7 +16,7 @@ import boto3
 import requests
 import stripe
 
-from devstack import demo_money
+from devstack import demo_analytics, demo_money
 from devstack.stack import EmbeddedStack, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
@@ -267,6 +267,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
     folder = _download_documents(info, stack.state_dir / "documents")
     print(f"labels (4x6 PDF), pick lists and packing slips in {folder}")
+    demo_analytics.headline(call, delivered)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
     return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1

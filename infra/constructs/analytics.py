@@ -4,9 +4,10 @@ as a named query. The reports are the SQL files in shared/analytics/reports/."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Size, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -17,6 +18,7 @@ from shared.domain.facts import COLUMNS
 from shared.topology import FactStore
 
 RESULTS_PREFIX = "athena-results/"
+ERRORS_PREFIX = "facts-errors/"
 # A report that would read more than this is cancelled: the range bounds protect, this caps.
 SCAN_LIMIT_BYTES = 10 * 1024**3
 
@@ -26,21 +28,51 @@ class Analytics(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.bucket = bucket
+        self.prefix = store.prefix
         self.database_name = f"{stack.stack_name.lower()}_{store.name}"
         self.workgroup_name = f"{stack.stack_name.lower()}-{store.name}"
-        self.delivery_stream = firehose.DeliveryStream(
+        # Firehose's own role: write the bucket's fact and error prefixes, nothing else
+        role = iam.Role(
+            self,
+            "DeliveryRole",
+            assumed_by=iam.ServicePrincipal("firehose.amazonaws.com"),
+            description="Waybill analytics facts: Firehose delivers to the fact prefixes of the analytics bucket",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[bucket.arn_for_objects(f"{store.prefix}*"), bucket.arn_for_objects(f"{ERRORS_PREFIX}*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            )
+        )
+        self.delivery_role = role
+        self.delivery_stream = firehose.CfnDeliveryStream(
             self,
             "Facts",
-            destination=firehose.S3Bucket(
-                bucket,
-                # without an expression in it, Firehose appends its default yyyy/MM/dd/HH/ (UTC)
-                data_output_prefix=store.prefix,
-                error_output_prefix="facts-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=Duration.seconds(60),
-                buffering_size=Size.mebibytes(64),
+            delivery_stream_type="DirectPut",
+            delivery_stream_encryption_configuration_input=firehose.CfnDeliveryStream.DeliveryStreamEncryptionConfigurationInputProperty(
+                key_type="AWS_OWNED_CMK"
             ),
-            encryption=firehose.StreamEncryption.aws_owned_key(),
+            extended_s3_destination_configuration=firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty(
+                bucket_arn=bucket.bucket_arn,
+                role_arn=role.role_arn,
+                # without an expression in it, Firehose appends its default yyyy/MM/dd/HH/ (UTC)
+                prefix=store.prefix,
+                error_output_prefix=ERRORS_PREFIX + "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+                buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
+                    interval_in_seconds=60, size_in_m_bs=64
+                ),
+                compression_format="UNCOMPRESSED",
+            ),
         )
+        self.delivery_stream.node.add_dependency(role)
+        self.delivery_stream_name = self.delivery_stream.ref
+        self.delivery_stream_arn = self.delivery_stream.attr_arn
         database = glue.CfnDatabase(
             self,
             "Database",

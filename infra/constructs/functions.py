@@ -232,9 +232,14 @@ class Functions(Construct):
                 for e in templates:
                     self._env(spec, e.env, res.email_templates[e.name])
             case FactsPut(store=store):
-                stream = res.fact_stores[store.name].delivery_stream
-                stream.grant_put_records(role)
-                self._env(spec, grant.env, stream.delivery_stream_name)
+                analytics = res.fact_stores[store.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
+                        resources=[analytics.delivery_stream_arn],
+                    )
+                )
+                self._env(spec, grant.env, analytics.delivery_stream_name)
             case FactsQuery(store=store):
                 _grant_reports(role, res.fact_stores[store.name])
                 analytics = res.fact_stores[store.name]

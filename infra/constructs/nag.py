@@ -12,6 +12,7 @@ from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
+from infra.constructs.analytics import ERRORS_PREFIX
 from shared.topology import BucketGrant, FactsQuery, StartExecution, TableGrant
 
 if TYPE_CHECKING:
@@ -123,30 +124,15 @@ def _functions(stack: WaybillStack) -> None:
 
 
 def _analytics(stack: WaybillStack) -> None:
-    if stack.analytics:
-        ack(
-            stack,
-            "W7001",
-            "CDK's Firehose construct adds a mapping of Firehose's CIDR blocks per region, used only by "
-            "destinations reached over the network (Redshift, OpenSearch); the S3 destination needs none.",
-        )
     for analytics in stack.analytics.values():
-        role = analytics.delivery_stream.node.find_child("S3 Destination Role")
         bucket = _logical_id(analytics.bucket)
-        reason = (
-            "Firehose's S3 destination role as CDK grants it (bucket.grantReadWrite, the delivery "
-            "permissions Firehose documents: multipart upload, list, get, put) on the analytics bucket "
-            "alone, which holds only facts and report results; object keys are made per delivery."
-        )
-        for finding in (
-            "Action::s3:Abort*",
-            "Action::s3:DeleteObject*",
-            "Action::s3:GetBucket*",
-            "Action::s3:GetObject*",
-            "Action::s3:List*",
-            f"Resource::<{bucket}.Arn>/*",
-        ):
-            ack(role, f"AwsSolutions-IAM5[{finding}]", reason)
+        for prefix in (analytics.prefix, ERRORS_PREFIX):
+            ack(
+                analytics.delivery_role,
+                f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}*]",
+                "Firehose names each object it delivers (hour folder, stream, time, random id): only the "
+                f"{prefix} prefix of the analytics bucket can name them.",
+            )
 
 
 def _workflows(stack: WaybillStack) -> None:
