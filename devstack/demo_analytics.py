@@ -18,11 +18,11 @@ def headline(call: Call, delivered: int, timeout_s: float = 30) -> dict[str, Any
         if (row["delivered_orders"] >= delivered and row["return_rate"]) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    median = row["median_capture_to_delivery_minutes"]
-    cost = row["shipping_cost_per_order"]
+    median, cost = row["median_capture_to_delivery_minutes"], row["shipping_cost_per_order"]
+    took = f"{median * 60:.1f} s" if median is not None else "-"
     print(
         f"\nanalytics over its {row['orders']} orders (GET /v1/analytics/summary): median capture to delivery "
-        f"{median * 60:.1f} s, return rate {row['return_rate'] or 0:.0%} of {row['delivered_orders']} delivered, "
+        f"{took}, return rate {row['return_rate'] or 0:.0%} of {row['delivered_orders']} delivered, "
         f"shipping cost {money(round(cost)) if cost is not None else '-'} per shipped order"
     )
     return dict(row)
