@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.analytics_api import routes
 from shared import http
+from shared.adapters.s3_facts import S3FactFiles
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
@@ -22,14 +23,16 @@ settings = AnalyticsSettings.from_env()
 logger = masked_logger()
 
 
+fact_files = S3FactFiles(client("s3"), settings.bucket, FACTS.prefix)
+
+
 def engine() -> ReportEngine:
     if settings.engine == "duckdb":
         # imported here: duckdb is a development dependency, not in the Lambda layer
         from shared.adapters.duckdb_reports import DuckDBReports
-        from shared.adapters.s3_facts import S3FactFiles
 
         local = DuckDBReports()
-        local.load(S3FactFiles(client("s3"), settings.bucket, FACTS.prefix).rows())
+        local.load(fact_files.rows())  # objects read on an earlier request are not read again
         return local
     from shared.adapters.athena_reports import AthenaReports
 

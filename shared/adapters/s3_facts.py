@@ -22,6 +22,8 @@ class S3FactFiles:
         self._s3 = client
         self._bucket = bucket
         self._prefix = prefix
+        # key -> (ETag, rows): an object is read once per version, however often rows() is called
+        self._read: dict[str, tuple[str, list[dict[str, Any]]]] = {}
 
     def write(self, partition: str, name: str, facts: Sequence[Fact]) -> bool:
         key = f"{self._prefix}{partition}/{name}.json"
@@ -40,8 +42,13 @@ class S3FactFiles:
         """Every stored fact row, with `dt` from its object's hour folder (yyyy/MM/dd/HH)."""
         for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=self._prefix):
             for obj in page.get("Contents", []):
-                dt = "/".join(obj["Key"][len(self._prefix) :].split("/")[:4])
-                body = self._s3.get_object(Bucket=self._bucket, Key=obj["Key"])["Body"].read().decode()
-                for line in body.splitlines():
-                    if line.strip():
-                        yield {**json.loads(line), "dt": dt}
+                key, etag = obj["Key"], obj["ETag"]
+                known = self._read.get(key)
+                if known is None or known[0] != etag:
+                    known = self._read[key] = (etag, self._parse(key))
+                yield from known[1]
+
+    def _parse(self, key: str) -> list[dict[str, Any]]:
+        dt = "/".join(key[len(self._prefix) :].split("/")[:4])
+        body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read().decode()
+        return [{**json.loads(line), "dt": dt} for line in body.splitlines() if line.strip()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ColumnView(BaseModel):
@@ -32,9 +32,11 @@ class ReportList(BaseModel):
 
 
 class ReportAnswer(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     report: str
     title: str
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(alias="from")
     to: str
     channel: str | None
     node_id: str | None
