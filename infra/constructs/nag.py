@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from infra.constructs.analytics import ERRORS_PREFIX
-from shared.topology import BucketGrant, FactsQuery, StartExecution, TableGrant
+from shared.topology import BucketGrant, FactsQuery, StartExecution, StreamTrigger, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -40,6 +40,11 @@ XRAY_ONLY = (
     "The only Resource '*' statement is active X-Ray tracing (xray:PutTraceSegments, "
     "xray:PutTelemetryRecords), which support no resource-level permissions; tests/infra checks that "
     "no other action gets '*'."
+)
+STREAM_STAR = (
+    "Resource '*' only for X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams, "
+    "which the DynamoDB stream event source needs and which supports no resource-level permissions; "
+    "reading the stream itself is granted on the table's stream ARN only."
 )
 STATE_MACHINE_STAR = (
     "Resource '*' only for Step Functions log delivery (logs:CreateLogDelivery, GetLogDelivery, "
@@ -86,7 +91,8 @@ def _logical_id(construct: IConstruct) -> str:
 def _functions(stack: WaybillStack) -> None:
     machine_names = {name: physical for name, (_, physical) in stack.workflows.state_machines.items()}
     for name, role in stack.functions.roles.items():
-        ack(role, "AwsSolutions-IAM5[Resource::*]", XRAY_ONLY)
+        reads_stream = any(isinstance(t, StreamTrigger) for t in stack.functions.specs[name].triggers)
+        ack(role, "AwsSolutions-IAM5[Resource::*]", STREAM_STAR if reads_stream else XRAY_ONLY)
         for grant in stack.functions.specs[name].grants:
             if isinstance(grant, TableGrant) and grant.table.indexes:
                 table = _logical_id(stack.data.tables[grant.table.name])
