@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlglot
-from sqlglot import exp
-
 FACT_ROWS = "fact_rows"
 # Later events (delivery, returns, refunds) of an order are read from this long after its range.
 FOLLOW_UP = timedelta(days=120)
@@ -30,6 +27,8 @@ class Scope:
 
 
 def _lit(value: str) -> str:
+    from sqlglot import exp  # imported when a report runs: the API's OpenAPI document needs none of it
+
     return exp.Literal.string(value).sql("trino")
 
 
@@ -74,6 +73,9 @@ def all_facts(sql: str, table: str = FACT_ROWS) -> str:
 
 def scoped(sql: str, scope: Scope | None, table: str = FACT_ROWS) -> str:
     """The report's SQL with `facts` defined as the scope (Trino dialect)."""
+    import sqlglot
+    from sqlglot import exp
+
     query = sqlglot.parse_one(sql, read="trino")
     cte = exp.CTE(
         this=sqlglot.parse_one(scope_cte(scope, table), read="trino"),
@@ -88,4 +90,6 @@ def scoped(sql: str, scope: Scope | None, table: str = FACT_ROWS) -> str:
 
 
 def to_duckdb(sql: str) -> str:
+    import sqlglot
+
     return sqlglot.transpile(sql, read="trino", write="duckdb")[0]
