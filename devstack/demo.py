@@ -17,7 +17,7 @@ import requests
 import stripe
 
 from devstack import demo_analytics, demo_money
-from devstack.stack import EmbeddedStack, free_port
+from devstack.stack import EmbeddedStack, PortInUse, StateDirInUse, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
 FINAL = SETTLED | {"DELIVERED"}
@@ -38,7 +38,15 @@ NODES = {
     "store-dc": {
         "kind": "store",
         "name": "Washington store",
-        "address": {"lat": 38.90, "lon": -77.04},
+        "address": {
+            "line1": "1300 Connecticut Ave NW",
+            "city": "Washington",
+            "region": "DC",
+            "postal_code": "20036",
+            "country": "US",
+            "lat": 38.90,
+            "lon": -77.04,
+        },
         "pickup": True,
         "handling_cost": 300,
         "daily_capacity": 50,
@@ -49,6 +57,19 @@ STOCK = {
     "dc-west": [("TSHIRT-BLK-M", 25, 2), ("MUG-LOGO", 3, 0)],
     "store-dc": [("HOODIE-GRY-L", 4, 0), ("TSHIRT-BLK-M", 6, 1)],
 }
+
+
+# What customers see in emails and on packing slips instead of the SKU.
+PRODUCTS = {
+    "TSHIRT-BLK-M": "Black T-shirt, medium",
+    "MUG-LOGO": "Logo mug",
+    "HOODIE-GRY-L": "Grey hoodie, large",
+    "POSTER-LTD": "Limited-edition poster",
+}
+
+
+def _line(sku: str, quantity: int, unit_amount: int) -> dict[str, Any]:
+    return {"sku": sku, "quantity": quantity, "unit_amount": unit_amount, "name": PRODUCTS[sku]}
 
 
 def _address(name: str, city: str, region: str, postal: str, lat: float, lon: float) -> dict[str, Any]:
@@ -75,8 +96,8 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
                 "ship_to": _address("Ada Lovelace", "Philadelphia", "PA", "19103", 39.95, -75.17),
                 "lines": [
-                    {"sku": "TSHIRT-BLK-M", "quantity": 2, "unit_amount": 1900},
-                    {"sku": "MUG-LOGO", "quantity": 1, "unit_amount": 1200},
+                    _line("TSHIRT-BLK-M", 2, 1900),
+                    _line("MUG-LOGO", 1, 1200),
                 ],
                 "shipping_amount": 499,
                 "tax_amount": 411,
@@ -91,7 +112,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "linus@example.com", "name": "Linus Pauling"},
                 "ship_to": _address("Linus Pauling", "Sacramento", "CA", "95814", 38.58, -121.49),
-                "lines": [{"sku": "MUG-LOGO", "quantity": 4, "unit_amount": 1200}],
+                "lines": [_line("MUG-LOGO", 4, 1200)],
                 "payment": {"stripe_payment_intent": intent(4800)},
             },
         ),
@@ -101,8 +122,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "external_id": "POS-77-0042",
                 "currency": "USD",
                 "customer": {"email": "grace@example.com", "name": "Grace Hopper", "phone": "+1 555 0100"},
-                "ship_to": _address("Grace Hopper", "Arlington", "VA", "22201", 38.88, -77.10),
-                "lines": [{"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900}],
+                "lines": [_line("HOODIE-GRY-L", 1, 5900)],
                 "payment": {"stripe_payment_intent": intent(5900, capture=False)},
                 "delivery": {"method": "pickup", "pickup_node": "store-dc", "service_level": "standard"},
             },
@@ -116,8 +136,8 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "ship_to": _address("Katherine Johnson", "Baltimore", "MD", "21201", 39.29, -76.61),
                 # only the store has hoodies and it has no mugs: two shipments
                 "lines": [
-                    {"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900},
-                    {"sku": "MUG-LOGO", "quantity": 2, "unit_amount": 1200},
+                    _line("HOODIE-GRY-L", 1, 5900),
+                    _line("MUG-LOGO", 2, 1200),
                 ],
                 "payment": {"stripe_payment_intent": intent(5900 + 2400)},
             },
@@ -129,7 +149,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "alan@example.com", "name": "Alan Turing"},
                 "ship_to": _address("Alan Turing", "Seattle", "WA", "98101", 47.61, -122.33),
-                "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 3, "unit_amount": 1900}],
+                "lines": [_line("TSHIRT-BLK-M", 3, 1900)],
                 # paid less than the order total: the payment check puts it on hold
                 "payment": {"stripe_payment_intent": intent(3000)},
             },
@@ -141,7 +161,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "rosalind@example.com", "name": "Rosalind Franklin"},
                 "ship_to": _address("Rosalind Franklin", "Boston", "MA", "02108", 42.36, -71.06),
-                "lines": [{"sku": "POSTER-LTD", "quantity": 1, "unit_amount": 2500}],
+                "lines": [_line("POSTER-LTD", 1, 2500)],
                 "payment": {"stripe_payment_intent": intent(2500)},
             },
         ),
@@ -150,20 +170,34 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def run_demo(state_dir: Path, port: int) -> int:
     began = time.perf_counter()
-    try:
-        stack = EmbeddedStack(state_dir, api_port=port)
-        info = stack.start()
-    except OSError:
-        port = free_port()
-        print(f"port is busy; using {port} instead")
-        stack = EmbeddedStack(state_dir, api_port=port)
-        info = stack.start()
+    stack, info = _start_beside_others(state_dir, port)
     print(f"embedded stack up in {info['startup_s']} s: API {info['api']}, outbox {info['outbox']}")
     try:
         return _drive(stack, info, began)
     finally:
         stack.stop()
         print(f"stack stopped; whole demo took {time.perf_counter() - began:.1f} s")
+
+
+def _start_beside_others(state_dir: Path, port: int) -> tuple[EmbeddedStack, dict[str, Any]]:
+    """The demo's own stack, leaving alone one already running from this checkout (`make dev`):
+    beside it, the demo keeps its files in a folder of its own and takes a free port."""
+    for folder in (state_dir, *(state_dir / f"demo-{n}" for n in range(1, 6))):
+        try:
+            return _start_on_a_free_port(folder, port)
+        except StateDirInUse as busy:
+            print(f"{busy}\n  so this demo keeps its files in a folder of its own")
+    raise StateDirInUse(state_dir)
+
+
+def _start_on_a_free_port(folder: Path, port: int) -> tuple[EmbeddedStack, dict[str, Any]]:
+    try:
+        stack = EmbeddedStack(folder, api_port=port)
+        return stack, stack.start()
+    except PortInUse:
+        stack = EmbeddedStack(folder, api_port=free_port())
+        print(f"port {port} is busy; using {stack.api_port} instead")
+        return stack, stack.start()
 
 
 def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
@@ -216,7 +250,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
         **first,
         "external_id": "B2B-PO-5521",
         "channel": "b2b",
-        "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 12, "unit_amount": 1500}],
+        "lines": [_line("TSHIRT-BLK-M", 12, 1500)],
         "shipping_amount": 0,
         "tax_amount": 0,
         "payment": {"stripe_payment_intent": intent(18000)},
@@ -265,24 +299,12 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     stack.outbox.flush()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
-    folder = _download_documents(info, stack.state_dir / "documents")
-    print(f"labels (4x6 PDF), pick lists and packing slips in {folder}")
+    stack.documents.flush()
+    print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
     demo_analytics.headline(call, delivered)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
     return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1
-
-
-def _download_documents(info: dict[str, Any], folder: Path) -> Path:
-    """Copies what the documents bucket holds into a folder a person can open."""
-    s3 = boto3.client("s3", endpoint_url=info["moto"], region_name=info["region"])
-    bucket = info["resources"]["buckets"]["documents"]
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for item in page.get("Contents", []):
-            target = folder / item["Key"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, item["Key"], str(target))
-    return folder.resolve()
 
 
 def _load_catalogue(call: Any) -> None:

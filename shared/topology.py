@@ -262,8 +262,12 @@ class Function:
         return tuple(t for t in self.triggers if isinstance(t, Route))
 
 
+# The shop customers bought from, named in every email, and the From display name; each stack may
+# override these defaults (CDK context shopName / senderName, WAYBILL_SHOP_NAME locally).
+SHOP_ENVIRONMENT = {"SHOP_NAME": "Waybill Demo Shop", "EMAIL_FROM_NAME": "Waybill Demo Shop"}
 # Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
 COMMON_ENVIRONMENT = {
+    **SHOP_ENVIRONMENT,
     "POWERTOOLS_SERVICE_NAME": "waybill",
     "POWERTOOLS_METRICS_NAMESPACE": "Waybill",
     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -296,6 +300,9 @@ SHIPPED = EmailTemplate("order_shipped")
 READY_FOR_PICKUP = EmailTemplate("order_ready_for_pickup")
 DELIVERED = EmailTemplate("order_delivered")
 REFUND_ISSUED = EmailTemplate("refund_issued")
+CANCELLED = EmailTemplate("order_cancelled")
+RETURN_OPENED = EmailTemplate("return_opened")
+DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
@@ -307,7 +314,16 @@ TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
 BUCKETS: tuple[Bucket, ...] = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
-EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED, REFUND_ISSUED)
+EMAIL_TEMPLATES = (
+    CONFIRMATION,
+    SHIPPED,
+    READY_FOR_PICKUP,
+    DELIVERED,
+    REFUND_ISSUED,
+    CANCELLED,
+    RETURN_OPENED,
+    DELIVERY_EXCEPTION,
+)
 STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
@@ -318,11 +334,13 @@ _LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
 _ANSWER_RETURNS = TaskCallback(RETURNS)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
-# how long a parcel may take to arrive. The embedded stack shortens them for tests.
+# how long a parcel may take to arrive, or a pickup order to be collected. The embedded stack shortens them for tests.
 FULFILMENT_TIMEOUTS = {
     "FULFILMENT_HEARTBEAT_S": str(6 * 3600),
     "FULFILMENT_TIMEOUT_S": str(3 * 24 * 3600),
     "DELIVERY_TIMEOUT_S": str(30 * 24 * 3600),
+    # how long a pickup order waits at the store before it becomes a pickup_not_collected exception
+    "PICKUP_TIMEOUT_S": str(7 * 24 * 3600),
 }
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -357,6 +375,8 @@ FUNCTIONS: tuple[Function, ...] = (
             StartExecution(RETURNS),
             _ANSWER_TASKS,
             QueueSend(FULFILMENT_REQUESTS),
+            _IDEMPOTENCY_RW,
+            SendEmail((CANCELLED,)),
         ),
     ),
     Function(
@@ -391,9 +411,12 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="record_exception",
         handler="functions.record_exception.handler.handler",
-        description="Fulfilment compensation: releases the order's stock and puts it in EXCEPTION with the cause",
-        triggers=(TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),),
-        grants=(_ORDERS_RW, _INVENTORY_RW),
+        description="Compensation: a failed fulfilment or return step leaves a typed exception on the order",
+        triggers=(
+            TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),
+            TaskTrigger(RETURNS, "RecordExceptionFunctionArn"),
+        ),
+        grants=(_ORDERS_RW, _INVENTORY_RW, QueueSend(FULFILMENT_REQUESTS)),
     ),
     Function(
         name="inventory_api",
@@ -481,7 +504,7 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS),
+        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
     ),
 )
 
@@ -565,9 +588,15 @@ FUNCTIONS += (
     Function(
         name="return_label",
         handler="functions.return_label.handler.handler",
-        description="Return step: buys the RMA's return label (once) from the sandbox carrier",
+        description="Return step: buys the RMA's return label (once) and emails it to the customer (once)",
         triggers=(TaskTrigger(RETURNS, "ReturnLabelFunctionArn"),),
-        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        grants=(
+            _ORDERS_RW,
+            TableGrant(INVENTORY, Access.READ),
+            BucketGrant(DOCUMENTS, Access.READ_WRITE),
+            _IDEMPOTENCY_RW,
+            SendEmail((RETURN_OPENED,)),
+        ),
     ),
     Function(
         name="await_return",

@@ -83,6 +83,8 @@ class Resources:
     sender_email: str
     # fact store name -> its delivery stream, Glue table and Athena workgroup
     fact_stores: Mapping[str, Analytics] = field(default_factory=dict)
+    # SHOP_NAME / EMAIL_FROM_NAME where the deployment names its shop (else the topology's defaults)
+    shop: Mapping[str, str] = field(default_factory=dict)
     # topology name -> (state machine, its physical name); filled once the state machines exist
     state_machines: dict[str, tuple[sfn.IStateMachine, str]] = field(default_factory=dict)
 
@@ -149,6 +151,7 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             environment={
                 **COMMON_ENVIRONMENT,
+                **self._resources.shop,
                 EMAIL_FROM_ENV: self._resources.sender_email,
                 **spec.environment,
             },

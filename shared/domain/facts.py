@@ -107,12 +107,13 @@ _ACTION_PREFIX = "action_"
 class _Builder:
     def __init__(self, order: Order) -> None:
         self.order = order
+        ship_to = order.ship_to  # none for a pickup order
         self.common: dict[str, Any] = {
             "order_id": order.order_id,
             "channel": order.channel,
             "currency": order.currency,
-            "region": order.ship_to.region,
-            "postal_prefix": order.ship_to.postal_code[:POSTAL_PREFIX],
+            "region": ship_to.region if ship_to else None,
+            "postal_prefix": ship_to.postal_code[:POSTAL_PREFIX] if ship_to else None,
             "service_level": order.delivery.service_level,
             "delivery_method": order.delivery.method,
         }

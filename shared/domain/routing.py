@@ -39,6 +39,19 @@ class GeoPoint:
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    def lines(self) -> list[str]:
+        town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        return [p for p in (self.line1, town, self.country) if p]
+
+
+@dataclass(frozen=True)
 class Node:
     node_id: str
     kind: str  # "warehouse" | "store" | "3pl" | "dropship"
@@ -47,6 +60,12 @@ class Node:
     pickup: bool  # customers can collect here
     handling_cost: int  # minor units per shipment
     daily_capacity: int | None  # shipments per day; None = unlimited
+    name: str | None = None  # as customers know it ("Waybill Manhattan store"): pickup emails name it
+    address: PostalAddress | None = None  # where a pickup customer goes
+
+    @property
+    def label(self) -> str:
+        return self.name or self.node_id
 
 
 @dataclass(frozen=True)
@@ -433,6 +452,10 @@ def _why_single(ranked: list[_Site], fillers: int, scorer: _Scorer) -> str:
 
 def _why_unfillable(sites: list[_Site], eligible: int, node_count: int, demand: _Demand, policy: Policy) -> str:
     if not eligible:
+        if node_count == 0:
+            return "No nodes are set up yet (PUT /v1/nodes/{node_id}, or `waybill nodes import`)"
+        if node_count == 1:
+            return "The only node cannot ship with capacity left today"
         return f"None of the {node_count} nodes can ship with capacity left today"
     for i, sku in enumerate(demand.skus):
         total = sum(site.stock[i] for site in sites)
