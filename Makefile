@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz bench
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics
 
 run: setup
 	.venv/bin/waybill demo
@@ -34,3 +34,7 @@ fuzz: setup
 bench: setup
 	.venv/bin/python -m benchmarks.cold_start
 	.venv/bin/python -m benchmarks.cost
+
+# Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
+bench-analytics: setup
+	.venv/bin/python -m benchmarks.analytics_bench

@@ -304,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     for parser_ in (rec, refunds):
         parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
         parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
+    from devstack import analytics_cli
+
+    analytics_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

@@ -7,6 +7,7 @@ is written about a dozen times on its way to DELIVERED. Items written as plain J
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from collections.abc import Mapping
@@ -28,7 +29,12 @@ def _packed(doc: str) -> dict[str, Any]:
 
 
 def _unpacked(value: Mapping[str, Any]) -> Any:
-    return json.loads(zlib.decompress(value["B"]) if "B" in value else value["S"])
+    """The document of a stored item: compressed bytes from the DynamoDB API, base64 text in a Lambda
+    stream event (as AWS delivers Binary attributes), or plain JSON from before compression."""
+    if "B" not in value:
+        return json.loads(value["S"])
+    packed = value["B"]
+    return json.loads(zlib.decompress(base64.b64decode(packed) if isinstance(packed, str) else packed))
 
 
 def _order_key(order_id: str) -> dict[str, Any]:
@@ -37,6 +43,15 @@ def _order_key(order_id: str) -> dict[str, Any]:
 
 def _capture_key(channel: str, external_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CAPTURE#{channel}#{external_id}"}, "sk": {"S": "CAPTURE"}}
+
+
+def is_order_item(item: dict[str, Any]) -> bool:
+    return item.get("sk", {}).get("S") == "ORDER" and str(item.get("pk", {}).get("S", "")).startswith("ORDER#")
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    """The order in a stored item (also a stream image)."""
+    return from_document(_unpacked(item["doc"]), int(item["version"]["N"]))
 
 
 class DynamoDBOrders:
@@ -83,7 +98,7 @@ class DynamoDBOrders:
         item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return from_document(_unpacked(item["doc"]), int(item["version"]["N"]))
+        return order_from_item(item)
 
     def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
         item = self._db.get_item(
