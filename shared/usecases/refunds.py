@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from shared.domain.errors import OrderNotFound
+from shared.domain.money import format_money
 from shared.domain.order import Order
 from shared.domain.refunds import (
     LedgerEntry,
@@ -24,7 +25,6 @@ from shared.domain.refunds import (
 )
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
-from shared.usecases.send_confirmation import format_money
 
 
 def refund_id_for(key: str) -> str:

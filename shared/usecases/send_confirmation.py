@@ -7,13 +7,8 @@ from typing import Any
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
 from shared.ports import Clock, Mailer, OrderRepository
-from shared.schemas.iso_codes import THREE_DECIMAL, ZERO_DECIMAL
+from shared.domain.money import format_money
 from shared.usecases._update import update_order
-
-
-def format_money(amount: int, currency: str) -> str:
-    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
-    return f"{amount / 10**digits:,.{digits}f} {currency}"
 
 
 def confirmation_data(order: Order) -> dict[str, Any]:
