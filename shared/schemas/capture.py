@@ -16,7 +16,6 @@ from pydantic import (
 )
 
 from shared.domain.money import amount_problem
-
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
 # A reservation writes one stock item per distinct sku at a node, plus its record and the node's

@@ -142,7 +142,19 @@ def open_cancellation_refund(
         order.shipping_amount,
         dict(cancellation.lines),
         all_lines_now_refunded=cancellation.whole,
+        already=units_refunded_before(order),
     )
     # an underpaid order held for payment gives back what was taken, never more
     owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
     return open_refund(order, owed, RefundReason.CANCELLATION, "cancel", ledger=ledger, clock=clock, captured=captured)
+
+
+def units_refunded_before(order: Order, rma_id: str | None = None) -> dict[str, int]:
+    """Units of each line refunded before the refund being opened (for `rma_id`, or for the
+    cancellation when None): what was cancelled, and what came back in returns already refunded."""
+    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation and rma_id is not None else {}
+    for r in order.returns:
+        if r.status == "REFUNDED" and r.rma_id != rma_id:
+            for line in r.lines:
+                gone[line.line_id] = gone.get(line.line_id, 0) + line.resellable + line.damaged
+    return gone

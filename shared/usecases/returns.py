@@ -30,7 +30,7 @@ from shared.ports import (
     Workflow,
 )
 from shared.usecases._update import update_order
-from shared.usecases.refunds import open_refund
+from shared.usecases.refunds import open_refund, units_refunded_before
 
 # a returned parcel's size, before anyone has weighed it: 600 g per unit in a mid-size box
 UNIT_GRAMS = 600
@@ -135,18 +135,17 @@ def restock_and_refund(
     returned = {line.line_id: line.resellable + line.damaged for line in rma.lines if line.resellable + line.damaged}
     # shipping goes back once, with the receipt after which nothing of the order is kept: only
     # returns already refunded count, and this one
-    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation else {}
-    for r in order.returns:
-        if r.status == "REFUNDED" or r.rma_id == rma_id:
-            for line in r.lines:
-                gone[line.line_id] = gone.get(line.line_id, 0) + line.resellable + line.damaged
-    nothing_kept = all(gone.get(line.line_id, 0) >= line.quantity for line in order.lines)
+    before = units_refunded_before(order, rma_id)
+    nothing_kept = all(
+        before.get(line.line_id, 0) + returned.get(line.line_id, 0) >= line.quantity for line in order.lines
+    )
     amount = refund_for_units(
         [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
         order.tax_amount,
         order.shipping_amount,
         returned,
         all_lines_now_refunded=nothing_kept,
+        already=before,
     )
     refund = open_refund(order, amount, RefundReason.RETURN, rma_id, ledger=ledger, clock=clock) if returned else None
     if refund is not None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import OrderNotFound
+from shared.domain.money import format_money
 from shared.domain.order import Order
 from shared.ports import Clock, Mailer, OrderRepository
-from shared.domain.money import format_money
 from shared.usecases._update import update_order
 
 

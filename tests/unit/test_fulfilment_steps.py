@@ -1,13 +1,13 @@
 import pytest
 
 from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.money import format_money
 from shared.domain.order import OrderStatus, PaymentCheck
 from shared.domain.payment import PaymentIntent
 from shared.schemas.capture import CaptureOrder
 from shared.usecases.capture_order import capture_order
 from shared.usecases.check_payment import check_payment
 from shared.usecases.record_exception import record_exception
-from shared.domain.money import format_money
 from shared.usecases.send_confirmation import confirmation_data, send_confirmation
 from tests.unit.builders import GRAND_TOTAL, capture_body
 from tests.unit.fakes import FakeMailer, FakePayments, FakeWorkflow, FixedClock, Ids, InMemoryOrders
