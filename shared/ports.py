@@ -75,6 +75,12 @@ class PaymentGateway(Protocol):
         """Releases an authorization never captured (cancels the intent); harmless if it is gone already."""
 
 
+class PaymentClaims(Protocol):
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        """Claims the PaymentIntent for the order with a conditional write; returns the order that
+        holds it (this one, also when claimed before, or the one that claimed it first)."""
+
+
 class Mailer(Protocol):
     def send(self, template: str, to: str, data: dict[str, Any]) -> str:
         """Sends a templated email; returns the provider's message id."""

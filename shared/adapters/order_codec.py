@@ -45,6 +45,7 @@ def to_document(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "payment_check": order.payment_check.value,
         "hold_reason": order.hold_reason,
+        "hold_code": order.hold_code,
         "exception_cause": order.exception_cause,
         "confirmation_message_id": order.confirmation_message_id,
         "history": [
@@ -205,6 +206,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         status=OrderStatus(doc["status"]),
         payment_check=PaymentCheck(doc["payment_check"]),
         hold_reason=doc["hold_reason"],
+        hold_code=doc.get("hold_code"),
         exception_cause=doc["exception_cause"],
         confirmation_message_id=doc["confirmation_message_id"],
         history=[

@@ -88,6 +88,14 @@ class FakePayments:
         self.intents[intent_id] = replace(self.intents[intent_id], status="canceled", amount_capturable=0)
 
 
+class FakeClaims:
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        return self.owners.setdefault(payment_intent, order_id)
+
+
 class FakeMailer:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
