@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -193,7 +193,7 @@ class DocumentStore(Protocol):
 
 # --- refunds (appended here for now; the import belongs with the others at the top) ------------------
 
-from shared.domain.refunds import LedgerEntry, RefundStatus, StripeRefund  # noqa: E402
+from shared.domain.refunds import LedgerEntry, Owed, RefundStatus, StripeRefund  # noqa: E402
 
 
 class RefundLedger(Protocol):
@@ -228,6 +228,16 @@ class RefundLedger(Protocol):
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent."""
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        """Records that (order, cause) owes a refund not opened yet; again keeps the first record.
+        Opening the cause's entry discharges it in the same transaction."""
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        """Nothing turned out owed (or the entry exists): the record goes."""
+
+    def owed(self) -> Sequence[Owed]:
+        """Every refund owed and not opened yet, oldest first."""
 
 
 class RefundGateway(Protocol):

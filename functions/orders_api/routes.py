@@ -162,6 +162,7 @@ def register(app: APIGatewayRestResolver) -> None:
             refunds_workflow=p.refunds_workflow,
             signals=p.signals,
             requests=p.requests,
+            ledger=p.ledger,
             clock=p.clock,
         )
         p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole)

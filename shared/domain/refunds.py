@@ -106,6 +106,17 @@ class LedgerEntry:
             raise InvalidRefundRequest("created_at must be timezone-aware")
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A refund owed whose amount is not known yet (what was captured must be asked of Stripe):
+    recorded before any provider call, so that a retry, the sweep or ops can always finish it.
+    It is discharged when the refund's ledger entry is opened, or when nothing turns out owed."""
+
+    order_id: str
+    cause_id: str
+    since: datetime
+
+
 def refund_key(order_id: str, cause_id: str) -> str:
     """The idempotency key of the refund that `cause_id` asks for on `order_id`: the same cause always
     gives the same key, hence the same ledger entry and at most one Stripe refund."""

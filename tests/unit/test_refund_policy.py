@@ -151,10 +151,7 @@ def test_single_unit_returns_of_a_line_give_back_its_whole_tax_share():
 @st.composite
 def unit_lines_split_into_refunds(draw):
     """Order lines (id, quantity, unit amount) and every unit of them refunded in random pieces."""
-    lines = [
-        (f"L{i}", draw(st.integers(1, 12)), draw(st.integers(0, 50_000)))
-        for i in range(draw(st.integers(1, 6)))
-    ]
+    lines = [(f"L{i}", draw(st.integers(1, 12)), draw(st.integers(0, 50_000))) for i in range(draw(st.integers(1, 6)))]
     tax = draw(st.integers(0, 20_000))
     units = [line_id for line_id, qty, _ in lines for _ in range(qty)]
     units = draw(st.permutations(units))
