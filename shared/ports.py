@@ -63,6 +63,9 @@ class Workflow(Protocol):
     def stop(self, execution_arn: str, cause: str) -> bool:
         """Stops a running execution; False when it had already ended."""
 
+    def running(self, name: str) -> bool:
+        """Whether the execution named `name` exists and is still running."""
+
 
 class PaymentGateway(Protocol):
     def get_intent(self, intent_id: str) -> PaymentIntent | None:

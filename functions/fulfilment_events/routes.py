@@ -16,10 +16,11 @@ from shared.domain.order import ReturnRefused, ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused
 from shared.ports import Clock, OrderRepository, TaskSignals
+from shared.schemas.errors import ErrorDetail
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
 from shared.topology import Kind
-from shared.usecases.fulfilment_events import EventOutcome, apply_event
+from shared.usecases.fulfilment_events import EventOutcome, EventTimeRefused, apply_event
 from shared.usecases.returns import order_id_of_rma, receive_return
 
 
@@ -103,7 +104,9 @@ def register(app: APIGatewayRestResolver) -> None:
         "parcel), `rejected` (with a reason), `collected` (pickup orders), for their own nodes. Carrier "
         "integrations: `in_transit`, `out_for_delivery`, `delivery_exception`, `delivered`, with the tracking "
         "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing. "
-        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
+        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`; "
+        "the same `event_id` with a different body is 409 `event_id_conflict`. An `occurred_at` more than 15 "
+        "minutes in the future or before the order was captured is 422.",
         responses={
             200: {"description": "Applied, or a redelivery", "content": {"application/json": {"model": EventResult}}},
             **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
@@ -118,6 +121,10 @@ def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(EventRefused)
     def _refused(exc: EventRefused) -> Response[Any]:
         return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(EventTimeRefused)
+    def _bad_time(exc: EventTimeRefused) -> Response[Any]:
+        return http.error(422, exc.code, str(exc), [ErrorDetail(field=exc.field, issue=str(exc))])
 
     @app.exception_handler(ReturnRefused)
     def _return_refused(exc: ReturnRefused) -> Response[Any]:

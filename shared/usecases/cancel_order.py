@@ -75,10 +75,15 @@ def cancel_order(
 def _refund(order_id: str, entry: LedgerEntry | None, first: bool, *, refunds_workflow: Workflow, clock: Clock) -> None:
     """Starts the refunds flow: it pays the entry, or first opens it (asking Stripe what was captured
     when the payment check never ran). A repeated cancel starts it again while the refund is still
-    owed or PENDING (every step of the flow is idempotent), so a flow that died loses nothing."""
+    owed or PENDING and the first flow has ended (it failed, or died): a flow that died loses nothing,
+    and two flows never pay the same refund side by side."""
     if entry is not None and entry.status is not RefundStatus.PENDING:
         return  # settled already
-    name = f"{order_id}-{CAUSE}" if first else f"{order_id}-{CAUSE}-again-{clock.now():%Y%m%d%H%M}"
+    name = f"{order_id}-{CAUSE}"
+    if not first:
+        if refunds_workflow.running(name):
+            return  # the first flow is still at it
+        name = f"{name}-again-{clock.now():%Y%m%d%H%M}"
     refunds_workflow.start(
         name, {"order_id": order_id, "cause": CAUSE, "refund_id": entry.refund_id if entry else None}
     )

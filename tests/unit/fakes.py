@@ -49,6 +49,7 @@ class FakeWorkflow:
         self.started: dict[str, dict[str, Any]] = {}
         self.start_calls = 0
         self.fail_next_start = False
+        self.finished: set[str] = set()  # executions that ended (succeeded or failed)
 
     def execution_arn(self, name: str) -> str:
         return f"arn:aws:states:us-east-1:123456789012:execution:waybill-fulfilment:{name}"
@@ -63,6 +64,9 @@ class FakeWorkflow:
     def stop(self, execution_arn: str, cause: str) -> bool:
         self.stopped = [*getattr(self, "stopped", []), execution_arn]
         return True
+
+    def running(self, name: str) -> bool:
+        return name in self.started and name not in self.finished
 
 
 class FakePayments:
