@@ -115,9 +115,10 @@ class ShipmentEvent:
     detail: str | None = None
 
     def digest(self) -> str:
-        """What the event says, apart from its id: the same id with another digest is another event."""
+        """What the event says, apart from its id and time: the same id with another digest is another
+        event. A sender stamping its resend with a new occurred_at still sends the same event."""
         parcel = vars(self.parcel) if self.parcel else None
-        said = [self.type.value, self.occurred_at.isoformat(), self.reason, self.detail, parcel]
+        said = [self.type.value, self.reason, self.detail, parcel]
         return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 

@@ -63,7 +63,8 @@ def apply_event(
         raise OrderNotFound(order_id)
     shipment = order.shipment(shipment_id)
     _authorise(principal, shipment, event.type)
-    _check_time(event, order, clock)
+    if event.event_id not in shipment.event_ids:  # a redelivery is answered as such, whenever it was stamped
+        _check_time(event, order, clock)
     if node_id is not None and node_id != shipment.node_id:
         raise EventRefused("wrong_node", f"shipment {shipment_id} is fulfilled by {shipment.node_id}, not {node_id}")
     if tracking_number is not None and (shipment.label is None or shipment.label.tracking_number != tracking_number):
