@@ -10,6 +10,7 @@ owed until Stripe says what was captured) before any provider is called.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from shared.domain.order import Cancellation, Order
@@ -22,6 +23,9 @@ from shared.usecases.reserve_order import release_reservations
 # The error a cancelled shipment's wait ends with; the state machine ends that shipment quietly.
 CANCELLED_ERROR = "ShipmentCancelled"
 CAUSE = CANCEL_CAUSE
+# a repeated cancel restarts the refund only after this: by then the first request has long ended
+# (API Gateway gives a request 29 s), so its flow is running or has ended, not still being started
+RESTART_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -68,25 +72,31 @@ def cancel_order(
         if cancellation.whole:
             for execution in order.executions:
                 workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
-    _refund(order_id, entry, first, refunds_workflow=refunds_workflow, clock=clock)
+    _refund(order_id, entry, cancellation, first, refunds=refunds_workflow, clock=clock)
     return CancelOutcome(order, cancellation)
 
 
-def _refund(order_id: str, entry: LedgerEntry | None, first: bool, *, refunds_workflow: Workflow, clock: Clock) -> None:
+def _refund(
+    order_id: str,
+    entry: LedgerEntry | None,
+    cancellation: Cancellation,
+    first: bool,
+    *,
+    refunds: Workflow,
+    clock: Clock,
+) -> None:
     """Starts the refunds flow: it pays the entry, or first opens it (asking Stripe what was captured
     when the payment check never ran). A repeated cancel starts it again while the refund is still
-    owed or PENDING and the first flow has ended (it failed, or died): a flow that died loses nothing,
-    and two flows never pay the same refund side by side."""
+    owed or PENDING and the first flow has ended (it failed, or died): a flow that died loses nothing.
+    Never while the first may still be starting (a double submit): two flows never pay side by side."""
     if entry is not None and entry.status is not RefundStatus.PENDING:
         return  # settled already
     name = f"{order_id}-{CAUSE}"
     if not first:
-        if refunds_workflow.running(name):
-            return  # the first flow is still at it
+        if clock.now() - cancellation.at < RESTART_AFTER or refunds.running(name):
+            return  # the first flow is starting or still at it
         name = f"{name}-again-{clock.now():%Y%m%d%H%M}"
-    refunds_workflow.start(
-        name, {"order_id": order_id, "cause": CAUSE, "refund_id": entry.refund_id if entry else None}
-    )
+    refunds.start(name, {"order_id": order_id, "cause": CAUSE, "refund_id": entry.refund_id if entry else None})
 
 
 def cancel_request(order: Order, shipment_id: str, node_id: str, reason: str, clock: Clock) -> dict[str, Any]:
