@@ -25,6 +25,16 @@ from shared.schemas.fulfilment_events import (
 Linker = Callable[[str], str] | None
 
 CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
+# The account of emulators (moto) and of AWS's documentation examples: no console shows its executions.
+EMULATED_ACCOUNT = "123456789012"
+
+
+def console_url(arn: str) -> str | None:
+    """The AWS console page of an execution; None for an emulator's execution (the embedded stack)."""
+    parts = arn.split(":")
+    if len(parts) < 5 or parts[4] == EMULATED_ACCOUNT:
+        return None
+    return CONSOLE.format(region=parts[3], arn=arn)
 
 
 class LineView(BaseModel):
@@ -119,7 +129,7 @@ class ExecutionView(BaseModel):
     arn: str
     state_machine: str
     started_at: datetime
-    console_url: str
+    console_url: str | None = Field(description="the execution in the AWS console; null on the embedded stack")
 
 
 class RefundView(BaseModel):
@@ -211,7 +221,7 @@ class OrderView(BaseModel):
                     arn=e.arn,
                     state_machine=e.state_machine,
                     started_at=e.started_at,
-                    console_url=CONSOLE.format(region=e.arn.split(":")[3], arn=e.arn),
+                    console_url=console_url(e.arn),
                 )
                 for e in order.executions
             ],
