@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from shared.domain.exceptions import OrderException
 from shared.domain.order import Order, Return
 from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
@@ -167,6 +168,31 @@ class CancellationView(BaseModel):
     whole: bool
 
 
+class ExceptionView(BaseModel):
+    """A typed exception: what went wrong, since when, and what a person can do about it."""
+
+    type: str = Field(
+        description="payment_hold, routing_hold, unfilled_remainder, fulfilment_failed, carrier_refused, "
+        "refund_failed, return_failed, pickup_not_collected or stuck"
+    )
+    reason: str
+    since: datetime
+    subject: str | None = Field(description="The shipment or RMA it is about; null for the whole order")
+    actions: list[str] = Field(description="What may be done about it, e.g. cancel, retry, close_return")
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, e: OrderException) -> ExceptionView:
+        return cls(
+            type=e.type.value,
+            reason=e.reason,
+            since=e.since,
+            subject=e.subject,
+            actions=[a.value for a in e.actions],
+            resolved_at=e.resolved_at,
+        )
+
+
 class OrderView(BaseModel):
     order_id: str
     channel: str
@@ -180,6 +206,7 @@ class OrderView(BaseModel):
     delivery: DeliveryView
     payment: PaymentView
     exception_cause: str | None
+    exceptions: list[ExceptionView] = Field(description="Open exceptions first, then resolved ones")
     confirmation_sent: bool
     created_at: datetime
     history: list[HistoryView]
@@ -213,6 +240,7 @@ class OrderView(BaseModel):
                 hold_code=order.hold_code,
             ),
             exception_cause=order.exception_cause,
+            exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
             history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
@@ -248,6 +276,7 @@ def return_view(r: Return, link: Linker = None) -> ReturnView:
         node_id=r.node_id,
         reason=r.reason,
         status=r.status,
+        outstanding=r.outstanding,
         lines=[ReturnLineView(**asdict(line)) for line in r.lines],
         label=_label_view(r.label, link),
         created_at=r.created_at,
@@ -271,6 +300,7 @@ def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
         last_event_at=s.last_event_at,
         documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
         replaces=s.replaces,
+        repack_reason=s.repack_reason,
     )
 
 

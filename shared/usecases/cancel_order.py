@@ -9,13 +9,24 @@ owed until Stripe says what was captured) before any provider is called.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
 from shared.domain.refunds import LedgerEntry, RefundStatus
-from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.ports import (
+    AdjustmentReplay,
+    Clock,
+    FulfilmentRequests,
+    Inventory,
+    OrderRepository,
+    RefundLedger,
+    TaskSignals,
+    Workflow,
+)
 from shared.usecases._update import update_order
 from shared.usecases.refunds import CANCEL_CAUSE, record_cancellation_refund
 from shared.usecases.reserve_order import release_reservations
@@ -61,6 +72,7 @@ def cancel_order(
     stopped_nodes = {s.node_id for s in order.shipments if s.shipment_id in cancellation.shipments}
     # releasing twice changes nothing, and it finishes a release a crashed first attempt began
     release_reservations(order_id, inventory=inventory, at=None if cancellation.whole else stopped_nodes)
+    restock_uncollected(order, cancellation, inventory=inventory, clock=clock)
     if first:
         # Only the cancellation that changed the order tells the nodes, ends the waits and the flow:
         # a repeated cancel sends no second fulfilment_cancelled and fails no token again.
@@ -69,6 +81,8 @@ def cancel_order(
                 requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, reason, clock))
                 if s.request_token:
                     signals.fail(s.request_token, CANCELLED_ERROR, f"order cancelled by {by}")
+                if s.delivery_token:  # a pickup order waiting at the store
+                    signals.fail(s.delivery_token, CANCELLED_ERROR, f"order cancelled by {by}")
         if cancellation.whole:
             for execution in order.executions:
                 workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
@@ -97,6 +111,15 @@ def _refund(
             return  # the first flow is starting or still at it
         name = f"{name}-again-{clock.now():%Y%m%d%H%M}"
     refunds.start(name, {"order_id": order_id, "cause": CAUSE, "refund_id": entry.refund_id if entry else None})
+
+
+def restock_uncollected(order: Order, cancellation: Cancellation, *, inventory: Inventory, clock: Clock) -> None:
+    """A pickup order waiting at the store had its stock consumed: the cancelled units go back on the shelf."""
+    for s in order.shipments:
+        if s.shipment_id in cancellation.restock:
+            changes = [StockChange(line.sku, on_hand_delta=line.quantity) for line in s.lines]
+            with contextlib.suppress(AdjustmentReplay):  # cancelling again: restocked already
+                inventory.adjust(f"CANCEL-{s.shipment_id}", s.shipment_id, s.node_id, changes, clock.now())
 
 
 def cancel_request(order: Order, shipment_id: str, node_id: str, reason: str, clock: Clock) -> dict[str, Any]:

@@ -193,12 +193,13 @@ def _open_cancellation(
     )
 
 
-def units_refunded_before(order: Order, rma_id: str | None = None) -> dict[str, int]:
-    """Units of each line refunded before the refund being opened (for `rma_id`, or for the
-    cancellation when None): what was cancelled, and what came back in returns already refunded."""
+def units_refunded_before(order: Order, rma_id: str | None = None, number: int | None = None) -> dict[str, int]:
+    """Units of each line refunded before the refund being opened (for receipt `number` of `rma_id`,
+    or for the cancellation when None): what was cancelled, and what came back in receipts settled."""
     gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation and rma_id is not None else {}
     for r in order.returns:
-        if r.status == "REFUNDED" and r.rma_id != rma_id:
-            for line in r.lines:
-                gone[line.line_id] = gone.get(line.line_id, 0) + line.resellable + line.damaged
+        for i, receipt in enumerate(r.receipts):
+            if receipt.settled and not (r.rma_id == rma_id and i == number):
+                for line_id, qty in receipt.units.items():
+                    gone[line_id] = gone.get(line_id, 0) + qty
     return gone
