@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 from shared.domain.errors import OrderNotFound
-from shared.domain.money import format_money
 from shared.domain.order import Order
 from shared.domain.payment import ALREADY_USED
 from shared.domain.refunds import (
@@ -24,6 +23,7 @@ from shared.domain.refunds import (
     refund_key,
     status_of_stripe,
 )
+from shared.email.content import format_money, greeting
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
 
@@ -111,8 +111,7 @@ def send_refund_email(
     if entry is None:
         raise RefundNotFound(refund_id)
     data = {
-        "order_ref": order.external_id,
-        "customer_name": order.customer.name,
+        **greeting(order),
         "amount": format_money(entry.amount, entry.currency),
         "reason": "order cancelled" if entry.reason == RefundReason.CANCELLATION else "items returned",
         "refund_id": refund_id,

@@ -128,7 +128,7 @@ def test_confirmation_is_sent_once_even_when_retried(world):
 def test_confirmation_data_is_all_strings(world):
     orders, *_, oid = world
     data = confirmation_data(orders.get(oid))
-    assert all(isinstance(v, str) for line in data["lines"] for v in line.values())
+    assert all(isinstance(v, str) for line in data["items"] for v in line.values())
 
 
 @pytest.mark.parametrize(
