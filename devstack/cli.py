@@ -365,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     run_now = schedules.add_parser("run", help="run one scheduled function now on the running stack")
     run_now.add_argument("name", help="the schedule's name (e.g. refund-sweep) or its function (sweep_refunds)")
     run_now.set_defaults(func=cmd_schedules_run)
+    from devstack import analytics_cli
+
+    analytics_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

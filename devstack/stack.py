@@ -28,6 +28,7 @@ from devstack.runtime import LambdaRuntime
 from devstack.scheduler import Scheduler
 from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
+from devstack.streams import TableStreamPoller
 from shared import topology as t
 
 REGION = "us-east-1"
@@ -192,6 +193,10 @@ class EmbeddedStack:
         if os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off":
             scheduler.start()
             self._started.append(scheduler)
+        for stream in self.plan.streams:
+            sp = TableStreamPoller(stream, res.tables[stream.table.name], runtime, endpoint, REGION)
+            sp.start()
+            self._started.append(sp)
         outbox = Outbox(self.state_dir / "outbox", REGION)
         outbox.start()
         self._started.append(outbox)
@@ -237,6 +242,7 @@ class EmbeddedStack:
                 "state_machines": res.state_machines,
                 "secrets": res.secrets,
                 "email_templates": res.templates,
+                "fact_stores": res.fact_stores,
             },
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "simulators": {"enabled": sims.enabled, "step_s": sims.step_s, "reject_rate": sims.reject_rate},
@@ -263,6 +269,8 @@ class EmbeddedStack:
         for fn in self.plan.functions:
             os.environ.update(function_environment(fn, res, SENDER))
         os.environ["STRIPE_API_BASE"] = stripe_url
+        # the reports run on DuckDB over the emulated S3 (no Athena here)
+        os.environ[t.ANALYTICS_ENGINE_ENV] = "duckdb"
         # Tests and demos shorten how long a silent warehouse or a slow parcel is waited for.
         for name in (*t.FULFILMENT_TIMEOUTS, "CARRIER_SANDBOX_FAILURE_RATE"):
             override = os.environ.get(f"WAYBILL_DEV_{name}")

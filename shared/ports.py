@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.analytics.result import ReportResult
+from shared.domain.facts import Fact
 from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
@@ -261,3 +263,22 @@ class ReportStore(Protocol):
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A time-limited download link (presigned)."""
+
+
+class FactSink(Protocol):
+    """Where new analytics facts go (the Firehose delivery stream in AWS and on the embedded stack)."""
+
+    def put(self, facts: Sequence[Fact]) -> None: ...
+
+
+class FactFiles(Protocol):
+    """Fact objects in the store, written directly (a backfill writes each order's facts per hour)."""
+
+    def write(self, partition: str, name: str, facts: Sequence[Fact]) -> bool:
+        """Writes facts/<partition>/<name>.json; False when the same object was already there."""
+
+
+class ReportEngine(Protocol):
+    """Runs one report's SQL (Athena/Trino dialect) over the facts in scope."""
+
+    def run(self, sql: str) -> ReportResult: ...

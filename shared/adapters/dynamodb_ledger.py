@@ -111,7 +111,9 @@ def _item(entry: LedgerEntry) -> dict[str, Any]:
     return item
 
 
-def _entry(item: dict[str, Any]) -> LedgerEntry:
+def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+    """A ledger entry from its stored item (also a stream image)."""
+
     def opt(name: str) -> str | None:
         return str(item[name]["S"]) if name in item else None
 
@@ -328,7 +330,7 @@ class DynamoDBLedger:
     def find(self, idempotency_key: str) -> LedgerEntry | None:
         """The entry recorded under this idempotency key, if any."""
         item = self._get({"pk": _s(f"KEY#{idempotency_key}"), "sk": _s(ENTRY_SK)})
-        return _entry(item) if item else None
+        return entry_from_item(item) if item else None
 
     def get(self, refund_id: str) -> LedgerEntry | None:
         pointer = self._get({"pk": _s(f"REFUND#{refund_id}"), "sk": _s("REFUND")})
@@ -367,7 +369,7 @@ class DynamoDBLedger:
             items = self._query(PENDING_PK, low, high)
         else:
             raise ValueError("list needs order_id, since, or status=PENDING")
-        entries = (_entry(item) for item in items)
+        entries = (entry_from_item(item) for item in items)
         return [e for e in entries if status is None or e.status is status]
 
     # --- plumbing ------------------------------------------------------------------------------
