@@ -25,6 +25,7 @@ from devstack.outbox import Outbox
 from devstack.pollers import QueuePoller
 from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
+from devstack.scheduler import Scheduler
 from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
 from devstack.streams import TableStreamPoller
@@ -34,6 +35,10 @@ REGION = "us-east-1"
 SENDER = "orders@waybill.local"
 STRIPE_TEST_KEY = "sk_test_waybill_embedded"
 log = logging.getLogger("devstack")
+
+
+def rule_arn(schedule_name: str) -> str:
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{PREFIX}-{schedule_name}"
 
 
 def free_port() -> int:
@@ -182,6 +187,12 @@ class EmbeddedStack:
             qp = QueuePoller(poller, res.queue_urls[poller.queue.name], runtime, endpoint, REGION)
             qp.start()
             self._started.append(qp)
+        # EventBridge rules are provisioned but moto never fires them: the scheduler does
+        speedup = float(os.environ.get("WAYBILL_DEV_SCHEDULE_SPEEDUP", "1"))
+        scheduler = Scheduler(self.plan.schedules, runtime.invoke, lambda s: rule_arn(s.name), speedup)
+        if os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off":
+            scheduler.start()
+            self._started.append(scheduler)
         for stream in self.plan.streams:
             sp = TableStreamPoller(stream, res.tables[stream.table.name], runtime, endpoint, REGION)
             sp.start()
@@ -235,6 +246,14 @@ class EmbeddedStack:
             },
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "simulators": {"enabled": sims.enabled, "step_s": sims.step_s, "reject_rate": sims.reject_rate},
+            "schedules": {
+                "speedup": speedup,
+                "running": os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off",
+                "rules": [
+                    {"name": s.name, "expression": s.expression, "function": s.function, "rule": rule_arn(s.name)}
+                    for s in self.plan.schedules
+                ],
+            },
             "pid": os.getpid(),
             "processes": {"localstripe": stripe.pid},
             "startup_s": round(time.perf_counter() - began, 2),

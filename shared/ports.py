@@ -65,6 +65,9 @@ class Workflow(Protocol):
     def stop(self, execution_arn: str, cause: str) -> bool:
         """Stops a running execution; False when it had already ended."""
 
+    def running(self, name: str) -> bool:
+        """Whether the execution named `name` exists and is still running."""
+
 
 class PaymentGateway(Protocol):
     def get_intent(self, intent_id: str) -> PaymentIntent | None:
@@ -75,6 +78,12 @@ class PaymentGateway(Protocol):
 
     def void(self, intent_id: str) -> None:
         """Releases an authorization never captured (cancels the intent); harmless if it is gone already."""
+
+
+class PaymentClaims(Protocol):
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        """Claims the PaymentIntent for the order with a conditional write; returns the order that
+        holds it (this one, also when claimed before, or the one that claimed it first)."""
 
 
 class Mailer(Protocol):
@@ -189,7 +198,7 @@ class DocumentStore(Protocol):
 
 # --- refunds (appended here for now; the import belongs with the others at the top) ------------------
 
-from shared.domain.refunds import LedgerEntry, RefundStatus, StripeRefund  # noqa: E402
+from shared.domain.refunds import LedgerEntry, Owed, RefundStatus, StripeRefund  # noqa: E402
 
 
 class RefundLedger(Protocol):
@@ -224,6 +233,16 @@ class RefundLedger(Protocol):
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent."""
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        """Records that (order, cause) owes a refund not opened yet; again keeps the first record.
+        Opening the cause's entry discharges it in the same transaction."""
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        """Nothing turned out owed (or the entry exists): the record goes."""
+
+    def owed(self) -> Sequence[Owed]:
+        """Every refund owed and not opened yet, oldest first."""
 
 
 class RefundGateway(Protocol):

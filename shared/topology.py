@@ -572,9 +572,9 @@ FUNCTIONS += (
     Function(
         name="sweep_refunds",
         handler="functions.sweep_refunds.handler.handler",
-        description="Hourly: refunds left PENDING get a new refunds execution (which never pays twice)",
+        description="Hourly: refunds left PENDING or owed get a new refunds execution (which never pays twice)",
         triggers=(ScheduleTrigger("refund-sweep", "rate(1 hour)"),),
-        grants=(TableGrant(LEDGER, Access.READ), StartExecution(REFUNDS)),
+        grants=(_LEDGER_RW, StartExecution(REFUNDS)),
     ),
     Function(
         name="stripe_webhook",

@@ -7,6 +7,7 @@
   DAY#<yyyy-mm-dd>          <created_at>#<refund_id>  copy of the entry, to list a time range (UTC days)
   ORDER#<order_id>          <created_at>#<refund_id>  copy of the entry, to list an order's refunds
   PENDING                   <created_at>#<refund_id>  copy while PENDING, to find unsettled refunds
+  OWED                      <order_id>#<cause_id>     a refund owed but not opened yet (amount unknown)
 
 Opening writes the entry, its pointer and copies and adds the amount to the PaymentIntent's total
 in one transaction whose condition keeps the total at or below what was captured: concurrent
@@ -25,6 +26,7 @@ from botocore.exceptions import ClientError
 from shared.domain.errors import DomainError
 from shared.domain.refunds import (
     LedgerEntry,
+    Owed,
     RefundAlreadySettled,
     RefundExceedsCaptured,
     RefundNotFound,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 ENTRY_SK = "ENTRY"
 PENDING_PK = "PENDING"
+OWED_PK = "OWED"
 # Cancellation reasons that say nothing about the data: the caller must try again, not conclude.
 _TRANSIENT = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
@@ -182,6 +185,7 @@ class DynamoDBLedger:
             self._put({"pk": _s(f"DAY#{_day(entry.created_at)}"), "sk": _s(sort_key), **copy}),
             self._put({"pk": _s(f"ORDER#{entry.order_id}"), "sk": _s(sort_key), **copy}),
             self._put({"pk": _s(PENDING_PK), "sk": _s(sort_key), **copy}),
+            {"Delete": {"TableName": self._table, "Key": self._owed_key(entry.order_id, entry.cause_id)}},
         ]
         try:
             self._db.transact_write_items(TransactItems=items)
@@ -284,6 +288,36 @@ class DynamoDBLedger:
                 return self._already(settled, status)
             raise
         return self.find(current.idempotency_key) or current
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    **self._owed_key(order_id, cause_id),
+                    "order_id": _s(order_id),
+                    "cause_id": _s(cause_id),
+                    "since": _s(_stamp(at)),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=self._owed_key(order_id, cause_id))
+
+    def owed(self) -> list[Owed]:
+        found = [
+            Owed(item["order_id"]["S"], item["cause_id"]["S"], datetime.fromisoformat(item["since"]["S"]))
+            for item in self._query(OWED_PK, None, None)
+        ]
+        return sorted(found, key=lambda o: o.since)
+
+    @staticmethod
+    def _owed_key(order_id: str, cause_id: str) -> dict[str, Any]:
+        return {"pk": _s(OWED_PK), "sk": _s(f"{order_id}#{cause_id}")}
 
     @staticmethod
     def _already(current: LedgerEntry, wanted: RefundStatus) -> LedgerEntry:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.shared.lazy_import import LazyLoader
 
 from shared.aws import secret
-from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.errors import PaymentIntentMissing, PaymentProviderUnavailable
 from shared.domain.payment import PaymentIntent
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class StripePayments:
             raise PaymentProviderUnavailable(str(err)) from err
         intent = self.get_intent(intent_id)
         if intent is None:
-            raise PaymentProviderUnavailable(f"payment intent {intent_id} vanished while capturing")
+            raise PaymentIntentMissing(intent_id, "while capturing")
         return intent
 
     def void(self, intent_id: str) -> None:
