@@ -62,6 +62,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403),
         },
         tags=["analytics"],
+        operation_id="list_reports",
     )
     def list_reports() -> Response[Any]:
         return _json(ReportList(reports=[info(r) for r in catalog.reports().values()]))
@@ -76,6 +77,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 422),
         },
         tags=["analytics"],
+        operation_id="get_report",
     )
     def get_report(
         report: Annotated[str, Path(pattern=catalog.NAME_PATTERN, description="A report name from /v1/analytics")],
