@@ -6,13 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import metrics
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
 from shared.settings import ExceptionSettings
-from shared.usecases.record_exception import describe, record_exception
+from shared.usecases.record_exception import describe, exception_type, record_exception
 from shared.usecases.reserve_order import release_reservations
 
 settings = ExceptionSettings.from_env()
@@ -30,4 +31,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     released = release_reservations(event["order_id"], inventory=inventory)
     status = record_exception(event["order_id"], cause, orders=orders, clock=clock)
     logger.warning("order moved to exception", cause=cause, reservations_released=released)
+    metrics.exception_recorded(exception_type(cause))
     return {"status": status, "reservations_released": released}

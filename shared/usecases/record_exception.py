@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from shared.domain.order import Order, OrderStatus
 from shared.ports import Clock, OrderRepository
 from shared.usecases._update import update_order
 
+_ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
@@ -26,6 +28,13 @@ def record_exception(order_id: str, cause: str, *, orders: OrderRepository, cloc
         return order.status.value
 
     return update_order(orders, order_id, fail)
+
+
+def exception_type(cause: str) -> str:
+    """The error name that starts a described cause ("CarrierUnavailable: ..." -> "CarrierUnavailable"):
+    a short, bounded value to count exceptions by."""
+    found = _ERROR_NAME.match(cause)
+    return found.group(0)[:100] if found else "Error"
 
 
 def describe(error: dict[str, Any]) -> str:
