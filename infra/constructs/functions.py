@@ -40,6 +40,7 @@ from shared.topology import (
     Grant,
     QueueSend,
     QueueTrigger,
+    ScheduleTrigger,
     SecretRead,
     SendEmail,
     StartExecution,
@@ -51,6 +52,8 @@ from shared.topology import (
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# The longest SQS allows: time for a person to look at a failed scheduled run and start it again.
+FAILURE_RETENTION = Duration.days(14)
 
 # gitignore syntax, relative to the repository root: only functions/ and shared/ go to Lambda.
 CODE_EXCLUDES = [
@@ -90,6 +93,8 @@ class Functions(Construct):
         self.specs = {spec.name: spec for spec in functions}
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
+        # function name -> where its failed asynchronous invocations (schedules) end up
+        self.failure_queues: dict[str, sqs.Queue] = {}
         # function name -> names of the resource variables set so far (checked against the topology)
         self._resource_env: dict[str, set[str]] = {}
         code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES, ignore_mode=IgnoreMode.GIT)
@@ -127,6 +132,7 @@ class Functions(Construct):
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         # Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
         log_group.grant_write(role)
+        failures = self._failure_queue(spec)
         fn = lambda_.Function(
             self,
             name,
@@ -141,6 +147,7 @@ class Functions(Construct):
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=failures,
             environment={
                 **COMMON_ENVIRONMENT,
                 EMAIL_FROM_ENV: self._resources.sender_email,
@@ -157,6 +164,22 @@ class Functions(Construct):
         for trigger in spec.triggers:
             if isinstance(trigger, QueueTrigger):
                 self._subscribe(spec, fn, trigger)
+
+    def _failure_queue(self, spec: Function) -> sqs.Queue | None:
+        """A dead-letter queue for a function invoked asynchronously (by a schedule): nobody waits for
+        its answer, so a run that fails through Lambda's retries would otherwise leave no trace but logs."""
+        if not any(isinstance(t, ScheduleTrigger) for t in spec.triggers):
+            return None  # invoked synchronously: the caller (API, state machine, queue) sees the failure
+        queue = sqs.Queue(
+            self,
+            f"{pascal(spec.name)}Failures",
+            retention_period=FAILURE_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        metadata.tag(queue, metadata.FUNCTION_DLQ, spec.name)
+        self.failure_queues[spec.name] = queue
+        return queue
 
     def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
         """Second phase: StartExecution grants, then a check that every function got its environment."""
