@@ -10,6 +10,10 @@ sets POWERTOOLS_METRICS_DISABLED, so nothing is printed there.
 
 from __future__ import annotations
 
+import os
+
+from shared.topology import COMMON_ENVIRONMENT
+
 # metric name -> the dimension it is split by (None: only `service`)
 ORDERS_CAPTURED = "OrdersCaptured"  # a new order (not a replay), by channel
 EXCEPTIONS_RECORDED = "ExceptionsRecorded"  # an order moved to EXCEPTION (or noted a problem), by type
@@ -34,9 +38,14 @@ def count(name: str, dimension_value: str | None = None) -> None:
     dimension = DIMENSIONS[name]
     if (dimension is None) != (dimension_value is None):
         raise ValueError(f"metric {name} is split by {dimension!r}; got {dimension_value!r}")
+    # single_metric honours neither POWERTOOLS_METRICS_DISABLED nor a missing namespace (it raises):
+    # a metric must never fail the work it counts.
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        return
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or COMMON_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    with single_metric(name=name, unit=MetricUnit.Count, value=1) as metric:
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=namespace) as metric:
         if dimension is not None and dimension_value is not None:
             # CloudWatch refuses empty dimension values; long ones are cut to its 1024-character limit.
             metric.add_dimension(name=dimension, value=dimension_value[:1024] or "unknown")

@@ -67,6 +67,25 @@ def test_an_empty_dimension_value_is_still_a_valid_record(capsys: pytest.Capture
     assert record["channel"] == "unknown"
 
 
+def test_nothing_is_emitted_when_metrics_are_disabled(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # as the embedded stack sets it
+    metrics.order_captured("web")
+    metrics.refund_failed()
+    assert records(capsys.readouterr().out) == []
+
+
+def test_a_missing_namespace_does_not_fail_the_caller(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # use-case tests run without the Lambda environment; counting a failed refund must not raise there
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
+    metrics.refund_failed()
+    (record,) = records(capsys.readouterr().out)
+    assert record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == COMMON_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
+
+
 def test_exceptions_are_counted_by_the_error_that_caused_them() -> None:
     assert exception_type(describe({"Error": "CarrierUnavailable", "Cause": "no carrier answered"})) == (
         "CarrierUnavailable"
