@@ -19,8 +19,11 @@ synth: setup
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
 
+# Refuses while a stack runs from this checkout: it would lose its packages and its state.
 clean:
-	rm -rf .venv .tools node_modules cdk.out .waybill .mypy_cache .ruff_cache .pytest_cache
+	@if [ -f .waybill/stack.lock ] && ! flock -n .waybill/stack.lock true; then \
+	  echo "a Waybill stack is running from this checkout (.waybill/dev.json): stop it first" >&2; exit 1; fi
+	rm -rf .venv .tools node_modules cdk.out build .waybill .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
 # A long schema-fuzzing run (schemathesis) against a fresh embedded stack; prints requests sent.
 fuzz: setup

@@ -20,7 +20,7 @@ def _port() -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from devstack.stack import EmbeddedStack
+    from devstack.stack import EmbeddedStack, StackCannotStart
 
     stack = EmbeddedStack(STATE_DIR, api_port=args.port)
     stopping = threading.Event()
@@ -32,11 +32,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         info = stack.start()
+    except StackCannotStart as err:
+        print(f"waybill dev: {err}", file=sys.stderr)
+        return 1
+    try:
         print(f"Waybill embedded stack up in {info['startup_s']} s")
         print(f"  API          {info['api']}   (OpenAPI: {info['api']}/v1/openapi.json)")
         print(f"  moto         {info['moto']}")
         print(f"  localstripe  {info['localstripe']}")
         print(f"  outbox       {info['outbox']}")
+        print(f"  documents    {info['documents']}")
         print(f"  keys and URLs in {stack.dev_json}")
         print("Ctrl-C or SIGTERM stops everything.", flush=True)
         while not stopping.wait(0.5):
@@ -46,6 +51,34 @@ def cmd_dev(args: argparse.Namespace) -> int:
         stack.stop()
         print(f"stopped in {time.perf_counter() - began:.1f} s", flush=True)
     return 0
+
+
+def running_stack(instead: str | None) -> dict[str, Any]:
+    """The running dev stack's dev.json, or exit with one line saying what to do."""
+    dev = STATE_DIR / "dev.json"
+    otherwise = f", or pass {instead}" if instead else ""
+    try:
+        info: dict[str, Any] = json.loads(dev.read_text())
+    except (OSError, ValueError):
+        sys.exit(f"no running embedded stack ({dev} not found): start one with `make dev`{otherwise}")
+    if not _alive(info.get("pid")):
+        sys.exit(
+            f"the stack in {dev} (pid {info.get('pid')}) is not running: it was stopped without cleaning up. "
+            f"Start it again with `make dev`{otherwise}"
+        )
+    return info
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -61,18 +94,22 @@ def _key_store(args: argparse.Namespace) -> Any:
 
     if args.table:  # a deployed stack: default AWS credentials and region
         return DynamoDBKeys(boto3.client("dynamodb"), args.table)
-    dev = STATE_DIR / "dev.json"
-    if not dev.exists():
-        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --table")
-    info = json.loads(dev.read_text())
-    client = boto3.client(
-        "dynamodb",
+    info = running_stack("--table")
+    return DynamoDBKeys(_moto_client("dynamodb", info), info["resources"]["tables"]["api_keys"])
+
+
+def _moto_client(service: str, info: dict[str, Any]) -> Any:
+    """A client of the running stack's moto, with moto's dummy credentials."""
+    import boto3
+
+    make: Any = boto3.client  # one helper for several services: the stubs' overloads want a literal
+    return make(
+        service,
         endpoint_url=info["moto"],
         region_name=info["region"],
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
     )
-    return DynamoDBKeys(client, info["resources"]["tables"]["api_keys"])
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -104,10 +141,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 def _api_and_key(args: argparse.Namespace, kind: str = "admin") -> tuple[str, str]:
     if args.api and args.key:
         return args.api, args.key
-    dev = STATE_DIR / "dev.json"
-    if not dev.exists():
-        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --api and --key")
-    info = json.loads(dev.read_text())
+    info = running_stack("--api and --key")
     return args.api or info["api"], args.key or info["keys"][kind]
 
 
@@ -121,6 +155,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  {error}", file=sys.stderr)
     print(report.summary(f"{args.what} from {args.file}"))
     return 1 if report.errors else 0
+
+
+def cmd_intake_send(args: argparse.Namespace) -> int:
+    """Puts orders on the running stack's intake queue, as a batch channel does (no aws CLI needed)."""
+    try:
+        loaded = json.loads(Path(args.file).read_text())
+    except (OSError, ValueError) as err:
+        sys.exit(f"cannot read orders from {args.file}: {err}")
+    orders = loaded if isinstance(loaded, list) else [loaded]
+    for number, order in enumerate(orders, 1):
+        if not isinstance(order, dict):
+            sys.exit(f"{args.file}: order {number} is not a JSON object")
+        if args.channel:
+            order["channel"] = args.channel
+        if not order.get("channel"):
+            sys.exit(f'{args.file}: order {number} has no "channel" (add one, or pass --channel)')
+    info = running_stack(None)  # the local stack only: deployed, channels use SQS
+    sqs = _moto_client("sqs", info)
+    queue = info["resources"]["queues"]["intake"]
+    for order in orders:
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(order))
+    channels = ", ".join(sorted({str(o["channel"]) for o in orders}))
+    print(f"queued {len(orders)} order(s) from {channels} on the intake queue")
+    return 0
 
 
 def cmd_reorders(args: argparse.Namespace) -> int:
@@ -220,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         run.add_argument("--api", help="API base URL (default: the running dev stack)")
         run.add_argument("--key", help="admin API key (default: the dev stack's)")
         run.set_defaults(func=cmd_import, what=what)
+    intake = sub.add_parser("intake", help="the batch intake queue").add_subparsers(dest="action", required=True)
+    send = intake.add_parser("send", help="put orders from a JSON file (one object or an array) on the intake queue")
+    send.add_argument("file")
+    send.add_argument("--channel", help='the channel of every order (default: each order\'s "channel")')
+    send.set_defaults(func=cmd_intake_send)
     reorders = sub.add_parser("reorders", help="list open purchase-order suggestions")
     reorders.add_argument("--api")
     reorders.add_argument("--key")
@@ -242,8 +305,26 @@ def main(argv: list[str] | None = None) -> int:
         parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
         parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except _unreachable() as err:
+        # A stack that died (or an --api that is wrong): one line, not a traceback.
+        print(f"waybill: cannot reach the stack: {_first_line(err)}; is `make dev` running?", file=sys.stderr)
+        return 1
     return result
+
+
+def _unreachable() -> tuple[type[Exception], ...]:
+    import botocore.exceptions
+    import requests
+
+    return (requests.ConnectionError, botocore.exceptions.EndpointConnectionError)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err)
+    url = getattr(getattr(err, "request", None), "url", None)
+    return f"{url} refused the connection" if url else text.splitlines()[0][:200]
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import requests
 import stripe
 
 from devstack import demo_money
-from devstack.stack import EmbeddedStack, free_port
+from devstack.stack import EmbeddedStack, PortInUse, StateDirInUse, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
 FINAL = SETTLED | {"DELIVERED"}
@@ -150,20 +150,34 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def run_demo(state_dir: Path, port: int) -> int:
     began = time.perf_counter()
-    try:
-        stack = EmbeddedStack(state_dir, api_port=port)
-        info = stack.start()
-    except OSError:
-        port = free_port()
-        print(f"port is busy; using {port} instead")
-        stack = EmbeddedStack(state_dir, api_port=port)
-        info = stack.start()
+    stack, info = _start_beside_others(state_dir, port)
     print(f"embedded stack up in {info['startup_s']} s: API {info['api']}, outbox {info['outbox']}")
     try:
         return _drive(stack, info, began)
     finally:
         stack.stop()
         print(f"stack stopped; whole demo took {time.perf_counter() - began:.1f} s")
+
+
+def _start_beside_others(state_dir: Path, port: int) -> tuple[EmbeddedStack, dict[str, Any]]:
+    """The demo's own stack, leaving alone one already running from this checkout (`make dev`):
+    beside it, the demo keeps its files in a folder of its own and takes a free port."""
+    for folder in (state_dir, *(state_dir / f"demo-{n}" for n in range(1, 6))):
+        try:
+            return _start_on_a_free_port(folder, port)
+        except StateDirInUse as busy:
+            print(f"{busy}\n  so this demo keeps its files in a folder of its own")
+    raise StateDirInUse(state_dir)
+
+
+def _start_on_a_free_port(folder: Path, port: int) -> tuple[EmbeddedStack, dict[str, Any]]:
+    try:
+        stack = EmbeddedStack(folder, api_port=port)
+        return stack, stack.start()
+    except PortInUse:
+        stack = EmbeddedStack(folder, api_port=free_port())
+        print(f"port {port} is busy; using {stack.api_port} instead")
+        return stack, stack.start()
 
 
 def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
@@ -265,23 +279,11 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     stack.outbox.flush()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
-    folder = _download_documents(info, stack.state_dir / "documents")
-    print(f"labels (4x6 PDF), pick lists and packing slips in {folder}")
+    stack.documents.flush()
+    print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
     return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1
-
-
-def _download_documents(info: dict[str, Any], folder: Path) -> Path:
-    """Copies what the documents bucket holds into a folder a person can open."""
-    s3 = boto3.client("s3", endpoint_url=info["moto"], region_name=info["region"])
-    bucket = info["resources"]["buckets"]["documents"]
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for item in page.get("Contents", []):
-            target = folder / item["Key"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, item["Key"], str(target))
-    return folder.resolve()
 
 
 def _load_catalogue(call: Any) -> None:

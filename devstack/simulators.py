@@ -14,6 +14,8 @@ Like Stripe's test cards, `ship_to.line2` can carry test instructions:
   sim:delivery-exception the carrier reports a delivery exception before delivering
   sim:carrier-down       the sandbox carrier refuses to sell labels (see shared/adapters/sandbox_carrier.py)
   sim:damaged            a returned parcel arrives damaged (refunded, not restocked)
+  sim:partial-return     a return arrives in two parcels: one unit of each line, then the rest
+  sim:no-show            the customer never collects a pickup order (it times out at the store)
 Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0).
 WAYBILL_SIM_STEP_S sets the pause between steps (default 0.3); WAYBILL_SIMULATORS=off switches both off.
 """
@@ -194,7 +196,7 @@ class WarehouseSimulator(_Simulator):
             "height_cm": min(60, 4 + 4 * units),
         }
         self._send({**base, "type": "packed", "parcel": parcel})
-        if request["method"] != "pickup" or not self._pause():
+        if request["method"] != "pickup" or "sim:no-show" in hint.split() or not self._pause():
             return
         # the customer turns up once the store has it ready (the API answers out_of_order until then)
         collected = {**base, "type": "collected", "event_id": f"{shipment_id}-collected", "occurred_at": _now()}
@@ -277,21 +279,25 @@ class CarrierSimulator(_Simulator):
         rma = next((r for r in order.get("returns", []) if r["rma_id"] == rma_id), None)
         if rma is None:
             return
-        condition = "damaged" if "sim:damaged" in ((order.get("ship_to") or {}).get("line2") or "") else "resellable"
-        event = {
-            "event_id": f"{rma_id}-received",
-            "type": "return_received",
-            "rma_id": rma_id,
-            "node_id": rma["node_id"],
-            "occurred_at": _now(),
-            "lines": [
-                {
-                    "line_id": line["line_id"],
-                    "quantity": line["quantity"],
-                    "condition": condition,
-                }
-                for line in rma["lines"]
-            ],
-        }
-        if self._warehouse.post_event(event):
-            self._count("return_received")
+        hint = (order.get("ship_to") or {}).get("line2") or ""
+        condition = "damaged" if "sim:damaged" in hint else "resellable"
+        asked = {line["line_id"]: line["quantity"] for line in rma["lines"]}
+        parcels = [asked]
+        if "sim:partial-return" in hint.split():
+            first = {line_id: 1 for line_id in asked}
+            parcels = [first, {line_id: qty - 1 for line_id, qty in asked.items() if qty > 1}]
+        for n, units in enumerate(p for p in parcels if p):
+            if n and not self._pause():
+                return
+            event = {
+                "event_id": f"{rma_id}-received" + (f"-{n + 1}" if n else ""),
+                "type": "return_received",
+                "rma_id": rma_id,
+                "node_id": rma["node_id"],
+                "occurred_at": _now(),
+                "lines": [
+                    {"line_id": line_id, "quantity": qty, "condition": condition} for line_id, qty in units.items()
+                ],
+            }
+            if self._warehouse.post_event(event):
+                self._count("return_received")

@@ -3,6 +3,8 @@ all built from the topology, started together and stopped together."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -15,6 +17,7 @@ from typing import Any
 import boto3
 
 from devstack import plan as plan_module
+from devstack.documents_mirror import DocumentsMirror
 from devstack.gateway import Gateway
 from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
@@ -39,6 +42,62 @@ def free_port() -> int:
         return port
 
 
+class StackCannotStart(Exception):
+    """Why this stack cannot start and what to do, in one line; nothing was started or touched."""
+
+
+class PortInUse(StackCannotStart):
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            f"port {port} is already in use (another Waybill stack or another program): stop it, "
+            f"or give this stack another port, e.g. WAYBILL_PORT={free_port()} make dev"
+        )
+        self.port = port
+
+
+class StateDirInUse(StackCannotStart):
+    def __init__(self, state_dir: Path) -> None:
+        running = read_dev_json(state_dir) or {}
+        super().__init__(
+            f"a Waybill stack is already running from {state_dir} (pid {running.get('pid', '?')}, "
+            f"API {running.get('api', '?')}): use it, stop it, or start another with its own "
+            "WAYBILL_STATE_DIR and WAYBILL_PORT"
+        )
+
+
+def read_dev_json(state_dir: Path) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = json.loads((state_dir / "dev.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return found
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the gateway's server binds it
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise PortInUse(port) from None
+
+
+class _StateLock:
+    """An exclusive lock on the state directory for the stack's lifetime. The kernel drops it when
+    the process dies, however it dies, so a killed stack never blocks the next one."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self._file = (state_dir / "stack.lock").open("a")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise StateDirInUse(state_dir) from None
+
+    def stop(self) -> None:
+        self._file.close()
+
+
 class _Closing:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -55,12 +114,24 @@ class EmbeddedStack:
     info: dict[str, Any] = field(default_factory=dict)
     simulators: list[Any] = field(default_factory=list)
     _started: list[Any] = field(default_factory=list)
+    _owns_state_dir: bool = False
 
     @property
     def dev_json(self) -> Path:
         return self.state_dir / "dev.json"
 
     def start(self) -> dict[str, Any]:
+        """Starts everything, or raises StackCannotStart having changed nothing: the state
+        directory of a stack already running from it (dev.json, logs, outbox) is left alone."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = _StateLock(self.state_dir)
+        try:
+            _check_port_free(self.api_port)
+        except StackCannotStart:
+            lock.stop()
+            raise
+        self._started.append(lock)
+        self._owns_state_dir = True
         try:
             return self._start()
         except BaseException:
@@ -70,7 +141,6 @@ class EmbeddedStack:
     def _start(self) -> dict[str, Any]:
         began = time.perf_counter()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         moto_port, stripe_port = free_port(), free_port()
         endpoint = f"http://127.0.0.1:{moto_port}"
         # The whole process talks to the emulators: handlers read these exactly as in Lambda.
@@ -102,7 +172,10 @@ class EmbeddedStack:
         self._export_environment(res, stripe.url)
 
         gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
-        gateway.start(self.api_port)
+        try:
+            gateway.start(self.api_port)
+        except SystemExit:  # werkzeug's answer to a port taken since the check above
+            raise PortInUse(self.api_port) from None
         self._started.append(gateway)
         for poller in self.plan.pollers:
             qp = QueuePoller(poller, res.queue_urls[poller.queue.name], runtime, endpoint, REGION)
@@ -111,9 +184,12 @@ class EmbeddedStack:
         outbox = Outbox(self.state_dir / "outbox", REGION)
         outbox.start()
         self._started.append(outbox)
+        documents = DocumentsMirror(self.state_dir / "documents", endpoint, REGION, res.buckets[t.DOCUMENTS.name])
+        documents.start()
+        self._started.append(documents)
 
         keys = seed_keys(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION), res)
-        self.runtime, self.resources, self.outbox = runtime, res, outbox
+        self.runtime, self.resources, self.outbox, self.documents = runtime, res, outbox, documents
         sims = SimulatorSettings.from_env()
         if sims.enabled:
             api = f"http://127.0.0.1:{self.api_port}"
@@ -139,6 +215,7 @@ class EmbeddedStack:
             "localstripe": stripe.url,
             "region": REGION,
             "outbox": str((self.state_dir / "outbox").resolve()),
+            "documents": str(documents.folder.resolve()),
             "function_log": str(function_log.name),
             "keys": keys,
             "resources": {
@@ -174,11 +251,12 @@ class EmbeddedStack:
                 os.environ[name] = override
 
     def stop(self) -> None:
+        if self._owns_state_dir:  # its lock is the last part stopped
+            with contextlib.suppress(FileNotFoundError):
+                self.dev_json.unlink()
         while self._started:
             part = self._started.pop()
             try:
                 part.stop()
             except Exception:  # keep stopping the rest
                 log.exception("stopping %s failed", type(part).__name__)
-        if self.dev_json.exists():
-            self.dev_json.unlink()

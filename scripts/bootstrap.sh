@@ -9,8 +9,10 @@ pick_python() {
   for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
     [ -n "$candidate" ] || continue
     command -v "$candidate" >/dev/null 2>&1 || continue
+    # The interpreter's own path, not a launcher's (a pyenv shim is a shell script): uv compares
+    # it with the one .venv was made from, and a different path would make it recreate .venv.
     if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
-      command -v "$candidate"
+      "$candidate" -c 'import sys; print(sys.executable)'
       return 0
     fi
   done
@@ -31,8 +33,15 @@ else
   fi
 fi
 
+# A working .venv is kept: uv only adds, removes or upgrades what uv.lock changed, so a stack
+# running from this checkout keeps its packages. --python only chooses the interpreter of a new one.
+if .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  python_choice=()
+else
+  python_choice=(--python "$PY")
+fi
 echo "==> Python environment (.venv) from uv.lock"
-UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python "$PY" --quiet
+UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen "${python_choice[@]}" --quiet
 
 # checkov pins an older boto3 than Waybill's, so it gets an environment of its own (tests/infra/test_checkov.py).
 echo "==> checkov environment (.tools/checkov) from tools/checkov/uv.lock"

@@ -90,7 +90,8 @@ def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dic
             return proxy_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"), None
         if principal.kind not in route.kinds:
             kinds = ", ".join(k.value for k in route.kinds)
-            message = f"a {principal.kind.value} key cannot call this; it needs: {kinds}"
+            kind = principal.kind.value
+            message = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} key cannot call this; it needs: {kinds}"
             return proxy_error(403, "forbidden", message), None
     unknown = sorted(set(event.get("queryStringParameters") or {}) - set(route.query if route else ()))
     if unknown:
@@ -136,11 +137,19 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or (str(loc[0]) if loc else "body")
 
 
+def _issue(error: dict[str, Any]) -> str:
+    """A validator's own words: pydantic prefixes a ValueError's message with "Value error, "."""
+    raised = (error.get("ctx") or {}).get("error")
+    if error.get("type") == "value_error" and raised is not None:
+        return str(raised)
+    return str(error.get("msg", ""))
+
+
 def validation_error(exc: RequestValidationError) -> Response[Any]:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return error(400, "malformed_json", "the body is not valid JSON")
-    details = [ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=str(e.get("msg", ""))) for e in errors]
+    details = [ErrorDetail(field=_field_path(tuple(e.get("loc", ()))), issue=_issue(e)) for e in errors]
     return error(422, "validation_failed", f"{len(details)} field(s) are invalid", details)
 
 

@@ -53,6 +53,7 @@ class ConfirmationSettings(Settings):
 class ExceptionSettings(Settings):
     orders_table: str = Field(alias="TABLE_ORDERS")
     inventory_table: str = Field(alias="TABLE_INVENTORY")
+    fulfilment_queue_url: str = Field(alias="QUEUE_FULFILMENT_URL")
 
 
 class InventorySettings(Settings):
@@ -79,6 +80,7 @@ class ReleaseSettings(OrdersOnlySettings):
     heartbeat_s: int = Field(alias="FULFILMENT_HEARTBEAT_S", ge=1)
     timeout_s: int = Field(alias="FULFILMENT_TIMEOUT_S", ge=1)
     delivery_timeout_s: int = Field(alias="DELIVERY_TIMEOUT_S", ge=1)
+    pickup_timeout_s: int = Field(alias="PICKUP_TIMEOUT_S", ge=1)
 
 
 class RequestSettings(OrdersOnlySettings):

@@ -268,11 +268,13 @@ _LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
 _ANSWER_RETURNS = TaskCallback(RETURNS)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
-# how long a parcel may take to arrive. The embedded stack shortens them for tests.
+# how long a parcel may take to arrive, or a pickup order to be collected. The embedded stack shortens them for tests.
 FULFILMENT_TIMEOUTS = {
     "FULFILMENT_HEARTBEAT_S": str(6 * 3600),
     "FULFILMENT_TIMEOUT_S": str(3 * 24 * 3600),
     "DELIVERY_TIMEOUT_S": str(30 * 24 * 3600),
+    # how long a pickup order waits at the store before it becomes a pickup_not_collected exception
+    "PICKUP_TIMEOUT_S": str(7 * 24 * 3600),
 }
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -341,9 +343,12 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="record_exception",
         handler="functions.record_exception.handler.handler",
-        description="Fulfilment compensation: releases the order's stock and puts it in EXCEPTION with the cause",
-        triggers=(TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),),
-        grants=(_ORDERS_RW, _INVENTORY_RW),
+        description="Compensation: a failed fulfilment or return step leaves a typed exception on the order",
+        triggers=(
+            TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),
+            TaskTrigger(RETURNS, "RecordExceptionFunctionArn"),
+        ),
+        grants=(_ORDERS_RW, _INVENTORY_RW, QueueSend(FULFILMENT_REQUESTS)),
     ),
     Function(
         name="inventory_api",

@@ -15,6 +15,7 @@ from shared.domain.errors import OrderNotFound
 from shared.domain.order import ReturnRefused, ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused
+from shared.domain.shipping import ParcelOverLimit
 from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
@@ -102,7 +103,9 @@ def register(app: APIGatewayRestResolver) -> None:
         description="The same events as the events queue. Warehouses: `accepted`, `picked`, `packed` (with the "
         "parcel), `rejected` (with a reason), `collected` (pickup orders), for their own nodes. Carrier "
         "integrations: `in_transit`, `out_for_delivery`, `delivery_exception`, `delivered`, with the tracking "
-        "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing. "
+        "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing; a closed "
+        "shipment (cancelled, rejected, or released when its order failed) is 409 `shipment_closed`; a parcel over "
+        "the carrier's limits is 422 `parcel_over_limit` (re-pack it). "
         "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
         responses={
             200: {"description": "Applied, or a redelivery", "content": {"application/json": {"model": EventResult}}},
@@ -118,6 +121,11 @@ def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(EventRefused)
     def _refused(exc: EventRefused) -> Response[Any]:
         return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(ParcelOverLimit)
+    def _over_limit(exc: ParcelOverLimit) -> Response[Any]:
+        # 422, not 409: the parcel as described can never be carried; re-packed, it can
+        return http.error(422, exc.code, str(exc))
 
     @app.exception_handler(ReturnRefused)
     def _return_refused(exc: ReturnRefused) -> Response[Any]:

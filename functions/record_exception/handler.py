@@ -1,4 +1,7 @@
-"""State-machine compensation: record the failed step's cause on the order (status EXCEPTION)."""
+"""State-machine compensation: record the failed step's cause on the order as a typed exception.
+
+The fulfilment machine's failures put the order in EXCEPTION (its stock released, its nodes told
+to stop); the returns machine's (an `rma_id` in the input) leave a return_failed exception."""
 
 from __future__ import annotations
 
@@ -9,27 +12,39 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared import metrics
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
 from shared.settings import ExceptionSettings
-from shared.usecases.record_exception import describe, exception_type, record_exception
+from shared.usecases.record_exception import describe, exception_type, failed_shipment, record_exception
 from shared.usecases.reserve_order import release_reservations
+from shared.usecases.returns import record_return_failure
 
 settings = ExceptionSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
 inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
+requests = SqsFulfilmentRequests(client("sqs"), settings.fulfilment_queue_url)
 clock = SystemClock()
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    cause = describe(event.get("error") or {})
+    error = event.get("error") or {}
+    cause = describe(error)
+    if "rma_id" in event:
+        logger.append_keys(rma_id=event["rma_id"])
+        record_return_failure(event["rma_id"], cause, orders=orders, clock=clock)
+        logger.warning("return step failed", cause=cause)
+        metrics.exception_recorded("return_failed")
+        return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
     # Compensation first: whatever the failed flow had reserved goes back on the shelf.
     released = release_reservations(event["order_id"], inventory=inventory)
-    status = record_exception(event["order_id"], cause, orders=orders, clock=clock)
+    status = record_exception(
+        event["order_id"], cause, orders=orders, requests=requests, clock=clock, shipment_id=failed_shipment(error)
+    )
     logger.warning("order moved to exception", cause=cause, reservations_released=released)
     metrics.exception_recorded(exception_type(cause))
     return {"status": status, "reservations_released": released}

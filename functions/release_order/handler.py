@@ -33,5 +33,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ],
         "heartbeat_s": settings.heartbeat_s,
         "timeout_s": settings.timeout_s,
-        "delivery_timeout_s": settings.delivery_timeout_s,
+        # a pickup order waits at the store for its pickup window, a parcel for the carrier
+        "delivery_timeout_s": settings.pickup_timeout_s
+        if any(s.method == "pickup" for s in shipments)
+        else settings.delivery_timeout_s,
     }

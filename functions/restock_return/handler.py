@@ -1,4 +1,5 @@
-"""State-machine task: restock the resellable units of a received return and open its refund."""
+"""State-machine task: restock the resellable units of each receipt of a return and open its refund
+(`close`: the return window ended, the RMA is closed after that)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,19 @@ clock = SystemClock()
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(rma_id=event["rma_id"])
-    refund_id = restock_and_refund(
-        event["rma_id"], orders=orders, inventory=inventory, ledger=ledger, refunds=refunds, clock=clock
+    outcome = restock_and_refund(
+        event["rma_id"],
+        orders=orders,
+        inventory=inventory,
+        ledger=ledger,
+        refunds=refunds,
+        clock=clock,
+        close=bool(event.get("close")),
     )
-    logger.info("return restocked and refunded", refund_id=refund_id)
-    return {"refund_id": refund_id}
+    logger.info("return restocked and refunded", refund_ids=outcome.refund_ids, outstanding=outcome.outstanding)
+    # the state machine waits again while units are still out
+    return {
+        "refund_id": outcome.refund_ids[-1] if outcome.refund_ids else None,
+        "outstanding": outcome.outstanding,
+        "status": outcome.status,
+    }

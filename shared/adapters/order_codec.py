@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shared.domain.exceptions import ExceptionType, OrderException
 from shared.domain.order import (
     Address,
     Cancellation,
@@ -18,6 +19,7 @@ from shared.domain.order import (
     PaymentCheck,
     Return,
     ReturnLine,
+    ReturnReceipt,
     Routing,
 )
 from shared.domain.routing import Allocation, Candidate
@@ -62,7 +64,28 @@ def to_document(order: Order) -> dict[str, Any]:
         "refund_emails": order.refund_emails,
         "returns": [_return_doc(r) for r in order.returns],
         "cancellation": _cancellation_doc(order.cancellation) if order.cancellation else None,
+        "exceptions": [_exception_doc(e) for e in order.exceptions],
     }
+
+
+def _exception_doc(e: OrderException) -> dict[str, Any]:
+    return {
+        "type": e.type.value,
+        "reason": e.reason,
+        "since": e.since.isoformat(),
+        "subject": e.subject,
+        "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+    }
+
+
+def _exception(doc: dict[str, Any]) -> OrderException:
+    return OrderException(
+        type=ExceptionType(doc["type"]),
+        reason=doc["reason"],
+        since=datetime.fromisoformat(doc["since"]),
+        subject=doc["subject"],
+        resolved_at=datetime.fromisoformat(doc["resolved_at"]) if doc["resolved_at"] else None,
+    )
 
 
 def _cancellation_doc(c: Cancellation) -> dict[str, Any]:
@@ -73,6 +96,7 @@ def _cancellation_doc(c: Cancellation) -> dict[str, Any]:
         "lines": [list(line) for line in c.lines],
         "shipments": list(c.shipments),
         "whole": c.whole,
+        "restock": list(c.restock),
     }
 
 
@@ -89,6 +113,16 @@ def _return_doc(r: Return) -> dict[str, Any]:
         "received_at": r.received_at.isoformat() if r.received_at else None,
         "refund_id": r.refund_id,
         "event_ids": r.event_ids,
+        "receipts": [
+            {
+                "event_id": rc.event_id,
+                "at": rc.at.isoformat(),
+                "lines": [list(line) for line in rc.lines],
+                "settled": rc.settled,
+                "refund_id": rc.refund_id,
+            }
+            for rc in r.receipts
+        ],
     }
 
 
@@ -105,6 +139,16 @@ def _return(doc: dict[str, Any]) -> Return:
         received_at=datetime.fromisoformat(doc["received_at"]) if doc["received_at"] else None,
         refund_id=doc["refund_id"],
         event_ids=list(doc["event_ids"]),
+        receipts=[
+            ReturnReceipt(
+                event_id=rc["event_id"],
+                at=datetime.fromisoformat(rc["at"]),
+                lines=tuple((line_id, good, bad) for line_id, good, bad in rc["lines"]),
+                settled=rc["settled"],
+                refund_id=rc["refund_id"],
+            )
+            for rc in doc.get("receipts", [])
+        ],
     )
 
 
@@ -116,6 +160,7 @@ def _cancellation(doc: dict[str, Any]) -> Cancellation:
         lines=tuple((line_id, qty) for line_id, qty in doc["lines"]),
         shipments=tuple(doc["shipments"]),
         whole=doc["whole"],
+        restock=tuple(doc.get("restock", ())),
     )
 
 
@@ -137,6 +182,8 @@ def _shipment_doc(s: Shipment) -> dict[str, Any]:
         "documents": s.documents,
         "emails": s.emails,
         "replaces": s.replaces,
+        "repack_reason": s.repack_reason,
+        "repacks": s.repacks,
     }
 
 
@@ -158,6 +205,8 @@ def _shipment(doc: dict[str, Any]) -> Shipment:
         documents=dict(doc["documents"]),
         emails=dict(doc["emails"]),
         replaces=doc["replaces"],
+        repack_reason=doc.get("repack_reason"),
+        repacks=doc.get("repacks", 0),
     )
 
 
@@ -222,4 +271,5 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         refund_emails=dict(doc.get("refund_emails", {})),
         returns=[_return(r) for r in doc.get("returns", [])],
         cancellation=_cancellation(doc["cancellation"]) if doc.get("cancellation") else None,
+        exceptions=[_exception(e) for e in doc.get("exceptions", [])],
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.errors import DomainError, IllegalTransition
+from shared.domain.exceptions import ExceptionType, OrderException
 from shared.domain.routing import (
     Allocation,
     Candidate,
@@ -17,7 +18,14 @@ from shared.domain.routing import (
     RoutingLine,
     RoutingRequest,
 )
-from shared.domain.shipment import Shipment, ShipmentCancelled, ShipmentEvent, ShipmentLine, ShipmentStatus
+from shared.domain.shipment import (
+    LEFT_THE_NODE,
+    Shipment,
+    ShipmentCancelled,
+    ShipmentEvent,
+    ShipmentLine,
+    ShipmentStatus,
+)
 from shared.domain.shipping import Label
 
 
@@ -44,11 +52,12 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     _S.BACKORDERED: frozenset({_S.RESERVED, _S.CANCELLED, _S.EXCEPTION}),
     _S.RESERVED: frozenset({_S.RELEASED, _S.CANCELLED, _S.EXCEPTION}),
     _S.RELEASED: frozenset({_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.CANCELLED, _S.EXCEPTION}),
-    _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED, _S.EXCEPTION}),
+    _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED, _S.EXCEPTION, _S.CANCELLED}),
     _S.SHIPPED: frozenset({_S.DELIVERED, _S.EXCEPTION}),
     _S.DELIVERED: frozenset({_S.RETURN_REQUESTED}),
     _S.RETURN_REQUESTED: frozenset({_S.RETURNED, _S.DELIVERED}),
-    _S.EXCEPTION: frozenset({_S.RECEIVED, _S.CANCELLED}),
+    # cancelling the rest of a failed order leaves it SHIPPED or DELIVERED for what had left
+    _S.EXCEPTION: frozenset({_S.RECEIVED, _S.CANCELLED, _S.SHIPPED, _S.DELIVERED}),
     _S.CANCELLED: frozenset(),
     _S.RETURNED: frozenset(),
 }
@@ -87,6 +96,8 @@ class Cancellation:
     lines: tuple[tuple[str, int], ...]
     shipments: tuple[str, ...]
     whole: bool
+    # shipments whose stock had been consumed (a pickup order waiting at the store): units go back
+    restock: tuple[str, ...] = ()
 
 
 class ReturnRefused(DomainError):
@@ -106,6 +117,26 @@ class ReturnLine:
     damaged: int = 0
 
 
+@dataclass(frozen=True)
+class ReturnReceipt:
+    """One parcel of an RMA as the warehouse found it: per line (line_id, resellable, damaged)."""
+
+    event_id: str
+    at: datetime
+    lines: tuple[tuple[str, int, int], ...]
+    settled: bool = False  # restocked and its refund opened
+    refund_id: str | None = None
+
+    @property
+    def units(self) -> dict[str, int]:
+        return {line_id: good + bad for line_id, good, bad in self.lines if good + bad}
+
+
+# REQUESTED -> LABELLED -> (PARTIALLY_RECEIVED ->) RECEIVED -> REFUNDED; or CLOSED when the return
+# window ends with units still out (what arrived is refunded, the rest the customer keeps)
+RETURN_CLOSED = frozenset({"REFUNDED", "CLOSED"})
+
+
 @dataclass
 class Return:
     """An RMA: lines the customer sends back to `node_id`, with a return label."""
@@ -115,12 +146,25 @@ class Return:
     reason: str
     lines: tuple[ReturnLine, ...]
     created_at: datetime
-    status: str = "REQUESTED"  # REQUESTED -> LABELLED -> RECEIVED -> REFUNDED
+    status: str = "REQUESTED"
     label: Label | None = None
     token: str | None = None
     received_at: datetime | None = None
     refund_id: str | None = None
     event_ids: list[str] = field(default_factory=list)
+    receipts: list[ReturnReceipt] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.status not in RETURN_CLOSED
+
+    @property
+    def outstanding(self) -> int:
+        """Units asked back that have not arrived."""
+        return sum(line.quantity - line.resellable - line.damaged for line in self.lines)
+
+    def received_units(self) -> dict[str, int]:
+        return {line.line_id: line.resellable + line.damaged for line in self.lines}
 
 
 class PaymentCheck(StrEnum):
@@ -236,6 +280,8 @@ class Order:
     # provider message ids of the refund emails, by refund id: one email per refund
     refund_emails: dict[str, str] = field(default_factory=dict)
     returns: list[Return] = field(default_factory=list)
+    # typed exceptions, open and resolved: what went wrong and what a person can do about it
+    exceptions: list[OrderException] = field(default_factory=list)
     # allocation priority of the channel when the order was routed (lower is served first)
     priority: int = 100
     # optimistic-concurrency counter, bumped by each save
@@ -258,6 +304,24 @@ class Order:
         self.executions.append(execution)
         self._note("execution_started", execution.state_machine, execution.started_at)
 
+    # --- exceptions ------------------------------------------------------------------------------
+
+    def raise_exception(self, kind: ExceptionType, reason: str, at: datetime, subject: str | None = None) -> None:
+        """Records a typed exception (callers note it in the history); the same one open is not recorded twice."""
+        if any(e.open and e.type == kind and e.subject == subject for e in self.exceptions):
+            return
+        self.exceptions.append(OrderException(kind, reason, at, subject))
+
+    def resolve_exceptions(self, at: datetime, *kinds: ExceptionType, subject: str | None = None) -> None:
+        """Closes the open exceptions of these kinds (all kinds when none given), optionally about one subject."""
+        for i, e in enumerate(self.exceptions):
+            if e.open and (not kinds or e.type in kinds) and (subject is None or e.subject == subject):
+                self.exceptions[i] = replace(e, resolved_at=at)
+
+    @property
+    def open_exceptions(self) -> list[OrderException]:
+        return [e for e in self.exceptions if e.open]
+
     def verify_payment(self, at: datetime, captured: int = 0) -> None:
         self.payment_check = PaymentCheck.VERIFIED
         self.captured_amount = captured
@@ -267,6 +331,7 @@ class Order:
         self.payment_check = PaymentCheck.FAILED
         self.hold_reason = reason
         self._move(OrderStatus.ON_HOLD, "payment_failed", reason, at)
+        self.raise_exception(ExceptionType.PAYMENT_HOLD, reason, at)
 
     @property
     def confirmation_sent(self) -> bool:
@@ -301,12 +366,17 @@ class Order:
         if decision.outcome in ("allocated", "partial"):
             nodes = ", ".join(decision.node_ids)
             self._move(OrderStatus.RESERVED, "reserved", f"from {nodes}: {decision.reason}", at)
+            if decision.backordered:
+                # policy `partial`: the rest is not allocated later; cancelling it refunds it
+                units = ", ".join(f"{line_id} x{qty}" for line_id, qty in decision.backordered)
+                self.raise_exception(ExceptionType.UNFILLED_REMAINDER, f"not in stock: {units}", at)
         elif decision.outcome == "backorder":
             if self.status != OrderStatus.BACKORDERED:
                 self._move(OrderStatus.BACKORDERED, "backordered", decision.reason, at)
         else:
             self.hold_reason = decision.reason
             self._move(OrderStatus.ON_HOLD, "routing_held", decision.reason, at)
+            self.raise_exception(ExceptionType.ROUTING_HOLD, decision.reason, at)
 
     # --- fulfilment ---------------------------------------------------------------------------
 
@@ -368,6 +438,12 @@ class Order:
         assert label is not None
         self._note("label_bought", f"{shipment_id}: {label.carrier} {label.service} {label.tracking_number}", at)
 
+    def parcel_refused(self, shipment_id: str, reason: str, at: datetime) -> None:
+        """The carrier refused the packed parcel: the shipment goes back to its node to be re-packed."""
+        shipment = self.shipment(shipment_id)
+        shipment.refuse_parcel(reason)
+        self._note("shipment_repack", f"{shipment_id} at {shipment.node_id}: {reason}", at)
+
     def hand_over(self, shipment_id: str, at: datetime) -> Shipment:
         shipment = self.shipment(shipment_id)
         shipment.hand_over()
@@ -384,10 +460,8 @@ class Order:
             self._note(f"email_{kind}", f"{shipment_id}: {message_id}", at)
         return shipment.emails[kind]
 
-    def _follow_shipments(self, at: datetime) -> None:
-        """The order's status follows its lines: how many units were handed over, how many delivered."""
-        if self.status not in _SHIPPING:
-            return  # e.g. in EXCEPTION: the shipment's news is recorded, the order's status stays
+    def _shipping_target(self) -> OrderStatus | None:
+        """Where the order's lines are: DELIVERED, SHIPPED, PARTIALLY_SHIPPED, or None (nothing left yet)."""
         over: Counter[str] = Counter()
         delivered: Counter[str] = Counter()
         if self.cancellation is not None:  # cancelled lines need neither shipping nor delivering
@@ -401,12 +475,19 @@ class Order:
                 if s.status == ShipmentStatus.DELIVERED:
                     delivered[line.line_id] += line.quantity
         if all(delivered[line.line_id] >= line.quantity for line in self.lines):
-            target = OrderStatus.DELIVERED
-        elif all(over[line.line_id] >= line.quantity for line in self.lines):
-            target = OrderStatus.SHIPPED
-        elif any(s.handed_over for s in self.shipments):
-            target = OrderStatus.PARTIALLY_SHIPPED
-        else:
+            return OrderStatus.DELIVERED
+        if all(over[line.line_id] >= line.quantity for line in self.lines):
+            return OrderStatus.SHIPPED
+        if any(s.handed_over for s in self.shipments):
+            return OrderStatus.PARTIALLY_SHIPPED
+        return None
+
+    def _follow_shipments(self, at: datetime) -> None:
+        """The order's status follows its lines: how many units were handed over, how many delivered."""
+        if self.status not in _SHIPPING:
+            return  # e.g. in EXCEPTION: the shipment's news is recorded, the order's status stays
+        target = self._shipping_target()
+        if target is None:
             return
         causes = {
             OrderStatus.PARTIALLY_SHIPPED: "some lines handed over",
@@ -419,31 +500,53 @@ class Order:
             self._move(step, step.value.lower(), causes[step], at)
 
     def cancel(self, reason: str, by: str, at: datetime) -> Cancellation:
-        """Cancels what has not been handed over. Cancelling again answers the first cancellation."""
+        """Cancels every unit that has not left its node. Cancelling again answers the first cancellation.
+
+        Per unit: a line split over nodes keeps what one node shipped and cancels the rest. A pickup
+        order waiting at the store has not left: it is cancelled and its units go back on the shelf.
+        """
         if self.cancellation is not None:
             return self.cancellation
         if self.status not in _CANCELLABLE:
             raise NothingToCancel(self.order_id, self.status)
-        over: Counter[str] = Counter()
+        left: Counter[str] = Counter()
         for s in self.shipments:
-            if s.handed_over:
+            if s.status in LEFT_THE_NODE:
                 for line in s.lines:
-                    over[line.line_id] += line.quantity
-        # a line is cancelled whole, or not at all when some of it already left
-        lines = tuple((line.line_id, line.quantity) for line in self.lines if over[line.line_id] == 0)
+                    left[line.line_id] += line.quantity
+        lines = tuple(
+            (line.line_id, line.quantity - left[line.line_id])
+            for line in self.lines
+            if line.quantity > left[line.line_id]
+        )
         if not lines:
             raise NothingToCancel(self.order_id, self.status)
-        stopped = []
+        stopped, restock = [], []
         for s in self.shipments:
-            if s.active and not s.handed_over and s.status != ShipmentStatus.CANCELLED:
+            if s.active and s.status not in LEFT_THE_NODE:
+                if s.handed_over:
+                    restock.append(s.shipment_id)
                 s.status = ShipmentStatus.CANCELLED
                 stopped.append(s.shipment_id)
-        whole = not over
-        self.cancellation = Cancellation(at, reason, by, lines, tuple(stopped), whole)
+        whole = not left
+        self.cancellation = Cancellation(at, reason, by, lines, tuple(stopped), whole, tuple(restock))
+        self.resolve_exceptions(
+            at, ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED, ExceptionType.PICKUP_NOT_COLLECTED
+        )
+        self.resolve_exceptions(
+            at, ExceptionType.PAYMENT_HOLD, ExceptionType.ROUTING_HOLD, ExceptionType.UNFILLED_REMAINDER
+        )
         if whole:
             self._move(OrderStatus.CANCELLED, "cancelled", f"by {by}: {reason}", at)
+            return self.cancellation
+        units = ", ".join(f"{i} x{q}" for i, q in lines)
+        self._note("partially_cancelled", f"by {by}: {units}: {reason}", at)
+        if self.status == OrderStatus.EXCEPTION:
+            # the failed part is cancelled: the order finishes with what had left
+            target = self._shipping_target()
+            if target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+                self._move(target, target.value.lower(), "the rest was cancelled", at)
         else:
-            self._note("partially_cancelled", f"by {by}: lines {', '.join(i for i, _ in lines)}: {reason}", at)
             self._follow_shipments(at)
         return self.cancellation
 
@@ -457,8 +560,10 @@ class Order:
                 for line in s.lines:
                     left[line.line_id] += line.quantity
         for r in self.returns:
-            for rl in r.lines:
-                left[rl.line_id] -= rl.quantity
+            # an RMA closed with units still out gives them back: the customer kept them
+            gone = r.received_units() if r.status == "CLOSED" else {rl.line_id: rl.quantity for rl in r.lines}
+            for line_id, qty in gone.items():
+                left[line_id] -= qty
         return {line_id: qty for line_id, qty in left.items() if qty > 0}
 
     def open_return(self, units: dict[str, int], reason: str, at: datetime) -> Return:
@@ -514,37 +619,73 @@ class Order:
     def receive_return(
         self, rma_id: str, event_id: str, found: dict[str, tuple[int, int]], node_id: str, at: datetime
     ) -> bool:
-        """The warehouse's receipt: per line (resellable, damaged). False for a redelivery."""
+        """A parcel of the return at the warehouse: per line (resellable, damaged). False for a redelivery.
+
+        An RMA may arrive in several parcels: it stays PARTIALLY_RECEIVED until every unit is in.
+        """
         rma = self.return_of(rma_id)
         if event_id in rma.event_ids:
             return False
         if node_id != rma.node_id:
             raise ReturnRefused(f"return {rma_id} goes to {rma.node_id}, not {node_id}", "wrong_node")
-        if rma.status in ("RECEIVED", "REFUNDED"):
-            raise ReturnRefused(f"return {rma_id} was already received", "stale_event")
-        asked = {rl.line_id: rl.quantity for rl in rma.lines}
+        if rma.status in ("RECEIVED", *RETURN_CLOSED):
+            raise ReturnRefused(f"return {rma_id} is {rma.status}: nothing more is expected", "stale_event")
+        still = {rl.line_id: rl.quantity - rl.resellable - rl.damaged for rl in rma.lines}
         for line_id, (good, bad) in found.items():
-            if line_id not in asked or good + bad > asked[line_id]:
+            if line_id not in still or good + bad > still[line_id]:
                 raise ReturnRefused(
-                    f"return {rma_id}: line {line_id} does not match what was asked back", "wrong_lines"
+                    f"return {rma_id}: line {line_id}: {good + bad} received, {still.get(line_id, 0)} still expected",
+                    "wrong_lines",
                 )
         rma.lines = tuple(
-            ReturnLine(rl.line_id, rl.sku, rl.quantity, *found.get(rl.line_id, (0, 0))) for rl in rma.lines
+            ReturnLine(
+                rl.line_id,
+                rl.sku,
+                rl.quantity,
+                rl.resellable + found.get(rl.line_id, (0, 0))[0],
+                rl.damaged + found.get(rl.line_id, (0, 0))[1],
+            )
+            for rl in rma.lines
         )
-        rma.status, rma.received_at = "RECEIVED", at
+        rma.receipts.append(
+            ReturnReceipt(event_id, at, tuple((line_id, good, bad) for line_id, (good, bad) in found.items()))
+        )
+        rma.status = "RECEIVED" if rma.outstanding == 0 else "PARTIALLY_RECEIVED"
+        rma.received_at = at
         rma.event_ids.append(event_id)
         good, bad = sum(g for g, _ in found.values()), sum(b for _, b in found.values())
-        self._note("return_received", f"{rma_id} at {node_id}: {good} resellable, {bad} damaged", at)
+        counts = f"{good} resellable, {bad} damaged, {rma.outstanding} still out"
+        self._note("return_received", f"{rma_id} at {node_id}: {counts}", at)
         return True
 
-    def return_refunded(self, rma_id: str, refund_id: str | None, at: datetime) -> None:
-        """The receipt is refunded: the order is RETURNED when nothing delivered is kept, else DELIVERED."""
+    def return_refunded(self, rma_id: str, receipt: int, refund_id: str | None, at: datetime) -> None:
+        """A receipt was restocked and refunded. The RMA is REFUNDED once every unit is in; the order is
+        RETURNED when nothing delivered is kept, DELIVERED when some is, once no return is open."""
         rma = self.return_of(rma_id)
-        if rma.status == "REFUNDED":
+        if rma.receipts[receipt].settled:
             return
-        rma.status, rma.refund_id = "REFUNDED", refund_id
-        if any(r.status != "REFUNDED" for r in self.returns):
-            return  # another return is still on its way
+        rma.receipts[receipt] = replace(rma.receipts[receipt], settled=True, refund_id=refund_id)
+        rma.refund_id = refund_id or rma.refund_id
+        self.resolve_exceptions(at, ExceptionType.RETURN_FAILED, subject=rma_id)
+        if rma.outstanding == 0 and all(r.settled for r in rma.receipts):
+            rma.status = "REFUNDED"
+        self._settle_returns(rma_id, at)
+
+    def close_return(self, rma_id: str, at: datetime) -> None:
+        """The return window ended: units not received stay with the customer (and are returnable again)."""
+        rma = self.return_of(rma_id)
+        if not rma.open:
+            return
+        if any(not r.settled for r in rma.receipts):
+            raise ReturnRefused(f"return {rma_id} has a receipt not yet refunded", "out_of_order")
+        rma.status = "CLOSED"
+        self._note("return_closed", f"{rma_id}: {rma.outstanding} units never arrived", at)
+        self.resolve_exceptions(at, ExceptionType.RETURN_FAILED, subject=rma_id)
+        self._settle_returns(rma_id, at)
+
+    def _settle_returns(self, rma_id: str, at: datetime) -> None:
+        if self.status != OrderStatus.RETURN_REQUESTED or any(r.open for r in self.returns):
+            return  # another return (or the rest of this one) is still on its way
         kept = self.returnable()
         target = OrderStatus.DELIVERED if kept else OrderStatus.RETURNED
         self._move(target, "returned" if target == OrderStatus.RETURNED else "return_completed", rma_id, at)
@@ -562,14 +703,37 @@ class Order:
     def authorization_released(self, at: datetime) -> None:
         self._note("authorization_released", "cancelled before any of it was captured", at)
 
-    def note_problem(self, cause: str, at: datetime) -> None:
-        """A flow failed after everything had shipped: recorded for ops, the status stays."""
+    def note_problem(self, cause: str, at: datetime, subject: str | None = None) -> None:
+        """A flow failed after everything had shipped: the status stays, the exception says so."""
         self.exception_cause = cause
         self._note("fulfilment_problem", cause, at)
+        self.raise_exception(ExceptionType.STUCK, cause, at, subject)
 
-    def fail(self, cause: str, at: datetime) -> None:
+    def fail(
+        self,
+        cause: str,
+        at: datetime,
+        kind: ExceptionType = ExceptionType.FULFILMENT_FAILED,
+        subject: str | None = None,
+    ) -> list[Shipment]:
+        """EXCEPTION with a typed exception. Shipments still at their nodes are closed (their stock is
+        given back by the caller) and returned, so their nodes can be told to stop."""
+        closed = []
+        for s in self.shipments:
+            if s.active and not s.handed_over:
+                s.status = ShipmentStatus.CANCELLED
+                closed.append(s)
         self.exception_cause = cause
         self._move(OrderStatus.EXCEPTION, "exception", cause, at)
+        self.raise_exception(kind, cause, at, subject)
+        return closed
+
+    def return_failed(self, rma_id: str, cause: str, at: datetime) -> None:
+        """A step of the return failed: the RMA stays as it is, the exception says why and what to do."""
+        self.return_of(rma_id)
+        if not any(e.open and e.type == ExceptionType.RETURN_FAILED and e.subject == rma_id for e in self.exceptions):
+            self._note("return_failed", f"{rma_id}: {cause}", at)
+        self.raise_exception(ExceptionType.RETURN_FAILED, cause, at, rma_id)
 
 
 def place(
@@ -615,4 +779,5 @@ def copy(order: Order) -> Order:
         shipments=_copy.deepcopy(order.shipments),
         refund_emails=dict(order.refund_emails),
         returns=_copy.deepcopy(order.returns),
+        exceptions=list(order.exceptions),
     )

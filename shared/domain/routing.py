@@ -433,6 +433,10 @@ def _why_single(ranked: list[_Site], fillers: int, scorer: _Scorer) -> str:
 
 def _why_unfillable(sites: list[_Site], eligible: int, node_count: int, demand: _Demand, policy: Policy) -> str:
     if not eligible:
+        if node_count == 0:
+            return "No nodes are set up yet (PUT /v1/nodes/{node_id}, or `waybill nodes import`)"
+        if node_count == 1:
+            return "The only node cannot ship with capacity left today"
         return f"None of the {node_count} nodes can ship with capacity left today"
     for i, sku in enumerate(demand.skus):
         total = sum(site.stock[i] for site in sites)

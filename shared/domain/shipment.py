@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.errors import DomainError
-from shared.domain.shipping import Label, Parcel
+from shared.domain.shipping import Label, Parcel, ParcelOverLimit, parcel_over_limit
 
 
 class ShipmentStatus(StrEnum):
@@ -48,7 +48,7 @@ CARRIER_EVENTS = frozenset(
 )
 
 _S = ShipmentStatus
-_ON_THE_ROAD = frozenset({_S.SHIPPED, _S.IN_TRANSIT, _S.OUT_FOR_DELIVERY, _S.DELIVERY_EXCEPTION})
+ON_THE_ROAD = frozenset({_S.SHIPPED, _S.IN_TRANSIT, _S.OUT_FOR_DELIVERY, _S.DELIVERY_EXCEPTION})
 # event -> (statuses it may arrive in, status it leads to)
 EVENT_EDGES: dict[EventType, tuple[frozenset[ShipmentStatus], ShipmentStatus]] = {
     EventType.ACCEPTED: (frozenset({_S.REQUESTED}), _S.ACCEPTED),
@@ -57,10 +57,10 @@ EVENT_EDGES: dict[EventType, tuple[frozenset[ShipmentStatus], ShipmentStatus]] =
     EventType.REJECTED: (frozenset({_S.REQUESTED, _S.ACCEPTED, _S.PICKED}), _S.REJECTED),
     EventType.COLLECTED: (frozenset({_S.READY_FOR_PICKUP}), _S.DELIVERED),
     # carriers scan a parcel many times: in transit again after an exception is normal
-    EventType.IN_TRANSIT: (_ON_THE_ROAD, _S.IN_TRANSIT),
-    EventType.OUT_FOR_DELIVERY: (_ON_THE_ROAD, _S.OUT_FOR_DELIVERY),
-    EventType.DELIVERY_EXCEPTION: (_ON_THE_ROAD, _S.DELIVERY_EXCEPTION),
-    EventType.DELIVERED: (_ON_THE_ROAD, _S.DELIVERED),
+    EventType.IN_TRANSIT: (ON_THE_ROAD, _S.IN_TRANSIT),
+    EventType.OUT_FOR_DELIVERY: (ON_THE_ROAD, _S.OUT_FOR_DELIVERY),
+    EventType.DELIVERY_EXCEPTION: (ON_THE_ROAD, _S.DELIVERY_EXCEPTION),
+    EventType.DELIVERED: (ON_THE_ROAD, _S.DELIVERED),
 }
 # How far along a status is, to tell a stale event (behind) from one that skips ahead.
 _RANK = {
@@ -79,7 +79,11 @@ _RANK = {
     _S.CANCELLED: 8,
 }
 # Statuses in which the goods have left the node's available stock for this customer.
-HANDED_OVER = frozenset(_ON_THE_ROAD | {_S.READY_FOR_PICKUP, _S.DELIVERED})
+HANDED_OVER = frozenset(ON_THE_ROAD | {_S.READY_FOR_PICKUP, _S.DELIVERED})
+# Statuses in which the goods have left the node itself (a pickup order waiting at the store has not).
+LEFT_THE_NODE = HANDED_OVER - {_S.READY_FOR_PICKUP}
+# A closed shipment takes no more events: its node was told to stop and its stock went back.
+CLOSED = frozenset({_S.REJECTED, _S.CANCELLED})
 
 
 class ShipmentCancelled(Exception):
@@ -136,6 +140,9 @@ class Shipment:
     emails: dict[str, str] = field(default_factory=dict)
     # the shipment this one replaces after a rejection
     replaces: str | None = None
+    # the carrier refused the packed parcel: the node re-packs it (a new `packed` event)
+    repack_reason: str | None = None
+    repacks: int = 0
 
     @property
     def handed_over(self) -> bool:
@@ -150,6 +157,11 @@ class Shipment:
         if event.event_id in self.event_ids:
             return False
         allowed_from, to = EVENT_EDGES[event.type]
+        if self.status in CLOSED:
+            raise EventRefused(
+                "shipment_closed",
+                f"shipment {self.shipment_id} is {self.status}: it is closed and takes no more events",
+            )
         if event.type == EventType.COLLECTED and self.method != "pickup":
             raise EventRefused("wrong_event", f"shipment {self.shipment_id} is shipped by carrier, not collected")
         if event.type in CARRIER_EVENTS and self.method == "pickup":
@@ -164,11 +176,16 @@ class Shipment:
             )
         if event.type == EventType.PACKED and event.parcel is None:
             raise EventRefused("missing_parcel", "a packed event carries the parcel's weight and dimensions")
+        if event.type == EventType.PACKED and self.method == "ship" and event.parcel is not None:
+            problem = parcel_over_limit(event.parcel)
+            if problem:  # refused before the label is bought, so the warehouse can re-pack it now
+                raise ParcelOverLimit(f"shipment {self.shipment_id}: {problem}; re-pack it and send packed again")
         self.status = to
         self.last_event_at = event.occurred_at
         self.event_ids.append(event.event_id)
         if event.type == EventType.PACKED:
             self.parcel = event.parcel
+            self.repack_reason = None
         elif event.type == EventType.REJECTED:
             self.rejected_reason = event.reason or "rejected by the node"
         elif event.type == EventType.DELIVERY_EXCEPTION:
@@ -184,6 +201,17 @@ class Shipment:
             raise EventRefused("out_of_order", f"shipment {self.shipment_id} is {self.status}, not PACKED")
         self.label = label
         self.status = ShipmentStatus.LABELLED
+
+    def refuse_parcel(self, reason: str) -> None:
+        """The carrier refused the packed parcel: back to the node (PICKED) to be re-packed."""
+        if self.status == ShipmentStatus.CANCELLED:
+            raise ShipmentCancelled(self.shipment_id)
+        if self.status != ShipmentStatus.PACKED:
+            raise EventRefused("out_of_order", f"shipment {self.shipment_id} is {self.status}, not PACKED")
+        self.status = ShipmentStatus.PICKED
+        self.parcel = None
+        self.repack_reason = reason
+        self.repacks += 1
 
     def hand_over(self) -> None:
         """Shipped (labelled parcel to the carrier) or ready for pickup (pickup orders, once packed)."""

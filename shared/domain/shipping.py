@@ -90,6 +90,16 @@ class NoServiceAvailable(CarrierRejected):
     """No quoted service meets the order's service level."""
 
 
+class ParcelRejected(CarrierRejected):
+    """The carrier refused the parcel as packed (weight, size): the node can re-pack it."""
+
+
+class ParcelOverLimit(DomainError):
+    """A packed parcel the carrier will not take (too heavy, too long): refused at the event."""
+
+    code = "parcel_over_limit"
+
+
 def meets(quote: RateQuote, service_level: str) -> bool:
     if service_level not in SERVICE_LEVELS:
         raise ValueError(f"unknown service level {service_level!r}")
@@ -124,17 +134,27 @@ SANDBOX_SERVICES: tuple[SandboxService, ...] = (
 )
 SANDBOX_CURRENCY = "USD"
 SANDBOX_SHIPPER = "9WB0X1"  # the "shipper number" inside every sandbox tracking number
+# The carrier's parcel limits, checked when a parcel is reported packed and again at purchase.
 MAX_PARCEL_GRAMS = 30_000
 MAX_SIDE_CM = 150
+
+
+def parcel_over_limit(parcel: Parcel) -> str | None:
+    """Why the carrier would refuse this parcel, with the limit; None when it is within them."""
+    if parcel.weight_grams > MAX_PARCEL_GRAMS:
+        return f"the parcel weighs {parcel.weight_grams} g, above the carrier's {MAX_PARCEL_GRAMS} g limit"
+    longest = max(parcel.length_cm, parcel.width_cm, parcel.height_cm)
+    if longest > MAX_SIDE_CM:
+        return f"a side of the parcel is {longest} cm, longer than the carrier's {MAX_SIDE_CM} cm limit"
+    return None
 
 
 def sandbox_quotes(request: LabelRequest, carrier: str = "sandbox") -> list[RateQuote]:
     """Every sandbox service for this parcel and distance; CarrierRejected for a parcel it will not carry."""
     parcel = request.parcel
-    if parcel.weight_grams > MAX_PARCEL_GRAMS:
-        raise CarrierRejected(f"parcel weighs {parcel.weight_grams} g, above the {MAX_PARCEL_GRAMS} g maximum")
-    if max(parcel.length_cm, parcel.width_cm, parcel.height_cm) > MAX_SIDE_CM:
-        raise CarrierRejected(f"a side of the parcel is longer than {MAX_SIDE_CM} cm")
+    problem = parcel_over_limit(parcel)
+    if problem:
+        raise ParcelRejected(problem)
     zone = zone_for(request.distance_km)
     kg = parcel.billable_kg
     return [

@@ -144,6 +144,9 @@ class ShipmentView(BaseModel):
     last_event_at: AwareDatetime | None
     documents: dict[str, str] = Field(description="Pick list and packing slip: presigned links, valid for an hour")
     replaces: str | None
+    repack_reason: str | None = Field(
+        default=None, description="Why the carrier refused the packed parcel; the node re-packs it (PICKED again)"
+    )
 
 
 class ReturnLineView(BaseModel):
@@ -158,7 +161,11 @@ class ReturnView(BaseModel):
     rma_id: str
     node_id: str = Field(description="Where the parcel goes back to")
     reason: str
-    status: str = Field(description="REQUESTED, LABELLED, RECEIVED, REFUNDED")
+    status: str = Field(
+        description="REQUESTED, LABELLED, PARTIALLY_RECEIVED (some units in), RECEIVED, REFUNDED, or CLOSED "
+        "(the return window ended with units still out: what arrived was refunded)"
+    )
+    outstanding: int = Field(description="Units asked back that have not arrived yet")
     lines: list[ReturnLineView]
     label: LabelView | None
     created_at: AwareDatetime

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from shared.domain.exceptions import OrderException
 from shared.domain.order import Order, Return
 from shared.domain.refunds import LedgerEntry
 from shared.domain.shipment import Shipment
@@ -25,6 +26,16 @@ from shared.schemas.fulfilment_events import (
 Linker = Callable[[str], str] | None
 
 CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
+# The account of emulators (moto) and of AWS's documentation examples: no console shows its executions.
+EMULATED_ACCOUNT = "123456789012"
+
+
+def console_url(arn: str) -> str | None:
+    """The AWS console page of an execution; None for an emulator's execution (the embedded stack)."""
+    parts = arn.split(":")
+    if len(parts) < 5 or parts[4] == EMULATED_ACCOUNT:
+        return None
+    return CONSOLE.format(region=parts[3], arn=arn)
 
 
 class LineView(BaseModel):
@@ -114,7 +125,7 @@ class ExecutionView(BaseModel):
     arn: str
     state_machine: str
     started_at: datetime
-    console_url: str
+    console_url: str | None = Field(description="the execution in the AWS console; null on the embedded stack")
 
 
 class RefundView(BaseModel):
@@ -152,6 +163,31 @@ class CancellationView(BaseModel):
     whole: bool
 
 
+class ExceptionView(BaseModel):
+    """A typed exception: what went wrong, since when, and what a person can do about it."""
+
+    type: str = Field(
+        description="payment_hold, routing_hold, unfilled_remainder, fulfilment_failed, carrier_refused, "
+        "refund_failed, return_failed, pickup_not_collected or stuck"
+    )
+    reason: str
+    since: datetime
+    subject: str | None = Field(description="The shipment or RMA it is about; null for the whole order")
+    actions: list[str] = Field(description="What may be done about it, e.g. cancel, retry, close_return")
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, e: OrderException) -> ExceptionView:
+        return cls(
+            type=e.type.value,
+            reason=e.reason,
+            since=e.since,
+            subject=e.subject,
+            actions=[a.value for a in e.actions],
+            resolved_at=e.resolved_at,
+        )
+
+
 class OrderView(BaseModel):
     order_id: str
     channel: str
@@ -165,6 +201,7 @@ class OrderView(BaseModel):
     delivery: DeliveryView
     payment: PaymentView
     exception_cause: str | None
+    exceptions: list[ExceptionView] = Field(description="Open exceptions first, then resolved ones")
     confirmation_sent: bool
     created_at: datetime
     history: list[HistoryView]
@@ -197,6 +234,7 @@ class OrderView(BaseModel):
                 hold_reason=order.hold_reason,
             ),
             exception_cause=order.exception_cause,
+            exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
             history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
@@ -205,7 +243,7 @@ class OrderView(BaseModel):
                     arn=e.arn,
                     state_machine=e.state_machine,
                     started_at=e.started_at,
-                    console_url=CONSOLE.format(region=e.arn.split(":")[3], arn=e.arn),
+                    console_url=console_url(e.arn),
                 )
                 for e in order.executions
             ],
@@ -232,6 +270,7 @@ def return_view(r: Return, link: Linker = None) -> ReturnView:
         node_id=r.node_id,
         reason=r.reason,
         status=r.status,
+        outstanding=r.outstanding,
         lines=[ReturnLineView(**asdict(line)) for line in r.lines],
         label=_label_view(r.label, link),
         created_at=r.created_at,
@@ -255,6 +294,7 @@ def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
         last_event_at=s.last_event_at,
         documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
         replaces=s.replaces,
+        repack_reason=s.repack_reason,
     )
 
 

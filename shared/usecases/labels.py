@@ -1,6 +1,7 @@
 """Fulfilment: buy the carrier label for a packed shipment, the cheapest service meeting its level.
 
-At most one label per shipment: a label already on the shipment is returned, and the carrier port
+A parcel the carrier refuses goes back to its node to be re-packed. At most one label per
+shipment: a label already on the shipment is returned, and the carrier port
 itself answers a repeated purchase for the same shipment with the first label.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from shared.domain.errors import IllegalTransition
 from shared.domain.order import Order
 from shared.domain.shipment import ShipmentCancelled, ShipmentStatus
-from shared.domain.shipping import Label, LabelRequest, choose_rate
+from shared.domain.shipping import Label, LabelRequest, ParcelRejected, choose_rate
 from shared.ports import Carrier, Clock, Nodes, OrderRepository
 from shared.usecases._update import update_order
 
@@ -37,8 +38,15 @@ def buy_label(
         parcel=shipment.parcel,
         service_level=order.delivery.service_level,
     )
-    quote = choose_rate(carrier.quote(request), order.delivery.service_level)
-    label = carrier.buy(request, quote)
+    try:
+        quote = choose_rate(carrier.quote(request), order.delivery.service_level)
+        label = carrier.buy(request, quote)
+    except ParcelRejected as err:
+        # not the order's failure: the node re-packs and reports packed again (the state machine
+        # catches ParcelRejected and waits on the node once more)
+        reason = str(err)
+        update_order(orders, order_id, lambda o: o.parcel_refused(shipment_id, reason, clock.now()))
+        raise
 
     def record(o: Order) -> Label:
         s = o.shipment(shipment_id)

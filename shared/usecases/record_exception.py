@@ -1,4 +1,9 @@
-"""Fulfilment compensation: a step failed for good, so the order goes to EXCEPTION with the cause."""
+"""Fulfilment compensation: a step failed for good, so the order goes to EXCEPTION with a typed cause.
+
+Shipments still at their nodes are closed and each node is told to stop (`fulfilment_cancelled`):
+their stock is given back by the caller, so the node must not ship them. A pickup order the
+customer never came for is an exception that can be cancelled (units back on the shelf, refund).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,70 @@ import json
 import re
 from typing import Any
 
+from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
-from shared.ports import Clock, OrderRepository
+from shared.domain.shipment import Shipment, ShipmentStatus
+from shared.ports import Clock, FulfilmentRequests, OrderRepository
 from shared.usecases._update import update_order
+from shared.usecases.cancel_order import cancel_request
 
 _ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
-def record_exception(order_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> str:
-    def fail(order: Order) -> str:
+def record_exception(
+    order_id: str,
+    cause: str,
+    *,
+    orders: OrderRepository,
+    requests: FulfilmentRequests,
+    clock: Clock,
+    shipment_id: str | None = None,
+) -> str:
+    def fail(order: Order) -> tuple[str, list[Shipment]]:
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
-            return order.status.value
+            return order.status.value, []
+        failed = next((s for s in order.shipments if s.shipment_id == shipment_id), None)
+        if failed is not None and failed.status == ShipmentStatus.READY_FOR_PICKUP:
+            # the pickup window ended: the goods are still at the store and can be cancelled
+            why = f"{failed.shipment_id} was not collected at {failed.node_id} within the pickup window"
+            closed = order.fail(why, clock.now(), ExceptionType.PICKUP_NOT_COLLECTED, failed.shipment_id)
+            return order.status.value, closed
         if order.status in _ALL_GONE:
             # everything already left (a delivery email or a late carrier failed): the goods are
             # with the customer or the carrier, so the order keeps its status and ops see the cause
-            order.note_problem(cause, clock.now())
-            return order.status.value
-        order.fail(cause, clock.now())
-        return order.status.value
+            order.note_problem(cause, clock.now(), shipment_id)
+            return order.status.value, []
+        closed = order.fail(cause, clock.now(), classify_failure(cause), shipment_id)
+        return order.status.value, closed
 
-    return update_order(orders, order_id, fail)
+    status, closed = update_order(orders, order_id, fail)
+    order = orders.get(order_id)
+    if order is not None:
+        # sent after the save; a retried compensation finds nothing newly closed and sends nothing
+        for s in closed:
+            requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, f"order failed: {cause}", clock))
+    return status
+
+
+def _parse(error: dict[str, Any]) -> tuple[str, Any]:
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause", "")
+    try:
+        parsed = json.loads(cause)
+    except (TypeError, ValueError):
+        parsed = None
+    return name, parsed
+
+
+def failed_shipment(error: dict[str, Any]) -> str | None:
+    """The shipment a ShipmentFailed names, if the failure came from one."""
+    name, parsed = _parse(error)
+    if name == "ShipmentFailed" and isinstance(parsed, dict):
+        shipment_id = parsed.get("shipment_id")
+        return str(shipment_id) if shipment_id else None
+    return None
 
 
 def exception_type(cause: str) -> str:
@@ -43,12 +90,8 @@ def describe(error: dict[str, Any]) -> str:
     A shipment's failure arrives as ShipmentFailed whose cause holds the shipment id and the
     original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>".
     """
-    name = str(error.get("Error", "Error"))
+    name, parsed = _parse(error)
     cause = error.get("Cause", "")
-    try:
-        parsed = json.loads(cause)
-    except (TypeError, ValueError):
-        parsed = None
     if isinstance(parsed, dict) and name == "ShipmentFailed" and "failure" in parsed:
         inner = json.loads(parsed["failure"]) if isinstance(parsed["failure"], str) else parsed["failure"]
         return f"{describe(inner)} (shipment {parsed.get('shipment_id')})"[:1000]

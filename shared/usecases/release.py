@@ -59,6 +59,10 @@ def request_fulfilment(
     order = orders.get(order_id)
     assert order is not None
     shipment = order.shipment(shipment_id)
+    if shipment.status == ShipmentStatus.PICKED and shipment.repack_reason:
+        # the carrier refused the parcel: the node re-packs it; its next packed event answers this token
+        requests.send(shipment.node_id, repack_request(order, shipment, token, clock.now()))
+        return "repack_requested"
     if shipment.status != ShipmentStatus.REQUESTED:
         # a retried step: the node already answered the first request, so answer this token from that
         answer_request(shipment, signals)
@@ -93,6 +97,21 @@ def fulfilment_request(
         "lines": [vars(line) for line in shipment.lines],
         "ship_to": vars(order.ship_to),
         "documents": {kind: documents.url(key) for kind, key in shipment.documents.items()},
+        "task_token": token,
+        "requested_at": at.isoformat(),
+    }
+
+
+def repack_request(order: Order, shipment: Shipment, token: str, at: datetime) -> dict[str, Any]:
+    """The message a node receives when the carrier refused a parcel it packed: re-pack and report packed."""
+    return {
+        "type": "repack_requested",
+        "order_id": order.order_id,
+        "order_ref": order.external_id,
+        "shipment_id": shipment.shipment_id,
+        "node_id": shipment.node_id,
+        "reason": shipment.repack_reason,
+        "attempt": shipment.repacks,
         "task_token": token,
         "requested_at": at.isoformat(),
     }

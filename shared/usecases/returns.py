@@ -1,8 +1,13 @@
 """Returns: an RMA for delivered lines, a return label, the warehouse's receipt, restock and refund.
 
-The return state machine runs label -> wait for the receipt -> restock and refund. Each step can
-run again: the label is bought once per RMA, the restock is an adjustment keyed on the RMA, and
-the refund's ledger entry is keyed on (order, RMA).
+The return state machine runs label -> wait for a receipt -> restock and refund. Each step can
+run again: the label is bought once per RMA, the restock is an adjustment keyed on the receipt,
+and the refund's ledger entry is keyed on (order, RMA, receipt).
+
+A return may come back in several parcels: each receipt is restocked and refunded on its own and
+the state machine waits again while units are still out; when the return window ends, the RMA is
+CLOSED and what never arrived stays with the customer (returnable again). A step that fails for
+good leaves a return_failed exception on the order.
 
 Refund policy for returns: every returned unit is refunded (resellable or damaged: the customer
 sent it back) with its line's tax share pro rata; shipping only when, with this return, nothing
@@ -12,6 +17,7 @@ of the order is kept. Only resellable units go back into available stock.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
@@ -82,7 +88,7 @@ def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carr
 
 
 def await_return(rma_id: str, token: str, *, orders: OrderRepository, signals: TaskSignals) -> bool:
-    """Keeps the token the receipt answers; answers now when the receipt came first."""
+    """Keeps the token the receipt answers; answers now when a parcel came first."""
     order_id = order_id_of_rma(rma_id)
 
     def remember(o: Order) -> None:
@@ -90,7 +96,7 @@ def await_return(rma_id: str, token: str, *, orders: OrderRepository, signals: T
 
     update_order(orders, order_id, remember)
     rma = _order(orders, order_id).return_of(rma_id)
-    if rma.status in ("RECEIVED", "REFUNDED"):
+    if any(not r.settled for r in rma.receipts) or not rma.open:
         return signals.succeed(token, {"rma_id": rma_id})
     return False
 
@@ -114,6 +120,13 @@ def receive_return(
     return applied
 
 
+@dataclass(frozen=True)
+class ReceiptOutcome:
+    refund_ids: tuple[str, ...]  # the refunds opened for the receipts settled now
+    outstanding: int  # units still expected or receipts not yet settled: the state machine waits again
+    status: str  # the RMA's
+
+
 def restock_and_refund(
     rma_id: str,
     *,
@@ -122,24 +135,69 @@ def restock_and_refund(
     ledger: RefundLedger,
     refunds: Workflow,
     clock: Clock,
-) -> str | None:
-    """Puts resellable units back into stock and opens the refund; returns its refund id (None: nothing owed)."""
+    close: bool = False,
+) -> ReceiptOutcome:
+    """Settles every receipt not yet settled: resellable units back into stock, the refund opened.
+
+    `close` (the return window ended) then closes the RMA: what never arrived stays with the customer.
+    """
     order_id = order_id_of_rma(rma_id)
     order = _order(orders, order_id)
+    refund_ids = []
+    for number, receipt in enumerate(order.return_of(rma_id).receipts):
+        if receipt.settled:
+            continue
+        refund_id = _settle_receipt(
+            order, rma_id, number, inventory=inventory, ledger=ledger, refunds=refunds, clock=clock
+        )
+
+        def settled(o: Order, n: int = number, r: str | None = refund_id) -> None:
+            o.return_refunded(rma_id, n, r, clock.now())
+
+        update_order(orders, order_id, settled)
+        order = _order(orders, order_id)
+        if refund_id:
+            refund_ids.append(refund_id)
+    if close:
+        update_order(orders, order_id, lambda o: o.close_return(rma_id, clock.now()))
+        order = _order(orders, order_id)
     rma = order.return_of(rma_id)
-    changes = [StockChange(line.sku, on_hand_delta=line.resellable) for line in rma.lines if line.resellable > 0]
+    # a parcel that came in while this ran is settled on the next pass: the machine waits again
+    # and the wait answers at once
+    waiting = rma.outstanding + sum(not r.settled for r in rma.receipts) if rma.open else 0
+    return ReceiptOutcome(tuple(refund_ids), waiting, rma.status)
+
+
+def _settle_receipt(
+    order: Order,
+    rma_id: str,
+    number: int,
+    *,
+    inventory: Inventory,
+    ledger: RefundLedger,
+    refunds: Workflow,
+    clock: Clock,
+) -> str | None:
+    """Restock and refund one receipt; each is keyed on (RMA, receipt number), so a retry does it once."""
+    rma = order.return_of(rma_id)
+    receipt = rma.receipts[number]
+    # the first receipt keeps the keys an RMA had before receipts could come in parts
+    suffix = "" if number == 0 else f"-{number + 1}"
+    skus = {line.line_id: line.sku for line in rma.lines}
+    changes = [StockChange(skus[line_id], on_hand_delta=good) for line_id, good, _ in receipt.lines if good > 0]
     if changes:
         with contextlib.suppress(AdjustmentReplay):  # a retried step: restocked already
-            inventory.adjust(f"RMA-{rma_id}", rma_id, rma.node_id, changes, clock.now())
+            inventory.adjust(f"RMA-{rma_id}{suffix}", f"{rma_id}{suffix}", rma.node_id, changes, clock.now())
     # what arrived is refunded, not what was asked back
-    returned = {line.line_id: line.resellable + line.damaged for line in rma.lines if line.resellable + line.damaged}
+    returned = receipt.units
     # shipping goes back once, with the receipt after which nothing of the order is kept: only
-    # returns already refunded count, and this one
+    # receipts already settled count, and this one
     gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation else {}
     for r in order.returns:
-        if r.status == "REFUNDED" or r.rma_id == rma_id:
-            for line in r.lines:
-                gone[line.line_id] = gone.get(line.line_id, 0) + line.resellable + line.damaged
+        for i, rc in enumerate(r.receipts):
+            if rc.settled or (r.rma_id == rma_id and i == number):
+                for line_id, qty in rc.units.items():
+                    gone[line_id] = gone.get(line_id, 0) + qty
     nothing_kept = all(gone.get(line.line_id, 0) >= line.quantity for line in order.lines)
     amount = refund_for_units(
         [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
@@ -148,9 +206,15 @@ def restock_and_refund(
         returned,
         all_lines_now_refunded=nothing_kept,
     )
-    refund = open_refund(order, amount, RefundReason.RETURN, rma_id, ledger=ledger, clock=clock) if returned else None
-    if refund is not None:
-        refunds.start(f"{order_id}-{rma_id.rpartition('-')[2]}", {"order_id": order_id, "refund_id": refund.refund_id})
-    refund_id = refund.refund_id if refund else None
-    update_order(orders, order_id, lambda o: o.return_refunded(rma_id, refund_id, clock.now()))
-    return refund_id
+    cause = f"{rma_id}{suffix}"
+    refund = open_refund(order, amount, RefundReason.RETURN, cause, ledger=ledger, clock=clock) if returned else None
+    if refund is None:
+        return None
+    name = f"{order.order_id}-{rma_id.rpartition('-')[2]}{suffix}"
+    refunds.start(name, {"order_id": order.order_id, "refund_id": refund.refund_id})
+    return refund.refund_id
+
+
+def record_return_failure(rma_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> None:
+    """A return step failed for good: a return_failed exception on the order says which and why."""
+    update_order(orders, order_id_of_rma(rma_id), lambda o: o.return_failed(rma_id, cause, clock.now()))

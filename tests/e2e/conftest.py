@@ -58,6 +58,9 @@ def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Run
         "WAYBILL_DEV_FULFILMENT_HEARTBEAT_S": "8",
         "WAYBILL_DEV_FULFILMENT_TIMEOUT_S": "90",
         "WAYBILL_DEV_DELIVERY_TIMEOUT_S": "120",
+        # a pickup order the customer never collects is an exception after 45 s instead of 7 days
+        # (long enough for a loaded machine's simulated customer to collect the others)
+        "WAYBILL_DEV_PICKUP_TIMEOUT_S": "45",
         **(extra_env or {}),
     }
     log = (state_dir.parent / f"{state_dir.name}-dev.log").open("wb")

@@ -27,7 +27,7 @@ def test_a_paid_order_is_captured_checked_confirmed_once_and_reserved(stack, pay
     assert (order["status"], order["totals"]["grand_total"]) == ("RECEIVED", GRAND_TOTAL)
     execution = order["executions"][0]
     assert execution["arn"].endswith(":" + order["order_id"])
-    assert "console.aws.amazon.com/states" in execution["console_url"]
+    assert execution["console_url"] is None  # an emulator's execution: no AWS console shows it
 
     done = stack.wait_for(order["order_id"], lambda o: o["routing"] is not None)
     assert done["payment"]["check"] == "verified"

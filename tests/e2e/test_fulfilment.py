@@ -58,6 +58,22 @@ def place(stack, pay, lines, line2=None, shipping_amount=0, tax_amount=0, **extr
     return answer.json()["order_id"], body["external_id"]
 
 
+def keep_waiting(stack, order_id, node_id, done, timeout_s=60):
+    """Keeps a silent node's shipment alive (a redelivered `accepted` is a heartbeat) until `done(order)`:
+    a busy machine may take longer than the 8 s heartbeat to ship the order's other shipment."""
+    order = stack.wait_for(order_id, lambda o: any(s["node_id"] == node_id for s in o["shipments"]))
+    silent = next(s["shipment_id"] for s in order["shipments"] if s["node_id"] == node_id)
+    accepted = {"event_id": f"{silent}-accepted", "type": "accepted", "shipment_id": silent, "node_id": node_id}
+    accepted["occurred_at"] = "2026-11-22T10:00:00Z"
+    deadline = time.monotonic() + timeout_s
+    while not done(order):
+        assert time.monotonic() < deadline, order
+        assert stack.call("POST", "/v1/fulfillment-events", "admin", json=accepted).status_code == 200
+        time.sleep(2)
+        order = stack.call("GET", f"/v1/orders/{order_id}").json()
+    return order
+
+
 def settled(stack, order_id, timeout_s=90):
     return stack.wait_for(order_id, lambda o: o["status"] in ("DELIVERED", "EXCEPTION"), timeout_s=timeout_s)
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from shared.domain import order as order_model
 from shared.domain.errors import ConcurrentUpdate, PaymentProviderUnavailable
+from shared.domain.inventory import Reservation, StockChange
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
-from shared.ports import CaptureRecord, DuplicateCapture
+from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture
 
 
 class InMemoryOrders:
@@ -152,3 +153,37 @@ class FakeDocuments:
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         return f"https://documents.test/{key}?expires={expires_s}"
+
+
+class FakeInventory:
+    """Adjustments (once per reference) and one order's reservations: what cancel, compensation and
+    returns touch. The routing and reservation paths are tested against DynamoDB on moto."""
+
+    def __init__(self, reservations: list[Reservation] | None = None) -> None:
+        self.adjustments: dict[str, tuple[str, list[StockChange]]] = {}
+        self.held = list(reservations or [])
+
+    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
+        if reference in self.adjustments:
+            raise AdjustmentReplay(reference)
+        self.adjustments[reference] = (node_id, changes)
+
+    def on_hand_delta(self, node_id: str, sku: str) -> int:
+        changes = [c for node, cs in self.adjustments.values() if node == node_id for c in cs]
+        return sum(c.on_hand_delta for c in changes if c.sku == sku)
+
+    def reservations(self, order_id: str) -> list[Reservation]:
+        return [r for r in self.held if r.order_id == order_id]
+
+    def _mark(self, reservation: Reservation, status: str) -> bool:
+        i = self.held.index(reservation)
+        if self.held[i].status != "reserved":
+            return False
+        self.held[i] = replace(reservation, status=status)
+        return True
+
+    def release(self, reservation: Reservation) -> bool:
+        return self._mark(reservation, "released")
+
+    def consume(self, reservation: Reservation) -> bool:
+        return self._mark(reservation, "consumed")

@@ -9,7 +9,7 @@ from shared.usecases.check_payment import check_payment
 from shared.usecases.record_exception import record_exception
 from shared.usecases.send_confirmation import confirmation_data, format_money, send_confirmation
 from tests.unit.builders import GRAND_TOTAL, capture_body
-from tests.unit.fakes import FakeMailer, FakePayments, FakeWorkflow, FixedClock, Ids, InMemoryOrders
+from tests.unit.fakes import FakeMailer, FakePayments, FakeRequests, FakeWorkflow, FixedClock, Ids, InMemoryOrders
 
 
 @pytest.fixture
@@ -105,8 +105,11 @@ def test_money_formatting_follows_minor_units(amount, currency, text):
 
 def test_record_exception_is_idempotent(world):
     orders, _, clock, oid = world
-    assert record_exception(oid, "States.Timeout: x", orders=orders, clock=clock) == "EXCEPTION"
-    assert record_exception(oid, "States.Timeout: x", orders=orders, clock=clock) == "EXCEPTION"
+    requests = FakeRequests()
+    assert record_exception(oid, "States.Timeout: x", orders=orders, requests=requests, clock=clock) == "EXCEPTION"
+    assert record_exception(oid, "States.Timeout: x", orders=orders, requests=requests, clock=clock) == "EXCEPTION"
     order = orders.get(oid)
     assert order.exception_cause == "States.Timeout: x"
     assert [h.event for h in order.history].count("exception") == 1
+    [typed] = order.exceptions
+    assert (typed.type, typed.open, typed.actions[0]) == ("fulfilment_failed", True, "cancel")

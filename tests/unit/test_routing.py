@@ -361,6 +361,25 @@ SPLIT_AND_UNFILLABLE = [
         reason="None of the 2 nodes can ship with capacity left today",
         capacity={"DAL": 0},
     ),
+    Case(
+        "no-nodes-at-all-backorders",
+        (("A", 1),),
+        (),
+        {},
+        "backorder",
+        backordered=(("L1", 1),),
+        reason="No nodes are set up yet",
+    ),
+    Case(
+        "the-only-node-cannot-ship-backorders",
+        (("A", 1),),
+        (DAL,),
+        stock("DAL", A=5),
+        "backorder",
+        backordered=(("L1", 1),),
+        reason="The only node cannot ship with capacity left today",
+        capacity={"DAL": 0},
+    ),
 ]
 
 

@@ -111,17 +111,20 @@ def test_a_split_order_is_partially_shipped_then_shipped_then_delivered():
     assert moves == [OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
 
 
-def test_a_rejected_shipment_is_replaced_once_and_an_order_in_exception_keeps_its_status():
+def test_a_rejected_shipment_is_replaced_once_and_a_failed_order_closes_what_is_still_at_its_nodes():
     o = order()
     o.release(AT)
     walk(o, "ord_1-S1", "rejected")
     new = o.reroute("ord_1-S1", "dc-c", AT)
     assert (new.shipment_id, new.node_id, new.replaces) == ("ord_1-S3", "dc-c", "ord_1-S1")
     assert o.reroute("ord_1-S1", "dc-d", AT) is new  # a retried re-route
-    o.fail("States.Timeout", AT)
-    walk(o, "ord_1-S2", "accepted")
+    closed = o.fail("States.Timeout", AT)
+    assert [s.shipment_id for s in closed] == ["ord_1-S2", "ord_1-S3"]
+    with pytest.raises(EventRefused) as refused:
+        walk(o, "ord_1-S2", "accepted")
+    assert refused.value.code == "shipment_closed"
     assert o.status == OrderStatus.EXCEPTION
-    assert o.shipment("ord_1-S2").status == ShipmentStatus.ACCEPTED
+    assert o.shipment("ord_1-S2").status == ShipmentStatus.CANCELLED
 
 
 def _label(n):
@@ -179,9 +182,9 @@ def test_returns_are_bounded_by_what_was_delivered_and_not_yet_asked_back():
     assert more.value.code == "exceeds_returnable"
     assert o.receive_return(rma.rma_id, "ev-1", {"L1": (1, 1)}, "dc-a", AT) is True
     assert o.receive_return(rma.rma_id, "ev-1", {"L1": (1, 1)}, "dc-a", AT) is False  # redelivered
-    o.return_refunded(rma.rma_id, "rf_1", AT)
+    o.return_refunded(rma.rma_id, 0, "rf_1", AT)
     assert o.status == OrderStatus.DELIVERED  # L2 is kept
     last = o.open_return({"L2": 1}, "no longer needed", AT)
     o.receive_return(last.rma_id, "ev-2", {"L2": (1, 0)}, "dc-a", AT)
-    o.return_refunded(last.rma_id, "rf_2", AT)
+    o.return_refunded(last.rma_id, 0, "rf_2", AT)
     assert o.status == OrderStatus.RETURNED

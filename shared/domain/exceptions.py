@@ -1,0 +1,74 @@
+"""Typed exceptions on an order: what went wrong, since when, and what a person can do about it.
+
+Every failed step leaves one on the order (never only a log line), so an order is always either
+in a terminal status or in an exception that names its next actions. The types and actions are
+the vocabulary operations tooling works from. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class ExceptionType(StrEnum):
+    PAYMENT_HOLD = "payment_hold"  # the PaymentIntent does not cover the order (ON_HOLD)
+    ROUTING_HOLD = "routing_hold"  # no node may fill the order by its channel's policy (ON_HOLD)
+    UNFILLED_REMAINDER = "unfilled_remainder"  # `partial`: what was in stock ships, the rest waits to be cancelled
+    FULFILMENT_FAILED = "fulfilment_failed"  # a node timed out or rejected with nowhere else to go
+    CARRIER_REFUSED = "carrier_refused"  # the carrier refused or failed the label after its retries
+    REFUND_FAILED = "refund_failed"  # a refund could not be paid
+    RETURN_FAILED = "return_failed"  # a step of a return (label, receipt, restock, refund) failed
+    PICKUP_NOT_COLLECTED = "pickup_not_collected"  # the customer never came for a pickup order
+    STUCK = "stuck"  # a flow failed after everything had left (e.g. a parcel never delivered)
+
+
+class Action(StrEnum):
+    """What a person may do about an exception; `cancel` and `return` are API calls today."""
+
+    CANCEL = "cancel"  # POST /v1/orders/{id}/cancel: what has not left is cancelled and refunded
+    RETURN = "return"  # POST /v1/orders/{id}/returns for what was delivered
+    RETRY = "retry"  # run the failed step again
+    RELEASE_HOLD = "release_hold"  # let the order go on as it is
+    CLOSE_RETURN = "close_return"  # end the RMA: what arrived is refunded, the rest kept
+    REFUND_MANUALLY = "refund_manually"  # settle the money outside Waybill and record it
+    CONTACT_CARRIER = "contact_carrier"
+
+
+ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
+    ExceptionType.PAYMENT_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
+    ExceptionType.ROUTING_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
+    ExceptionType.UNFILLED_REMAINDER: (Action.CANCEL,),
+    ExceptionType.FULFILMENT_FAILED: (Action.CANCEL, Action.RETRY),
+    ExceptionType.CARRIER_REFUSED: (Action.CANCEL, Action.RETRY),
+    ExceptionType.REFUND_FAILED: (Action.RETRY, Action.REFUND_MANUALLY),
+    ExceptionType.RETURN_FAILED: (Action.RETRY, Action.CLOSE_RETURN, Action.REFUND_MANUALLY),
+    ExceptionType.PICKUP_NOT_COLLECTED: (Action.CANCEL,),
+    ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL),
+}
+
+
+@dataclass(frozen=True)
+class OrderException:
+    type: ExceptionType
+    reason: str
+    since: datetime
+    # the shipment, RMA or refund it is about; None for the order as a whole
+    subject: str | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return ACTIONS[self.type]
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+
+def classify_failure(cause: str) -> ExceptionType:
+    """The type of a fulfilment flow's failure, from its described cause."""
+    if "CarrierRejected" in cause or "CarrierUnavailable" in cause or "NoServiceAvailable" in cause:
+        return ExceptionType.CARRIER_REFUSED
+    return ExceptionType.FULFILMENT_FAILED
