@@ -150,8 +150,14 @@ def _role(iam: Any, name: str, service: str) -> str:
     return arn
 
 
+def shop_environment() -> dict[str, str]:
+    """WAYBILL_SHOP_NAME names the shop in the local stack's emails (and their From)."""
+    name = os.environ.get("WAYBILL_SHOP_NAME", "").strip()
+    return {"SHOP_NAME": name, "EMAIL_FROM_NAME": name} if name else {}
+
+
 def function_environment(fn: t.Function, res: Resources, sender: str) -> dict[str, str]:
-    env = {**t.COMMON_ENVIRONMENT, t.EMAIL_FROM_ENV: sender, **fn.environment}
+    env = {**t.COMMON_ENVIRONMENT, **shop_environment(), t.EMAIL_FROM_ENV: sender, **fn.environment}
     env.update({name: res.physical(name, logical) for name, logical in t.resource_environment(fn).items()})
     return env
 

@@ -170,7 +170,7 @@ class WarehouseSimulator(_Simulator):
                 self._spawn(self._fulfil, body)
 
     def _fulfil(self, request: dict[str, Any]) -> None:
-        hint = request["ship_to"].get("line2") or ""
+        hint = (request.get("ship_to") or {}).get("line2") or ""
         node, shipment_id = request["node_id"], request["shipment_id"]
         if "sim:silent" in hint.split() or f"sim:silent@{node}" in hint.split():
             return

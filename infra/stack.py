@@ -44,6 +44,11 @@ class WaybillStack(Stack):
             secret_names=self.secrets.names,
             email_templates=self.email.template_names,
             sender_email=self.sender_email,
+            shop={
+                env: str(value)
+                for env, context in (("SHOP_NAME", "shopName"), ("EMAIL_FROM_NAME", "senderName"))
+                if (value := self.node.try_get_context(context))
+            },
         )
         self.functions = Functions(self, "Functions", functions=spec.functions, resources=resources)
         lambdas = self.functions.functions

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from shared.domain.principal import Principal
 from shared.logging import masked_logger
@@ -37,18 +37,42 @@ def error(status: int, code: str, message: str, details: list[ErrorDetail] | Non
     )
 
 
-def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI entries for the error statuses a route can answer, all with the one error shape.
-    404 is always among them: a path that matches no route (bad characters in a path parameter)
-    is answered not_found by API Gateway and by the resolver alike."""
-    statuses = tuple(sorted({*statuses, 404}))
-    return {
-        status: {
-            "description": STATUS_CODES[status].replace("_", " "),
+# The code each status answers with wherever it occurs; a route adds its own (409s, mostly).
+DEFAULT_CODES: dict[int, tuple[str, ...]] = {
+    400: ("malformed_json",),
+    401: ("unauthorized",),
+    403: ("forbidden",),
+    404: ("not_found",),
+    413: ("payload_too_large",),
+    415: ("unsupported_media_type",),
+    422: ("validation_failed",),
+}
+
+
+def documented_errors(*statuses: int, codes: dict[int, tuple[str, ...]] | None = None) -> dict[int, OpenAPIResponse]:
+    """OpenAPI entries for the error statuses a route can answer, all with the one error shape and the
+    `error.code` values each status carries. 404 and 422 are always among them: a path that matches no
+    route (bad characters in a path parameter) is not_found, and an unknown query parameter is
+    validation_failed, on every route."""
+    extra = codes or {}
+    every = sorted({*statuses, *extra, 404, 422})
+    responses: dict[int, OpenAPIResponse] = {}
+    for status in every:
+        listed = ", ".join(f"`{c}`" for c in (*DEFAULT_CODES.get(status, ()), *extra.get(status, ())))
+        responses[status] = {
+            "description": f"{STATUS_CODES[status].replace('_', ' ')}; `error.code`: {listed}",
             "content": {"application/json": {"model": ErrorBody}},
         }
-        for status in statuses
-    }
+    return responses
+
+
+def header(description: str) -> OpenAPIResponseHeader:
+    """A documented response header (a string)."""
+    return {"description": description, "schema": {"type": "string"}}
+
+
+LOCATION = header("Where the resource can be read")
+REPLAYED = header("`true` when this answers a request already handled (the first answer again)")
 
 
 def principal_of(event: dict[str, Any]) -> Principal | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from email.utils import formataddr
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,12 +19,26 @@ class Settings(BaseModel):
         return cls.model_validate(dict(os.environ))
 
 
+class MailSettings(Settings):
+    """Who customer email comes from: the shop's name is in every email and in From."""
+
+    sender: str = Field(alias="EMAIL_FROM")
+    sender_name: str = Field(default="", alias="EMAIL_FROM_NAME")
+    shop_name: str = Field(default="", alias="SHOP_NAME")
+    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+
+    @property
+    def from_address(self) -> str:
+        return formataddr((self.sender_name, self.sender)) if self.sender_name else self.sender
+
+
 class OrdersSettings(Settings):
     orders_table: str = Field(alias="TABLE_ORDERS")
     fulfilment_arn: str = Field(alias="STATE_MACHINE_FULFILMENT_ARN")
 
 
-class OrdersApiSettings(OrdersSettings):
+class OrdersApiSettings(OrdersSettings, MailSettings):
+    cancelled_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_CANCELLED")
     documents_bucket: str = Field(alias="BUCKET_DOCUMENTS")
     returns_arn: str = Field(alias="STATE_MACHINE_RETURNS_ARN")
     fulfilment_queue_url: str = Field(alias="QUEUE_FULFILMENT_URL")
@@ -43,11 +58,9 @@ class PaymentSettings(Settings):
     stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
 
 
-class ConfirmationSettings(Settings):
+class ConfirmationSettings(MailSettings):
     orders_table: str = Field(alias="TABLE_ORDERS")
-    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
     template: str = Field(alias="EMAIL_TEMPLATE_ORDER_CONFIRMATION")
-    sender: str = Field(alias="EMAIL_FROM")
 
 
 class ExceptionSettings(Settings):
@@ -93,19 +106,23 @@ class LabelSettings(ReserveSettings):
     failure_rate: float = Field(default=0.0, alias="CARRIER_SANDBOX_FAILURE_RATE", ge=0.0, le=1.0)
 
 
-class HandOverSettings(ReserveSettings):
-    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+class ReturnLabelSettings(LabelSettings, MailSettings):
+    template: str = Field(alias="EMAIL_TEMPLATE_RETURN_OPENED")
+
+
+class EventsSettings(OrdersOnlySettings, MailSettings):
+    template: str = Field(alias="EMAIL_TEMPLATE_DELIVERY_EXCEPTION")
+
+
+class HandOverSettings(ReserveSettings, MailSettings):
     stripe_secret: str = Field(alias="SECRET_STRIPE_NAME")
     stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
     shipped_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_SHIPPED")
     pickup_template: str = Field(alias="EMAIL_TEMPLATE_ORDER_READY_FOR_PICKUP")
-    sender: str = Field(alias="EMAIL_FROM")
 
 
-class DeliveredSettings(OrdersOnlySettings):
-    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
+class DeliveredSettings(OrdersOnlySettings, MailSettings):
     template: str = Field(alias="EMAIL_TEMPLATE_ORDER_DELIVERED")
-    sender: str = Field(alias="EMAIL_FROM")
 
 
 class FinanceSettings(Settings):
@@ -122,11 +139,9 @@ class RefundSettings(Settings):
     stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
 
 
-class RefundEmailSettings(OrdersOnlySettings):
+class RefundEmailSettings(OrdersOnlySettings, MailSettings):
     ledger_table: str = Field(alias="TABLE_LEDGER")
-    idempotency_table: str = Field(alias="TABLE_IDEMPOTENCY")
     template: str = Field(alias="EMAIL_TEMPLATE_REFUND_ISSUED")
-    sender: str = Field(alias="EMAIL_FROM")
 
 
 class LedgerSettings(Settings):

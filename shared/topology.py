@@ -212,8 +212,12 @@ class Function:
         return tuple(t for t in self.triggers if isinstance(t, Route))
 
 
+# The shop customers bought from, named in every email, and the From display name; each stack may
+# override these defaults (CDK context shopName / senderName, WAYBILL_SHOP_NAME locally).
+SHOP_ENVIRONMENT = {"SHOP_NAME": "Waybill Demo Shop", "EMAIL_FROM_NAME": "Waybill Demo Shop"}
 # Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
 COMMON_ENVIRONMENT = {
+    **SHOP_ENVIRONMENT,
     "POWERTOOLS_SERVICE_NAME": "waybill",
     "POWERTOOLS_METRICS_NAMESPACE": "Waybill",
     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -246,6 +250,9 @@ SHIPPED = EmailTemplate("order_shipped")
 READY_FOR_PICKUP = EmailTemplate("order_ready_for_pickup")
 DELIVERED = EmailTemplate("order_delivered")
 REFUND_ISSUED = EmailTemplate("refund_issued")
+CANCELLED = EmailTemplate("order_cancelled")
+RETURN_OPENED = EmailTemplate("return_opened")
+DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
@@ -257,7 +264,16 @@ TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
 BUCKETS = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
-EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED, REFUND_ISSUED)
+EMAIL_TEMPLATES = (
+    CONFIRMATION,
+    SHIPPED,
+    READY_FOR_PICKUP,
+    DELIVERED,
+    REFUND_ISSUED,
+    CANCELLED,
+    RETURN_OPENED,
+    DELIVERY_EXCEPTION,
+)
 STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
@@ -309,6 +325,8 @@ FUNCTIONS: tuple[Function, ...] = (
             StartExecution(RETURNS),
             _ANSWER_TASKS,
             QueueSend(FULFILMENT_REQUESTS),
+            _IDEMPOTENCY_RW,
+            SendEmail((CANCELLED,)),
         ),
     ),
     Function(
@@ -436,7 +454,7 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS),
+        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
     ),
 )
 
@@ -520,9 +538,15 @@ FUNCTIONS += (
     Function(
         name="return_label",
         handler="functions.return_label.handler.handler",
-        description="Return step: buys the RMA's return label (once) from the sandbox carrier",
+        description="Return step: buys the RMA's return label (once) and emails it to the customer (once)",
         triggers=(TaskTrigger(RETURNS, "ReturnLabelFunctionArn"),),
-        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        grants=(
+            _ORDERS_RW,
+            TableGrant(INVENTORY, Access.READ),
+            BucketGrant(DOCUMENTS, Access.READ_WRITE),
+            _IDEMPOTENCY_RW,
+            SendEmail((RETURN_OPENED,)),
+        ),
     ),
     Function(
         name="await_return",

@@ -18,24 +18,53 @@ from pydantic import ValidationError
 from functions.fulfilment_events import routes
 from shared import http
 from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.sfn_signals import StepFunctionsSignals
 from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.domain.errors import DomainError
 from shared.domain.principal import Principal
+from shared.exactly_once import once_per
 from shared.logging import masked_logger
 from shared.schemas.fulfilment_events import EVENT_ADAPTER
-from shared.settings import OrdersOnlySettings
+from shared.settings import EventsSettings
 from shared.topology import Kind, function
+from shared.usecases.notify import send_shipment_email
 
 FUNCTION = function("fulfilment_events")
-settings = OrdersOnlySettings.from_env()
+settings = EventsSettings.from_env()
 logger = masked_logger()
+orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
+mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
+clock = SystemClock()
+once, config = once_per(settings.idempotency_table, "key")
+
+
+@once
+def email_exception(task: dict[str, Any]) -> dict[str, Any]:
+    message_id = send_shipment_email(
+        task["order_id"],
+        task["shipment_id"],
+        "delivery_exception",
+        orders=orders,
+        mailer=mailer,
+        template=settings.template,
+        clock=clock,
+    )
+    return {"message_id": message_id}
+
+
+def notify_exception(order_id: str, shipment_id: str) -> str:
+    task = {"key": f"{shipment_id}#delivery_exception", "order_id": order_id, "shipment_id": shipment_id}
+    return str(email_exception(task=task)["message_id"])
+
+
 ports = routes.EventPorts(
-    orders=DynamoDBOrders(client("dynamodb"), settings.orders_table),
+    orders=orders,
     signals=StepFunctionsSignals(client("stepfunctions")),
-    clock=SystemClock(),
+    clock=clock,
     logger=logger,
+    notify_exception=notify_exception,
 )
 app = APIGatewayRestResolver(enable_validation=True)
 routes.register(app)
@@ -67,6 +96,7 @@ def record_handler(record: SQSRecord) -> str:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.register_lambda_context(context)
     if "Records" in event:
         return dict(
             process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
+from shared.adapters.dynamodb_nodes import DynamoDBNodes
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
@@ -23,7 +24,8 @@ settings = HandOverSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
 inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
-mailer = SesMailer(client("ses"), settings.sender)
+nodes = DynamoDBNodes(client("dynamodb"), settings.inventory_table)  # the pickup store's address
+mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
 clock = SystemClock()
 # One email per (shipment, kind) even when two attempts race: the second finds the record in progress.
 once, config = once_per(settings.idempotency_table, "key")
@@ -44,6 +46,7 @@ def email(task: dict[str, Any]) -> dict[str, Any]:
         mailer=mailer,
         template=template,
         clock=clock,
+        nodes=nodes,
     )
     return {"message_id": message_id}
 

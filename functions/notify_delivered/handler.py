@@ -18,7 +18,7 @@ from shared.usecases.notify import send_shipment_email
 settings = DeliveredSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-mailer = SesMailer(client("ses"), settings.sender)
+mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
 clock = SystemClock()
 once, config = once_per(settings.idempotency_table, "key")
 

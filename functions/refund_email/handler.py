@@ -20,7 +20,7 @@ settings = RefundEmailSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
 ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
-mailer = SesMailer(client("ses"), settings.sender)
+mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
 clock = SystemClock()
 once, config = once_per(settings.idempotency_table, "refund_id")
 

@@ -18,7 +18,7 @@ from shared.usecases.send_confirmation import send_confirmation
 settings = ConfirmationSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-mailer = SesMailer(client("ses"), settings.sender)
+mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
 clock = SystemClock()
 # Two concurrent attempts (a retry racing a slow first try) must not both send: the first holds
 # an in-progress record keyed on the order, the second fails and is retried by the state machine.

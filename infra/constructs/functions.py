@@ -80,6 +80,8 @@ class Resources:
     secret_names: Mapping[str, str]
     email_templates: Mapping[str, str]  # topology name -> SES template name
     sender_email: str
+    # SHOP_NAME / EMAIL_FROM_NAME where the deployment names its shop (else the topology's defaults)
+    shop: Mapping[str, str] = field(default_factory=dict)
     # topology name -> (state machine, its physical name); filled once the state machines exist
     state_machines: dict[str, tuple[sfn.IStateMachine, str]] = field(default_factory=dict)
 
@@ -150,6 +152,7 @@ class Functions(Construct):
             dead_letter_queue=failures,
             environment={
                 **COMMON_ENVIRONMENT,
+                **self._resources.shop,
                 EMAIL_FROM_ENV: self._resources.sender_email,
                 **spec.environment,
             },

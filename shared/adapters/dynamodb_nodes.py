@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.routing import GeoPoint, Node, Policy
+from shared.domain.routing import GeoPoint, Node, Policy, PostalAddress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -22,8 +22,12 @@ def node_to_json(node: Node) -> str:
 
 def node_from_json(text: str) -> Node:
     doc: dict[str, Any] = json.loads(text)
-    location = doc.pop("location")
-    return Node(location=GeoPoint(**location) if location else None, **doc)
+    location, address = doc.pop("location"), doc.pop("address", None)
+    return Node(
+        location=GeoPoint(**location) if location else None,
+        address=PostalAddress(**address) if address else None,
+        **doc,
+    )
 
 
 class DynamoDBNodes:

@@ -39,6 +39,19 @@ class GeoPoint:
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    def lines(self) -> list[str]:
+        town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        return [p for p in (self.line1, town, self.country) if p]
+
+
+@dataclass(frozen=True)
 class Node:
     node_id: str
     kind: str  # "warehouse" | "store" | "3pl" | "dropship"
@@ -47,6 +60,12 @@ class Node:
     pickup: bool  # customers can collect here
     handling_cost: int  # minor units per shipment
     daily_capacity: int | None  # shipments per day; None = unlimited
+    name: str | None = None  # as customers know it ("Waybill Manhattan store"): pickup emails name it
+    address: PostalAddress | None = None  # where a pickup customer goes
+
+    @property
+    def label(self) -> str:
+        return self.name or self.node_id
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
-class RefundView(BaseModel):
+class LedgerEntryView(BaseModel):
     """A ledger entry. Money in minor units of `currency`."""
 
     refund_id: str
@@ -30,7 +30,7 @@ class RefundView(BaseModel):
     settled_at: datetime | None
 
     @classmethod
-    def of(cls, entry: LedgerEntry) -> RefundView:
+    def of(cls, entry: LedgerEntry) -> LedgerEntryView:
         return cls(
             refund_id=entry.refund_id,
             order_id=entry.order_id,
@@ -49,7 +49,7 @@ class RefundView(BaseModel):
 
 
 class RefundList(BaseModel):
-    refunds: list[RefundView]
+    refunds: list[LedgerEntryView]
 
 
 class _In(BaseModel):

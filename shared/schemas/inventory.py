@@ -44,6 +44,10 @@ class NodeView(NodeIn):
     node_id: str
 
 
+class NodeList(BaseModel):
+    nodes: list[NodeView]
+
+
 class _Settings(_In):
     safety_stock: Annotated[int, Field(ge=0, le=10_000_000), _I] | None = None
     reorder_point: Annotated[int, Field(ge=0, le=10_000_000), _I] | None = None

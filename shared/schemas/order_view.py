@@ -41,6 +41,8 @@ def console_url(arn: str) -> str | None:
 class LineView(BaseModel):
     line_id: str
     sku: str
+    name: str | None
+    image_url: str | None
     quantity: int
     unit_amount: int
     amount: int
@@ -195,7 +197,7 @@ class OrderView(BaseModel):
     status: str
     currency: str
     customer: CustomerView
-    ship_to: AddressView
+    ship_to: AddressView | None = Field(description="None for a pickup order captured without one")
     lines: list[LineView]
     totals: TotalsView
     delivery: DeliveryView
@@ -222,7 +224,7 @@ class OrderView(BaseModel):
             status=order.status.value,
             currency=order.currency,
             customer=CustomerView(**vars(order.customer)),
-            ship_to=AddressView(**vars(order.ship_to)),
+            ship_to=AddressView(**vars(order.ship_to)) if order.ship_to else None,
             lines=[LineView(**vars(line), amount=line.amount) for line in order.lines],
             totals=TotalsView(
                 lines=totals.lines, shipping=totals.shipping, tax=totals.tax, grand_total=totals.grand_total

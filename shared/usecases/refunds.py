@@ -23,9 +23,9 @@ from shared.domain.refunds import (
     refund_key,
     status_of_stripe,
 )
+from shared.email.content import format_money, greeting
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
-from shared.usecases.send_confirmation import format_money
 
 
 def refund_id_for(key: str) -> str:
@@ -107,8 +107,7 @@ def send_refund_email(
     if entry is None:
         raise RefundNotFound(refund_id)
     data = {
-        "order_ref": order.external_id,
-        "customer_name": order.customer.name,
+        **greeting(order),
         "amount": format_money(entry.amount, entry.currency),
         "reason": "order cancelled" if entry.reason == RefundReason.CANCELLATION else "items returned",
         "refund_id": refund_id,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
-from shared.domain.order import Order, Return, ReturnRefused
+from shared.domain.order import Address, Order, Return, ReturnRefused
 from shared.domain.refunds import RefundReason, refund_for_units
 from shared.domain.shipping import Label, LabelRequest, Parcel, choose_rate
 from shared.ports import (
@@ -64,6 +64,23 @@ def open_return(
     return rma
 
 
+def _dropped_at_store(order: Order, nodes: Nodes) -> Address:
+    """A pickup order has no address of the customer's: its return leaves from the store it was collected at."""
+    store_id = order.delivery.pickup_node or ""
+    store = nodes.get(store_id)
+    postal = store.address if store and store.address else None
+    return Address(
+        name=order.customer.name,
+        line1=(postal.line1 if postal else None) or (store.label if store else store_id),
+        city=(postal.city if postal else None) or "",
+        region=(postal.region if postal else None) or "",
+        postal_code=(postal.postal_code if postal else None) or "",
+        country=(postal.country if postal else None) or "",
+        lat=store.location.lat if store and store.location else None,
+        lon=store.location.lon if store and store.location else None,
+    )
+
+
 def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carrier: Carrier, clock: Clock) -> Label:
     order_id = order_id_of_rma(rma_id)
     order = _order(orders, order_id)
@@ -78,7 +95,7 @@ def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carr
         order_ref=f"RETURN {order.external_id}",
         ship_from_node=rma.node_id,
         ship_from=node.location if node else None,
-        ship_to=order.ship_to,
+        ship_to=order.ship_to or _dropped_at_store(order, nodes),
         parcel=Parcel(UNIT_GRAMS * units, 30, 22, min(60, 4 + 4 * units)),
         service_level="standard",
     )

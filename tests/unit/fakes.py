@@ -12,6 +12,7 @@ from shared.domain.errors import ConcurrentUpdate, PaymentProviderUnavailable
 from shared.domain.inventory import Reservation, StockChange
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
+from shared.domain.routing import Node
 from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture
 
 
@@ -153,6 +154,22 @@ class FakeDocuments:
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         return f"https://documents.test/{key}?expires={expires_s}"
+
+
+class InMemoryNodes:
+    def __init__(self, nodes: list[Node] | None = None) -> None:
+        self.nodes = {n.node_id: n for n in nodes or []}
+
+    def put(self, node: Node) -> bool:
+        new = node.node_id not in self.nodes
+        self.nodes[node.node_id] = node
+        return new
+
+    def get(self, node_id: str) -> Node | None:
+        return self.nodes.get(node_id)
+
+    def all(self) -> list[Node]:
+        return list(self.nodes.values())
 
 
 class FakeInventory:

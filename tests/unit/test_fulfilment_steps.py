@@ -3,11 +3,12 @@ import pytest
 from shared.domain.errors import PaymentProviderUnavailable
 from shared.domain.order import OrderStatus, PaymentCheck
 from shared.domain.payment import PaymentIntent
+from shared.email.content import format_money
 from shared.schemas.capture import CaptureOrder
 from shared.usecases.capture_order import capture_order
 from shared.usecases.check_payment import check_payment
 from shared.usecases.record_exception import record_exception
-from shared.usecases.send_confirmation import confirmation_data, format_money, send_confirmation
+from shared.usecases.send_confirmation import confirmation_data, send_confirmation
 from tests.unit.builders import GRAND_TOTAL, capture_body
 from tests.unit.fakes import FakeMailer, FakePayments, FakeRequests, FakeWorkflow, FixedClock, Ids, InMemoryOrders
 
@@ -92,7 +93,7 @@ def test_confirmation_is_sent_once_even_when_retried(world):
 def test_confirmation_data_is_all_strings(world):
     orders, *_, oid = world
     data = confirmation_data(orders.get(oid))
-    assert all(isinstance(v, str) for line in data["lines"] for v in line.values())
+    assert all(isinstance(v, str) for line in data["items"] for v in line.values())
 
 
 @pytest.mark.parametrize(
