@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz
+.PHONY: run test dev setup synth lint clean fuzz bench-analytics
 
 run: setup
 	.venv/bin/waybill demo
@@ -28,3 +28,7 @@ clean:
 # A long schema-fuzzing run (schemathesis) against a fresh embedded stack; prints requests sent.
 fuzz: setup
 	WAYBILL_FUZZ_EXAMPLES=$${WAYBILL_FUZZ_EXAMPLES:-150} .venv/bin/pytest tests/e2e/test_fuzz_openapi.py -s -q
+
+# Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
+bench-analytics: setup
+	.venv/bin/python -m benchmarks.analytics_bench

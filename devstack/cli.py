@@ -246,6 +246,60 @@ def cmd_finance_refunds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dev_info() -> dict[str, Any]:
+    dev = STATE_DIR / "dev.json"
+    if not dev.exists():
+        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` first")
+    info: dict[str, Any] = json.loads(dev.read_text())
+    return info
+
+
+def cmd_schedules_list(_args: argparse.Namespace) -> int:
+    schedules = _dev_info()["schedules"]
+    print(f"{'name':24} {'expression':22} function")
+    for rule in schedules["rules"]:
+        print(f"{rule['name']:24} {rule['expression']:22} {rule['function']}")
+    state = f"running, sped up x{schedules['speedup']:g}" if schedules["running"] else "not running"
+    print(f"{len(schedules['rules'])} schedule(s); the stack's scheduler is {state}")
+    return 0
+
+
+def cmd_schedules_run(args: argparse.Namespace) -> int:
+    """Runs one scheduled function now, with the event its EventBridge rule would send."""
+    from datetime import UTC, datetime
+
+    import boto3
+
+    from devstack.plan import Schedule
+    from devstack.provision import PREFIX
+    from devstack.scheduler import scheduled_event
+
+    info = _dev_info()
+    rules = info["schedules"]["rules"]
+    rule = next((r for r in rules if args.name in (r["name"], r["function"])), None)
+    if rule is None:
+        names = ", ".join(r["name"] for r in rules)
+        print(f"error: no schedule {args.name!r}; the schedules are: {names}", file=sys.stderr)
+        return 2
+    schedule = Schedule(rule["name"], rule["expression"], rule["function"])
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=info["moto"],
+        region_name=info["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+    )
+    event = scheduled_event(rule["rule"], datetime.now(UTC))
+    answer = lam.invoke(FunctionName=f"{PREFIX}-{schedule.function}", Payload=json.dumps(event).encode())
+    payload = answer["Payload"].read().decode()
+    print(payload)
+    if "FunctionError" in answer:
+        print(f"error: {schedule.function} failed", file=sys.stderr)
+        return 1
+    print(f"ran {schedule.name} ({schedule.function})", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from shared.topology import Kind
 
@@ -304,6 +358,16 @@ def main(argv: list[str] | None = None) -> int:
     for parser_ in (rec, refunds):
         parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
         parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
+    schedules = sub.add_parser("schedules", help="the scheduled functions (EventBridge rules)").add_subparsers(
+        dest="schedules_command", required=True
+    )
+    schedules.add_parser("list", help="list the schedules of the running stack").set_defaults(func=cmd_schedules_list)
+    run_now = schedules.add_parser("run", help="run one scheduled function now on the running stack")
+    run_now.add_argument("name", help="the schedule's name (e.g. refund-sweep) or its function (sweep_refunds)")
+    run_now.set_defaults(func=cmd_schedules_run)
+    from devstack import analytics_cli
+
+    analytics_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

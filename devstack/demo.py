@@ -16,7 +16,7 @@ import boto3
 import requests
 import stripe
 
-from devstack import demo_money
+from devstack import demo_analytics, demo_money
 from devstack.stack import EmbeddedStack, PortInUse, StateDirInUse, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
@@ -301,6 +301,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
     stack.documents.flush()
     print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
+    demo_analytics.headline(call, delivered)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
     return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1

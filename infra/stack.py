@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constructs import nag
+from infra.constructs.analytics import Analytics
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
 from infra.constructs.email import EmailTemplates
@@ -20,6 +21,7 @@ from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
 from infra.naming import pascal
 from infra.spec import DEFAULT_SENDER_EMAIL, Spec
+from shared.topology import StreamTrigger
 
 STACK_NAME = "Waybill"
 
@@ -31,11 +33,16 @@ class WaybillStack(Stack):
         super().__init__(scope, construct_id, description="Waybill order management system", **kwargs)
         spec = spec or Spec.from_topology()
         self.sender_email: str = self.node.try_get_context("senderEmail") or DEFAULT_SENDER_EMAIL
-        self.data = DataTables(self, "Data", tables=spec.tables)
+        streamed = frozenset(t.table.name for f in spec.functions for t in f.triggers if isinstance(t, StreamTrigger))
+        self.data = DataTables(self, "Data", tables=spec.tables, streamed=streamed)
         self.messaging = Messaging(self, "Messaging", queues=spec.queues)
         self.storage = Storage(self, "Storage", buckets=spec.buckets)
         self.secrets = Secrets(self, "Secrets", secrets=spec.secrets)
         self.email = EmailTemplates(self, "Email", email_templates=spec.email_templates)
+        self.analytics = {
+            store.name: Analytics(self, "Analytics", store=store, bucket=self.storage.buckets[store.bucket.name])
+            for store in spec.fact_stores
+        }
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
@@ -44,6 +51,7 @@ class WaybillStack(Stack):
             secret_names=self.secrets.names,
             email_templates=self.email.template_names,
             sender_email=self.sender_email,
+            fact_stores=self.analytics,
             shop={
                 env: str(value)
                 for env, context in (("SHOP_NAME", "shopName"), ("EMAIL_FROM_NAME", "senderName"))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from shared.domain.principal import Principal
@@ -122,9 +122,11 @@ def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dic
         details = [ErrorDetail(field=name, issue="unknown query parameter") for name in unknown]
         body_json = error_body("validation_failed", "the request has unknown query parameters", details)
         return _proxy(422, body_json), principal
-    if method in ("POST", "PUT", "PATCH") and not _is_json(event.get("headers") or {}):
-        message = "send the body as Content-Type: application/json"
-        return proxy_error(415, "unsupported_media_type", message), principal
+    if method in ("POST", "PUT", "PATCH"):
+        if not _is_json(event.get("headers") or {}):
+            message = "send the body as Content-Type: application/json (or a +json type)"
+            return proxy_error(415, "unsupported_media_type", message), principal
+        _normalise_content_type(event)
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
         return proxy_error(413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"), principal
@@ -143,11 +145,29 @@ def _parses(body: str | bytes) -> bool:
     return True
 
 
-def _is_json(headers: dict[str, str]) -> bool:
-    """No Content-Type (curl -d without -H) is read as JSON; anything else must say JSON."""
+def _media_type(headers: dict[str, Any]) -> str:
+    """The Content-Type's media type, lower-case, without parameters ("" when absent)."""
     value = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
-    media = value.split(";")[0].strip().lower()
-    return media in ("", "application/json") or media.endswith("+json")
+    return str(value).split(";")[0].strip().lower()
+
+
+def _is_json(headers: dict[str, Any]) -> bool:
+    """No Content-Type (curl -d without -H) is read as JSON; anything else must say JSON. Media
+    types are case-insensitive (RFC 9110), and a structured +json suffix is JSON too."""
+    media = _media_type(headers)
+    return media in ("", "application/json") or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _normalise_content_type(event: dict[str, Any]) -> None:
+    """Powertools' body validation reads only a literal lower-case `application/json` prefix and
+    raises on anything else: a JSON body accepted above is handed on as plain `application/json`."""
+    for name in ("headers", "multiValueHeaders"):
+        headers = event.get(name)
+        if not headers:
+            continue
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            del headers[key]
+        headers["Content-Type"] = ["application/json"] if name == "multiValueHeaders" else "application/json"
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -187,6 +207,10 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.not_found
     def _not_found(_: Exception) -> Response[Any]:
         return error(404, "not_found", "no such resource")
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported(_exc: RequestUnsupportedContentType) -> Response[Any]:
+        return error(415, "unsupported_media_type", "send the body as Content-Type: application/json")
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(_exc: Exception) -> Response[Any]:

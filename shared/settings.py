@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from email.utils import formataddr
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -163,3 +163,15 @@ class OpenRefundSettings(RefundSettings):
 
 class SweepSettings(LedgerSettings):
     refunds_arn: str = Field(alias="STATE_MACHINE_REFUNDS_ARN")
+
+
+class FactsSettings(Settings):
+    facts_stream: str = Field(alias="FACTS_STREAM_NAME")
+
+
+class AnalyticsSettings(Settings):
+    workgroup: str = Field(alias="ANALYTICS_WORKGROUP")
+    database: str = Field(alias="ANALYTICS_DATABASE")
+    bucket: str = Field(alias="BUCKET_ANALYTICS")
+    # athena in AWS; the embedded stack runs the same reports on DuckDB over the emulated S3
+    engine: Literal["athena", "duckdb"] = Field(alias="ANALYTICS_ENGINE")

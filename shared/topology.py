@@ -145,7 +145,15 @@ class AuthorizerTrigger:
     """The function is the REST API's Lambda request authorizer."""
 
 
-Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger
+@dataclass(frozen=True)
+class StreamTrigger:
+    """The function reads a table's DynamoDB stream (new and old images), reporting failed records."""
+
+    table: Table
+    batch_size: int = 100
+
+
+Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger | StreamTrigger
 
 
 # --- grants ----------------------------------------------------------------------------------------
@@ -192,7 +200,49 @@ class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
 
-Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | TaskCallback | SendEmail
+@dataclass(frozen=True)
+class FactStore:
+    """Analytics facts: a Firehose delivery stream into `bucket` under `prefix` (hourly folders), the
+    Glue table over them and the Athena workgroup that runs the reports."""
+
+    name: str
+    bucket: Bucket
+    prefix: str = "facts/"
+
+
+@dataclass(frozen=True)
+class FactsPut:
+    """May put fact records on the store's delivery stream."""
+
+    store: FactStore
+
+    @property
+    def env(self) -> str:
+        return "FACTS_STREAM_NAME"
+
+
+@dataclass(frozen=True)
+class FactsQuery:
+    """May run the store's reports: Athena in its workgroup, the Glue table, the facts in S3."""
+
+    store: FactStore
+
+    @property
+    def envs(self) -> tuple[str, str]:
+        return ("ANALYTICS_WORKGROUP", "ANALYTICS_DATABASE")
+
+
+Grant = (
+    TableGrant
+    | QueueSend
+    | BucketGrant
+    | SecretRead
+    | StartExecution
+    | TaskCallback
+    | SendEmail
+    | FactsPut
+    | FactsQuery
+)
 
 
 @dataclass(frozen=True)
@@ -262,7 +312,7 @@ RETURNS = StateMachine("returns", "returns.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
-BUCKETS = (DOCUMENTS,)
+BUCKETS: tuple[Bucket, ...] = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
 EMAIL_TEMPLATES = (
     CONFIRMATION,
@@ -519,9 +569,9 @@ FUNCTIONS += (
     Function(
         name="sweep_refunds",
         handler="functions.sweep_refunds.handler.handler",
-        description="Hourly: refunds left PENDING get a new refunds execution (which never pays twice)",
+        description="Hourly: refunds left PENDING or owed get a new refunds execution (which never pays twice)",
         triggers=(ScheduleTrigger("refund-sweep", "rate(1 hour)"),),
-        grants=(TableGrant(LEDGER, Access.READ), StartExecution(REFUNDS)),
+        grants=(_LEDGER_RW, StartExecution(REFUNDS)),
     ),
     Function(
         name="stripe_webhook",
@@ -565,6 +615,39 @@ FUNCTIONS += (
 )
 
 
+# Analytics: lifecycle facts from the orders and ledger streams through Firehose to S3; reports on
+# Athena in AWS (DuckDB on the embedded stack) over the same SQL files.
+ANALYTICS = Bucket("analytics")
+FACTS = FactStore("analytics", ANALYTICS)
+BUCKETS += (ANALYTICS,)
+FACT_STORES = (FACTS,)
+# Which engine runs the reports: the embedded stack sets duckdb.
+ANALYTICS_ENGINE_ENV = "ANALYTICS_ENGINE"
+FUNCTIONS += (
+    Function(
+        name="analytics_facts",
+        handler="functions.analytics_facts.handler.handler",
+        description="Turns order and refund changes (DynamoDB streams) into analytics facts on Firehose",
+        triggers=(StreamTrigger(ORDERS), StreamTrigger(LEDGER)),
+        grants=(FactsPut(FACTS),),
+        timeout_s=60,
+    ),
+    Function(
+        name="analytics_api",
+        handler="functions.analytics_api.handler.handler",
+        description="HTTP API v1: the analytics reports over the fact store",
+        triggers=(
+            Route("GET", "/v1/analytics", (Kind.OPS, Kind.FINANCE)),
+            Route(
+                "GET", "/v1/analytics/{report}", (Kind.OPS, Kind.FINANCE), query=("from", "to", "channel", "node_id")
+            ),
+        ),
+        grants=(FactsQuery(FACTS), BucketGrant(ANALYTICS, Access.READ)),
+        environment={ANALYTICS_ENGINE_ENV: "athena"},
+    ),
+)
+
+
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
 
@@ -591,4 +674,8 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env.update({t.env: t.name for t in templates})
             case TaskCallback():
                 pass  # the token names the execution: nothing to look up
+            case FactsPut(store=store):
+                env[grant.env] = store.name
+            case FactsQuery(store=store):
+                env.update(dict.fromkeys(grant.envs, store.name))
     return env

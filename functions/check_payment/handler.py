@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.dynamodb_orders import DynamoDBOrders
+from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
 from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
 from shared.adapters.system import SystemClock
 from shared.aws import client
@@ -17,6 +18,7 @@ from shared.usecases.check_payment import check_payment
 settings = PaymentSettings.from_env()
 logger = masked_logger()
 orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
+claims = DynamoDBPaymentClaims(client("dynamodb"), settings.orders_table)
 clock = SystemClock()
 
 
@@ -28,6 +30,6 @@ def payments() -> StripePayments:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id = event["order_id"]
     logger.append_keys(order_id=order_id)
-    outcome = check_payment(order_id, orders=orders, payments=payments(), clock=clock)
+    outcome = check_payment(order_id, orders=orders, payments=payments(), claims=claims, clock=clock)
     logger.info("payment checked", outcome=outcome.outcome, reason=outcome.reason)
     return {"outcome": outcome.outcome, "reason": outcome.reason}

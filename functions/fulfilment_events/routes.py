@@ -18,10 +18,11 @@ from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused
 from shared.domain.shipping import ParcelOverLimit
 from shared.ports import Clock, OrderRepository, TaskSignals
+from shared.schemas.errors import ErrorDetail
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
 from shared.topology import Kind
-from shared.usecases.fulfilment_events import EventOutcome, apply_event
+from shared.usecases.fulfilment_events import EventOutcome, EventTimeRefused, apply_event
 from shared.usecases.returns import order_id_of_rma, receive_return
 
 
@@ -125,7 +126,9 @@ def register(app: APIGatewayRestResolver) -> None:
         "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing; a closed "
         "shipment (cancelled, rejected, or released when its order failed) is 409 `shipment_closed`; a parcel over "
         "the carrier's limits is 422 `parcel_over_limit` (re-pack it). "
-        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
+        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`; "
+        "the same `event_id` with a different body is 409 `event_id_conflict`. An `occurred_at` more than 15 "
+        "minutes in the future or before the order was captured is 422.",
         responses={
             200: {
                 "description": "Applied, or a redelivery",
@@ -145,6 +148,10 @@ def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(EventRefused)
     def _refused(exc: EventRefused) -> Response[Any]:
         return http.error(409, exc.code, str(exc))
+
+    @app.exception_handler(EventTimeRefused)
+    def _bad_time(exc: EventTimeRefused) -> Response[Any]:
+        return http.error(422, exc.code, str(exc), [ErrorDetail(field=exc.field, issue=str(exc))])
 
     @app.exception_handler(ParcelOverLimit)
     def _over_limit(exc: ParcelOverLimit) -> Response[Any]:

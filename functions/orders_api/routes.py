@@ -177,6 +177,7 @@ def register(app: APIGatewayRestResolver) -> None:
             refunds_workflow=p.refunds_workflow,
             signals=p.signals,
             requests=p.requests,
+            ledger=p.ledger,
             clock=p.clock,
         )
         message_id = p.notify_cancelled(order_id)

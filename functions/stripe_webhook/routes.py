@@ -16,7 +16,7 @@ from shared import http
 from shared.adapters.stripe_refunds import verify_webhook
 from shared.domain.refunds import InvalidWebhookSignature
 from shared.ports import Clock, RefundLedger
-from shared.usecases.stripe_events import settle_from_event
+from shared.usecases.stripe_events import MalformedWebhook, settle_from_event
 
 
 class StripeEvent(BaseModel):
@@ -50,8 +50,9 @@ def register(app: APIGatewayRestResolver) -> None:
         "/v1/webhooks/stripe",
         summary="Stripe webhook: refund status updates",
         description="Called by Stripe, not by API keys: the `Stripe-Signature` header (HMAC of the raw body "
-        "with the endpoint secret, timestamp at most 5 minutes old) is checked first; a bad or stale "
-        "signature is 400 and changes nothing. Handles refund.created, refund.updated, refund.failed "
+        "with the endpoint secret, timestamp within 5 minutes of now, either way) is checked first; a bad, "
+        "stale or future signature is 400 `invalid_signature` and changes nothing; a signed event that is not "
+        "shaped as Stripe's is 400 `malformed_event`. Handles refund.created, refund.updated, refund.failed "
         "and charge.refunded; other events are acknowledged and ignored.",
         responses={
             200: {"description": "Received", "content": {"application/json": {"model": WebhookReceived}}},
@@ -92,3 +93,7 @@ def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(InvalidWebhookSignature)
     def _bad_signature(exc: InvalidWebhookSignature) -> Response[Any]:
         return http.error(400, "invalid_signature", f"the Stripe-Signature header does not verify: {exc}")
+
+    @app.exception_handler(MalformedWebhook)
+    def _malformed(exc: MalformedWebhook) -> Response[Any]:
+        return http.error(400, "malformed_event", f"the signed event is not shaped as Stripe's: {exc}")

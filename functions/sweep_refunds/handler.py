@@ -12,7 +12,7 @@ from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
 from shared.settings import SweepSettings
-from shared.usecases.sweep_refunds import sweep_pending_refunds
+from shared.usecases.sweep_refunds import sweep_owed_refunds, sweep_pending_refunds
 
 settings = SweepSettings.from_env()
 logger = masked_logger()
@@ -26,4 +26,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     swept = sweep_pending_refunds(ledger=ledger, refunds=refunds, clock=clock)
     if swept:
         logger.warning("pending refunds restarted", count=len(swept), refund_ids=swept)
-    return {"swept": swept}
+    owed = sweep_owed_refunds(ledger=ledger, refunds=refunds, clock=clock)
+    if owed:
+        logger.warning("owed refunds restarted", count=len(owed), order_ids=owed)
+    return {"swept": swept, "owed": owed}

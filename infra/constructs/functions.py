@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import metadata
+from infra.constructs.analytics import RESULTS_PREFIX, Analytics
 from infra.constructs.bundling import (
     UNUSED_IMAGE,
     PipLayerBundling,
@@ -36,6 +37,8 @@ from shared.topology import (
     EMAIL_FROM_ENV,
     Access,
     BucketGrant,
+    FactsPut,
+    FactsQuery,
     Function,
     Grant,
     QueueSend,
@@ -44,6 +47,7 @@ from shared.topology import (
     SecretRead,
     SendEmail,
     StartExecution,
+    StreamTrigger,
     TableGrant,
     TaskCallback,
     resource_environment,
@@ -80,6 +84,8 @@ class Resources:
     secret_names: Mapping[str, str]
     email_templates: Mapping[str, str]  # topology name -> SES template name
     sender_email: str
+    # fact store name -> its delivery stream, Glue table and Athena workgroup
+    fact_stores: Mapping[str, Analytics] = field(default_factory=dict)
     # SHOP_NAME / EMAIL_FROM_NAME where the deployment names its shop (else the topology's defaults)
     shop: Mapping[str, str] = field(default_factory=dict)
     # topology name -> (state machine, its physical name); filled once the state machines exist
@@ -167,6 +173,8 @@ class Functions(Construct):
         for trigger in spec.triggers:
             if isinstance(trigger, QueueTrigger):
                 self._subscribe(spec, fn, trigger)
+            elif isinstance(trigger, StreamTrigger):
+                self._read_stream(fn, trigger)
 
     def _failure_queue(self, spec: Function) -> sqs.Queue | None:
         """A dead-letter queue for a function invoked asynchronously (by a schedule): nobody waits for
@@ -249,6 +257,36 @@ class Functions(Construct):
                 _grant_send_email(role, res, [res.email_templates[e.name] for e in templates])
                 for e in templates:
                     self._env(spec, e.env, res.email_templates[e.name])
+            case FactsPut(store=store):
+                analytics = res.fact_stores[store.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
+                        resources=[analytics.delivery_stream_arn],
+                    )
+                )
+                self._env(spec, grant.env, analytics.delivery_stream_name)
+            case FactsQuery(store=store):
+                _grant_reports(role, res.fact_stores[store.name])
+                analytics = res.fact_stores[store.name]
+                workgroup_env, database_env = grant.envs
+                self._env(spec, workgroup_env, analytics.workgroup_name)
+                self._env(spec, database_env, analytics.database_name)
+
+    def _read_stream(self, fn: lambda_.Function, trigger: StreamTrigger) -> None:
+        fn.add_event_source(
+            sources.DynamoEventSource(
+                self._resources.tables[trigger.table.name],
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=trigger.batch_size,
+                max_batching_window=Duration.seconds(5),
+                report_batch_item_failures=True,
+                # a record that keeps failing is split out of its batch, then dropped after a day
+                bisect_batch_on_error=True,
+                retry_attempts=10,
+                max_record_age=Duration.days(1),
+            )
+        )
 
     def _env(self, spec: Function, name: str, value: str) -> None:
         self.functions[spec.name].add_environment(name, value)
@@ -282,6 +320,41 @@ def _grant_bucket(role: iam.IRole, bucket: s3.IBucket, access: Access) -> None:
     if access is not Access.WRITE:
         # ListBucket lets a missing key read as 404 NoSuchKey instead of 403.
         role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+
+
+def _grant_reports(role: iam.IRole, analytics: Analytics) -> None:
+    """Athena in the analytics workgroup, the Glue table it reads, and the results it writes."""
+    stack = Stack.of(role)
+    workgroup = stack.format_arn(service="athena", resource="workgroup", resource_name=analytics.workgroup_name)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "athena:StopQueryExecution",
+            ],
+            resources=[workgroup],
+        )
+    )
+    glue_resources = [
+        stack.format_arn(service="glue", resource="catalog"),
+        stack.format_arn(service="glue", resource="database", resource_name=analytics.database_name),
+        stack.format_arn(service="glue", resource="table", resource_name=f"{analytics.database_name}/fact_rows"),
+    ]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"], resources=glue_resources
+        )
+    )
+    bucket = analytics.bucket
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+            resources=[bucket.arn_for_objects(f"{RESULTS_PREFIX}*")],
+        )
+    )
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]))
 
 
 def _grant_send_email(role: iam.IRole, res: Resources, template_names: list[str]) -> None:

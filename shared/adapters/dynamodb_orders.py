@@ -24,6 +24,15 @@ def _capture_key(channel: str, external_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CAPTURE#{channel}#{external_id}"}, "sk": {"S": "CAPTURE"}}
 
 
+def is_order_item(item: dict[str, Any]) -> bool:
+    return item.get("sk", {}).get("S") == "ORDER" and str(item.get("pk", {}).get("S", "")).startswith("ORDER#")
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    """The order in a stored item (also a stream image)."""
+    return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
+
+
 class DynamoDBOrders:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._db = client
@@ -68,7 +77,7 @@ class DynamoDBOrders:
         item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return from_document(json.loads(item["doc"]["S"]), int(item["version"]["N"]))
+        return order_from_item(item)
 
     def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
         item = self._db.get_item(

@@ -47,6 +47,7 @@ def to_document(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "payment_check": order.payment_check.value,
         "hold_reason": order.hold_reason,
+        "hold_code": order.hold_code,
         "exception_cause": order.exception_cause,
         "confirmation_message_id": order.confirmation_message_id,
         "history": [
@@ -178,6 +179,7 @@ def _shipment_doc(s: Shipment) -> dict[str, Any]:
         "delivery_exception": s.delivery_exception,
         "last_event_at": s.last_event_at.isoformat() if s.last_event_at else None,
         "event_ids": s.event_ids,
+        "event_digests": s.event_digests,
         "request_token": s.request_token,
         "delivery_token": s.delivery_token,
         "documents": s.documents,
@@ -201,6 +203,7 @@ def _shipment(doc: dict[str, Any]) -> Shipment:
         delivery_exception=doc["delivery_exception"],
         last_event_at=datetime.fromisoformat(doc["last_event_at"]) if doc["last_event_at"] else None,
         event_ids=list(doc["event_ids"]),
+        event_digests=dict(doc.get("event_digests") or {}),
         request_token=doc["request_token"],
         delivery_token=doc["delivery_token"],
         documents=dict(doc["documents"]),
@@ -255,6 +258,7 @@ def from_document(doc: dict[str, Any], version: int) -> Order:
         status=OrderStatus(doc["status"]),
         payment_check=PaymentCheck(doc["payment_check"]),
         hold_reason=doc["hold_reason"],
+        hold_code=doc.get("hold_code"),
         exception_cause=doc["exception_cause"],
         confirmation_message_id=doc["confirmation_message_id"],
         history=[

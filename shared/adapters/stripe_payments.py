@@ -5,7 +5,7 @@ from __future__ import annotations
 import stripe
 from aws_lambda_powertools.utilities import parameters
 
-from shared.domain.errors import PaymentProviderUnavailable
+from shared.domain.errors import PaymentIntentMissing, PaymentProviderUnavailable
 from shared.domain.payment import PaymentIntent
 
 
@@ -35,7 +35,7 @@ class StripePayments:
             raise PaymentProviderUnavailable(str(err)) from err
         intent = self.get_intent(intent_id)
         if intent is None:
-            raise PaymentProviderUnavailable(f"payment intent {intent_id} vanished while capturing")
+            raise PaymentIntentMissing(intent_id, "while capturing")
         return intent
 
     def void(self, intent_id: str) -> None:

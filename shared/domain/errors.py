@@ -42,5 +42,14 @@ class PaymentProviderUnavailable(Exception):
     """Stripe could not be reached or answered 5xx/429: retry later, it says nothing about the payment."""
 
 
+class PaymentIntentMissing(DomainError):
+    """Stripe says the PaymentIntent does not exist: permanent, asking again changes nothing."""
+
+    code = "payment_intent_missing"
+
+    def __init__(self, intent_id: str, when: str) -> None:
+        super().__init__(f"payment intent {intent_id} does not exist at Stripe ({when})")
+
+
 class EmailProviderUnavailable(Exception):
     """SES throttled or failed transiently: retry later."""

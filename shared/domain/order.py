@@ -276,6 +276,8 @@ class Order:
     status: OrderStatus = OrderStatus.RECEIVED
     payment_check: PaymentCheck = PaymentCheck.PENDING
     hold_reason: str | None = None
+    # the payment hold's code (shared.domain.payment), when held for payment
+    hold_code: str | None = None
     exception_cause: str | None = None
     confirmation_message_id: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
@@ -343,9 +345,10 @@ class Order:
         self.captured_amount = captured
         self._note("payment_verified", "payment intent covers the order", at)
 
-    def hold_for_payment(self, reason: str, at: datetime) -> None:
+    def hold_for_payment(self, reason: str, at: datetime, code: str | None = None) -> None:
         self.payment_check = PaymentCheck.FAILED
         self.hold_reason = reason
+        self.hold_code = code
         self._move(OrderStatus.ON_HOLD, "payment_failed", reason, at)
         self.raise_exception(ExceptionType.PAYMENT_HOLD, reason, at)
 

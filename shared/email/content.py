@@ -7,18 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from shared.domain.money import format_money as format_money  # amounts as Stripe counts them
 from shared.domain.order import Line, Order
 from shared.domain.routing import Node
-from shared.schemas.iso_codes import THREE_DECIMAL, ZERO_DECIMAL
 
 # Carrier codes on labels, as a customer would read them.
 CARRIER_NAMES = {"sandbox": "Waybill Sandbox Post"}
 SERVICE_NAMES = {"ground": "Ground", "2day": "2-Day", "overnight": "Overnight"}
-
-
-def format_money(amount: int, currency: str) -> str:
-    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
-    return f"{amount / 10**digits:,.{digits}f} {currency}"
 
 
 def item(line: Line, quantity: int, currency: str, *, priced: bool = False) -> dict[str, str]:

@@ -13,9 +13,11 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from shared.domain.money import amount_problem
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
 # A reservation writes one stock item per distinct sku at a node, plus its record and the node's
@@ -155,6 +157,15 @@ class CaptureOrder(_Model):
         if value not in CURRENCIES:
             raise ValueError("must be an ISO 4217 code in upper case, such as USD or EUR")
         return value
+
+    @model_validator(mode="after")
+    def _stripe_minor_units(self) -> CaptureOrder:
+        # Amounts are compared 1:1 with Stripe's: refuse what Stripe could never charge or refund.
+        amounts = [self.shipping_amount, self.tax_amount, *(line.unit_amount for line in self.lines)]
+        problem = next((p for p in (amount_problem(self.currency, a) for a in amounts) if p), None)
+        if problem:
+            raise ValueError(f"currency: {problem}")
+        return self
 
 
 class IntakeMessage(CaptureOrder):

@@ -83,6 +83,11 @@ class PaymentView(BaseModel):
     stripe_payment_intent: str
     check: str
     hold_reason: str | None
+    hold_code: str | None = Field(
+        default=None,
+        description="Why the order is held for payment: payment_not_found, payment_not_authorized, "
+        "payment_currency_mismatch, payment_insufficient or payment_already_used",
+    )
 
 
 class HistoryView(BaseModel):
@@ -234,6 +239,7 @@ class OrderView(BaseModel):
                 stripe_payment_intent=order.payment_intent,
                 check=order.payment_check.value,
                 hold_reason=order.hold_reason,
+                hold_code=order.hold_code,
             ),
             exception_cause=order.exception_cause,
             exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],

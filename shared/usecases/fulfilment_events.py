@@ -10,8 +10,9 @@ answer lost to a crash is given the second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from shared.domain.errors import OrderNotFound
+from shared.domain.errors import DomainError, OrderNotFound
 from shared.domain.order import Order, ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import CARRIER_EVENTS, EventRefused, EventType, Shipment, ShipmentEvent
@@ -19,6 +20,16 @@ from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.topology import Kind
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_delivery, answer_request
+
+# how far a sender's clock may be off ours
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+class EventTimeRefused(DomainError):
+    """occurred_at cannot be true: answered 422 with the field named."""
+
+    code = "validation_failed"
+    field = "occurred_at"
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ def apply_event(
         raise OrderNotFound(order_id)
     shipment = order.shipment(shipment_id)
     _authorise(principal, shipment, event.type)
+    if event.event_id not in shipment.event_ids:  # a redelivery is answered as such, whenever it was stamped
+        _check_time(event, order, clock)
     if node_id is not None and node_id != shipment.node_id:
         raise EventRefused("wrong_node", f"shipment {shipment_id} is fulfilled by {shipment.node_id}, not {node_id}")
     if tracking_number is not None and (shipment.label is None or shipment.label.tracking_number != tracking_number):
@@ -65,6 +78,17 @@ def apply_event(
     elif event.type not in CARRIER_EVENTS:
         answer_request(shipment, signals)
     return EventOutcome(applied, order, shipment)
+
+
+def _check_time(event: ShipmentEvent, order: Order, clock: Clock) -> None:
+    """An event cannot have happened in the future, nor before its order existed (beyond clock skew)."""
+    if event.occurred_at > clock.now() + CLOCK_SKEW:
+        raise EventTimeRefused(f"occurred_at {event.occurred_at.isoformat()} is in the future")
+    if event.occurred_at < order.created_at - CLOCK_SKEW:
+        raise EventTimeRefused(
+            f"occurred_at {event.occurred_at.isoformat()} is before order {order.order_id} was captured "
+            f"({order.created_at.isoformat()})"
+        )
 
 
 def _authorise(principal: Principal, shipment: Shipment, event: EventType) -> None:

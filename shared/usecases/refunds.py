@@ -12,6 +12,7 @@ import hashlib
 from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
+from shared.domain.payment import ALREADY_USED
 from shared.domain.refunds import (
     LedgerEntry,
     RefundAmount,
@@ -27,6 +28,9 @@ from shared.email.content import format_money, greeting
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
 
+# the cause of a cancellation's refund: one per order
+CANCEL_CAUSE = "cancel"
+
 
 def refund_id_for(key: str) -> str:
     return "rf_" + hashlib.sha256(key.encode()).hexdigest()[:20]
@@ -41,10 +45,12 @@ def open_refund(
     ledger: RefundLedger,
     clock: Clock,
     captured: int | None = None,
+    currency: str | None = None,
 ) -> LedgerEntry | None:
     """The PENDING entry for this cause (the first one, when asked again); None when nothing is owed.
 
-    `captured` is what the PaymentIntent took; by default what the payment check recorded."""
+    `captured` is what the PaymentIntent took, by default what the payment check recorded; in
+    `currency`, by default the order's (a payment in another currency is refunded in its own)."""
     captured = order.captured_amount if captured is None else captured
     if captured <= 0 or amount.total <= 0:
         return None
@@ -54,7 +60,7 @@ def open_refund(
         order_id=order.order_id,
         payment_intent=order.payment_intent,
         amount=amount.total,
-        currency=order.currency,
+        currency=currency or order.currency,
         reason=reason,
         cause_id=cause_id,
         idempotency_key=key,
@@ -119,31 +125,82 @@ def send_refund_email(
 def open_cancellation_refund(
     order_id: str, *, orders: OrderRepository, payments: PaymentGateway, ledger: RefundLedger, clock: Clock
 ) -> LedgerEntry | None:
-    """The refund a cancellation owes: the cancelled lines, their tax share, and shipping when the
-    whole order was cancelled. What was captured comes from the payment check, or from Stripe when
-    the order was cancelled before the check ran (an authorization not captured is owed nothing)."""
+    """The refund a cancellation owes, opened from what is owed on record: the cancelled lines,
+    their tax share, and shipping when the whole order was cancelled. What was captured comes from
+    the payment check, or from Stripe when the order was cancelled before the check ran (an
+    authorization not captured is released instead: nothing is owed). The owed record is
+    discharged either way."""
     order = orders.get(order_id)
     if order is None:
         raise OrderNotFound(order_id)
-    cancellation = order.cancellation
-    if cancellation is None:
+    if order.cancellation is None:
         return None
-    captured = order.captured_amount
-    if captured <= 0:
+    entry = ledger.find(refund_key(order_id, CANCEL_CAUSE))
+    if entry is None and order.captured_amount > 0:
+        entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
+    elif entry is None and order.hold_code != ALREADY_USED:  # that intent pays for another order
         intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
-        if intent is not None and intent.status == "requires_capture" and cancellation.whole:
+        if intent is not None and intent.status == "requires_capture" and order.cancellation.whole:
             payments.void(intent.intent_id)  # nothing was taken: the authorization is released instead
             update_order(orders, order_id, lambda o: o.authorization_released(clock.now()))
-            return None
-        valid = intent is not None and intent.status == "succeeded" and intent.currency == order.currency
-        captured = intent.amount_received if intent is not None and valid else 0
-    amount = refund_for_units(
-        [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
-        order.tax_amount,
-        order.shipping_amount,
-        dict(cancellation.lines),
-        all_lines_now_refunded=cancellation.whole,
+        elif intent is not None and intent.status == "succeeded":
+            entry = _open_cancellation(order, intent.amount_received, intent.currency, ledger=ledger, clock=clock)
+    ledger.discharge(order_id, CANCEL_CAUSE)
+    return entry
+
+
+def record_cancellation_refund(order: Order, *, ledger: RefundLedger, clock: Clock) -> LedgerEntry | None:
+    """Before any provider is called: the cancellation's refund is on record, as a PENDING entry
+    when what was captured is known, else as owed (the refunds flow asks Stripe and opens it)."""
+    entry = ledger.find(refund_key(order.order_id, CANCEL_CAUSE))
+    if entry is not None:
+        return entry
+    ledger.owe(order.order_id, CANCEL_CAUSE, clock.now())
+    if order.captured_amount <= 0:
+        return None
+    entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
+    ledger.discharge(order.order_id, CANCEL_CAUSE)  # opened (or nothing owed): the record goes
+    return entry
+
+
+def _open_cancellation(
+    order: Order, captured: int, currency: str, *, ledger: RefundLedger, clock: Clock
+) -> LedgerEntry | None:
+    cancellation = order.cancellation
+    assert cancellation is not None
+    if currency != order.currency:
+        # paid in another currency (a held order, never shipped): what was taken goes back, in its currency
+        owed = RefundAmount(captured, 0, 0)
+    else:
+        amount = refund_for_units(
+            [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
+            order.tax_amount,
+            order.shipping_amount,
+            dict(cancellation.lines),
+            all_lines_now_refunded=cancellation.whole,
+            already=units_refunded_before(order),
+        )
+        # an underpaid order held for payment gives back what was taken, never more
+        owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
+    return open_refund(
+        order,
+        owed,
+        RefundReason.CANCELLATION,
+        CANCEL_CAUSE,
+        ledger=ledger,
+        clock=clock,
+        captured=captured,
+        currency=currency,
     )
-    # an underpaid order held for payment gives back what was taken, never more
-    owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
-    return open_refund(order, owed, RefundReason.CANCELLATION, "cancel", ledger=ledger, clock=clock, captured=captured)
+
+
+def units_refunded_before(order: Order, rma_id: str | None = None, number: int | None = None) -> dict[str, int]:
+    """Units of each line refunded before the refund being opened (for receipt `number` of `rma_id`,
+    or for the cancellation when None): what was cancelled, and what came back in receipts settled."""
+    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation and rma_id is not None else {}
+    for r in order.returns:
+        for i, receipt in enumerate(r.receipts):
+            if receipt.settled and not (r.rma_id == rma_id and i == number):
+                for line_id, qty in receipt.units.items():
+                    gone[line_id] = gone.get(line_id, 0) + qty
+    return gone

@@ -36,7 +36,7 @@ from shared.ports import (
     Workflow,
 )
 from shared.usecases._update import update_order
-from shared.usecases.refunds import open_refund
+from shared.usecases.refunds import open_refund, units_refunded_before
 
 # a returned parcel's size, before anyone has weighed it: 600 g per unit in a mid-size box
 UNIT_GRAMS = 600
@@ -209,19 +209,17 @@ def _settle_receipt(
     returned = receipt.units
     # shipping goes back once, with the receipt after which nothing of the order is kept: only
     # receipts already settled count, and this one
-    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation else {}
-    for r in order.returns:
-        for i, rc in enumerate(r.receipts):
-            if rc.settled or (r.rma_id == rma_id and i == number):
-                for line_id, qty in rc.units.items():
-                    gone[line_id] = gone.get(line_id, 0) + qty
-    nothing_kept = all(gone.get(line.line_id, 0) >= line.quantity for line in order.lines)
+    before = units_refunded_before(order, rma_id, number)
+    nothing_kept = all(
+        before.get(line.line_id, 0) + returned.get(line.line_id, 0) >= line.quantity for line in order.lines
+    )
     amount = refund_for_units(
         [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
         order.tax_amount,
         order.shipping_amount,
         returned,
         all_lines_now_refunded=nothing_kept,
+        already=before,
     )
     cause = f"{rma_id}{suffix}"
     refund = open_refund(order, amount, RefundReason.RETURN, cause, ledger=ledger, clock=clock) if returned else None

@@ -25,6 +25,11 @@ from tests.infra.synth import Synthesized
 # Resource types in the Waybill template that moto 5.2's CloudFormation cannot create.
 MOTO_UNSUPPORTED = {
     "AWS::ApiGateway::Account",
+    "AWS::Athena::NamedQuery",
+    "AWS::Athena::WorkGroup",
+    "AWS::Glue::Database",
+    "AWS::Glue::Table",
+    "AWS::KinesisFirehose::DeliveryStream",
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGateway::RequestValidator",
@@ -139,7 +144,7 @@ def test_created_resources_behave(deployed: Any) -> None:
     # (moto's CloudFormation drops Architectures; test_template checks arm64.)
     assert {f["Runtime"] for f in functions} == {"python3.14"}
     assert len(lambda_.list_event_source_mappings()["EventSourceMappings"]) == sum(
-        isinstance(t, topology.QueueTrigger) for f in topology.FUNCTIONS for t in f.triggers
+        isinstance(t, topology.QueueTrigger | topology.StreamTrigger) for f in topology.FUNCTIONS for t in f.triggers
     )
     assert len(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]) == len(topology.TABLES)
     machines = boto3.client("stepfunctions", region_name=REGION).list_state_machines()["stateMachines"]

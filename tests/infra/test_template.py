@@ -190,6 +190,14 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
         **{m.env: {"Ref": named(synth, "waybill:state_machine")[m.name]} for m in topology.STATE_MACHINES},
     }
+    for store in topology.FACT_STORES:
+        (stream,) = synth.resources("AWS::KinesisFirehose::DeliveryStream")
+        workgroup, database = topology.FactsQuery(store).envs
+        expected |= {
+            topology.FactsPut(store).env: {"Ref": stream},
+            workgroup: f"waybill-{store.name}",
+            database: f"waybill_{store.name}",
+        }
     for name in topology.resource_environment(fn):
         assert env[name] == expected[name], name
 
@@ -222,11 +230,18 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:secret")[s.name])
             case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
+            case topology.FactsPut():
+                allowed |= set(synth.resources("AWS::KinesisFirehose::DeliveryStream"))
+            case topology.FactsQuery(store=store):
+                allowed.add(named(synth, "waybill:bucket")[store.bucket.name])
     allowed |= {
         named(synth, "waybill:queue")[t.queue.name] for t in fn.triggers if isinstance(t, topology.QueueTrigger)
     }
     if any(isinstance(t, topology.ScheduleTrigger) for t in fn.triggers):
         allowed.add(named(synth, "waybill:function_dlq")[fn.name])  # Lambda sends failed async runs there
+    allowed |= {
+        named(synth, "waybill:table")[t.table.name] for t in fn.triggers if isinstance(t, topology.StreamTrigger)
+    }
     statements = _policy_statements(synth, role)
     touched = {r for s in statements for r in references(s["Resource"])} - {
         "AWS::Partition",
@@ -237,7 +252,12 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
     for statement in statements:
         if statement["Resource"] == "*":
             # The one acknowledged wildcard (cdk-nag IAM5): X-Ray has no resource-level permissions.
-            assert sorted(statement["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+            # A stream reader also lists the table's streams (CDK's DynamoEventSource grant), which
+            # has no resource-level permission either.
+            listing = (
+                ["dynamodb:ListStreams"] if any(isinstance(t, topology.StreamTrigger) for t in fn.triggers) else []
+            )
+            assert sorted(statement["Action"]) == [*listing, "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     if any(isinstance(g, topology.SendEmail) for g in fn.grants):
         ses = [s for s in statements if "ses:SendTemplatedEmail" in s["Action"]]
         assert ses
@@ -246,7 +266,12 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
 
 def test_queue_triggers_report_batch_item_failures(synth: Synthesized) -> None:
     mappings = synth.resources("AWS::Lambda::EventSourceMapping")
-    expected = [t for f in topology.FUNCTIONS for t in f.triggers if isinstance(t, topology.QueueTrigger)]
+    expected = [
+        t
+        for f in topology.FUNCTIONS
+        for t in f.triggers
+        if isinstance(t, topology.QueueTrigger | topology.StreamTrigger)
+    ]
     assert len(mappings) == len(expected)
     for mapping in mappings.values():
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -51,6 +51,7 @@ class FakeWorkflow:
         self.started: dict[str, dict[str, Any]] = {}
         self.start_calls = 0
         self.fail_next_start = False
+        self.finished: set[str] = set()  # executions that ended (succeeded or failed)
 
     def execution_arn(self, name: str) -> str:
         return f"arn:aws:states:us-east-1:123456789012:execution:waybill-fulfilment:{name}"
@@ -65,6 +66,9 @@ class FakeWorkflow:
     def stop(self, execution_arn: str, cause: str) -> bool:
         self.stopped = [*getattr(self, "stopped", []), execution_arn]
         return True
+
+    def running(self, name: str) -> bool:
+        return name in self.started and name not in self.finished
 
 
 class FakePayments:
@@ -88,6 +92,14 @@ class FakePayments:
 
     def void(self, intent_id: str) -> None:
         self.intents[intent_id] = replace(self.intents[intent_id], status="canceled", amount_capturable=0)
+
+
+class FakeClaims:
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        return self.owners.setdefault(payment_intent, order_id)
 
 
 class FakeMailer:

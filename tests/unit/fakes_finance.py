@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.domain.refunds import LedgerEntry, RefundStatus, StripeRefund
+from shared.domain.refunds import LedgerEntry, Owed, RefundStatus, StripeRefund
 
 
 class FixedClock:
@@ -21,10 +21,24 @@ class InMemoryLedger:
     def __init__(self, entries: list[LedgerEntry] | None = None) -> None:
         self.entries = list(entries or [])
         self.listed: list[tuple[datetime | None, datetime | None]] = []
+        self.owing: dict[tuple[str, str], Owed] = {}
 
     def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
+        existing = self.find(entry.idempotency_key)
+        if existing is not None:
+            return existing
         self.entries.append(entry)
+        self.owing.pop((entry.order_id, entry.cause_id), None)
         return entry
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        self.owing.setdefault((order_id, cause_id), Owed(order_id, cause_id, at))
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        self.owing.pop((order_id, cause_id), None)
+
+    def owed(self) -> list[Owed]:
+        return sorted(self.owing.values(), key=lambda o: o.since)
 
     def settle(
         self,
