@@ -14,6 +14,7 @@ from infra.constructs.data import DataTables
 from infra.constructs.email import EmailTemplates
 from infra.constructs.functions import Functions, Resources
 from infra.constructs.messaging import Messaging
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import Storage
@@ -64,7 +65,22 @@ class WaybillStack(Stack):
         )
         self.functions.bind_state_machines(self.workflows.state_machines)
         self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas)
-        self.schedules = Schedules(self, "Schedules", functions=spec.functions, lambdas=lambdas)
+        self.schedules = Schedules(
+            self,
+            "Schedules",
+            functions=spec.functions,
+            lambdas=lambdas,
+            failure_queues=self.functions.failure_queues,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            prefix=self.stack_name,
+            queues={n: (q, self.messaging.dead_letter_queues[n]) for n, q in self.messaging.queues.items()},
+            state_machines={n: machine for n, (machine, _) in self.workflows.state_machines.items()},
+            functions=lambdas,
+            function_dlqs=self.functions.failure_queues,
+        )
         self._outputs()
         nag.acknowledge_findings(self)
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from shared import metrics
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
 from shared.adapters.system import SystemClock, new_order_id
@@ -57,6 +58,8 @@ def record_handler(record: SQSRecord) -> str:
         logger.error("intake conflict", message_id=record.message_id, reason=str(err))
         raise InvalidIntakeMessage(str(err)) from err
     logger.info("order captured from intake", order_id=result.order.order_id, replayed=result.replayed)
+    if not result.replayed:
+        metrics.order_captured(message.channel)
     return result.order.order_id
 
 

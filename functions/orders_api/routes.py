@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from shared import http
+from shared import http, metrics
 from shared.adapters.system import new_order_id
 from shared.domain.errors import IdempotencyConflict
 from shared.domain.order import NothingToCancel, Order, ReturnRefused
@@ -102,6 +102,8 @@ def register(app: APIGatewayRestResolver) -> None:
         headers = {"Location": f"/v1/orders/{result.order.order_id}"}
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
+        else:
+            metrics.order_captured(channel)
         p.logger.info("order captured", order_id=result.order.order_id, replayed=result.replayed, channel=channel)
         return _order_response(OrderView.of(result.order), 202, headers)
 
@@ -180,6 +182,7 @@ def register(app: APIGatewayRestResolver) -> None:
         )
         message_id = p.notify_cancelled(order_id)
         p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole, message_id=message_id)
+        metrics.action_taken("cancel")
         after = p.orders.get(order_id) or outcome.order
         return _order_response(p.view(after), 202)
 
@@ -213,6 +216,7 @@ def register(app: APIGatewayRestResolver) -> None:
             order_id, request.units(), request.reason, orders=p.orders, returns=p.returns_workflow, clock=p.clock
         )
         p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
+        metrics.action_taken("return")
         headers = {"Location": f"/v1/orders/{order_id}"}
         return Response(202, content_types.APPLICATION_JSON, return_view(rma).model_dump_json(), headers=headers)
 

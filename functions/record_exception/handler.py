@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import metrics
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
@@ -16,7 +17,7 @@ from shared.adapters.system import SystemClock
 from shared.aws import client
 from shared.logging import masked_logger
 from shared.settings import ExceptionSettings
-from shared.usecases.record_exception import describe, failed_shipment, record_exception
+from shared.usecases.record_exception import describe, exception_type, failed_shipment, record_exception
 from shared.usecases.reserve_order import release_reservations
 from shared.usecases.returns import record_return_failure
 
@@ -36,6 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(rma_id=event["rma_id"])
         record_return_failure(event["rma_id"], cause, orders=orders, clock=clock)
         logger.warning("return step failed", cause=cause)
+        metrics.exception_recorded("return_failed")
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
     # Compensation first: whatever the failed flow had reserved goes back on the shelf.
@@ -44,4 +46,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event["order_id"], cause, orders=orders, requests=requests, clock=clock, shipment_id=failed_shipment(error)
     )
     logger.warning("order moved to exception", cause=cause, reservations_released=released)
+    metrics.exception_recorded(exception_type(cause))
     return {"status": status, "reservations_released": released}

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import metrics
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
 from shared.adapters.stripe_payments import stripe_from_secret
 from shared.adapters.stripe_refunds import StripeRefunds
@@ -32,6 +33,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         made = StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base)).find(entry)
         if made is None:
             entry = ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
+            metrics.refund_failed()
         elif status_of_stripe(made.status) != RefundStatus.PENDING:
             entry = ledger.settle(entry.refund_id, status_of_stripe(made.status), made.id, None, clock.now())
     logger.error("refund failed", refund_id=event["refund_id"], cause=cause)

@@ -47,6 +47,7 @@ from shared.topology import (
     Grant,
     QueueSend,
     QueueTrigger,
+    ScheduleTrigger,
     SecretRead,
     SendEmail,
     StartExecution,
@@ -60,6 +61,8 @@ from shared.topology import (
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# The longest SQS allows: time for a person to look at a failed scheduled run and start it again.
+FAILURE_RETENTION = Duration.days(14)
 
 
 @dataclass
@@ -90,6 +93,8 @@ class Functions(Construct):
         self.specs = {spec.name: spec for spec in functions}
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
+        # function name -> where its failed asynchronous invocations (schedules) end up
+        self.failure_queues: dict[str, sqs.Queue] = {}
         # function name -> names of the resource variables set so far (checked against the topology)
         self._resource_env: dict[str, set[str]] = {}
         code = lambda_.Code.from_asset(str(build_code_tree()))
@@ -128,6 +133,7 @@ class Functions(Construct):
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         # Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
         log_group.grant_write(role)
+        failures = self._failure_queue(spec)
         fn = lambda_.Function(
             self,
             name,
@@ -142,6 +148,7 @@ class Functions(Construct):
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=failures,
             environment={
                 **COMMON_ENVIRONMENT,
                 **self._resources.shop,
@@ -161,6 +168,22 @@ class Functions(Construct):
                 self._subscribe(spec, fn, trigger)
             elif isinstance(trigger, StreamTrigger):
                 self._read_stream(fn, trigger)
+
+    def _failure_queue(self, spec: Function) -> sqs.Queue | None:
+        """A dead-letter queue for a function invoked asynchronously (by a schedule): nobody waits for
+        its answer, so a run that fails through Lambda's retries would otherwise leave no trace but logs."""
+        if not any(isinstance(t, ScheduleTrigger) for t in spec.triggers):
+            return None  # invoked synchronously: the caller (API, state machine, queue) sees the failure
+        queue = sqs.Queue(
+            self,
+            f"{pascal(spec.name)}Failures",
+            retention_period=FAILURE_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        metadata.tag(queue, metadata.FUNCTION_DLQ, spec.name)
+        self.failure_queues[spec.name] = queue
+        return queue
 
     def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
         """Second phase: StartExecution grants, then a check that every function got its environment."""

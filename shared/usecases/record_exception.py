@@ -8,6 +8,7 @@ customer never came for is an exception that can be cancelled (units back on the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from shared.domain.exceptions import ExceptionType, classify_failure
@@ -17,6 +18,7 @@ from shared.ports import Clock, FulfilmentRequests, OrderRepository
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 
+_ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
@@ -73,6 +75,13 @@ def failed_shipment(error: dict[str, Any]) -> str | None:
         shipment_id = parsed.get("shipment_id")
         return str(shipment_id) if shipment_id else None
     return None
+
+
+def exception_type(cause: str) -> str:
+    """The error name that starts a described cause ("CarrierUnavailable: ..." -> "CarrierUnavailable"):
+    a short, bounded value to count exceptions by."""
+    found = _ERROR_NAME.match(cause)
+    return found.group(0)[:100] if found else "Error"
 
 
 def describe(error: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
 from shared.domain.payment import ALREADY_USED
@@ -82,6 +83,7 @@ def pay_refund(refund_id: str, *, ledger: RefundLedger, gateway: RefundGateway, 
     try:
         refund = gateway.refund(entry)  # PaymentProviderUnavailable: the state machine retries
     except RefundRejected as err:
+        metrics.refund_failed()
         return ledger.settle(refund_id, RefundStatus.FAILED, None, str(err), clock.now())
     status = status_of_stripe(refund.status)
     if status == RefundStatus.PENDING:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from shared import metrics
 from shared.adapters.stripe_refunds import to_refund
 from shared.domain.errors import DomainError
 from shared.domain.refunds import RefundStatus, StripeRefund, status_of_stripe
@@ -72,4 +73,6 @@ def settle_from_event(event: dict[str, Any], *, ledger: RefundLedger, clock: Clo
             failure = None if status == RefundStatus.SUCCEEDED else f"Stripe reported the refund {refund.status}"
             ledger.settle(entry.refund_id, status, refund.id, failure, clock.now())
             done["settled"] += 1
+            if status == RefundStatus.FAILED:
+                metrics.refund_failed()
     return dict(done)

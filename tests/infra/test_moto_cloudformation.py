@@ -34,8 +34,10 @@ MOTO_UNSUPPORTED = {
     "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::Stage",
+    "AWS::CloudWatch::Alarm",
     "AWS::S3::BucketPolicy",
     "AWS::SES::Template",
+    "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::SecretsManager::Secret",
 }
@@ -150,5 +152,7 @@ def test_created_resources_behave(deployed: Any) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     urls = sqs.list_queues()["QueueUrls"]
     attributes = [sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["All"])["Attributes"] for u in urls]
-    assert len(urls) == 2 * len(topology.QUEUES)
+    # each topology queue and its DLQ, and the DLQ of each function a schedule invokes
+    scheduled = [f for f in topology.FUNCTIONS if any(isinstance(t, topology.ScheduleTrigger) for t in f.triggers)]
+    assert len(urls) == 2 * len(topology.QUEUES) + len(scheduled)
     assert sum("RedrivePolicy" in a for a in attributes) == len(topology.QUEUES)

@@ -62,7 +62,9 @@ def test_every_queue_has_its_dead_letter_queue_and_requires_tls(synth: Synthesiz
     queues, dlqs = named(synth, "waybill:queue"), named(synth, "waybill:dead_letter_queue")
     assert set(queues) == {q.name for q in topology.QUEUES}
     assert set(dlqs) == {q.dlq_name for q in topology.QUEUES}
-    template.resource_count_is("AWS::SQS::Queue", 2 * len(topology.QUEUES))
+    # and one failure queue per scheduled function (test_monitoring.py checks those)
+    scheduled = [f for f in topology.FUNCTIONS if any(isinstance(t, topology.ScheduleTrigger) for t in f.triggers)]
+    template.resource_count_is("AWS::SQS::Queue", 2 * len(topology.QUEUES) + len(scheduled))
     template.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
     for spec in topology.QUEUES:
         p = props(synth, queues[spec.name])
@@ -235,6 +237,8 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
     allowed |= {
         named(synth, "waybill:queue")[t.queue.name] for t in fn.triggers if isinstance(t, topology.QueueTrigger)
     }
+    if any(isinstance(t, topology.ScheduleTrigger) for t in fn.triggers):
+        allowed.add(named(synth, "waybill:function_dlq")[fn.name])  # Lambda sends failed async runs there
     allowed |= {
         named(synth, "waybill:table")[t.table.name] for t in fn.triggers if isinstance(t, topology.StreamTrigger)
     }
