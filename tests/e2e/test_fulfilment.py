@@ -70,7 +70,8 @@ def keep_waiting(stack, order_id, node_id, done, timeout_s=60):
     order = stack.wait_for(order_id, lambda o: any(s["node_id"] == node_id for s in o["shipments"]))
     silent = next(s["shipment_id"] for s in order["shipments"] if s["node_id"] == node_id)
     accepted = {"event_id": f"{silent}-accepted", "type": "accepted", "shipment_id": silent, "node_id": node_id}
-    accepted["occurred_at"] = "2026-11-22T10:00:00Z"
+    # now, after the order's capture: events dated before it are refused (422)
+    accepted["occurred_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     deadline = time.monotonic() + timeout_s
     while not done(order):
         assert time.monotonic() < deadline, order
