@@ -6,40 +6,15 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-STATE_DIR = Path(os.environ.get("WAYBILL_STATE_DIR", ".waybill"))
-
-
-def _dev_info() -> dict[str, Any]:
-    dev = STATE_DIR / "dev.json"
-    if not dev.exists():
-        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` or pass --api and --key")
-    info: dict[str, Any] = json.loads(dev.read_text())
-    return info
+from devstack.cli import api_call, running_stack
 
 
 def _get(args: argparse.Namespace, path: str, params: dict[str, str] | None = None) -> Any:
-    import requests
-
-    if args.api and args.key:
-        api, key = args.api, args.key
-    else:
-        info = _dev_info()
-        api, key = args.api or info["api"], args.key or info["keys"]["ops"]
-    answer = requests.get(api + path, params=params, headers={"Authorization": f"Bearer {key}"}, timeout=120)
-    if answer.status_code >= 400:
-        try:
-            error = answer.json()["error"]
-            details = "".join(f"\n  {d['field']}: {d['issue']}" for d in error.get("details") or [])
-            sys.exit(f"error {answer.status_code} {error['code']}: {error['message']}{details}")
-        except (ValueError, KeyError, TypeError):
-            sys.exit(f"error {answer.status_code}: {answer.text[:500]}")
-    return answer.json()
+    return api_call(args, "ops", "GET", path, params=params)
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -138,7 +113,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {}
     tables, bucket = (args.orders_table, args.ledger_table), args.bucket
     if not all((*tables, bucket)):
-        info = _dev_info()
+        info = running_stack("--orders-table, --ledger-table and --bucket")
         kwargs = {"endpoint_url": info["moto"], "region_name": info["region"]}
         tables = (args.orders_table or info["resources"]["tables"]["orders"],
                   args.ledger_table or info["resources"]["tables"]["ledger"])  # fmt: skip

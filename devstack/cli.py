@@ -198,10 +198,11 @@ def cmd_reorders(args: argparse.Namespace) -> int:
     return 0
 
 
-def _finance_call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
+def api_call(args: argparse.Namespace, kind: str, method: str, path: str, **kwargs: Any) -> Any:
+    """One API call with `--api/--key`, or the running stack's key of `kind`; errors as one line."""
     import requests
 
-    api, key = _api_and_key(args, "finance")
+    api, key = _api_and_key(args, kind)
     answer = requests.request(method, api + path, headers={"Authorization": f"Bearer {key}"}, timeout=120, **kwargs)
     if answer.status_code >= 400:
         try:
@@ -221,7 +222,7 @@ def cmd_finance_reconcile(args: argparse.Namespace) -> int:
     body = {"date": args.date} if args.date else {"period_start": args.start, "period_end": args.end}
     if not args.date and not (args.start and args.end):
         sys.exit("pass --date YYYY-MM-DD, or --start and --end (ISO 8601 with a timezone)")
-    rec = _finance_call(args, "POST", "/v1/finance/reconciliations", json=body)
+    rec = api_call(args, "finance", "POST", "/v1/finance/reconciliations", json=body)
     print(f"reconciliation {rec['reconciliation_id']}: {rec['period_start']} .. {rec['period_end']}")
     print(f"{'class':20} {'count':>5}  {'ledger':24} stripe")
     for kind, s in rec["summary"].items():
@@ -235,7 +236,7 @@ def cmd_finance_reconcile(args: argparse.Namespace) -> int:
 
 def cmd_finance_refunds(args: argparse.Namespace) -> int:
     params = {k: v for k, v in (("status", args.status), ("order_id", args.order), ("since", args.since)) if v}
-    refunds = _finance_call(args, "GET", "/v1/finance/refunds", params=params)["refunds"]
+    refunds = api_call(args, "finance", "GET", "/v1/finance/refunds", params=params)["refunds"]
     print(f"{'refund':34} {'order':30} {'amount':>10} {'cur':3} {'status':9} {'stripe refund':28} created")
     for r in refunds:
         print(
