@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics
 
 run: setup
 	.venv/bin/waybill demo
@@ -28,3 +28,13 @@ clean:
 # A long schema-fuzzing run (schemathesis) against a fresh embedded stack; prints requests sent.
 fuzz: setup
 	WAYBILL_FUZZ_EXAMPLES=$${WAYBILL_FUZZ_EXAMPLES:-150} .venv/bin/pytest tests/e2e/test_fuzz_openapi.py -s -q
+
+# The benchmarks in full (the test command runs their quick modes): cold start against a typical
+# Powertools handler, and what 1,000 orders cost at AWS list prices.
+bench: setup
+	.venv/bin/python -m benchmarks.cold_start
+	.venv/bin/python -m benchmarks.cost
+
+# Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
+bench-analytics: setup
+	.venv/bin/python -m benchmarks.analytics_bench

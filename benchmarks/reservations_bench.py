@@ -67,9 +67,13 @@ def _end_to_end(info: dict[str, object], orders: int) -> None:
     }
     requests.post(f"{api}/v1/inventory/adjustments", json=receipt, headers=admin, timeout=30).raise_for_status()
     client = stripe.StripeClient("sk_test_bench", base_addresses={"api": str(info["localstripe"])})
-    intent = client.v1.payment_intents.create(
-        params={"amount": 1000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
-    ).id
+    # one payment per order (a PaymentIntent backs exactly one order), made before the clock starts
+    intents = [
+        client.v1.payment_intents.create(
+            params={"amount": 500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+        ).id
+        for _ in range(orders)
+    ]
 
     def place(i: int) -> str:
         body = {
@@ -85,7 +89,7 @@ def _end_to_end(info: dict[str, object], orders: int) -> None:
                 "country": "US",
             },
             "lines": [{"sku": sku, "quantity": 1, "unit_amount": 500}],
-            "payment": {"stripe_payment_intent": intent},
+            "payment": {"stripe_payment_intent": intents[i]},
         }
         answer = requests.post(f"{api}/v1/orders", json=body, headers=web, timeout=60)
         answer.raise_for_status()

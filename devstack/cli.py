@@ -198,10 +198,11 @@ def cmd_reorders(args: argparse.Namespace) -> int:
     return 0
 
 
-def _finance_call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
+def api_call(args: argparse.Namespace, kind: str, method: str, path: str, **kwargs: Any) -> Any:
+    """One API call with `--api/--key`, or the running stack's key of `kind`; errors as one line."""
     import requests
 
-    api, key = _api_and_key(args, "finance")
+    api, key = _api_and_key(args, kind)
     answer = requests.request(method, api + path, headers={"Authorization": f"Bearer {key}"}, timeout=120, **kwargs)
     if answer.status_code >= 400:
         try:
@@ -221,7 +222,7 @@ def cmd_finance_reconcile(args: argparse.Namespace) -> int:
     body = {"date": args.date} if args.date else {"period_start": args.start, "period_end": args.end}
     if not args.date and not (args.start and args.end):
         sys.exit("pass --date YYYY-MM-DD, or --start and --end (ISO 8601 with a timezone)")
-    rec = _finance_call(args, "POST", "/v1/finance/reconciliations", json=body)
+    rec = api_call(args, "finance", "POST", "/v1/finance/reconciliations", json=body)
     print(f"reconciliation {rec['reconciliation_id']}: {rec['period_start']} .. {rec['period_end']}")
     print(f"{'class':20} {'count':>5}  {'ledger':24} stripe")
     for kind, s in rec["summary"].items():
@@ -235,7 +236,7 @@ def cmd_finance_reconcile(args: argparse.Namespace) -> int:
 
 def cmd_finance_refunds(args: argparse.Namespace) -> int:
     params = {k: v for k, v in (("status", args.status), ("order_id", args.order), ("since", args.since)) if v}
-    refunds = _finance_call(args, "GET", "/v1/finance/refunds", params=params)["refunds"]
+    refunds = api_call(args, "finance", "GET", "/v1/finance/refunds", params=params)["refunds"]
     print(f"{'refund':34} {'order':30} {'amount':>10} {'cur':3} {'status':9} {'stripe refund':28} created")
     for r in refunds:
         print(
@@ -243,6 +244,60 @@ def cmd_finance_refunds(args: argparse.Namespace) -> int:
             f"{r['stripe_refund_id'] or '-':28} {r['created_at']}"
         )
     print(f"{len(refunds)} refund(s)")
+    return 0
+
+
+def _dev_info() -> dict[str, Any]:
+    dev = STATE_DIR / "dev.json"
+    if not dev.exists():
+        sys.exit("no running embedded stack (.waybill/dev.json); start `waybill dev` first")
+    info: dict[str, Any] = json.loads(dev.read_text())
+    return info
+
+
+def cmd_schedules_list(_args: argparse.Namespace) -> int:
+    schedules = _dev_info()["schedules"]
+    print(f"{'name':24} {'expression':22} function")
+    for rule in schedules["rules"]:
+        print(f"{rule['name']:24} {rule['expression']:22} {rule['function']}")
+    state = f"running, sped up x{schedules['speedup']:g}" if schedules["running"] else "not running"
+    print(f"{len(schedules['rules'])} schedule(s); the stack's scheduler is {state}")
+    return 0
+
+
+def cmd_schedules_run(args: argparse.Namespace) -> int:
+    """Runs one scheduled function now, with the event its EventBridge rule would send."""
+    from datetime import UTC, datetime
+
+    import boto3
+
+    from devstack.plan import Schedule
+    from devstack.provision import PREFIX
+    from devstack.scheduler import scheduled_event
+
+    info = _dev_info()
+    rules = info["schedules"]["rules"]
+    rule = next((r for r in rules if args.name in (r["name"], r["function"])), None)
+    if rule is None:
+        names = ", ".join(r["name"] for r in rules)
+        print(f"error: no schedule {args.name!r}; the schedules are: {names}", file=sys.stderr)
+        return 2
+    schedule = Schedule(rule["name"], rule["expression"], rule["function"])
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=info["moto"],
+        region_name=info["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+    )
+    event = scheduled_event(rule["rule"], datetime.now(UTC))
+    answer = lam.invoke(FunctionName=f"{PREFIX}-{schedule.function}", Payload=json.dumps(event).encode())
+    payload = answer["Payload"].read().decode()
+    print(payload)
+    if "FunctionError" in answer:
+        print(f"error: {schedule.function} failed", file=sys.stderr)
+        return 1
+    print(f"ran {schedule.name} ({schedule.function})", file=sys.stderr)
     return 0
 
 
@@ -304,6 +359,16 @@ def main(argv: list[str] | None = None) -> int:
     for parser_ in (rec, refunds):
         parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
         parser_.add_argument("--key", help="finance API key (default: the dev stack's)")
+    schedules = sub.add_parser("schedules", help="the scheduled functions (EventBridge rules)").add_subparsers(
+        dest="schedules_command", required=True
+    )
+    schedules.add_parser("list", help="list the schedules of the running stack").set_defaults(func=cmd_schedules_list)
+    run_now = schedules.add_parser("run", help="run one scheduled function now on the running stack")
+    run_now.add_argument("name", help="the schedule's name (e.g. refund-sweep) or its function (sweep_refunds)")
+    run_now.set_defaults(func=cmd_schedules_run)
+    from devstack import analytics_cli
+
+    analytics_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

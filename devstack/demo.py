@@ -16,7 +16,7 @@ import boto3
 import requests
 import stripe
 
-from devstack import demo_money
+from devstack import demo_analytics, demo_money
 from devstack.stack import EmbeddedStack, PortInUse, StateDirInUse, free_port
 
 SETTLED = {"ON_HOLD", "EXCEPTION", "CANCELLED"}
@@ -38,7 +38,15 @@ NODES = {
     "store-dc": {
         "kind": "store",
         "name": "Washington store",
-        "address": {"lat": 38.90, "lon": -77.04},
+        "address": {
+            "line1": "1300 Connecticut Ave NW",
+            "city": "Washington",
+            "region": "DC",
+            "postal_code": "20036",
+            "country": "US",
+            "lat": 38.90,
+            "lon": -77.04,
+        },
         "pickup": True,
         "handling_cost": 300,
         "daily_capacity": 50,
@@ -49,6 +57,19 @@ STOCK = {
     "dc-west": [("TSHIRT-BLK-M", 25, 2), ("MUG-LOGO", 3, 0)],
     "store-dc": [("HOODIE-GRY-L", 4, 0), ("TSHIRT-BLK-M", 6, 1)],
 }
+
+
+# What customers see in emails and on packing slips instead of the SKU.
+PRODUCTS = {
+    "TSHIRT-BLK-M": "Black T-shirt, medium",
+    "MUG-LOGO": "Logo mug",
+    "HOODIE-GRY-L": "Grey hoodie, large",
+    "POSTER-LTD": "Limited-edition poster",
+}
+
+
+def _line(sku: str, quantity: int, unit_amount: int) -> dict[str, Any]:
+    return {"sku": sku, "quantity": quantity, "unit_amount": unit_amount, "name": PRODUCTS[sku]}
 
 
 def _address(name: str, city: str, region: str, postal: str, lat: float, lon: float) -> dict[str, Any]:
@@ -75,8 +96,8 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
                 "ship_to": _address("Ada Lovelace", "Philadelphia", "PA", "19103", 39.95, -75.17),
                 "lines": [
-                    {"sku": "TSHIRT-BLK-M", "quantity": 2, "unit_amount": 1900},
-                    {"sku": "MUG-LOGO", "quantity": 1, "unit_amount": 1200},
+                    _line("TSHIRT-BLK-M", 2, 1900),
+                    _line("MUG-LOGO", 1, 1200),
                 ],
                 "shipping_amount": 499,
                 "tax_amount": 411,
@@ -91,7 +112,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "linus@example.com", "name": "Linus Pauling"},
                 "ship_to": _address("Linus Pauling", "Sacramento", "CA", "95814", 38.58, -121.49),
-                "lines": [{"sku": "MUG-LOGO", "quantity": 4, "unit_amount": 1200}],
+                "lines": [_line("MUG-LOGO", 4, 1200)],
                 "payment": {"stripe_payment_intent": intent(4800)},
             },
         ),
@@ -101,8 +122,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "external_id": "POS-77-0042",
                 "currency": "USD",
                 "customer": {"email": "grace@example.com", "name": "Grace Hopper", "phone": "+1 555 0100"},
-                "ship_to": _address("Grace Hopper", "Arlington", "VA", "22201", 38.88, -77.10),
-                "lines": [{"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900}],
+                "lines": [_line("HOODIE-GRY-L", 1, 5900)],
                 "payment": {"stripe_payment_intent": intent(5900, capture=False)},
                 "delivery": {"method": "pickup", "pickup_node": "store-dc", "service_level": "standard"},
             },
@@ -116,8 +136,8 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "ship_to": _address("Katherine Johnson", "Baltimore", "MD", "21201", 39.29, -76.61),
                 # only the store has hoodies and it has no mugs: two shipments
                 "lines": [
-                    {"sku": "HOODIE-GRY-L", "quantity": 1, "unit_amount": 5900},
-                    {"sku": "MUG-LOGO", "quantity": 2, "unit_amount": 1200},
+                    _line("HOODIE-GRY-L", 1, 5900),
+                    _line("MUG-LOGO", 2, 1200),
                 ],
                 "payment": {"stripe_payment_intent": intent(5900 + 2400)},
             },
@@ -129,7 +149,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "alan@example.com", "name": "Alan Turing"},
                 "ship_to": _address("Alan Turing", "Seattle", "WA", "98101", 47.61, -122.33),
-                "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 3, "unit_amount": 1900}],
+                "lines": [_line("TSHIRT-BLK-M", 3, 1900)],
                 # paid less than the order total: the payment check puts it on hold
                 "payment": {"stripe_payment_intent": intent(3000)},
             },
@@ -141,7 +161,7 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
                 "currency": "USD",
                 "customer": {"email": "rosalind@example.com", "name": "Rosalind Franklin"},
                 "ship_to": _address("Rosalind Franklin", "Boston", "MA", "02108", 42.36, -71.06),
-                "lines": [{"sku": "POSTER-LTD", "quantity": 1, "unit_amount": 2500}],
+                "lines": [_line("POSTER-LTD", 1, 2500)],
                 "payment": {"stripe_payment_intent": intent(2500)},
             },
         ),
@@ -230,7 +250,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
         **first,
         "external_id": "B2B-PO-5521",
         "channel": "b2b",
-        "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 12, "unit_amount": 1500}],
+        "lines": [_line("TSHIRT-BLK-M", 12, 1500)],
         "shipping_amount": 0,
         "tax_amount": 0,
         "payment": {"stripe_payment_intent": intent(18000)},
@@ -281,6 +301,7 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
     stack.documents.flush()
     print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
+    demo_analytics.headline(call, delivered)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
     return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1

@@ -26,7 +26,7 @@ def _settled(order: dict[str, Any]) -> bool:
     return bool(order["refunds"]) and all(r["status"] != "PENDING" for r in order["refunds"])
 
 
-def _money(amount: int) -> str:
+def money(amount: int) -> str:
     return f"{amount / 100:,.2f} USD"
 
 
@@ -41,7 +41,7 @@ def cancel_one(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     print(
         f"\nPOST /v1/orders/{order_id}/cancel ({body['external_id']}) -> {first.status_code}, again -> "
         f"{again.status_code}: {order['status']}, stock released, refund {refund['refund_id']} "
-        f"{_money(refund['amount'])} {refund['status']} (Stripe {refund['stripe_refund_id']})"
+        f"{money(refund['amount'])} {refund['status']} (Stripe {refund['stripe_refund_id']})"
     )
     return order
 
@@ -60,7 +60,7 @@ def return_one(call: Call, channel: str, order: dict[str, Any]) -> dict[str, Any
     print(
         f"POST /v1/orders/{order['order_id']}/returns ({order['external_id']}, 1 x {line['sku']}) -> "
         f"{answer.status_code} {rma['rma_id']}: return label {label}, received "
-        f"{sum(x['resellable'] for x in back['lines'])} resellable (restocked), refund {_money(refund['amount'])} "
+        f"{sum(x['resellable'] for x in back['lines'])} resellable (restocked), refund {money(refund['amount'])} "
         f"{refund['status']}"
     )
     return after

@@ -1,24 +1,28 @@
 """The SES outbox: every email the emulated SES accepted, as an .eml and an .html file a person can open.
 
 Reads moto's SES backend in this process (moto keeps sent mail there) and renders templated
-mail with SES's own TestRenderTemplate logic.
+mail with moto's SES template renderer (escaping the HTML part, as SES does).
 """
 
 from __future__ import annotations
 
-import email
+import html
 import json
 import logging
 import re
 import shutil
 import threading
-from email.message import Message
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 from moto.ses.models import TemplateMessage, ses_backends
+from moto.ses.template import parse_template
 
 from devstack.provision import ACCOUNT
+from shared.email.templates import TemplateParts
 
 log = logging.getLogger("devstack.outbox")
 
@@ -68,19 +72,50 @@ class Outbox:
         return len(sent)
 
     def _write(self, number: int, message: TemplateMessage, backend: Any) -> None:
-        rendered = backend.render_template({"name": message.template, "data": message.template_data})
-        mime: Message = email.message_from_string(rendered)
+        template = backend.templates[message.template]
         to = ", ".join(a for addresses in message.destinations.values() for a in addresses)
-        mime["From"] = message.source
-        mime["To"] = to
-        mime["Message-ID"] = f"<{message.id}@waybill.local>"
-        stem = f"{number:04d}-{message.template}-{_slug(str(mime['Subject']))}"
-        (self.folder / f"{stem}.eml").write_text(mime.as_string())
-        html = next(
-            (part.get_payload(decode=True) for part in mime.walk() if part.get_content_type() == "text/html"),
-            None,
+        mime = render_message(
+            TemplateParts(message.template, template["subject_part"], template["html_part"], template["text_part"]),
+            json.loads(message.template_data),
+            sender=message.source,
+            to=to,
+            message_id=f"<{message.id}@waybill.local>",
+            at=datetime.now(UTC),
         )
-        if isinstance(html, bytes):
-            (self.folder / f"{stem}.html").write_bytes(html)
+        stem = f"{number:04d}-{message.template}-{_slug(str(mime['Subject']))}"
+        (self.folder / f"{stem}.eml").write_bytes(bytes(mime))
+        html = mime.get_body(("html",))
+        if html is not None:
+            (self.folder / f"{stem}.html").write_text(html.get_content())
         meta = {"message_id": message.id, "template": message.template, "to": to, "subject": mime["Subject"]}
         (self.folder / f"{stem}.json").write_text(json.dumps(meta, indent=2))
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+def render_message(
+    parts: TemplateParts, data: dict[str, Any], *, sender: str, to: str, message_id: str, at: datetime
+) -> EmailMessage:
+    """The message SES would send, rendered with moto's template renderer (SES's Handlebars syntax).
+
+    SES's Handlebars escapes `{{value}}` in the HTML part; moto's renderer does not, so the HTML
+    part is rendered from escaped data here (a customer named <img onerror=...> stays text).
+    """
+    mime = EmailMessage()
+    mime["From"] = sender
+    mime["To"] = to
+    mime["Subject"] = parse_template(parts.subject, data)
+    mime["Date"] = format_datetime(at)  # RFC 5322
+    mime["Message-ID"] = message_id
+    # 8bit, as SES sends UTF-8 text: the .eml stays readable (and searchable) as it is
+    mime.set_content(parse_template(parts.text, data), cte="8bit")
+    mime.add_alternative(parse_template(parts.html, _escaped(data)), subtype="html", cte="8bit")
+    return mime

@@ -27,6 +27,13 @@ class Poller:
 
 
 @dataclass(frozen=True)
+class StreamPoller:
+    table: t.Table
+    function: str
+    batch_size: int
+
+
+@dataclass(frozen=True)
 class Task:
     state_machine: str
     placeholder: str
@@ -48,10 +55,11 @@ class LocalPlan:
     pollers: tuple[Poller, ...]
     tasks: tuple[Task, ...]
     schedules: tuple[Schedule, ...]
+    streams: tuple[StreamPoller, ...] = ()
 
 
 def build(functions: tuple[t.Function, ...] = t.FUNCTIONS) -> LocalPlan:
-    routes, pollers, tasks, schedules = [], [], [], []
+    routes, pollers, tasks, schedules, streams = [], [], [], [], []
     authorizer = None
     for fn in functions:
         for trigger in fn.triggers:
@@ -66,4 +74,8 @@ def build(functions: tuple[t.Function, ...] = t.FUNCTIONS) -> LocalPlan:
                     schedules.append(Schedule(n, e, fn.name))
                 case t.AuthorizerTrigger():
                     authorizer = fn.name
-    return LocalPlan(functions, tuple(routes), authorizer, tuple(pollers), tuple(tasks), tuple(schedules))
+                case t.StreamTrigger(table=table, batch_size=b):
+                    streams.append(StreamPoller(table, fn.name, b))
+    return LocalPlan(
+        functions, tuple(routes), authorizer, tuple(pollers), tuple(tasks), tuple(schedules), tuple(streams)
+    )

@@ -37,6 +37,8 @@ class Resources:
     templates: dict[str, str] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     function_arns: dict[str, str] = field(default_factory=dict)
+    # fact store name -> {env name: physical name} (delivery stream, workgroup, database)
+    fact_stores: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def function_arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{PREFIX}-{name}"
@@ -55,6 +57,8 @@ class Resources:
             return self.state_machines[logical]
         if env_name.startswith("EMAIL_TEMPLATE_"):
             return self.templates[logical]
+        if env_name.startswith(("FACTS_", "ANALYTICS_")):
+            return self.fact_stores[logical][env_name]
         raise KeyError(env_name)
 
 
@@ -72,12 +76,13 @@ def _placeholder_zip() -> bytes:
 
 def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_key: str) -> Resources:
     res = Resources(endpoint, region)
-    _tables(res)
+    _tables(res, frozenset(p.table.name for p in plan.streams))
     _queues(res)
     s3 = _client("s3", res)
     for bucket in t.BUCKETS:
         res.buckets[bucket.name] = name = f"{PREFIX}-{bucket.name}"
         s3.create_bucket(Bucket=name)
+    _fact_stores(res)
     sm = _client("secretsmanager", res)
     for secret in t.SECRETS:
         res.secrets[secret.name] = name = f"{PREFIX}/{secret.name}"
@@ -105,7 +110,7 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
     return res
 
 
-def _tables(res: Resources) -> None:
+def _tables(res: Resources, streamed: frozenset[str]) -> None:
     ddb = _client("dynamodb", res)
     for table in t.TABLES:
         keys = [(table.partition_key, "HASH")] + ([(table.sort_key, "RANGE")] if table.sort_key else [])
@@ -115,12 +120,40 @@ def _tables(res: Resources) -> None:
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": k, "KeyType": kt} for k, kt in keys],
             AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+            **(
+                {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+                if table.name in streamed
+                else {}
+            ),
         )
         if table.ttl_attribute:
             ddb.update_time_to_live(
                 TableName=name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
             )
+
+
+def _fact_stores(res: Resources) -> None:
+    """The delivery stream into the fact store's bucket (moto's Firehose writes each batch there at once),
+    and the Glue database and Athena workgroup the AWS reports run in (named, never queried locally)."""
+    firehose, glue, athena = _client("firehose", res), _client("glue", res), _client("athena", res)
+    for store in t.FACT_STORES:
+        name = f"{PREFIX}-{store.name}"
+        firehose.create_delivery_stream(
+            DeliveryStreamName=name,
+            DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-firehose",
+                "BucketARN": f"arn:aws:s3:::{res.buckets[store.bucket.name]}",
+                "Prefix": store.prefix,
+            },
+        )
+        database = f"{PREFIX}_{store.name}"
+        glue.create_database(DatabaseInput={"Name": database})
+        athena.create_work_group(Name=name)
+        put, query = t.FactsPut(store), t.FactsQuery(store)
+        workgroup_env, database_env = query.envs
+        res.fact_stores[store.name] = {put.env: name, workgroup_env: name, database_env: database}
 
 
 def _queues(res: Resources) -> None:
@@ -150,8 +183,14 @@ def _role(iam: Any, name: str, service: str) -> str:
     return arn
 
 
+def shop_environment() -> dict[str, str]:
+    """WAYBILL_SHOP_NAME names the shop in the local stack's emails (and their From)."""
+    name = os.environ.get("WAYBILL_SHOP_NAME", "").strip()
+    return {"SHOP_NAME": name, "EMAIL_FROM_NAME": name} if name else {}
+
+
 def function_environment(fn: t.Function, res: Resources, sender: str) -> dict[str, str]:
-    env = {**t.COMMON_ENVIRONMENT, t.EMAIL_FROM_ENV: sender, **fn.environment}
+    env = {**t.COMMON_ENVIRONMENT, **shop_environment(), t.EMAIL_FROM_ENV: sender, **fn.environment}
     env.update({name: res.physical(name, logical) for name, logical in t.resource_environment(fn).items()})
     return env
 
@@ -163,7 +202,7 @@ def _functions(plan: LocalPlan, res: Resources, sender: str) -> None:
         role = _role(iam, f"{PREFIX}-{fn.name}", "lambda.amazonaws.com")
         res.function_arns[fn.name] = lam.create_function(
             FunctionName=f"{PREFIX}-{fn.name}",
-            Runtime="python3.14",
+            Runtime="python3.13",
             Architectures=["arm64"],
             Role=role,
             Handler=fn.handler,

@@ -81,7 +81,10 @@ class _Api:
             if r.status_code == 200:
                 return True
             code = r.json().get("error", {}).get("code") if r.content else None
-            if r.status_code != 409 or code != "out_of_order":
+            # out of order: an earlier event is still being applied; 5xx ("safe to retry", e.g. the
+            # order was saved concurrently too often): a WMS sends the event again, so the simulator does
+            retry = (r.status_code == 409 and code == "out_of_order") or r.status_code >= 500
+            if not retry:
                 log.warning(
                     "simulated %s for %s refused: %s %s", event["type"], event["shipment_id"], r.status_code, r.text
                 )
@@ -170,7 +173,7 @@ class WarehouseSimulator(_Simulator):
                 self._spawn(self._fulfil, body)
 
     def _fulfil(self, request: dict[str, Any]) -> None:
-        hint = request["ship_to"].get("line2") or ""
+        hint = (request.get("ship_to") or {}).get("line2") or ""
         node, shipment_id = request["node_id"], request["shipment_id"]
         if "sim:silent" in hint.split() or f"sim:silent@{node}" in hint.split():
             return

@@ -25,8 +25,10 @@ from devstack.outbox import Outbox
 from devstack.pollers import QueuePoller
 from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
+from devstack.scheduler import Scheduler
 from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
+from devstack.streams import TableStreamPoller
 from shared import topology as t
 from shared.bootstrap import STRIPE_API_BASE_ENV
 
@@ -34,6 +36,10 @@ REGION = "us-east-1"
 SENDER = "orders@waybill.local"
 STRIPE_TEST_KEY = "sk_test_waybill_embedded"
 log = logging.getLogger("devstack")
+
+
+def rule_arn(schedule_name: str) -> str:
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{PREFIX}-{schedule_name}"
 
 
 def free_port() -> int:
@@ -184,6 +190,16 @@ class EmbeddedStack:
             qp = QueuePoller(poller, res.queue_urls[poller.queue.name], runtime, endpoint, REGION)
             qp.start()
             self._started.append(qp)
+        # EventBridge rules are provisioned but moto never fires them: the scheduler does
+        speedup = float(os.environ.get("WAYBILL_DEV_SCHEDULE_SPEEDUP", "1"))
+        scheduler = Scheduler(self.plan.schedules, runtime.invoke, lambda s: rule_arn(s.name), speedup)
+        if os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off":
+            scheduler.start()
+            self._started.append(scheduler)
+        for stream in self.plan.streams:
+            sp = TableStreamPoller(stream, res.tables[stream.table.name], runtime, endpoint, REGION)
+            sp.start()
+            self._started.append(sp)
         outbox = Outbox(self.state_dir / "outbox", REGION)
         outbox.start()
         self._started.append(outbox)
@@ -229,9 +245,18 @@ class EmbeddedStack:
                 "state_machines": res.state_machines,
                 "secrets": res.secrets,
                 "email_templates": res.templates,
+                "fact_stores": res.fact_stores,
             },
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "simulators": {"enabled": sims.enabled, "step_s": sims.step_s, "reject_rate": sims.reject_rate},
+            "schedules": {
+                "speedup": speedup,
+                "running": os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off",
+                "rules": [
+                    {"name": s.name, "expression": s.expression, "function": s.function, "rule": rule_arn(s.name)}
+                    for s in self.plan.schedules
+                ],
+            },
             "pid": os.getpid(),
             "processes": {"localstripe": stripe.pid},
             "startup_s": round(time.perf_counter() - began, 2),
@@ -250,6 +275,9 @@ class EmbeddedStack:
             env = function_environment(fn, res, SENDER)
             if t.STRIPE.env in env:
                 env[STRIPE_API_BASE_ENV] = stripe_url
+            if t.ANALYTICS_ENGINE_ENV in env:
+                # the reports run on DuckDB over the emulated S3 (no Athena here)
+                env[t.ANALYTICS_ENGINE_ENV] = "duckdb"
             # Tests and demos shorten how long a silent warehouse or a slow parcel is waited for.
             for name in fn.environment:
                 override = os.environ.get(f"WAYBILL_DEV_{name}")

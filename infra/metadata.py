@@ -20,6 +20,9 @@ SECRET = "waybill:secret"  # noqa: S105 -- a metadata key, not a password
 EMAIL_TEMPLATE = "waybill:email_template"
 STATE_MACHINE = "waybill:state_machine"
 SCHEDULE = "waybill:schedule"
+ALARM = "waybill:alarm"
+# the dead-letter queue of an asynchronously invoked function, named after the function
+FUNCTION_DLQ = "waybill:function_dlq"
 
 
 def tag(construct: IConstruct, key: str, name: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import topology
-from shared.topology import Bucket, EmailTemplate, Function, Queue, Secret, StateMachine, Table
+from shared.topology import Bucket, EmailTemplate, FactStore, Function, Queue, Secret, StateMachine, Table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SENDER_EMAIL = "orders@example.com"
@@ -25,6 +25,7 @@ class Spec:
     secrets: tuple[Secret, ...]
     email_templates: tuple[EmailTemplate, ...]
     state_machines: tuple[StateMachine, ...]
+    fact_stores: tuple[FactStore, ...] = ()
 
     @classmethod
     def from_topology(cls) -> Spec:
@@ -36,4 +37,5 @@ class Spec:
             secrets=topology.SECRETS,
             email_templates=topology.EMAIL_TEMPLATES,
             state_machines=topology.STATE_MACHINES,
+            fact_stores=topology.FACT_STORES,
         )

@@ -8,17 +8,20 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constructs import nag
+from infra.constructs.analytics import Analytics
 from infra.constructs.api import Api
 from infra.constructs.data import DataTables
 from infra.constructs.email import EmailTemplates
 from infra.constructs.functions import Functions, Resources
 from infra.constructs.messaging import Messaging
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
 from infra.naming import pascal
 from infra.spec import DEFAULT_SENDER_EMAIL, Spec
+from shared.topology import StreamTrigger
 
 STACK_NAME = "Waybill"
 
@@ -30,11 +33,16 @@ class WaybillStack(Stack):
         super().__init__(scope, construct_id, description="Waybill order management system", **kwargs)
         spec = spec or Spec.from_topology()
         self.sender_email: str = self.node.try_get_context("senderEmail") or DEFAULT_SENDER_EMAIL
-        self.data = DataTables(self, "Data", tables=spec.tables)
+        streamed = frozenset(t.table.name for f in spec.functions for t in f.triggers if isinstance(t, StreamTrigger))
+        self.data = DataTables(self, "Data", tables=spec.tables, streamed=streamed)
         self.messaging = Messaging(self, "Messaging", queues=spec.queues)
         self.storage = Storage(self, "Storage", buckets=spec.buckets)
         self.secrets = Secrets(self, "Secrets", secrets=spec.secrets)
         self.email = EmailTemplates(self, "Email", email_templates=spec.email_templates)
+        self.analytics = {
+            store.name: Analytics(self, "Analytics", store=store, bucket=self.storage.buckets[store.bucket.name])
+            for store in spec.fact_stores
+        }
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
@@ -43,6 +51,12 @@ class WaybillStack(Stack):
             secret_names=self.secrets.names,
             email_templates=self.email.template_names,
             sender_email=self.sender_email,
+            fact_stores=self.analytics,
+            shop={
+                env: str(value)
+                for env, context in (("SHOP_NAME", "shopName"), ("EMAIL_FROM_NAME", "senderName"))
+                if (value := self.node.try_get_context(context))
+            },
         )
         self.functions = Functions(self, "Functions", functions=spec.functions, resources=resources)
         lambdas = self.functions.functions
@@ -51,7 +65,22 @@ class WaybillStack(Stack):
         )
         self.functions.bind_state_machines(self.workflows.state_machines)
         self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas)
-        self.schedules = Schedules(self, "Schedules", functions=spec.functions, lambdas=lambdas)
+        self.schedules = Schedules(
+            self,
+            "Schedules",
+            functions=spec.functions,
+            lambdas=lambdas,
+            failure_queues=self.functions.failure_queues,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            prefix=self.stack_name,
+            queues={n: (q, self.messaging.dead_letter_queues[n]) for n, q in self.messaging.queues.items()},
+            state_machines={n: machine for n, (machine, _) in self.workflows.state_machines.items()},
+            functions=lambdas,
+            function_dlqs=self.functions.failure_queues,
+        )
         self._outputs()
         nag.acknowledge_findings(self)
 

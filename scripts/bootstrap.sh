@@ -43,6 +43,11 @@ fi
 echo "==> Python environment (.venv) from uv.lock"
 UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen "${python_choice[@]}" --quiet
 
+# checkov pins an older boto3 than Waybill's, so it gets an environment of its own (tests/infra/test_checkov.py).
+echo "==> checkov environment (.tools/checkov) from tools/checkov/uv.lock"
+UV_PROJECT_ENVIRONMENT="$PWD/.tools/checkov" UV_PYTHON_DOWNLOADS=never \
+  "$UV" sync --frozen --project tools/checkov --python "$PY" --quiet
+
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "==> AWS CDK CLI (node_modules) from package-lock.json"

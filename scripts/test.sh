@@ -5,6 +5,14 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 bash scripts/bootstrap.sh
 
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing chromium (apt) for the browser tests"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium </dev/null
+fi
+
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

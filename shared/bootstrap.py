@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, TypeAdapter
 
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
     from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
     from shared.adapters.dynamodb_orders import DynamoDBOrders
+    from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+    from shared.adapters.firehose_facts import FirehoseFacts
     from shared.adapters.s3_documents import S3Documents
     from shared.adapters.s3_reports import S3Reports
     from shared.adapters.sandbox_carrier import SandboxCarrier
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from shared.adapters.stripe_refunds import StripeRefunds
     from shared.adapters.system import SystemClock
     from shared.exactly_once import Task
+    from shared.ports import ReportEngine
 
 V = TypeVar("V")
 
@@ -187,6 +190,12 @@ class Wiring:
         table = self.table(t.INVENTORY)
         return self._once("policies", lambda: DynamoDBPolicies(self.client("dynamodb"), table))
 
+    def payment_claims(self) -> DynamoDBPaymentClaims:
+        from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+
+        table = self.table(t.ORDERS)
+        return self._once("payment_claims", lambda: DynamoDBPaymentClaims(self.client("dynamodb"), table))
+
     def ledger(self) -> DynamoDBLedger:
         from shared.adapters.dynamodb_ledger import DynamoDBLedger
 
@@ -216,11 +225,20 @@ class Wiring:
         return self._once("signals", lambda: StepFunctionsSignals(self.client("stepfunctions")))
 
     def mailer(self) -> SesMailer:
+        """From the shop (its name in From and in every email; COMMON_ENVIRONMENT's defaults)."""
         from shared.adapters.ses_mailer import SesMailer
 
         self._granted("sending email", lambda g: isinstance(g, t.SendEmail))
-        sender = self._env[t.EMAIL_FROM_ENV]
-        return self._once("mailer", lambda: SesMailer(self.client("ses"), sender))
+        sender, shop = self.sender, self._env.get(t.SHOP_NAME_ENV, "")
+        return self._once("mailer", lambda: SesMailer(self.client("ses"), sender, shop))
+
+    @property
+    def sender(self) -> str:
+        """The From of customer email: the address, with the shop's display name when one is set."""
+        from email.utils import formataddr
+
+        address, name = self._env[t.EMAIL_FROM_ENV], self._env.get(t.EMAIL_FROM_NAME_ENV, "")
+        return formataddr((name, address)) if name else address
 
     def documents(self) -> S3Documents:
         from shared.adapters.s3_documents import S3Documents
@@ -253,6 +271,38 @@ class Wiring:
         url = self.queue_url(t.RESTOCK)
         return self._once("restock", lambda: SqsRestock(self.client("sqs"), url))
 
+    def fact_sink(self, store: t.FactStore) -> FirehoseFacts:
+        from shared.adapters.firehose_facts import FirehoseFacts
+
+        put = t.FactsPut(store)
+        self._granted(f"putting facts on {store.name}", lambda g: g == put)
+        stream = self._env[put.env]
+        return self._once(("facts", store), lambda: FirehoseFacts(self.client("firehose"), stream))
+
+    def report_engine(self, store: t.FactStore) -> Callable[[], ReportEngine]:
+        """A report engine per request: Athena in AWS; on the embedded stack DuckDB over the emulated
+        S3, loaded with the facts stored so far (objects read on an earlier request are not read again)."""
+        query = t.FactsQuery(store)
+        self._granted(f"querying facts of {store.name}", lambda g: g == query)
+        workgroup, database = (self._env[name] for name in query.envs)
+        if self.setting(t.ANALYTICS_ENGINE_ENV, Literal["athena", "duckdb"]) == "duckdb":
+            # imported here: duckdb is a development dependency, not in the Lambda layer
+            from shared.adapters.duckdb_reports import DuckDBReports
+            from shared.adapters.s3_facts import S3FactFiles
+
+            files = S3FactFiles(self.client("s3"), self.bucket(store.bucket), store.prefix)
+
+            def local() -> ReportEngine:
+                engine = DuckDBReports()
+                engine.load(files.rows())
+                return engine
+
+            return local
+        from shared.adapters.athena_reports import AthenaReports
+
+        athena = AthenaReports(self.client("athena"), workgroup, database)
+        return lambda: athena
+
     # Stripe: the key is read per call from Secrets Manager (cached 5 minutes by Powertools), so a
     # rotated key is picked up without a redeploy. Each getter returns a factory for that reason.
 
@@ -275,11 +325,11 @@ class Wiring:
         return lambda: StripeRefunds(stripe())
 
     def webhook_secret(self) -> Callable[[], str]:
-        from aws_lambda_powertools.utilities import parameters
+        from shared.aws import secret
 
         name = self.secret(t.STRIPE_WEBHOOK)
         # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
-        return lambda: str(parameters.get_secret(name, max_age=300))
+        return lambda: secret(name)
 
     def once_per(self, key: str) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
         """Exactly once per task[key] (shared.exactly_once), recorded in the idempotency table."""

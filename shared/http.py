@@ -7,14 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from shared.domain.errors import DomainError
 from shared.domain.principal import Principal
 from shared.logging import masked_logger
-from shared.schemas.capture import MAX_BODY_BYTES
 from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
+from shared.schemas.limits import MAX_BODY_BYTES
 from shared.topology import Function, Kind
 
 _log = masked_logger()
@@ -39,18 +39,42 @@ def error(status: int, code: str, message: str, details: list[ErrorDetail] | Non
     )
 
 
-def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI entries for the error statuses a route can answer, all with the one error shape.
-    404 is always among them: a path that matches no route (bad characters in a path parameter)
-    is answered not_found by API Gateway and by the resolver alike."""
-    statuses = tuple(sorted({*statuses, 404}))
-    return {
-        status: {
-            "description": STATUS_CODES[status].replace("_", " "),
+# The code each status answers with wherever it occurs; a route adds its own (409s, mostly).
+DEFAULT_CODES: dict[int, tuple[str, ...]] = {
+    400: ("malformed_json",),
+    401: ("unauthorized",),
+    403: ("forbidden",),
+    404: ("not_found",),
+    413: ("payload_too_large",),
+    415: ("unsupported_media_type",),
+    422: ("validation_failed",),
+}
+
+
+def documented_errors(*statuses: int, codes: dict[int, tuple[str, ...]] | None = None) -> dict[int, OpenAPIResponse]:
+    """OpenAPI entries for the error statuses a route can answer, all with the one error shape and the
+    `error.code` values each status carries. 404 and 422 are always among them: a path that matches no
+    route (bad characters in a path parameter) is not_found, and an unknown query parameter is
+    validation_failed, on every route."""
+    extra = codes or {}
+    every = sorted({*statuses, *extra, 404, 422})
+    responses: dict[int, OpenAPIResponse] = {}
+    for status in every:
+        listed = ", ".join(f"`{c}`" for c in (*DEFAULT_CODES.get(status, ()), *extra.get(status, ())))
+        responses[status] = {
+            "description": f"{STATUS_CODES[status].replace('_', ' ')}; `error.code`: {listed}",
             "content": {"application/json": {"model": ErrorBody}},
         }
-        for status in statuses
-    }
+    return responses
+
+
+def header(description: str) -> OpenAPIResponseHeader:
+    """A documented response header (a string)."""
+    return {"description": description, "schema": {"type": "string"}}
+
+
+LOCATION = header("Where the resource can be read")
+REPLAYED = header("`true` when this answers a request already handled (the first answer again)")
 
 
 def principal_of(event: dict[str, Any]) -> Principal | None:
@@ -100,9 +124,11 @@ def guard(event: dict[str, Any], fn: Function, max_body_bytes: int) -> tuple[dic
         details = [ErrorDetail(field=name, issue="unknown query parameter") for name in unknown]
         body_json = error_body("validation_failed", "the request has unknown query parameters", details)
         return _proxy(422, body_json), principal
-    if method in ("POST", "PUT", "PATCH") and not _is_json(event.get("headers") or {}):
-        message = "send the body as Content-Type: application/json"
-        return proxy_error(415, "unsupported_media_type", message), principal
+    if method in ("POST", "PUT", "PATCH"):
+        if not _is_json(event.get("headers") or {}):
+            message = "send the body as Content-Type: application/json (or a +json type)"
+            return proxy_error(415, "unsupported_media_type", message), principal
+        _normalise_content_type(event)
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > max_body_bytes:
         return proxy_error(413, "payload_too_large", f"the body is over the {max_body_bytes} byte limit"), principal
@@ -121,11 +147,29 @@ def _parses(body: str | bytes) -> bool:
     return True
 
 
-def _is_json(headers: dict[str, str]) -> bool:
-    """No Content-Type (curl -d without -H) is read as JSON; anything else must say JSON."""
+def _media_type(headers: dict[str, Any]) -> str:
+    """The Content-Type's media type, lower-case, without parameters ("" when absent)."""
     value = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
-    media = value.split(";")[0].strip().lower()
-    return media in ("", "application/json") or media.endswith("+json")
+    return str(value).split(";")[0].strip().lower()
+
+
+def _is_json(headers: dict[str, Any]) -> bool:
+    """No Content-Type (curl -d without -H) is read as JSON; anything else must say JSON. Media
+    types are case-insensitive (RFC 9110), and a structured +json suffix is JSON too."""
+    media = _media_type(headers)
+    return media in ("", "application/json") or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _normalise_content_type(event: dict[str, Any]) -> None:
+    """Powertools' body validation reads only a literal lower-case `application/json` prefix and
+    raises on anything else: a JSON body accepted above is handed on as plain `application/json`."""
+    for name in ("headers", "multiValueHeaders"):
+        headers = event.get(name)
+        if not headers:
+            continue
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            del headers[key]
+        headers["Content-Type"] = ["application/json"] if name == "multiValueHeaders" else "application/json"
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -167,11 +211,16 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         # the one place a domain error becomes an HTTP answer: it says which (shared/domain/errors.py)
         if exc.http_status is None:
             return _internal_error()
-        return error(exc.http_status, exc.http_code(), exc.http_message())
+        details = [ErrorDetail(field=name, issue=issue) for name, issue in exc.http_details()]
+        return error(exc.http_status, exc.http_code(), exc.http_message(), details or None)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[Any]:
         return error(404, "not_found", "no such resource")
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported(_exc: RequestUnsupportedContentType) -> Response[Any]:
+        return error(415, "unsupported_media_type", "send the body as Content-Type: application/json")
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(_exc: Exception) -> Response[Any]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.analytics.result import ReportResult
+from shared.domain.facts import Fact
 from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
-from shared.domain.refund_ledger import LedgerEntry, RefundStatus, StripeRefund
+from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
 
@@ -64,6 +66,9 @@ class Workflow(Protocol):
     def stop(self, execution_arn: str, cause: str) -> bool:
         """Stops a running execution; False when it had already ended."""
 
+    def running(self, name: str) -> bool:
+        """Whether the execution named `name` exists and is still running."""
+
 
 class PaymentGateway(Protocol):
     def get_intent(self, intent_id: str) -> PaymentIntent | None:
@@ -74,6 +79,12 @@ class PaymentGateway(Protocol):
 
     def void(self, intent_id: str) -> None:
         """Releases an authorization never captured (cancels the intent); harmless if it is gone already."""
+
+
+class PaymentClaims(Protocol):
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        """Claims the PaymentIntent for the order with a conditional write; returns the order that
+        holds it (this one, also when claimed before, or the one that claimed it first)."""
 
 
 class Mailer(Protocol):
@@ -258,6 +269,16 @@ class RefundLedger(Protocol):
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent."""
 
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        """Records that (order, cause) owes a refund not opened yet; again keeps the first record.
+        Opening the cause's entry discharges it in the same transaction."""
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        """Nothing turned out owed (or the entry exists): the record goes."""
+
+    def owed(self) -> Sequence[Owed]:
+        """Every refund owed and not opened yet, oldest first."""
+
 
 class RefundGateway(Protocol):
     def refund(self, entry: LedgerEntry) -> StripeRefund:
@@ -277,3 +298,22 @@ class ReportStore(Protocol):
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A time-limited download link (presigned)."""
+
+
+class FactSink(Protocol):
+    """Where new analytics facts go (the Firehose delivery stream in AWS and on the embedded stack)."""
+
+    def put(self, facts: Sequence[Fact]) -> None: ...
+
+
+class FactFiles(Protocol):
+    """Fact objects in the store, written directly (a backfill writes each order's facts per hour)."""
+
+    def write(self, partition: str, name: str, facts: Sequence[Fact]) -> bool:
+        """Writes facts/<partition>/<name>.json; False when the same object was already there."""
+
+
+class ReportEngine(Protocol):
+    """Runs one report's SQL (Athena/Trino dialect) over the facts in scope."""
+
+    def run(self, sql: str) -> ReportResult: ...

@@ -13,6 +13,9 @@ from shared.topology_types import (
     Bucket,
     BucketGrant,
     EmailTemplate,
+    FactsPut,
+    FactsQuery,
+    FactStore,
     Function,
     Grant,
     Queue,
@@ -25,6 +28,7 @@ from shared.topology_types import (
     SendEmail,
     StartExecution,
     StateMachine,
+    StreamTrigger,
     Table,
     TableGrant,
     TaskCallback,
@@ -40,6 +44,9 @@ __all__ = [
     "Bucket",
     "BucketGrant",
     "EmailTemplate",
+    "FactStore",
+    "FactsPut",
+    "FactsQuery",
     "Function",
     "Grant",
     "Kind",
@@ -53,6 +60,7 @@ __all__ = [
     "SendEmail",
     "StartExecution",
     "StateMachine",
+    "StreamTrigger",
     "Table",
     "TableGrant",
     "TaskCallback",
@@ -61,8 +69,13 @@ __all__ = [
     "resource_environment",
 ]
 
+# The shop customers bought from, named in every email, and the From display name; each stack may
+# override these defaults (CDK context shopName / senderName, WAYBILL_SHOP_NAME locally).
+SHOP_NAME_ENV, EMAIL_FROM_NAME_ENV = "SHOP_NAME", "EMAIL_FROM_NAME"
+SHOP_ENVIRONMENT = {SHOP_NAME_ENV: "Waybill Demo Shop", EMAIL_FROM_NAME_ENV: "Waybill Demo Shop"}
 # Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
 COMMON_ENVIRONMENT = {
+    **SHOP_ENVIRONMENT,
     "POWERTOOLS_SERVICE_NAME": "waybill",
     "POWERTOOLS_METRICS_NAMESPACE": "Waybill",
     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -95,6 +108,9 @@ SHIPPED = EmailTemplate("order_shipped")
 READY_FOR_PICKUP = EmailTemplate("order_ready_for_pickup")
 DELIVERED = EmailTemplate("order_delivered")
 REFUND_ISSUED = EmailTemplate("refund_issued")
+CANCELLED = EmailTemplate("order_cancelled")
+RETURN_OPENED = EmailTemplate("return_opened")
+DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
 FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
@@ -104,9 +120,18 @@ RETURNS = StateMachine("returns", "returns.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
 QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
-BUCKETS = (DOCUMENTS,)
+BUCKETS: tuple[Bucket, ...] = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
-EMAIL_TEMPLATES = (CONFIRMATION, SHIPPED, READY_FOR_PICKUP, DELIVERED, REFUND_ISSUED)
+EMAIL_TEMPLATES = (
+    CONFIRMATION,
+    SHIPPED,
+    READY_FOR_PICKUP,
+    DELIVERED,
+    REFUND_ISSUED,
+    CANCELLED,
+    RETURN_OPENED,
+    DELIVERY_EXCEPTION,
+)
 STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
@@ -158,6 +183,8 @@ FUNCTIONS: tuple[Function, ...] = (
             StartExecution(RETURNS),
             _ANSWER_TASKS,
             QueueSend(FULFILMENT_REQUESTS),
+            _IDEMPOTENCY_RW,
+            SendEmail((CANCELLED,)),
         ),
     ),
     Function(
@@ -255,6 +282,7 @@ FUNCTIONS += (
         triggers=(TaskTrigger(FULFILMENT, "BuyLabelFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
         environment={"CARRIER_SANDBOX_FAILURE_RATE": "0"},
+        draws_labels=True,
     ),
     Function(
         name="hand_over",
@@ -285,7 +313,7 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS),
+        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
     ),
 )
 
@@ -350,9 +378,9 @@ FUNCTIONS += (
     Function(
         name="sweep_refunds",
         handler="functions.sweep_refunds.handler.handler",
-        description="Hourly: refunds left PENDING get a new refunds execution (which never pays twice)",
+        description="Hourly: refunds left PENDING or owed get a new refunds execution (which never pays twice)",
         triggers=(ScheduleTrigger("refund-sweep", "rate(1 hour)"),),
-        grants=(TableGrant(LEDGER, Access.READ), StartExecution(REFUNDS)),
+        grants=(_LEDGER_RW, StartExecution(REFUNDS)),
     ),
     Function(
         name="stripe_webhook",
@@ -369,9 +397,16 @@ FUNCTIONS += (
     Function(
         name="return_label",
         handler="functions.return_label.handler.handler",
-        description="Return step: buys the RMA's return label (once) from the sandbox carrier",
+        description="Return step: buys the RMA's return label (once) and emails it to the customer (once)",
         triggers=(TaskTrigger(RETURNS, "ReturnLabelFunctionArn"),),
-        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        grants=(
+            _ORDERS_RW,
+            TableGrant(INVENTORY, Access.READ),
+            BucketGrant(DOCUMENTS, Access.READ_WRITE),
+            _IDEMPOTENCY_RW,
+            SendEmail((RETURN_OPENED,)),
+        ),
+        draws_labels=True,
     ),
     Function(
         name="await_return",
@@ -386,6 +421,39 @@ FUNCTIONS += (
         description="Return step: puts resellable units back in stock and opens the refund of the returned lines",
         triggers=(TaskTrigger(RETURNS, "RestockReturnFunctionArn"),),
         grants=(_ORDERS_RW, _INVENTORY_RW, _LEDGER_RW, StartExecution(REFUNDS)),
+    ),
+)
+
+
+# Analytics: lifecycle facts from the orders and ledger streams through Firehose to S3; reports on
+# Athena in AWS (DuckDB on the embedded stack) over the same SQL files.
+ANALYTICS = Bucket("analytics")
+FACTS = FactStore("analytics", ANALYTICS)
+BUCKETS += (ANALYTICS,)
+FACT_STORES = (FACTS,)
+# Which engine runs the reports: the embedded stack sets duckdb.
+ANALYTICS_ENGINE_ENV = "ANALYTICS_ENGINE"
+FUNCTIONS += (
+    Function(
+        name="analytics_facts",
+        handler="functions.analytics_facts.handler.handler",
+        description="Turns order and refund changes (DynamoDB streams) into analytics facts on Firehose",
+        triggers=(StreamTrigger(ORDERS), StreamTrigger(LEDGER)),
+        grants=(FactsPut(FACTS),),
+        timeout_s=60,
+    ),
+    Function(
+        name="analytics_api",
+        handler="functions.analytics_api.handler.handler",
+        description="HTTP API v1: the analytics reports over the fact store",
+        triggers=(
+            Route("GET", "/v1/analytics", (Kind.OPS, Kind.FINANCE)),
+            Route(
+                "GET", "/v1/analytics/{report}", (Kind.OPS, Kind.FINANCE), query=("from", "to", "channel", "node_id")
+            ),
+        ),
+        grants=(FactsQuery(FACTS), BucketGrant(ANALYTICS, Access.READ)),
+        environment={ANALYTICS_ENGINE_ENV: "athena"},
     ),
 )
 

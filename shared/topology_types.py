@@ -132,7 +132,15 @@ class AuthorizerTrigger:
     """The function is the REST API's Lambda request authorizer."""
 
 
-Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger
+@dataclass(frozen=True)
+class StreamTrigger:
+    """The function reads a table's DynamoDB stream (new and old images), reporting failed records."""
+
+    table: Table
+    batch_size: int = 100
+
+
+Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger | StreamTrigger
 
 
 # --- grants ----------------------------------------------------------------------------------------
@@ -179,7 +187,49 @@ class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
 
-Grant = TableGrant | QueueSend | BucketGrant | SecretRead | StartExecution | TaskCallback | SendEmail
+@dataclass(frozen=True)
+class FactStore:
+    """Analytics facts: a Firehose delivery stream into `bucket` under `prefix` (hourly folders), the
+    Glue table over them and the Athena workgroup that runs the reports."""
+
+    name: str
+    bucket: Bucket
+    prefix: str = "facts/"
+
+
+@dataclass(frozen=True)
+class FactsPut:
+    """May put fact records on the store's delivery stream."""
+
+    store: FactStore
+
+    @property
+    def env(self) -> str:
+        return "FACTS_STREAM_NAME"
+
+
+@dataclass(frozen=True)
+class FactsQuery:
+    """May run the store's reports: Athena in its workgroup, the Glue table, the facts in S3."""
+
+    store: FactStore
+
+    @property
+    def envs(self) -> tuple[str, str]:
+        return ("ANALYTICS_WORKGROUP", "ANALYTICS_DATABASE")
+
+
+Grant = (
+    TableGrant
+    | QueueSend
+    | BucketGrant
+    | SecretRead
+    | StartExecution
+    | TaskCallback
+    | SendEmail
+    | FactsPut
+    | FactsQuery
+)
 
 
 @dataclass(frozen=True)
@@ -193,6 +243,8 @@ class Function:
     timeout_s: int = 29
     # extra environment beyond the resource names derived from the grants
     environment: dict[str, str] = field(default_factory=dict)
+    # draws label PDFs: in AWS it also gets the layer with the PDF stack (fpdf2, Pillow, fontTools)
+    draws_labels: bool = False
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -221,4 +273,8 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env.update({t.env: t.name for t in templates})
             case TaskCallback():
                 pass  # the token names the execution: nothing to look up
+            case FactsPut(store=store):
+                env[grant.env] = store.name
+            case FactsQuery(store=store):
+                env.update(dict.fromkeys(grant.envs, store.name))
     return env

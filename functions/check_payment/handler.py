@@ -11,13 +11,13 @@ from shared.usecases.check_payment import check_payment
 
 w = Wiring("check_payment")
 logger = w.logger
-orders, payments, clock = w.orders(), w.payments(), w.clock
+orders, payments, claims, clock = w.orders(), w.payments(), w.payment_claims(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id = event["order_id"]
     logger.append_keys(order_id=order_id)
-    outcome = check_payment(order_id, orders=orders, payments=payments(), clock=clock)
+    outcome = check_payment(order_id, orders=orders, payments=payments(), claims=claims, clock=clock)
     logger.info("payment checked", outcome=outcome.outcome, reason=outcome.reason)
     return {"outcome": outcome.outcome, "reason": outcome.reason}

@@ -18,11 +18,11 @@ from shared.domain.refund_ledger import RefundStatus
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
 from shared.schemas.errors import ErrorDetail
 from shared.schemas.finance import (
+    LedgerEntryView,
     ReconciliationCreated,
     ReconciliationIn,
     ReconciliationView,
     RefundList,
-    RefundView,
 )
 from shared.usecases.reconcile import (
     EARLIEST,
@@ -77,6 +77,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 422),
         },
         tags=["finance"],
+        operation_id="list_refunds",
     )
     def list_refunds(
         status: Annotated[RefundStatus | None, Query(description="PENDING, SUCCEEDED or FAILED")] = None,
@@ -100,7 +101,7 @@ def register(app: APIGatewayRestResolver) -> None:
             entries = p.ledger.list(status=status, order_id=order_id, since=since, until=until)
         except ValueError as err:  # a combination the ledger cannot list with a Query
             return http.error(422, "validation_failed", f"this combination of filters cannot be listed: {err}")
-        return _json(RefundList(refunds=[RefundView.of(e) for e in entries]))
+        return _json(RefundList(refunds=[LedgerEntryView.of(e) for e in entries]))
 
     @app.post(
         "/v1/finance/reconciliations",
@@ -109,10 +110,15 @@ def register(app: APIGatewayRestResolver) -> None:
         "31 days). The report (one row per refund: matched, missing_in_stripe, missing_in_waybill, "
         "amount_mismatch, status_mismatch) is stored as JSON and CSV; the answer links both.",
         responses={
-            201: {"description": "Reconciled", "content": {"application/json": {"model": ReconciliationCreated}}},
+            201: {
+                "description": "Reconciled",
+                "content": {"application/json": {"model": ReconciliationCreated}},
+                "headers": {"Location": http.LOCATION},
+            },
             **http.documented_errors(400, 401, 403, 413, 415, 422),
         },
         tags=["finance"],
+        operation_id="reconcile",
     )
     def post_reconciliation(body: Annotated[ReconciliationIn, Body()]) -> Response[Any]:
         p = ports()
@@ -138,6 +144,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 422),
         },
         tags=["finance"],
+        operation_id="get_reconciliation",
     )
     def get_reconciliation(reconciliation_id: RecId) -> Response[Any]:
         p = ports()

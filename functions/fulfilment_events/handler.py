@@ -20,10 +20,32 @@ from shared.domain.errors import DomainError
 from shared.domain.principal import Kind, Principal
 from shared.queue_messages import Undeliverable, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER
+from shared.topology import DELIVERY_EXCEPTION
+from shared.usecases.notify import send_shipment_email
 
 w = Wiring("fulfilment_events")
 logger = w.logger
-ports = routes.EventPorts(orders=w.orders(), signals=w.signals(), clock=w.clock, logger=logger)
+orders, mailer, template, clock = w.orders(), w.mailer(), w.template(DELIVERY_EXCEPTION), w.clock
+once, config = w.once_per("key")
+
+
+@once
+def email_exception(task: dict[str, Any]) -> dict[str, Any]:
+    order_id, shipment_id = task["order_id"], task["shipment_id"]
+    message_id = send_shipment_email(
+        order_id, shipment_id, "delivery_exception", orders=orders, mailer=mailer, template=template, clock=clock
+    )
+    return {"message_id": message_id}
+
+
+def notify_exception(order_id: str, shipment_id: str) -> str:
+    task = {"key": f"{shipment_id}#delivery_exception", "order_id": order_id, "shipment_id": shipment_id}
+    return str(email_exception(task=task)["message_id"])
+
+
+ports = routes.EventPorts(
+    orders=orders, signals=w.signals(), clock=clock, logger=logger, notify_exception=notify_exception
+)
 app = http.resolver(routes.register)
 processor = BatchProcessor(event_type=EventType.SQS)
 # Whoever may send to the events queue is decided by IAM; the event's node and tracking number
@@ -43,6 +65,7 @@ def record_handler(record: SQSRecord) -> str:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.register_lambda_context(context)
     if "Records" in event:
         return dict(
             process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -3,6 +3,7 @@ Registered on the events function's resolver and on the OpenAPI resolver."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,6 +28,8 @@ class EventPorts:
     signals: TaskSignals
     clock: Clock
     logger: Logger
+    # emails the customer about a delivery problem, once per shipment: (order_id, shipment_id) -> message id
+    notify_exception: Callable[[str, str], str]
 
 
 def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) -> EventResult:
@@ -43,6 +46,9 @@ def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) ->
         signals=ports.signals,
         clock=ports.clock,
     )
+    if event.type == "delivery_exception":
+        # also on a redelivery: a first attempt that failed to send is completed, a sent one is not repeated
+        ports.notify_exception(outcome.order.order_id, event.shipment_id)
     ports.logger.info(
         "fulfilment event",
         event_id=event.event_id,
@@ -93,6 +99,19 @@ def result(event_id: str, outcome: EventOutcome) -> EventResult:
     )
 
 
+# error.code of a 409: an event that does not fit its shipment (or a return that does not fit its RMA)
+EVENT_CONFLICTS = (
+    "out_of_order",
+    "stale_event",
+    "wrong_node",
+    "wrong_tracking_number",
+    "wrong_sender",
+    "wrong_event",
+    "missing_parcel",
+    "wrong_lines",
+)
+
+
 def register(app: APIGatewayRestResolver) -> None:
     @app.post(
         "/v1/fulfillment-events",
@@ -103,12 +122,19 @@ def register(app: APIGatewayRestResolver) -> None:
         "number. Steps apply in order; an event that does not fit the shipment is 409 and changes nothing; a closed "
         "shipment (cancelled, rejected, or released when its order failed) is 409 `shipment_closed`; a parcel over "
         "the carrier's limits is 422 `parcel_over_limit` (re-pack it). "
-        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`.",
+        "Sending an `event_id` again is harmless: 200 with `outcome: duplicate` and `Idempotent-Replayed: true`; "
+        "the same `event_id` with a different body is 409 `event_id_conflict`. An `occurred_at` more than 15 "
+        "minutes in the future or before the order was captured is 422.",
         responses={
-            200: {"description": "Applied, or a redelivery", "content": {"application/json": {"model": EventResult}}},
-            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+            200: {
+                "description": "Applied, or a redelivery",
+                "content": {"application/json": {"model": EventResult}},
+                "headers": {"Idempotent-Replayed": http.REPLAYED},
+            },
+            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: EVENT_CONFLICTS}),
         },
         tags=["fulfilment"],
+        operation_id="report_fulfilment_event",
     )
     def post_event(event: Annotated[FulfilmentEventIn, Body()]) -> Response[Any]:
         answer = handle(event, app.context["principal"], app.context["ports"])

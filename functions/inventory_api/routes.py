@@ -16,13 +16,14 @@ from shared import http
 from shared.domain.inventory import StockLevel
 from shared.domain.principal import Kind, Principal
 from shared.domain.routing import Node, Policy
-from shared.domain.values import GeoPoint
+from shared.domain.values import GeoPoint, PostalAddress
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
 from shared.schemas.inventory import (
     AdjustmentIn,
     AdjustmentResult,
     Availability,
     NodeIn,
+    NodeList,
     NodeView,
     PolicyIn,
     ReorderSuggestions,
@@ -51,15 +52,16 @@ def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     return Response(status, content_types.APPLICATION_JSON, model.model_dump_json(), headers=headers)
 
 
-def _node_view(node: Node, name: str | None = None) -> NodeView:
+def _node_view(node: Node) -> NodeView:
     address = None
     if node.location is not None:
-        address = {"lat": node.location.lat, "lon": node.location.lon}
+        postal = asdict(node.address) if node.address else {}
+        address = {**postal, "lat": node.location.lat, "lon": node.location.lon}
     return NodeView.model_validate(
         {
             "node_id": node.node_id,
             "kind": node.kind,
-            "name": name,
+            "name": node.name,
             "address": address,
             "ships": node.ships,
             "pickup": node.pickup,
@@ -99,19 +101,35 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(400, 401, 403, 413, 415, 422),
         },
         tags=["inventory"],
+        operation_id="put_node",
     )
     def put_node(node_id: NodeIdPath, body: Annotated[NodeIn, Body()]) -> Response[Any]:
         location = GeoPoint(body.address.lat, body.address.lon) if body.address else None
-        node = Node(node_id, body.kind, location, body.ships, body.pickup, body.handling_cost, body.daily_capacity)
+        postal = body.address.model_dump(exclude={"lat", "lon"}) if body.address else {}
+        node = Node(
+            node_id,
+            body.kind,
+            location,
+            body.ships,
+            body.pickup,
+            body.handling_cost,
+            body.daily_capacity,
+            name=body.name,
+            address=PostalAddress(**postal) if any(postal.values()) else None,
+        )
         created = ports().nodes.put(node)
         ports().logger.info("node saved", node_id=node_id, new_node=created)
-        return _json(_node_view(node, body.name), 201 if created else 200)
+        return _json(_node_view(node), 201 if created else 200)
 
     @app.get(
         "/v1/nodes",
         summary="List fulfilment nodes",
-        responses={200: {"description": "Nodes"}, **http.documented_errors(401, 403)},
+        responses={
+            200: {"description": "Nodes", "content": {"application/json": {"model": NodeList}}},
+            **http.documented_errors(401, 403),
+        },
         tags=["inventory"],
+        operation_id="list_nodes",
     )
     def list_nodes() -> Response[Any]:
         views = [_node_view(n).model_dump(mode="json") for n in sorted(ports().nodes.all(), key=lambda n: n.node_id)]
@@ -123,10 +141,17 @@ def register(app: APIGatewayRestResolver) -> None:
         description="Idempotent on `reference`: the same adjustment again answers the first result with "
         "`Idempotent-Replayed: true`; a different one under the same reference is 409.",
         responses={
-            200: {"description": "Applied", "content": {"application/json": {"model": AdjustmentResult}}},
-            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+            200: {
+                "description": "Applied (or, replayed, the first result again)",
+                "content": {"application/json": {"model": AdjustmentResult}},
+                "headers": {"Idempotent-Replayed": http.REPLAYED},
+            },
+            **http.documented_errors(
+                400, 401, 403, 404, 413, 415, 422, codes={409: ("idempotency_conflict", "insufficient_stock")}
+            ),
         },
         tags=["inventory"],
+        operation_id="adjust_stock",
     )
     def post_adjustment(adjustment: Annotated[AdjustmentIn, Body()]) -> Response[Any]:
         principal = principal_()
@@ -156,6 +181,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 422),
         },
         tags=["inventory"],
+        operation_id="get_availability",
     )
     def get_availability(sku: SkuPath) -> Response[Any]:
         levels = sorted(ports().inventory.stock_of(sku), key=lambda lvl: lvl.node_id)
@@ -175,6 +201,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403),
         },
         tags=["inventory"],
+        operation_id="list_reorder_suggestions",
     )
     def get_reorder_suggestions() -> Response[Any]:
         return _json(ReorderSuggestions.model_validate({"suggestions": ports().inventory.reorder_suggestions()}))
@@ -187,6 +214,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(400, 401, 403, 413, 415, 422),
         },
         tags=["inventory"],
+        operation_id="put_policy",
     )
     def put_policy(channel: ChannelPath, policy: Annotated[PolicyIn, Body()]) -> Response[Any]:
         p = ports()

@@ -3,6 +3,7 @@ on the resolver that generates the OpenAPI document (functions/orders_api/openap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from shared import http
+from shared import http, metrics
 from shared.adapters.system import new_order_id
 from shared.domain.order import Order
 from shared.domain.principal import Principal
@@ -49,6 +50,8 @@ class OrdersPorts:
     requests: FulfilmentRequests  # tells nodes that a shipment they hold was cancelled
     clock: Clock
     logger: Logger
+    # emails the customer the cancellation, once per order (returns the message id)
+    notify_cancelled: Callable[[str], str]
 
     def view(self, order: Order) -> OrderView:
         return OrderView.of(order, self.documents.url, self.ledger.list(order_id=order.order_id))
@@ -73,10 +76,15 @@ def register(app: APIGatewayRestResolver) -> None:
         description="Idempotent on (channel, external_id): a replay with the same body answers the first "
         "response again with `Idempotent-Replayed: true`; a different body is 409 idempotency_conflict.",
         responses={
-            202: {"description": "Accepted", "content": {"application/json": {"model": OrderView}}},
-            **http.documented_errors(400, 401, 403, 409, 413, 415, 422),
+            202: {
+                "description": "Accepted (or, replayed, the first answer again)",
+                "content": {"application/json": {"model": OrderView}},
+                "headers": {"Location": http.LOCATION, "Idempotent-Replayed": http.REPLAYED},
+            },
+            **http.documented_errors(400, 401, 403, 413, 415, 422, codes={409: ("idempotency_conflict",)}),
         },
         tags=["orders"],
+        operation_id="capture_order",
     )
     def post_order(order: Annotated[CaptureOrder, Body()]) -> Response[Any]:
         p, channel = ports(), principal().name
@@ -103,6 +111,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 404, 422),
         },
         tags=["orders"],
+        operation_id="get_order",
     )
     def get_order(order_id: OrderId) -> Response[Any]:
         order = ports().orders.get(order_id)
@@ -119,6 +128,7 @@ def register(app: APIGatewayRestResolver) -> None:
             **http.documented_errors(401, 403, 422),
         },
         tags=["orders"],
+        operation_id="find_orders",
     )
     def find_orders(
         external_id: Annotated[str, Query(min_length=1, max_length=128, description="The channel's order id")],
@@ -141,9 +151,12 @@ def register(app: APIGatewayRestResolver) -> None:
                 "description": "Cancelled; the refund follows in `refunds` (PENDING, then settled)",
                 "content": {"application/json": {"model": OrderView}},
             },
-            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+            **http.documented_errors(
+                400, 401, 403, 404, 413, 415, 422, codes={409: ("already_shipped", "refund_exceeds_captured")}
+            ),
         },
         tags=["orders"],
+        operation_id="cancel_order",
     )
     def cancel(order_id: OrderId, request: Annotated[CancelRequest, Body()]) -> Response[Any]:
         p, who = ports(), principal()
@@ -160,9 +173,12 @@ def register(app: APIGatewayRestResolver) -> None:
             refunds_workflow=p.refunds_workflow,
             signals=p.signals,
             requests=p.requests,
+            ledger=p.ledger,
             clock=p.clock,
         )
-        p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole)
+        message_id = p.notify_cancelled(order_id)
+        p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole, message_id=message_id)
+        metrics.action_taken("cancel")
         after = p.orders.get(order_id) or outcome.order
         return _order_response(p.view(after), 202)
 
@@ -175,10 +191,17 @@ def register(app: APIGatewayRestResolver) -> None:
         "`return_received` event, restocks resellable units and refunds every returned unit with its line's "
         "tax share; shipping is refunded only when nothing of the order is kept.",
         responses={
-            202: {"description": "The RMA, label to follow", "content": {"application/json": {"model": ReturnView}}},
-            **http.documented_errors(400, 401, 403, 404, 409, 413, 415, 422),
+            202: {
+                "description": "The RMA, label to follow",
+                "content": {"application/json": {"model": ReturnView}},
+                "headers": {"Location": http.LOCATION},
+            },
+            **http.documented_errors(
+                400, 401, 403, 404, 413, 415, 422, codes={409: ("not_returnable", "exceeds_returnable")}
+            ),
         },
         tags=["orders"],
+        operation_id="open_return",
     )
     def open_rma(order_id: OrderId, request: Annotated[ReturnRequest, Body()]) -> Response[Any]:
         p, who = ports(), principal()
@@ -189,5 +212,6 @@ def register(app: APIGatewayRestResolver) -> None:
             order_id, request.units(), request.reason, orders=p.orders, returns=p.returns_workflow, clock=p.clock
         )
         p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
+        metrics.action_taken("return")
         headers = {"Location": f"/v1/orders/{order_id}"}
         return Response(202, content_types.APPLICATION_JSON, return_view(rma).model_dump_json(), headers=headers)

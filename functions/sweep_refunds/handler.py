@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.topology import REFUNDS
-from shared.usecases.sweep_refunds import sweep_pending_refunds
+from shared.usecases.sweep_refunds import sweep_owed_refunds, sweep_pending_refunds
 
 w = Wiring("sweep_refunds")
 logger = w.logger
@@ -20,4 +20,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     swept = sweep_pending_refunds(ledger=ledger, refunds=refunds, clock=clock)
     if swept:
         logger.warning("pending refunds restarted", count=len(swept), refund_ids=swept)
-    return {"swept": swept}
+    owed = sweep_owed_refunds(ledger=ledger, refunds=refunds, clock=clock)
+    if owed:
+        logger.warning("owed refunds restarted", count=len(owed), order_ids=owed)
+    return {"swept": swept, "owed": owed}

@@ -14,7 +14,9 @@ _S = dynamodb.AttributeType.STRING
 
 
 class DataTables(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, tables: tuple[Table, ...]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, tables: tuple[Table, ...], streamed: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(scope, construct_id)
         self.tables: dict[str, dynamodb.Table] = {}
         for spec in tables:
@@ -32,6 +34,8 @@ class DataTables(Construct):
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 # Orders, ledger and keys outlive a stack deletion.
                 removal_policy=RemovalPolicy.RETAIN,
+                # a function reads this table's changes (analytics facts): old and new images
+                stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if spec.name in streamed else None,
             )
             for index_name, pk, sk in spec.indexes:
                 table.add_global_secondary_index(

@@ -1,6 +1,7 @@
 """The Lambda functions, one per topology Function, each with its own role holding only its grants.
 
-All functions share one code asset (functions/ and shared/) and one dependency layer.
+All functions share one code asset (functions/ and shared/, with bytecode) and one dependency layer;
+the functions that draw labels also get the label layer (the PDF stack).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from aws_cdk import ArnFormat, BundlingOptions, Duration, IgnoreMode, ILocalBundling, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, BundlingOptions, Duration, ILocalBundling, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -22,9 +23,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import metadata
+from infra.constructs.analytics import RESULTS_PREFIX, Analytics
 from infra.constructs.bundling import (
+    BASE,
+    LABELS,
     UNUSED_IMAGE,
     PipLayerBundling,
+    build_code_tree,
     cache_key,
     layer_requirements,
     locked_versions,
@@ -36,34 +41,28 @@ from shared.topology import (
     EMAIL_FROM_ENV,
     Access,
     BucketGrant,
+    FactsPut,
+    FactsQuery,
     Function,
     Grant,
     QueueSend,
     QueueTrigger,
+    ScheduleTrigger,
     SecretRead,
     SendEmail,
     StartExecution,
+    StreamTrigger,
     TableGrant,
     TaskCallback,
     resource_environment,
 )
 
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# 3.13, not 3.14: the build compiles bytecode with the runtime's exact version (see bundling.py).
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-
-# gitignore syntax, relative to the repository root: only functions/ and shared/ go to Lambda.
-CODE_EXCLUDES = [
-    "/*",
-    "!/functions/",
-    "!/shared/",
-    "__pycache__/",
-    "*.py[cod]",
-    ".mypy_cache/",
-    ".pytest_cache/",
-    ".ruff_cache/",
-    "tests/",
-]
+# The longest SQS allows: time for a person to look at a failed scheduled run and start it again.
+FAILURE_RETENTION = Duration.days(14)
 
 
 @dataclass
@@ -77,6 +76,10 @@ class Resources:
     secret_names: Mapping[str, str]
     email_templates: Mapping[str, str]  # topology name -> SES template name
     sender_email: str
+    # fact store name -> its delivery stream, Glue table and Athena workgroup
+    fact_stores: Mapping[str, Analytics] = field(default_factory=dict)
+    # SHOP_NAME / EMAIL_FROM_NAME where the deployment names its shop (else the topology's defaults)
+    shop: Mapping[str, str] = field(default_factory=dict)
     # topology name -> (state machine, its physical name); filled once the state machines exist
     state_machines: dict[str, tuple[sfn.IStateMachine, str]] = field(default_factory=dict)
 
@@ -90,33 +93,36 @@ class Functions(Construct):
         self.specs = {spec.name: spec for spec in functions}
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
+        # function name -> where its failed asynchronous invocations (schedules) end up
+        self.failure_queues: dict[str, sqs.Queue] = {}
         # function name -> names of the resource variables set so far (checked against the topology)
         self._resource_env: dict[str, set[str]] = {}
-        code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES, ignore_mode=IgnoreMode.GIT)
-        layer = self._dependency_layer()
+        code = lambda_.Code.from_asset(str(build_code_tree()))
+        base = self._dependency_layer("Dependencies", BASE, "Waybill runtime dependencies, less the PDF stack")
+        labels = self._dependency_layer("LabelDependencies", LABELS, "The label PDF stack: fpdf2, Pillow, fontTools")
         for spec in functions:
-            self._add_function(spec, code, layer)
+            self._add_function(spec, code, [base, labels] if spec.draws_labels else [base])
 
-    def _dependency_layer(self) -> lambda_.LayerVersion:
+    def _dependency_layer(self, construct_id: str, part: str, description: str) -> lambda_.LayerVersion:
         requirements, constraints = layer_requirements(), locked_versions()
         return lambda_.LayerVersion(
             self,
-            "Dependencies",
-            description="Waybill runtime dependencies (pyproject [project].dependencies)",
+            construct_id,
+            description=description,
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             code=lambda_.Code.from_asset(
                 str(REPO_ROOT / "infra"),
                 # The content is decided by the requirements and uv.lock, not by the files under infra/.
-                asset_hash=cache_key(requirements, constraints),
+                asset_hash=f"{cache_key(requirements, constraints)}-{part}",
                 bundling=BundlingOptions(
                     image=UNUSED_IMAGE,
-                    local=cast(ILocalBundling, PipLayerBundling(requirements, constraints)),
+                    local=cast(ILocalBundling, PipLayerBundling(requirements, constraints, part)),
                 ),
             ),
         )
 
-    def _add_function(self, spec: Function, code: lambda_.Code, layer: lambda_.ILayerVersion) -> None:
+    def _add_function(self, spec: Function, code: lambda_.Code, layers: list[lambda_.ILayerVersion]) -> None:
         name = pascal(spec.name)
         role = iam.Role(
             self,
@@ -127,6 +133,7 @@ class Functions(Construct):
         log_group = logs.LogGroup(self, f"{name}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         # Instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
         log_group.grant_write(role)
+        failures = self._failure_queue(spec)
         fn = lambda_.Function(
             self,
             name,
@@ -135,14 +142,16 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=code,
-            layers=[layer],
+            layers=layers,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=failures,
             environment={
                 **COMMON_ENVIRONMENT,
+                **self._resources.shop,
                 EMAIL_FROM_ENV: self._resources.sender_email,
                 **spec.environment,
             },
@@ -157,6 +166,24 @@ class Functions(Construct):
         for trigger in spec.triggers:
             if isinstance(trigger, QueueTrigger):
                 self._subscribe(spec, fn, trigger)
+            elif isinstance(trigger, StreamTrigger):
+                self._read_stream(fn, trigger)
+
+    def _failure_queue(self, spec: Function) -> sqs.Queue | None:
+        """A dead-letter queue for a function invoked asynchronously (by a schedule): nobody waits for
+        its answer, so a run that fails through Lambda's retries would otherwise leave no trace but logs."""
+        if not any(isinstance(t, ScheduleTrigger) for t in spec.triggers):
+            return None  # invoked synchronously: the caller (API, state machine, queue) sees the failure
+        queue = sqs.Queue(
+            self,
+            f"{pascal(spec.name)}Failures",
+            retention_period=FAILURE_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        metadata.tag(queue, metadata.FUNCTION_DLQ, spec.name)
+        self.failure_queues[spec.name] = queue
+        return queue
 
     def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
         """Second phase: StartExecution grants, then a check that every function got its environment."""
@@ -223,6 +250,36 @@ class Functions(Construct):
                 _grant_send_email(role, res, [res.email_templates[e.name] for e in templates])
                 for e in templates:
                     self._env(spec, e.env, res.email_templates[e.name])
+            case FactsPut(store=store):
+                analytics = res.fact_stores[store.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
+                        resources=[analytics.delivery_stream_arn],
+                    )
+                )
+                self._env(spec, grant.env, analytics.delivery_stream_name)
+            case FactsQuery(store=store):
+                _grant_reports(role, res.fact_stores[store.name])
+                analytics = res.fact_stores[store.name]
+                workgroup_env, database_env = grant.envs
+                self._env(spec, workgroup_env, analytics.workgroup_name)
+                self._env(spec, database_env, analytics.database_name)
+
+    def _read_stream(self, fn: lambda_.Function, trigger: StreamTrigger) -> None:
+        fn.add_event_source(
+            sources.DynamoEventSource(
+                self._resources.tables[trigger.table.name],
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=trigger.batch_size,
+                max_batching_window=Duration.seconds(5),
+                report_batch_item_failures=True,
+                # a record that keeps failing is split out of its batch, then dropped after a day
+                bisect_batch_on_error=True,
+                retry_attempts=10,
+                max_record_age=Duration.days(1),
+            )
+        )
 
     def _env(self, spec: Function, name: str, value: str) -> None:
         self.functions[spec.name].add_environment(name, value)
@@ -256,6 +313,41 @@ def _grant_bucket(role: iam.IRole, bucket: s3.IBucket, access: Access) -> None:
     if access is not Access.WRITE:
         # ListBucket lets a missing key read as 404 NoSuchKey instead of 403.
         role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+
+
+def _grant_reports(role: iam.IRole, analytics: Analytics) -> None:
+    """Athena in the analytics workgroup, the Glue table it reads, and the results it writes."""
+    stack = Stack.of(role)
+    workgroup = stack.format_arn(service="athena", resource="workgroup", resource_name=analytics.workgroup_name)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "athena:StopQueryExecution",
+            ],
+            resources=[workgroup],
+        )
+    )
+    glue_resources = [
+        stack.format_arn(service="glue", resource="catalog"),
+        stack.format_arn(service="glue", resource="database", resource_name=analytics.database_name),
+        stack.format_arn(service="glue", resource="table", resource_name=f"{analytics.database_name}/fact_rows"),
+    ]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"], resources=glue_resources
+        )
+    )
+    bucket = analytics.bucket
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+            resources=[bucket.arn_for_objects(f"{RESULTS_PREFIX}*")],
+        )
+    )
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]))
 
 
 def _grant_send_email(role: iam.IRole, res: Resources, template_names: list[str]) -> None:

@@ -12,7 +12,8 @@ from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
-from shared.topology import BucketGrant, StartExecution, TableGrant
+from infra.constructs.analytics import ERRORS_PREFIX
+from shared.topology import BucketGrant, FactsQuery, StartExecution, StreamTrigger, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -40,6 +41,16 @@ XRAY_ONLY = (
     "xray:PutTelemetryRecords), which support no resource-level permissions; tests/infra checks that "
     "no other action gets '*'."
 )
+NOT_LATEST_RUNTIME = (
+    "python3.13, not the latest python3.14: the code asset and layers ship CPython 3.13 bytecode compiled "
+    "at build time (a .pyc loads only in the version that wrote it, and no 3.14 interpreter is available "
+    "to the build), which roughly halves cold starts; move on once the build can compile for 3.14."
+)
+STREAM_STAR = (
+    "Resource '*' only for X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams, "
+    "which the DynamoDB stream event source needs and which supports no resource-level permissions; "
+    "reading the stream itself is granted on the table's stream ARN only."
+)
 STATE_MACHINE_STAR = (
     "Resource '*' only for Step Functions log delivery (logs:CreateLogDelivery, GetLogDelivery, "
     "UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, "
@@ -65,6 +76,7 @@ def acknowledge_findings(stack: WaybillStack) -> None:
     _functions(stack)
     _workflows(stack)
     _api(stack)
+    _analytics(stack)
     for name, secret in stack.secrets.secrets.items():
         ack(
             secret,
@@ -84,7 +96,9 @@ def _logical_id(construct: IConstruct) -> str:
 def _functions(stack: WaybillStack) -> None:
     machine_names = {name: physical for name, (_, physical) in stack.workflows.state_machines.items()}
     for name, role in stack.functions.roles.items():
-        ack(role, "AwsSolutions-IAM5[Resource::*]", XRAY_ONLY)
+        reads_stream = any(isinstance(t, StreamTrigger) for t in stack.functions.specs[name].triggers)
+        ack(role, "AwsSolutions-IAM5[Resource::*]", STREAM_STAR if reads_stream else XRAY_ONLY)
+        ack(stack.functions.functions[name], "AwsSolutions-L1", NOT_LATEST_RUNTIME)
         for grant in stack.functions.specs[name].grants:
             if isinstance(grant, TableGrant) and grant.table.indexes:
                 table = _logical_id(stack.data.tables[grant.table.name])
@@ -102,6 +116,14 @@ def _functions(stack: WaybillStack) -> None:
                     f"Object-level {grant.access} access within the {grant.bucket.name} bucket only "
                     "(object keys are per order, so only a prefix can name them).",
                 )
+            if isinstance(grant, FactsQuery):
+                bucket = _logical_id(stack.storage.buckets[grant.store.bucket.name])
+                ack(
+                    role,
+                    f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/athena-results/*]",
+                    "Athena writes each report's result under the workgroup's result prefix with a key "
+                    "of its own (the query id): only the prefix can name them.",
+                )
             if isinstance(grant, StartExecution):
                 machine = machine_names[grant.state_machine.name]
                 ack(
@@ -111,6 +133,18 @@ def _functions(stack: WaybillStack) -> None:
                     f"states:DescribeExecution on the executions of {machine} only: execution ARNs are "
                     "made per start, so they can only be named by this machine's prefix.",
                 )
+
+
+def _analytics(stack: WaybillStack) -> None:
+    for analytics in stack.analytics.values():
+        bucket = _logical_id(analytics.bucket)
+        for prefix in (analytics.prefix, ERRORS_PREFIX):
+            ack(
+                analytics.delivery_role,
+                f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}*]",
+                "Firehose names each object it delivers (hour folder, stream, time, random id): only the "
+                f"{prefix} prefix of the analytics bucket can name them.",
+            )
 
 
 def _workflows(stack: WaybillStack) -> None:

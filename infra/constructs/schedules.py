@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import metadata
@@ -23,6 +24,7 @@ class Schedules(Construct):
         *,
         functions: tuple[Function, ...],
         lambdas: Mapping[str, lambda_.IFunction],
+        failure_queues: Mapping[str, sqs.IQueue],
     ) -> None:
         super().__init__(scope, construct_id)
         self.rules: dict[str, events.Rule] = {}
@@ -36,7 +38,13 @@ class Schedules(Construct):
                         schedule=events.Schedule.expression(trigger.expression),
                         targets=[
                             # A missed run is retried for a while, then the next run catches up.
-                            targets.LambdaFunction(lambdas[fn.name], retry_attempts=2, max_event_age=Duration.hours(2))
+                            # An event EventBridge could not deliver goes where the function's failed runs go.
+                            targets.LambdaFunction(
+                                lambdas[fn.name],
+                                retry_attempts=2,
+                                max_event_age=Duration.hours(2),
+                                dead_letter_queue=failure_queues[fn.name],
+                            )
                         ],
                     )
                     metadata.tag(rule, metadata.SCHEDULE, trigger.name)

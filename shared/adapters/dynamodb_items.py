@@ -60,6 +60,13 @@ def key(pk: str, sk: str | None = None) -> dict[str, Any]:
     return to_item({"pk": pk, "sk": sk})
 
 
+def keyed(item: Mapping[str, Any], pk_prefix: str, sk: str) -> bool:
+    """Whether an item (also a stream image) is keyed `<pk_prefix>...` / `sk`."""
+    if "pk" not in item or "sk" not in item:
+        return False
+    return value(item["sk"]) == sk and str(value(item["pk"])).startswith(pk_prefix)
+
+
 def cancellation_reasons(err: ClientError) -> list[str]:
     """The per-item reasons a TransactWriteItems was cancelled ([] for any other error)."""
     if err.response["Error"]["Code"] != "TransactionCanceledException":

@@ -7,6 +7,7 @@
   DAY#<yyyy-mm-dd>          <created_at>#<refund_id>  copy of the entry, to list a time range (UTC days)
   ORDER#<order_id>          <created_at>#<refund_id>  copy of the entry, to list an order's refunds
   PENDING                   <created_at>#<refund_id>  copy while PENDING, to find unsettled refunds
+  OWED                      <order_id>#<cause_id>     a refund owed but not opened yet (amount unknown)
 
 Opening writes the entry, its pointer and copies and adds the amount to the PaymentIntent's total
 in one transaction whose condition keeps the total at or below what was captured: concurrent
@@ -22,10 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from shared.adapters.dynamodb_items import attr, cancellation_reasons, key, raise_if_transient, value
+from shared.adapters.dynamodb_items import (
+    attr,
+    cancellation_reasons,
+    condition_failed,
+    key,
+    raise_if_transient,
+    to_item,
+    value,
+)
 from shared.domain.errors import DomainError
 from shared.domain.refund_ledger import (
     LedgerEntry,
+    Owed,
     RefundAlreadySettled,
     RefundExceedsCaptured,
     RefundNotFound,
@@ -38,6 +48,7 @@ if TYPE_CHECKING:
 
 ENTRY_SK = "ENTRY"
 PENDING_PK = "PENDING"
+OWED_PK = "OWED"
 
 
 class RefundIdTaken(DomainError):
@@ -87,7 +98,9 @@ def _item(entry: LedgerEntry) -> dict[str, Any]:
     return item
 
 
-def _entry(item: dict[str, Any]) -> LedgerEntry:
+def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+    """A ledger entry from its stored item (also a stream image)."""
+
     def opt(name: str) -> str | None:
         return str(value(item[name])) if name in item else None
 
@@ -159,6 +172,7 @@ class DynamoDBLedger:
             self._put({"pk": attr(f"DAY#{_day(entry.created_at)}"), "sk": attr(sort_key), **copy}),
             self._put({"pk": attr(f"ORDER#{entry.order_id}"), "sk": attr(sort_key), **copy}),
             self._put({"pk": attr(PENDING_PK), "sk": attr(sort_key), **copy}),
+            {"Delete": {"TableName": self._table, "Key": self._owed_key(entry.order_id, entry.cause_id)}},
         ]
         try:
             self._db.transact_write_items(TransactItems=items)
@@ -262,6 +276,34 @@ class DynamoDBLedger:
             raise
         return self.find(current.idempotency_key) or current
 
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    **self._owed_key(order_id, cause_id),
+                    **to_item({"order_id": order_id, "cause_id": cause_id, "since": _stamp(at)}),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if not condition_failed(err):
+                raise
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=self._owed_key(order_id, cause_id))
+
+    def owed(self) -> list[Owed]:
+        found = [
+            Owed(value(item["order_id"]), value(item["cause_id"]), datetime.fromisoformat(value(item["since"])))
+            for item in self._query(OWED_PK, None, None)
+        ]
+        return sorted(found, key=lambda o: o.since)
+
+    @staticmethod
+    def _owed_key(order_id: str, cause_id: str) -> dict[str, Any]:
+        return key(OWED_PK, f"{order_id}#{cause_id}")
+
     @staticmethod
     def _already(current: LedgerEntry, wanted: RefundStatus) -> LedgerEntry:
         if current.status is wanted:
@@ -273,7 +315,7 @@ class DynamoDBLedger:
     def find(self, idempotency_key: str) -> LedgerEntry | None:
         """The entry recorded under this idempotency key, if any."""
         item = self._get(key(f"KEY#{idempotency_key}", ENTRY_SK))
-        return _entry(item) if item else None
+        return entry_from_item(item) if item else None
 
     def get(self, refund_id: str) -> LedgerEntry | None:
         pointer = self._get(key(f"REFUND#{refund_id}", "REFUND"))
@@ -312,7 +354,7 @@ class DynamoDBLedger:
             items = self._query(PENDING_PK, low, high)
         else:
             raise ValueError("list needs order_id, since, or status=PENDING")
-        entries = (_entry(item) for item in items)
+        entries = (entry_from_item(item) for item in items)
         return [e for e in entries if status is None or e.status is status]
 
     # --- plumbing ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.adapters.dynamodb_items import attr, key, value
 from shared.domain.routing import Node, Policy
-from shared.domain.values import GeoPoint
+from shared.domain.values import GeoPoint, PostalAddress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,8 +24,12 @@ def node_to_json(node: Node) -> str:
 
 def node_from_json(text: str) -> Node:
     doc: dict[str, Any] = json.loads(text)
-    location = doc.pop("location")
-    return Node(location=GeoPoint(**location) if location else None, **doc)
+    location, address = doc.pop("location"), doc.pop("address", None)
+    return Node(
+        location=GeoPoint(**location) if location else None,
+        address=PostalAddress(**address) if address else None,
+        **doc,
+    )
 
 
 class DynamoDBNodes:

@@ -15,10 +15,16 @@ if TYPE_CHECKING:
 _TRANSIENT = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure"}
 
 
+def template_data(shop_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What a template is rendered with: the use case's data and the shop's name."""
+    return {"shop_name": shop_name, **data}
+
+
 class SesMailer:
-    def __init__(self, client: SESClient, sender: str) -> None:
+    def __init__(self, client: SESClient, sender: str, shop_name: str = "") -> None:
         self._ses = client
-        self._sender = sender
+        self._sender = sender  # "Display Name <address>" or an address
+        self._shop_name = shop_name
 
     def send(self, template: str, to: str, data: dict[str, Any]) -> str:
         try:
@@ -26,7 +32,7 @@ class SesMailer:
                 Source=self._sender,
                 Destination={"ToAddresses": [to]},
                 Template=template,
-                TemplateData=json.dumps(data),
+                TemplateData=json.dumps(template_data(self._shop_name, data)),
             )
         except ClientError as err:
             if err.response["Error"]["Code"] in _TRANSIENT:

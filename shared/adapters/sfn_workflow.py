@@ -26,6 +26,15 @@ class StepFunctionsWorkflow:
         self._sfn.stop_execution(executionArn=execution_arn, error="OrderCancelled", cause=cause[:32768])
         return True
 
+    def running(self, name: str) -> bool:
+        try:
+            described = self._sfn.describe_execution(executionArn=self.execution_arn(name))
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                raise
+            return False
+        return described["status"] == "RUNNING"
+
     def start(self, name: str, payload: dict[str, Any]) -> None:
         try:
             self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))

@@ -8,7 +8,8 @@ from html import escape
 
 from shared.domain.values import Address
 
-Lines = Sequence[tuple[str, str, int]]  # (line_id, sku, quantity)
+# (line_id, sku, quantity, product name as the channel sent it, or None)
+Lines = Sequence[tuple[str, str, int, str | None]]
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -51,22 +52,31 @@ def _address(to: Address) -> str:
 def pick_list_html(order_ref: str, shipment_id: str, node_id: str, lines: Lines) -> str:
     rows = "".join(
         f'<tr><td class="check"><span class="box"></span></td><td>{escape(line_id)}</td>'
-        f'<td>{escape(sku)}</td><td class="qty">{int(quantity)}</td></tr>'
-        for line_id, sku, quantity in lines
+        f'<td>{escape(sku)}</td><td>{escape(name or "")}</td><td class="qty">{int(quantity)}</td></tr>'
+        for line_id, sku, quantity, name in lines
     )
     table = (
-        '<table><thead><tr><th>Picked</th><th>Line</th><th>SKU</th><th class="qty">Quantity</th></tr></thead>'
+        "<table><thead><tr><th>Picked</th><th>Line</th><th>SKU</th><th>Product</th>"
+        '<th class="qty">Quantity</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )
     facts = _facts([("Node", node_id), ("Shipment", shipment_id), ("Order", order_ref)])
     return _PAGE.format(title=escape(f"Pick list {shipment_id}"), body=facts + table)
 
 
-def packing_slip_html(order_ref: str, shipment_id: str, customer_name: str, ship_to: Address, lines: Lines) -> str:
+def packing_slip_html(
+    order_ref: str, shipment_id: str, customer_name: str, ship_to: Address | None, lines: Lines
+) -> str:
+    """`ship_to` None: a pickup order, collected by the customer named on the slip."""
     rows = "".join(
-        f'<tr><td>{escape(sku)}</td><td class="qty">{int(quantity)}</td></tr>' for _line_id, sku, quantity in lines
+        f'<tr><td>{escape(name or sku)}</td><td>{escape(sku)}</td><td class="qty">{int(quantity)}</td></tr>'
+        for _line_id, sku, quantity, name in lines
     )
-    table = f'<table><thead><tr><th>SKU</th><th class="qty">Quantity</th></tr></thead><tbody>{rows}</tbody></table>'
+    table = (
+        '<table><thead><tr><th>Item</th><th>SKU</th><th class="qty">Quantity</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
     facts = _facts([("Customer", customer_name), ("Order", order_ref), ("Shipment", shipment_id)])
-    body = f"{facts}<h2>Ship to</h2>{_address(ship_to)}{table}<p>Thank you for your order.</p>"
+    where = f"<h2>Ship to</h2>{_address(ship_to)}" if ship_to else "<h2>Collected in store</h2>"
+    body = f"{facts}{where}{table}<p>Thank you for your order.</p>"
     return _PAGE.format(title=escape(f"Packing slip {order_ref}"), body=body)

@@ -16,6 +16,10 @@ class DomainError(Exception):
     def http_message(self) -> str:
         return str(self)
 
+    def http_details(self) -> list[tuple[str, str]]:
+        """(field, issue) pairs the answer lists, when the error is about named fields."""
+        return []
+
 
 class IllegalTransition(DomainError):
     code = "illegal_transition"
@@ -50,6 +54,15 @@ class ConcurrentUpdate(DomainError):
 
 class PaymentProviderUnavailable(Exception):
     """Stripe could not be reached or answered 5xx/429: retry later, it says nothing about the payment."""
+
+
+class PaymentIntentMissing(DomainError):
+    """Stripe says the PaymentIntent does not exist: permanent, asking again changes nothing."""
+
+    code = "payment_intent_missing"
+
+    def __init__(self, intent_id: str, when: str) -> None:
+        super().__init__(f"payment intent {intent_id} does not exist at Stripe ({when})")
 
 
 class EmailProviderUnavailable(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -192,6 +193,13 @@ class Line:
     sku: str
     quantity: int
     unit_amount: int
+    # what the customer bought, as the channel names and shows it (emails, pick lists, slips)
+    name: str | None = None
+    image_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.sku
 
     @property
     def amount(self) -> int:
@@ -251,7 +259,7 @@ class Order:
     external_id: str
     currency: str
     customer: Customer
-    ship_to: Address
+    ship_to: Address | None  # None only for pickup orders
     lines: tuple[Line, ...]
     shipping_amount: int
     tax_amount: int
@@ -261,6 +269,8 @@ class Order:
     status: OrderStatus = OrderStatus.RECEIVED
     payment_check: PaymentCheck = PaymentCheck.PENDING
     hold_reason: str | None = None
+    # the payment hold's code (shared.domain.payment), when held for payment
+    hold_code: str | None = None
     exception_cause: str | None = None
     confirmation_message_id: str | None = None
     history: list[HistoryEntry] = field(default_factory=list)
@@ -272,6 +282,8 @@ class Order:
     cancellation: Cancellation | None = None
     # provider message ids of the refund emails, by refund id: one email per refund
     refund_emails: dict[str, str] = field(default_factory=dict)
+    # provider message ids of the other emails about the whole order ("cancelled", "return_opened:<rma>")
+    emails: dict[str, str] = field(default_factory=dict)
     returns: list[Return] = field(default_factory=list)
     # typed exceptions, open and resolved: what went wrong and what a person can do about it
     exceptions: list[OrderException] = field(default_factory=list)
@@ -279,6 +291,12 @@ class Order:
     priority: int = 100
     # optimistic-concurrency counter, bumped by each save
     version: int = 0
+
+    def destination(self) -> Address:
+        """Where this order's parcels go: only orders that ship have one."""
+        if self.ship_to is None:
+            raise IllegalTransition(self.status, OrderStatus.SHIPPED)
+        return self.ship_to
 
     @property
     def totals(self) -> Totals:
@@ -320,9 +338,10 @@ class Order:
         self.captured_amount = captured
         self._note("payment_verified", "payment intent covers the order", at)
 
-    def hold_for_payment(self, reason: str, at: datetime) -> None:
+    def hold_for_payment(self, reason: str, at: datetime, code: str | None = None) -> None:
         self.payment_check = PaymentCheck.FAILED
         self.hold_reason = reason
+        self.hold_code = code
         self._move(OrderStatus.ON_HOLD, "payment_failed", reason, at)
         self.raise_exception(ExceptionType.PAYMENT_HOLD, reason, at)
 
@@ -335,7 +354,7 @@ class Order:
         self._note("confirmation_sent", message_id, at)
 
     def routing_request(self) -> RoutingRequest:
-        lat, lon = self.ship_to.lat, self.ship_to.lon
+        lat, lon = (self.ship_to.lat, self.ship_to.lon) if self.ship_to else (None, None)
         return RoutingRequest(
             lines=tuple(RoutingLine(line.line_id, line.sku, line.quantity) for line in self.lines),
             method="pickup" if self.delivery.method == "pickup" else "ship",
@@ -689,6 +708,13 @@ class Order:
             self._note("email_refund", f"{refund_id}: {message_id}", at)
         return self.refund_emails[refund_id]
 
+    def emailed(self, kind: str, message_id: str, at: datetime) -> str:
+        """Records an email about the order; returns the first message id if one was recorded."""
+        if kind not in self.emails:
+            self.emails[kind] = message_id
+            self._note(f"email_{kind.split(':')[0]}", message_id, at)
+        return self.emails[kind]
+
     def payment_captured(self, amount: int, at: datetime) -> None:
         self.captured_amount = amount
         self._note("payment_captured", f"{amount} {self.currency}", at)
@@ -729,6 +755,15 @@ class Order:
         self.raise_exception(ExceptionType.RETURN_FAILED, cause, at, rma_id)
 
 
+# (sku, quantity, unit_amount) or (sku, quantity, unit_amount, name, image_url)
+LineSpec = tuple[str, int, int] | tuple[str, int, int, str | None, str | None]
+
+
+def _line(number: int, spec: LineSpec) -> Line:
+    name, image_url = (spec[3], spec[4]) if len(spec) == 5 else (None, None)
+    return Line(f"L{number}", spec[0], spec[1], spec[2], name, image_url)
+
+
 def place(
     *,
     order_id: str,
@@ -736,8 +771,8 @@ def place(
     external_id: str,
     currency: str,
     customer: Customer,
-    ship_to: Address,
-    lines: list[tuple[str, int, int]],
+    ship_to: Address | None,
+    lines: Sequence[LineSpec],
     shipping_amount: int,
     tax_amount: int,
     payment_intent: str,
@@ -752,7 +787,7 @@ def place(
         currency=currency,
         customer=customer,
         ship_to=ship_to,
-        lines=tuple(Line(f"L{i + 1}", sku, qty, unit) for i, (sku, qty, unit) in enumerate(lines)),
+        lines=tuple(_line(i + 1, spec) for i, spec in enumerate(lines)),
         shipping_amount=shipping_amount,
         tax_amount=tax_amount,
         payment_intent=payment_intent,
@@ -771,6 +806,7 @@ def copy(order: Order) -> Order:
         executions=list(order.executions),
         shipments=_copy.deepcopy(order.shipments),
         refund_emails=dict(order.refund_emails),
+        emails=dict(order.emails),
         returns=_copy.deepcopy(order.returns),
         exceptions=list(order.exceptions),
     )

@@ -78,6 +78,16 @@ class InvalidWebhookSignature(DomainError):
         return f"the Stripe-Signature header does not verify: {self}"
 
 
+class MalformedWebhook(DomainError):
+    """A signed event whose content is not what Stripe sends: answered 400, never retried into a 500."""
+
+    code = "malformed_event"
+    http_status = 400
+
+    def http_message(self) -> str:
+        return f"the signed event is not shaped as Stripe's: {self}"
+
+
 class InvalidRefundRequest(DomainError):
     code = "invalid_refund"
 
@@ -108,6 +118,17 @@ class LedgerEntry:
             raise InvalidRefundRequest(f"a refund amount must be > 0, got {self.amount}")
         if self.created_at.tzinfo is None:
             raise InvalidRefundRequest("created_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A refund owed whose amount is not known yet (what was captured must be asked of Stripe):
+    recorded before any provider call, so that a retry, the sweep or ops can always finish it.
+    It is discharged when the refund's ledger entry is opened, or when nothing turns out owed."""
+
+    order_id: str
+    cause_id: str
+    since: datetime
 
 
 def refund_key(order_id: str, cause_id: str) -> str:

@@ -4,7 +4,7 @@ and shipping when nothing of the order is kept). Pure: no I/O; money in integer 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from shared.domain.refund_ledger import InvalidRefundRequest
@@ -98,24 +98,38 @@ def refund_for_units(
     order_lines: Sequence[tuple[str, int, int]],
     order_tax: int,
     order_shipping: int,
-    units: dict[str, int],
+    units: Mapping[str, int],
     *,
     all_lines_now_refunded: bool,
+    already: Mapping[str, int] | None = None,
 ) -> RefundAmount:
-    """`refund_for_lines` for part of a line's units (returns): order lines as (line_id, quantity,
-    unit_amount), units as {line_id: quantity}. A line's tax share is given back in proportion to
-    the units, rounded down, so pieces never sum above the share."""
+    """`refund_for_lines` for part of a line's units (cancellations, returns): order lines as
+    (line_id, quantity, unit_amount), units as {line_id: quantity}, `already` the units of each
+    line refunded before this one.
+
+    A line's tax share is given back by cumulative rounding: after k of its n units are refunded,
+    floor(share x k / n) of it has been, so a piece gives back floor(share x (before + units) / n)
+    - floor(share x before / n). The pieces of a line never sum above its share, and once all its
+    units are back they sum to exactly the share, however the units were split."""
     values = [LineValue(line_id, qty * unit) for line_id, qty, unit in order_lines]
     shares = tax_shares(values, order_tax)
     by_id = {line_id: (qty, unit) for line_id, qty, unit in order_lines}
-    unknown = sorted(set(units) - by_id.keys())
+    before = dict(already or {})
+    unknown = sorted((set(units) | set(before)) - by_id.keys())
     if unknown:
         raise InvalidRefundRequest(f"not lines of the order: {', '.join(unknown)}")
     for line_id, qty in units.items():
-        if not 0 < qty <= by_id[line_id][0]:
-            raise InvalidRefundRequest(f"line {line_id}: {qty} units is not between 1 and {by_id[line_id][0]}")
+        left = by_id[line_id][0] - before.get(line_id, 0)
+        if not 0 < qty <= left:
+            raise InvalidRefundRequest(f"line {line_id}: {qty} units is not between 1 and {left}")
+
+    def tax_of(line_id: str, qty: int) -> int:
+        total, earlier = by_id[line_id][0], before.get(line_id, 0)
+        share = shares[line_id]
+        return share * (earlier + qty) // total - share * earlier // total
+
     return RefundAmount(
         lines=sum(by_id[i][1] * q for i, q in units.items()),
-        tax=sum(shares[i] * q // by_id[i][0] for i, q in units.items()),
+        tax=sum(tax_of(i, q) for i, q in units.items()),
         shipping=order_shipping if all_lines_now_refunded else 0,
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from shared.domain.rates import estimate_rate, haversine_km
-from shared.domain.values import GeoPoint
+from shared.domain.values import GeoPoint, PostalAddress
 
 DEFAULT_UNIT_WEIGHT_KG = 0.5  # no catalogue yet; per-sku weights can be passed to route()
 MAX_CANDIDATES = 10
@@ -42,6 +42,12 @@ class Node:
     pickup: bool  # customers can collect here
     handling_cost: int  # minor units per shipment
     daily_capacity: int | None  # shipments per day; None = unlimited
+    name: str | None = None  # as customers know it ("Waybill Manhattan store"): pickup emails name it
+    address: PostalAddress | None = None  # where a pickup customer goes
+
+    @property
+    def label(self) -> str:
+        return self.name or self.node_id
 
 
 @dataclass(frozen=True)

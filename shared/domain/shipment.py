@@ -6,6 +6,8 @@ an event that does not fit the current status is refused (never applied) with a 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -117,6 +119,13 @@ class ShipmentEvent:
     reason: str | None = None
     detail: str | None = None
 
+    def digest(self) -> str:
+        """What the event says, apart from its id and time: the same id with another digest is another
+        event. A sender stamping its resend with a new occurred_at still sends the same event."""
+        parcel = vars(self.parcel) if self.parcel else None
+        said = [self.type.value, self.reason, self.detail, parcel]
+        return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
 
 @dataclass
 class Shipment:
@@ -131,8 +140,10 @@ class Shipment:
     # the carrier's last delivery exception, kept until the parcel is delivered; ops see it on the order
     delivery_exception: str | None = None
     last_event_at: datetime | None = None
-    # ids of the events applied, so a redelivered event is recognised
+    # ids of the events applied, so a redelivered event is recognised, and what each said (digest),
+    # so that an id reused for another event is refused rather than taken for a redelivery
     event_ids: list[str] = field(default_factory=list)
+    event_digests: dict[str, str] = field(default_factory=dict)
     # Step Functions task tokens the workflow waits on for this shipment
     request_token: str | None = None
     delivery_token: str | None = None
@@ -156,6 +167,13 @@ class Shipment:
     def apply(self, event: ShipmentEvent) -> bool:
         """Applies the event; False for a redelivery of one already applied. EventRefused if it does not fit."""
         if event.event_id in self.event_ids:
+            known = self.event_digests.get(event.event_id)
+            if known is not None and known != event.digest():
+                raise EventRefused(
+                    "event_id_conflict",
+                    f"event_id {event.event_id} was already applied to shipment {self.shipment_id} with a "
+                    "different body; a new event needs a new event_id",
+                )
             return False
         allowed_from, to = EVENT_EDGES[event.type]
         if self.status in CLOSED:
@@ -184,6 +202,7 @@ class Shipment:
         self.status = to
         self.last_event_at = event.occurred_at
         self.event_ids.append(event.event_id)
+        self.event_digests[event.event_id] = event.digest()
         if event.type == EventType.PACKED:
             self.parcel = event.parcel
             self.repack_reason = None

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from shared.domain.values import amount_problem
+from shared.schemas.base import ApiModel
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
 # A reservation writes one stock item per distinct sku at a node, plus its record and the node's
 # daily capacity, in one DynamoDB transaction (100 items at most): 50 lines stays well inside it.
 MAX_LINES = 50
-MAX_BODY_BYTES = 256 * 1024
 # Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
 MAX_AMOUNT = 99_999_999_999
 
@@ -40,7 +43,7 @@ Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(integral)]
 Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(integral)]
 
 
-class _Model(BaseModel):
+class _Model(ApiModel):
     # strict: JSON types must match (no "1" for 1, no false for 0.0), as the OpenAPI document says
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -80,6 +83,10 @@ class LineIn(_Model):
     sku: Sku
     quantity: Quantity
     unit_amount: Amount
+    name: Text | None = Field(default=None, description="The product as the customer knows it (emails, slips)")
+    image_url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https://[^\s\"'<>]+$")] | None = Field(
+        default=None, description="An https image of the product, shown in emails"
+    )
 
 
 class PaymentIn(_Model):
@@ -106,18 +113,42 @@ class PickupDelivery(_Model):
 DeliveryIn = Annotated[ShipDelivery | PickupDelivery, Field(discriminator="method")]
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class CaptureOrder(_Model):
     """An order as a sales channel hands it over. Money is in integer minor units of `currency`."""
 
     external_id: ExternalId = Field(description="The channel's own order id; capture is idempotent on it")
     currency: Annotated[str, Field(description="ISO 4217 code", json_schema_extra={"enum": sorted(CURRENCIES)})]
     customer: CustomerIn
-    ship_to: AddressIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
     shipping_amount: Amount = 0
     tax_amount: Amount = 0
     payment: PaymentIn
-    delivery: DeliveryIn = ShipDelivery(method="ship")
+    # The default is applied here but kept out of the schema: a default object on a oneOf is valid JSON
+    # Schema, yet client generators refuse it (openapi-python-client then drops the whole operation).
+    delivery: DeliveryIn = Field(
+        default=ShipDelivery(method="ship"),
+        description="How the customer gets the order; without it: ship, standard",
+        json_schema_extra=_no_default,
+    )
+
+    # After delivery, so its validator sees the method (fields validate in this order).
+    ship_to: AddressIn | None = Field(
+        default=None,
+        description="Where the parcel goes: required when delivery.method is ship (the default)",
+        validate_default=True,
+    )
+
+    @field_validator("ship_to")
+    @classmethod
+    def _ship_to_for_ship(cls, value: AddressIn | None, info: ValidationInfo) -> AddressIn | None:
+        delivery = info.data.get("delivery")
+        if value is None and delivery is not None and delivery.method == "ship":
+            raise PydanticCustomError("missing", "Field required: an order that ships needs a ship_to address")
+        return value
 
     @field_validator("currency")
     @classmethod
@@ -125,6 +156,15 @@ class CaptureOrder(_Model):
         if value not in CURRENCIES:
             raise ValueError("must be an ISO 4217 code in upper case, such as USD or EUR")
         return value
+
+    @model_validator(mode="after")
+    def _stripe_minor_units(self) -> CaptureOrder:
+        # Amounts are compared 1:1 with Stripe's: refuse what Stripe could never charge or refund.
+        amounts = [self.shipping_amount, self.tax_amount, *(line.unit_amount for line in self.lines)]
+        problem = next((p for p in (amount_problem(self.currency, a) for a in amounts) if p), None)
+        if problem:
+            raise ValueError(f"currency: {problem}")
+        return self
 
 
 class IntakeMessage(CaptureOrder):

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from shared.schemas.base import ApiModel
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ApiModel):
     field: str = Field(description="Where the problem is, e.g. lines[0].quantity")
     issue: str
 
 
-class ErrorInfo(BaseModel):
+class ErrorInfo(ApiModel):
     code: str = Field(description="Stable machine-readable code, e.g. validation_failed")
     message: str
     details: list[ErrorDetail] = Field(default_factory=list)
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ApiModel):
     error: ErrorInfo
 
 

@@ -12,10 +12,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field,
 
 from shared.domain.reconciliation import Match, ReconciliationRow
 from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
+from shared.schemas.base import ApiModel
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
-class RefundView(BaseModel):
+class LedgerEntryView(ApiModel):
     """A ledger entry. Money in minor units of `currency`."""
 
     refund_id: str
@@ -33,7 +34,7 @@ class RefundView(BaseModel):
     settled_at: datetime | None
 
     @classmethod
-    def of(cls, entry: LedgerEntry) -> RefundView:
+    def of(cls, entry: LedgerEntry) -> LedgerEntryView:
         return cls(
             refund_id=entry.refund_id,
             order_id=entry.order_id,
@@ -51,11 +52,11 @@ class RefundView(BaseModel):
         )
 
 
-class RefundList(BaseModel):
-    refunds: list[RefundView]
+class RefundList(ApiModel):
+    refunds: list[LedgerEntryView]
 
 
-class _In(BaseModel):
+class _In(ApiModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -111,7 +112,7 @@ ReconciliationIn = Annotated[
 ]
 
 
-class ClassSummaryView(BaseModel):
+class ClassSummaryView(ApiModel):
     count: int
     # per currency: amounts in different currencies are never added up
     ledger_amounts: dict[str, int]
@@ -122,7 +123,7 @@ def _view_of(row: type[Any], name: str) -> type[BaseModel]:
     """An API model with exactly the dataclass's fields (all required), named for the OpenAPI document."""
     hints = typing.get_type_hints(row)
     definitions: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(row)}
-    model: type[BaseModel] = create_model(name, **definitions)
+    model: type[BaseModel] = create_model(name, __base__=ApiModel, **definitions)
     return model
 
 
@@ -133,7 +134,7 @@ else:
     ReconciliationRowView = _view_of(ReconciliationRow, "ReconciliationRowView")
 
 
-class ReconciliationCreated(BaseModel):
+class ReconciliationCreated(ApiModel):
     reconciliation_id: str
     period_start: datetime
     period_end: datetime

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter
 
 from shared.domain.shipment import EventType, ShipmentEvent
 from shared.domain.shipping import Parcel
+from shared.schemas.base import ApiModel
 
 EventId = Annotated[
     str,
@@ -21,7 +22,7 @@ ShipmentId = Annotated[str, Field(pattern=r"^ord_[0-9a-z]{1,64}-S[0-9]{1,3}$", d
 NodeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
 
 
-class _Event(BaseModel):
+class _Event(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: EventId
@@ -29,7 +30,7 @@ class _Event(BaseModel):
     occurred_at: AwareDatetime
 
 
-class ParcelIn(BaseModel):
+class ParcelIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     weight_grams: int = Field(ge=1, le=70_000)
@@ -79,7 +80,7 @@ class CarrierScan(_Event):
         return ShipmentEvent(self.event_id, EventType(self.type), self.occurred_at, detail=self.detail)
 
 
-class ReturnedLine(BaseModel):
+class ReturnedLine(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: str = Field(pattern=r"^L[0-9]{1,3}$")
@@ -87,7 +88,7 @@ class ReturnedLine(BaseModel):
     condition: Literal["resellable", "damaged"]
 
 
-class ReturnReceived(BaseModel):
+class ReturnReceived(ApiModel):
     """The warehouse received an RMA's parcel: what came back, and in what condition."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,13 +116,13 @@ FulfilmentEventIn = Annotated[AnyEvent, Field(discriminator="type")]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(FulfilmentEventIn)
 
 
-class ShipmentLineView(BaseModel):
+class ShipmentLineView(ApiModel):
     line_id: str
     sku: str
     quantity: int
 
 
-class LabelView(BaseModel):
+class LabelView(ApiModel):
     carrier: str
     service: str
     tracking_number: str
@@ -131,7 +132,7 @@ class LabelView(BaseModel):
     download_url: str | None = Field(description="Presigned link to the 4x6 label PDF, valid for an hour")
 
 
-class ShipmentView(BaseModel):
+class ShipmentView(ApiModel):
     shipment_id: str
     node_id: str
     method: str
@@ -149,7 +150,7 @@ class ShipmentView(BaseModel):
     )
 
 
-class ReturnLineView(BaseModel):
+class ReturnLineView(ApiModel):
     line_id: str
     sku: str
     quantity: int
@@ -157,7 +158,7 @@ class ReturnLineView(BaseModel):
     damaged: int
 
 
-class ReturnView(BaseModel):
+class ReturnView(ApiModel):
     rma_id: str
     node_id: str = Field(description="Where the parcel goes back to")
     reason: str
@@ -173,7 +174,7 @@ class ReturnView(BaseModel):
     refund_id: str | None
 
 
-class EventResult(BaseModel):
+class EventResult(ApiModel):
     event_id: str
     outcome: Literal["applied", "duplicate"]
     order_id: str

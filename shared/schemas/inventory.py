@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from shared.schemas.base import ApiModel
 from shared.schemas.capture import Sku, Text, integral
 
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
@@ -14,7 +15,7 @@ MAX_ADJUSTMENT_LINES = 50
 _I = BeforeValidator(integral)  # 2.0 counts as the integer 2, as in JSON Schema
 
 
-class _In(BaseModel):
+class _In(ApiModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
@@ -42,6 +43,10 @@ class NodeIn(_In):
 
 class NodeView(NodeIn):
     node_id: str
+
+
+class NodeList(ApiModel):
+    nodes: list[NodeView]
 
 
 class _Settings(_In):
@@ -127,7 +132,7 @@ class PolicyIn(_In):
     priority: Annotated[int, Field(ge=0, le=99_999, description="Lower is served first"), _I] = 100
 
 
-class StockAtNode(BaseModel):
+class StockAtNode(ApiModel):
     node_id: str
     on_hand: int
     reserved: int
@@ -137,26 +142,26 @@ class StockAtNode(BaseModel):
     reorder_quantity: int | None
 
 
-class StockTotals(BaseModel):
+class StockTotals(ApiModel):
     on_hand: int
     reserved: int
     safety_stock: int
     available: int
 
 
-class Availability(BaseModel):
+class Availability(ApiModel):
     sku: str
     total: StockTotals
     nodes: list[StockAtNode]
 
 
-class AdjustmentResult(BaseModel):
+class AdjustmentResult(ApiModel):
     reference: str
     node_id: str
     stock: list[StockAtNode]
 
 
-class ReorderSuggestionView(BaseModel):
+class ReorderSuggestionView(ApiModel):
     sku: str
     node_id: str
     quantity: int
@@ -165,5 +170,5 @@ class ReorderSuggestionView(BaseModel):
     suggested_at: str
 
 
-class ReorderSuggestions(BaseModel):
+class ReorderSuggestions(ApiModel):
     suggestions: list[ReorderSuggestionView]

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.domain.exceptions import OrderException
 from shared.domain.order import Order, Return
 from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
+from shared.schemas.base import ApiModel
 from shared.schemas.fulfilment_events import (
     LabelView,
     ParcelIn,
@@ -38,28 +39,30 @@ def console_url(arn: str) -> str | None:
     return CONSOLE.format(region=parts[3], arn=arn)
 
 
-class LineView(BaseModel):
+class LineView(ApiModel):
     line_id: str
     sku: str
+    name: str | None
+    image_url: str | None
     quantity: int
     unit_amount: int
     amount: int
 
 
-class TotalsView(BaseModel):
+class TotalsView(ApiModel):
     lines: int
     shipping: int
     tax: int
     grand_total: int
 
 
-class CustomerView(BaseModel):
+class CustomerView(ApiModel):
     email: str
     name: str
     phone: str | None
 
 
-class AddressView(BaseModel):
+class AddressView(ApiModel):
     name: str
     line1: str
     line2: str | None
@@ -71,45 +74,50 @@ class AddressView(BaseModel):
     lon: float | None
 
 
-class DeliveryView(BaseModel):
+class DeliveryView(ApiModel):
     method: str
     service_level: str
     pickup_node: str | None
 
 
-class PaymentView(BaseModel):
+class PaymentView(ApiModel):
     stripe_payment_intent: str
     check: str
     hold_reason: str | None
+    hold_code: str | None = Field(
+        default=None,
+        description="Why the order is held for payment: payment_not_found, payment_not_authorized, "
+        "payment_currency_mismatch, payment_insufficient or payment_already_used",
+    )
 
 
-class HistoryView(BaseModel):
+class HistoryView(ApiModel):
     at: datetime
     status: str
     event: str
     cause: str
 
 
-class AllocationView(BaseModel):
+class AllocationView(ApiModel):
     node_id: str
     line_id: str
     sku: str
     quantity: int
 
 
-class CandidateView(BaseModel):
+class CandidateView(ApiModel):
     node_ids: list[str]
     score: float
     fills: bool
     note: str
 
 
-class BackorderedView(BaseModel):
+class BackorderedView(ApiModel):
     line_id: str
     quantity: int
 
 
-class RoutingView(BaseModel):
+class RoutingView(ApiModel):
     """Where the order ships from and why, with the best candidates that were weighed."""
 
     outcome: str
@@ -121,14 +129,14 @@ class RoutingView(BaseModel):
     decided_at: datetime
 
 
-class ExecutionView(BaseModel):
+class ExecutionView(ApiModel):
     arn: str
     state_machine: str
     started_at: datetime
     console_url: str | None = Field(description="the execution in the AWS console; null on the embedded stack")
 
 
-class RefundView(BaseModel):
+class RefundView(ApiModel):
     refund_id: str
     amount: int
     currency: str
@@ -154,7 +162,7 @@ class RefundView(BaseModel):
         )
 
 
-class CancellationView(BaseModel):
+class CancellationView(ApiModel):
     at: datetime
     by: str
     reason: str
@@ -163,7 +171,7 @@ class CancellationView(BaseModel):
     whole: bool
 
 
-class ExceptionView(BaseModel):
+class ExceptionView(ApiModel):
     """A typed exception: what went wrong, since when, and what a person can do about it."""
 
     type: str = Field(
@@ -188,14 +196,14 @@ class ExceptionView(BaseModel):
         )
 
 
-class OrderView(BaseModel):
+class OrderView(ApiModel):
     order_id: str
     channel: str
     external_id: str
     status: str
     currency: str
     customer: CustomerView
-    ship_to: AddressView
+    ship_to: AddressView | None = Field(description="None for a pickup order captured without one")
     lines: list[LineView]
     totals: TotalsView
     delivery: DeliveryView
@@ -222,7 +230,7 @@ class OrderView(BaseModel):
             status=order.status.value,
             currency=order.currency,
             customer=CustomerView(**vars(order.customer)),
-            ship_to=AddressView(**vars(order.ship_to)),
+            ship_to=AddressView(**vars(order.ship_to)) if order.ship_to else None,
             lines=[LineView(**vars(line), amount=line.amount) for line in order.lines],
             totals=TotalsView(
                 lines=totals.lines, shipping=totals.shipping, tax=totals.tax, grand_total=totals.grand_total
@@ -232,6 +240,7 @@ class OrderView(BaseModel):
                 stripe_payment_intent=order.payment_intent,
                 check=order.payment_check.value,
                 hold_reason=order.hold_reason,
+                hold_code=order.hold_code,
             ),
             exception_cause=order.exception_cause,
             exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],
@@ -329,5 +338,5 @@ def _routing(order: Order) -> RoutingView | None:
     )
 
 
-class OrderList(BaseModel):
+class OrderList(ApiModel):
     orders: list[OrderView]

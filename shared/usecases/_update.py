@@ -13,10 +13,15 @@ T = TypeVar("T")
 ATTEMPTS = 5
 
 
-def update_order(orders: OrderRepository, order_id: str, change: Callable[[Order], T]) -> T:
-    """Applies `change` to the current order and saves it; `change` may decide to change nothing."""
+def update_order(
+    orders: OrderRepository, order_id: str, change: Callable[[Order], T], *, loaded: Order | None = None
+) -> T:
+    """Applies `change` to the current order and saves it; `change` may decide to change nothing.
+
+    `loaded`: the order as the caller just read it, tried first instead of reading it again (it is
+    changed in place; on a concurrent update the order is read afresh)."""
     for attempt in range(ATTEMPTS):
-        order = orders.get(order_id)
+        order = loaded if attempt == 0 and loaded is not None else orders.get(order_id)
         if order is None:
             raise OrderNotFound(order_id)
         before = copy(order)

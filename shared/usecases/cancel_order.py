@@ -1,26 +1,42 @@
 """Cancel what has not shipped: the order's running flow is stopped (or the cancelled shipments'
 waits ended), their stock goes back on the shelf, and what was paid for them is refunded.
 
-Every step can run again: the order keeps its first cancellation, releasing and stopping twice
-changes nothing, the ledger entry is keyed on (order, "cancel"), and the refund execution is named
-after the order, so a double submit makes one refund.
+Every step can run again: the order keeps its first cancellation, only the first cancellation
+tells the nodes and ends the waits, releasing twice changes nothing, and the ledger entry is keyed
+on (order, "cancel"), so a double submit makes one refund. The refund is on record (PENDING, or
+owed until Stripe says what was captured) before any provider is called.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
-from shared.ports import AdjustmentReplay, Clock, FulfilmentRequests, Inventory, OrderRepository, TaskSignals, Workflow
+from shared.domain.refund_ledger import LedgerEntry, RefundStatus
+from shared.ports import (
+    AdjustmentReplay,
+    Clock,
+    FulfilmentRequests,
+    Inventory,
+    OrderRepository,
+    RefundLedger,
+    TaskSignals,
+    Workflow,
+)
 from shared.usecases._update import update_order
+from shared.usecases.refunds import CANCEL_CAUSE, record_cancellation_refund
 from shared.usecases.reserve_order import release_reservations
 
 # The error a cancelled shipment's wait ends with; the state machine ends that shipment quietly.
 CANCELLED_ERROR = "ShipmentCancelled"
-CAUSE = "cancel"
+CAUSE = CANCEL_CAUSE
+# a repeated cancel restarts the refund only after this: by then the first request has long ended
+# (API Gateway gives a request 29 s), so its flow is running or has ended, not still being started
+RESTART_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -40,29 +56,61 @@ def cancel_order(
     refunds_workflow: Workflow,
     signals: TaskSignals,
     requests: FulfilmentRequests,
+    ledger: RefundLedger,
     clock: Clock,
 ) -> CancelOutcome:
-    cancellation = update_order(orders, order_id, lambda o: o.cancel(reason, by, clock.now()))
+    def change(o: Order) -> tuple[bool, Cancellation]:
+        first = o.cancellation is None
+        return first, o.cancel(reason, by, clock.now())
+
+    first, cancellation = update_order(orders, order_id, change)
     order = orders.get(order_id)
     assert order is not None
+    # Money owed is on record before any provider is called: whatever fails next, a retry, the
+    # sweep or ops can finish the refund.
+    entry = record_cancellation_refund(order, ledger=ledger, clock=clock)
     stopped_nodes = {s.node_id for s in order.shipments if s.shipment_id in cancellation.shipments}
+    # releasing twice changes nothing, and it finishes a release a crashed first attempt began
     release_reservations(order_id, inventory=inventory, at=None if cancellation.whole else stopped_nodes)
     restock_uncollected(order, cancellation, inventory=inventory, clock=clock)
-    # Tell the nodes to stop, end the waits of their shipments, and, when nothing had left, the flow.
-    for s in order.shipments:
-        if s.shipment_id in cancellation.shipments:
-            requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, reason, clock))
-            if s.request_token:
-                signals.fail(s.request_token, CANCELLED_ERROR, f"order cancelled by {by}")
-            if s.delivery_token:  # a pickup order waiting at the store
-                signals.fail(s.delivery_token, CANCELLED_ERROR, f"order cancelled by {by}")
-    if cancellation.whole:
-        for execution in order.executions:
-            workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
-    # The refund is opened and paid by the refunds state machine: it can ask Stripe what was captured
-    # when the payment check never ran, and an outage there never undoes the cancellation.
-    refunds_workflow.start(f"{order_id}-{CAUSE}", {"order_id": order_id, "cause": CAUSE, "refund_id": None})
+    if first:
+        # Only the cancellation that changed the order tells the nodes, ends the waits and the flow:
+        # a repeated cancel sends no second fulfilment_cancelled and fails no token again.
+        for s in order.shipments:
+            if s.shipment_id in cancellation.shipments:
+                requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, reason, clock))
+                if s.request_token:
+                    signals.fail(s.request_token, CANCELLED_ERROR, f"order cancelled by {by}")
+                if s.delivery_token:  # a pickup order waiting at the store
+                    signals.fail(s.delivery_token, CANCELLED_ERROR, f"order cancelled by {by}")
+        if cancellation.whole:
+            for execution in order.executions:
+                workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
+    _refund(order_id, entry, cancellation, first, refunds=refunds_workflow, clock=clock)
     return CancelOutcome(order, cancellation)
+
+
+def _refund(
+    order_id: str,
+    entry: LedgerEntry | None,
+    cancellation: Cancellation,
+    first: bool,
+    *,
+    refunds: Workflow,
+    clock: Clock,
+) -> None:
+    """Starts the refunds flow: it pays the entry, or first opens it (asking Stripe what was captured
+    when the payment check never ran). A repeated cancel starts it again while the refund is still
+    owed or PENDING and the first flow has ended (it failed, or died): a flow that died loses nothing.
+    Never while the first may still be starting (a double submit): two flows never pay side by side."""
+    if entry is not None and entry.status is not RefundStatus.PENDING:
+        return  # settled already
+    name = f"{order_id}-{CAUSE}"
+    if not first:
+        if clock.now() - cancellation.at < RESTART_AFTER or refunds.running(name):
+            return  # the first flow is starting or still at it
+        name = f"{name}-again-{clock.now():%Y%m%d%H%M}"
+    refunds.start(name, {"order_id": order_id, "cause": CAUSE, "refund_id": entry.refund_id if entry else None})
 
 
 def restock_uncollected(order: Order, cancellation: Cancellation, *, inventory: Inventory, clock: Clock) -> None:

@@ -4,7 +4,7 @@ recorded on the order, and Stripe answers a second capture with the intent as it
 
 from __future__ import annotations
 
-from shared.domain.errors import OrderNotFound, PaymentProviderUnavailable
+from shared.domain.errors import OrderNotFound, PaymentIntentMissing
 from shared.ports import Clock, OrderRepository, PaymentGateway
 from shared.usecases._update import update_order
 
@@ -18,7 +18,8 @@ def capture_for_shipping(order_id: str, *, orders: OrderRepository, payments: Pa
         return order.captured_amount
     intent = payments.get_intent(order.payment_intent)
     if intent is None:
-        raise PaymentProviderUnavailable(f"payment intent {order.payment_intent} not found at capture")
+        # permanent: the state machine records an exception instead of retrying an outage that is not one
+        raise PaymentIntentMissing(order.payment_intent, "at capture")
     if intent.status == "requires_capture":
         intent = payments.capture(intent.intent_id, min(intent.amount_capturable, order.totals.grand_total))
     captured = intent.amount_received if intent.status == "succeeded" else 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.domain.order import Order, OrderStatus, PaymentCheck
-from shared.domain.payment import hold_reason
-from shared.ports import Clock, OrderRepository, PaymentGateway
+from shared.domain.payment import already_used, payment_hold
+from shared.ports import Clock, OrderRepository, PaymentClaims, PaymentGateway
 from shared.usecases._update import update_order
 
 
@@ -16,7 +16,9 @@ class PaymentOutcome:
     reason: str | None
 
 
-def check_payment(order_id: str, *, orders: OrderRepository, payments: PaymentGateway, clock: Clock) -> PaymentOutcome:
+def check_payment(
+    order_id: str, *, orders: OrderRepository, payments: PaymentGateway, claims: PaymentClaims, clock: Clock
+) -> PaymentOutcome:
     def decide(order: Order) -> PaymentOutcome:
         # A retried step answers what the first run decided instead of checking again.
         if order.payment_check == PaymentCheck.VERIFIED:
@@ -27,12 +29,18 @@ def check_payment(order_id: str, *, orders: OrderRepository, payments: PaymentGa
             return PaymentOutcome("skipped", f"order is {order.status}")
         # Raises PaymentProviderUnavailable when Stripe is down: the state machine retries.
         intent = payments.get_intent(order.payment_intent)
-        reason = hold_reason(order, intent)
-        if reason is None:
+        hold = payment_hold(order, intent)
+        if hold is None and intent is not None:
+            # One PaymentIntent backs one order: the first check to claim it wins (a conditional
+            # write), a retried check of the same order finds its own claim.
+            owner = claims.claim(intent.intent_id, order.order_id)
+            if owner != order.order_id:
+                hold = already_used(intent.intent_id, owner)
+        if hold is None:
             captured = intent.amount_received if intent is not None and intent.status == "succeeded" else 0
             order.verify_payment(clock.now(), captured)
             return PaymentOutcome("verified", None)
-        order.hold_for_payment(reason, clock.now())
-        return PaymentOutcome("on_hold", reason)
+        order.hold_for_payment(hold.reason, clock.now(), hold.code)
+        return PaymentOutcome("on_hold", hold.reason)
 
     return update_order(orders, order_id, decide)

@@ -10,14 +10,29 @@ answer lost to a crash is given the second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from shared.domain.errors import OrderNotFound
+from shared.domain.errors import DomainError, OrderNotFound
 from shared.domain.order import Order, ShipmentNotFound
 from shared.domain.principal import Kind, Principal
 from shared.domain.shipment import CARRIER_EVENTS, EventRefused, EventType, Shipment, ShipmentEvent
 from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_delivery, answer_request
+
+# how far a sender's clock may be off ours
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+class EventTimeRefused(DomainError):
+    """occurred_at cannot be true: answered 422 with the field named."""
+
+    code = "validation_failed"
+    http_status = 422
+    field = "occurred_at"
+
+    def http_details(self) -> list[tuple[str, str]]:
+        return [(self.field, str(self))]
 
 
 @dataclass(frozen=True)
@@ -51,19 +66,37 @@ def apply_event(
         raise OrderNotFound(order_id)
     shipment = order.shipment(shipment_id)
     _authorise(principal, shipment, event.type)
+    if event.event_id not in shipment.event_ids:  # a redelivery is answered as such, whenever it was stamped
+        _check_time(event, order, clock)
     if node_id is not None and node_id != shipment.node_id:
         raise EventRefused("wrong_node", f"shipment {shipment_id} is fulfilled by {shipment.node_id}, not {node_id}")
     if tracking_number is not None and (shipment.label is None or shipment.label.tracking_number != tracking_number):
         raise EventRefused("wrong_tracking_number", f"shipment {shipment_id} has no label {tracking_number}")
-    applied = update_order(orders, order_id, lambda o: o.shipment_event(shipment_id, event, clock.now()))
-    order = orders.get(order_id)
-    assert order is not None
+    latest: list[Order] = []
+
+    def change(current: Order) -> bool:
+        latest[:] = [current]  # the order as saved (or found unchanged): no need to read it again
+        return current.shipment_event(shipment_id, event, clock.now())
+
+    applied = update_order(orders, order_id, change, loaded=order)
+    order = latest[0]
     shipment = order.shipment(shipment_id)
     if event.type in (EventType.DELIVERED, EventType.COLLECTED):
         answer_delivery(shipment, signals)
     elif event.type not in CARRIER_EVENTS:
         answer_request(shipment, signals)
     return EventOutcome(applied, order, shipment)
+
+
+def _check_time(event: ShipmentEvent, order: Order, clock: Clock) -> None:
+    """An event cannot have happened in the future, nor before its order existed (beyond clock skew)."""
+    if event.occurred_at > clock.now() + CLOCK_SKEW:
+        raise EventTimeRefused(f"occurred_at {event.occurred_at.isoformat()} is in the future")
+    if event.occurred_at < order.created_at - CLOCK_SKEW:
+        raise EventTimeRefused(
+            f"occurred_at {event.occurred_at.isoformat()} is before order {order.order_id} was captured "
+            f"({order.created_at.isoformat()})"
+        )
 
 
 def _authorise(principal: Principal, shipment: Shipment, event: EventType) -> None:

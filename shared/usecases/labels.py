@@ -34,7 +34,7 @@ def buy_label(
         order_ref=order.external_id,
         ship_from_node=shipment.node_id,
         ship_from=node.location if node else None,
-        ship_to=order.ship_to,
+        ship_to=order.destination(),
         parcel=shipment.parcel,
         service_level=order.delivery.service_level,
     )

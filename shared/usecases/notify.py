@@ -1,35 +1,51 @@
-"""Customer emails about a shipment: shipped (with tracking), ready for pickup, delivered.
+"""Customer emails about a shipment (shipped with tracking, ready for pickup, delivered, a delivery
+problem) and about the whole order (cancelled, return opened with its label).
 
-Each is sent once per shipment and kind: the message id is kept on the shipment, and the caller
-holds an idempotency record on (shipment, kind) so two concurrent attempts cannot both send.
+Each is sent once per (shipment or order) and kind: the message id is kept on the order, and the
+caller holds an idempotency record on the same key so two concurrent attempts cannot both send.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
-from shared.domain.shipment import Shipment
-from shared.ports import Clock, Mailer, OrderRepository
+from shared.domain.shipment import Shipment, ShipmentStatus
+from shared.email import content
+from shared.ports import Clock, DocumentStore, Mailer, Nodes, OrderRepository
 from shared.usecases._update import update_order
 
-KINDS = ("shipped", "ready_for_pickup", "delivered")
+KINDS = ("shipped", "ready_for_pickup", "delivered", "delivery_exception")
+# A presigned link lives at most 7 days (SigV4); the return email says so.
+LABEL_LINK_S = 7 * 24 * 3600
 
 
-def email_data(order: Order, shipment: Shipment) -> dict[str, Any]:
-    """Template data, all strings (moto's renderer only takes strings)."""
+def email_data(order: Order, shipment: Shipment, nodes: Nodes | None = None) -> dict[str, Any]:
+    """Template data of a shipment's emails: what is in the parcel and how it travels, never its ids."""
     label = shipment.label
-    return {
-        "order_ref": order.external_id,
-        "customer_name": order.customer.name,
-        "shipment_id": shipment.shipment_id,
-        "node_id": shipment.node_id,
-        "lines": [{"sku": line.sku, "quantity": str(line.quantity)} for line in shipment.lines],
-        "carrier": label.carrier if label else "",
-        "service": label.service if label else "",
+    parcels = [s for s in order.shipments if s.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)]
+    data: dict[str, Any] = {
+        **content.greeting(order),
+        "items": content.items(order, [(line.line_id, line.quantity) for line in shipment.lines]),
+        "split": "yes" if len(parcels) > 1 else "",
+        "carrier": content.carrier_name(label.carrier) if label else "",
+        "service": content.service_name(label.service) if label else "",
         "tracking_number": label.tracking_number if label else "",
         "tracking_url": label.tracking_url if label else "",
+        "detail": shipment.delivery_exception or "",
+        "collected": "yes" if shipment.method == "pickup" else "",
     }
+    if shipment.method == "pickup":
+        data.update(content.store(nodes.get(shipment.node_id) if nodes else None))
+    return data
+
+
+def _order(orders: OrderRepository, order_id: str) -> Order:
+    order = orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
 
 
 def send_shipment_email(
@@ -41,12 +57,66 @@ def send_shipment_email(
     mailer: Mailer,
     template: str,
     clock: Clock,
+    nodes: Nodes | None = None,
 ) -> str:
-    order = orders.get(order_id)
-    assert order is not None
+    order = _order(orders, order_id)
     shipment = order.shipment(shipment_id)
     if kind in shipment.emails:
         return shipment.emails[kind]
-    message_id = mailer.send(template, order.customer.email, email_data(order, shipment))
+    message_id = mailer.send(template, order.customer.email, email_data(order, shipment, nodes))
 
     return update_order(orders, order_id, lambda o: o.shipment_emailed(shipment_id, kind, message_id, clock.now()))
+
+
+def cancellation_data(order: Order) -> dict[str, Any]:
+    c = order.cancellation
+    assert c is not None
+    return {
+        **content.greeting(order),
+        "items": content.items(order, c.lines),
+        "whole": "yes" if c.whole else "",
+        # what was paid for them comes back in its own email; an authorization is simply released
+        "refund_follows": "yes" if order.captured_amount > 0 else "",
+    }
+
+
+def send_cancellation_email(
+    order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock
+) -> str:
+    """Once per order: cancelling again answers the same cancellation, and sends nothing."""
+    order = _order(orders, order_id)
+    if "cancelled" in order.emails:
+        return order.emails["cancelled"]
+    message_id = mailer.send(template, order.customer.email, cancellation_data(order))
+    return update_order(orders, order_id, lambda o: o.emailed("cancelled", message_id, clock.now()))
+
+
+def return_data(order: Order, rma_id: str, documents: DocumentStore) -> dict[str, Any]:
+    rma = order.return_of(rma_id)
+    label = rma.label
+    return {
+        **content.greeting(order),
+        "items": content.items(order, [(line.line_id, line.quantity) for line in rma.lines]),
+        "label_url": documents.url(label.document_key, LABEL_LINK_S) if label else "",
+        "tracking_number": label.tracking_number if label else "",
+        "link_days": str(LABEL_LINK_S // 86400),
+    }
+
+
+def send_return_email(
+    order_id: str,
+    rma_id: str,
+    *,
+    orders: OrderRepository,
+    mailer: Mailer,
+    documents: DocumentStore,
+    template: str,
+    clock: Clock,
+) -> str:
+    """Once per return, after its label is bought: the customer gets the label to print."""
+    kind = f"return_opened:{rma_id}"
+    order = _order(orders, order_id)
+    if kind in order.emails:
+        return order.emails[kind]
+    message_id = mailer.send(template, order.customer.email, return_data(order, rma_id, documents))
+    return update_order(orders, order_id, lambda o: o.emailed(kind, message_id, clock.now()))

@@ -8,8 +8,10 @@ customer never came for is an exception that can be cancelled (units back on the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from shared import metrics
 from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
@@ -17,6 +19,7 @@ from shared.ports import Clock, FulfilmentRequests, OrderRepository
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 
+_ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
@@ -53,6 +56,7 @@ def record_exception(
         # sent after the save; a retried compensation finds nothing newly closed and sends nothing
         for s in closed:
             requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, f"order failed: {cause}", clock))
+    metrics.exception_recorded(exception_type(cause))
     return status
 
 
@@ -73,6 +77,13 @@ def failed_shipment(error: dict[str, Any]) -> str | None:
         shipment_id = parsed.get("shipment_id")
         return str(shipment_id) if shipment_id else None
     return None
+
+
+def exception_type(cause: str) -> str:
+    """The error name that starts a described cause ("CarrierUnavailable: ..." -> "CarrierUnavailable"):
+    a short, bounded value to count exceptions by."""
+    found = _ERROR_NAME.match(cause)
+    return found.group(0)[:100] if found else "Error"
 
 
 def describe(error: dict[str, Any]) -> str:

@@ -11,8 +11,10 @@ import hashlib
 from collections.abc import Callable
 from typing import Protocol
 
+from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
+from shared.domain.payment import ALREADY_USED
 from shared.domain.refund_ledger import (
     LedgerEntry,
     RefundNotFound,
@@ -24,9 +26,12 @@ from shared.domain.refund_ledger import (
     status_of_stripe,
 )
 from shared.domain.refund_policy import RefundAmount, refund_for_units
-from shared.domain.values import format_money
+from shared.email.content import format_money, greeting
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
+
+# the cause of a cancellation's refund: one per order
+CANCEL_CAUSE = "cancel"
 
 
 def refund_id_for(key: str) -> str:
@@ -42,10 +47,12 @@ def open_refund(
     ledger: RefundLedger,
     clock: Clock,
     captured: int | None = None,
+    currency: str | None = None,
 ) -> LedgerEntry | None:
     """The PENDING entry for this cause (the first one, when asked again); None when nothing is owed.
 
-    `captured` is what the PaymentIntent took; by default what the payment check recorded."""
+    `captured` is what the PaymentIntent took, by default what the payment check recorded; in
+    `currency`, by default the order's (a payment in another currency is refunded in its own)."""
     captured = order.captured_amount if captured is None else captured
     if captured <= 0 or amount.total <= 0:
         return None
@@ -55,7 +62,7 @@ def open_refund(
         order_id=order.order_id,
         payment_intent=order.payment_intent,
         amount=amount.total,
-        currency=order.currency,
+        currency=currency or order.currency,
         reason=reason,
         cause_id=cause_id,
         idempotency_key=key,
@@ -78,6 +85,7 @@ def pay_refund(refund_id: str, *, ledger: RefundLedger, gateway: RefundGateway, 
     try:
         refund = gateway.refund(entry)  # PaymentProviderUnavailable: the state machine retries
     except RefundRejected as err:
+        metrics.refund_failed()
         return ledger.settle(refund_id, RefundStatus.FAILED, None, str(err), clock.now())
     status = status_of_stripe(refund.status)
     if status == RefundStatus.PENDING:
@@ -107,8 +115,7 @@ def send_refund_email(
     if entry is None:
         raise RefundNotFound(refund_id)
     data = {
-        "order_ref": order.external_id,
-        "customer_name": order.customer.name,
+        **greeting(order),
         "amount": format_money(entry.amount, entry.currency),
         "reason": "order cancelled" if entry.reason == RefundReason.CANCELLATION else "items returned",
         "refund_id": refund_id,
@@ -120,34 +127,73 @@ def send_refund_email(
 def open_cancellation_refund(
     order_id: str, *, orders: OrderRepository, payments: PaymentGateway, ledger: RefundLedger, clock: Clock
 ) -> LedgerEntry | None:
-    """The refund a cancellation owes: the cancelled lines, their tax share, and shipping when the
-    whole order was cancelled. What was captured comes from the payment check, or from Stripe when
-    the order was cancelled before the check ran (an authorization not captured is owed nothing)."""
+    """The refund a cancellation owes, opened from what is owed on record: the cancelled lines,
+    their tax share, and shipping when the whole order was cancelled. What was captured comes from
+    the payment check, or from Stripe when the order was cancelled before the check ran (an
+    authorization not captured is released instead: nothing is owed). The owed record is
+    discharged either way."""
     order = orders.get(order_id)
     if order is None:
         raise OrderNotFound(order_id)
-    cancellation = order.cancellation
-    if cancellation is None:
+    if order.cancellation is None:
         return None
-    captured = order.captured_amount
-    if captured <= 0:
+    entry = ledger.find(refund_key(order_id, CANCEL_CAUSE))
+    if entry is None and order.captured_amount > 0:
+        entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
+    elif entry is None and order.hold_code != ALREADY_USED:  # that intent pays for another order
         intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
-        if intent is not None and intent.status == "requires_capture" and cancellation.whole:
+        if intent is not None and intent.status == "requires_capture" and order.cancellation.whole:
             payments.void(intent.intent_id)  # nothing was taken: the authorization is released instead
             update_order(orders, order_id, lambda o: o.authorization_released(clock.now()))
-            return None
-        valid = intent is not None and intent.status == "succeeded" and intent.currency == order.currency
-        captured = intent.amount_received if intent is not None and valid else 0
-    amount = refund_for_units(
-        [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
-        order.tax_amount,
-        order.shipping_amount,
-        dict(cancellation.lines),
-        all_lines_now_refunded=cancellation.whole,
+        elif intent is not None and intent.status == "succeeded":
+            entry = _open_cancellation(order, intent.amount_received, intent.currency, ledger=ledger, clock=clock)
+    ledger.discharge(order_id, CANCEL_CAUSE)
+    return entry
+
+
+def record_cancellation_refund(order: Order, *, ledger: RefundLedger, clock: Clock) -> LedgerEntry | None:
+    """Before any provider is called: the cancellation's refund is on record, as a PENDING entry
+    when what was captured is known, else as owed (the refunds flow asks Stripe and opens it)."""
+    entry = ledger.find(refund_key(order.order_id, CANCEL_CAUSE))
+    if entry is not None:
+        return entry
+    ledger.owe(order.order_id, CANCEL_CAUSE, clock.now())
+    if order.captured_amount <= 0:
+        return None
+    entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
+    ledger.discharge(order.order_id, CANCEL_CAUSE)  # opened (or nothing owed): the record goes
+    return entry
+
+
+def _open_cancellation(
+    order: Order, captured: int, currency: str, *, ledger: RefundLedger, clock: Clock
+) -> LedgerEntry | None:
+    cancellation = order.cancellation
+    assert cancellation is not None
+    if currency != order.currency:
+        # paid in another currency (a held order, never shipped): what was taken goes back, in its currency
+        owed = RefundAmount(captured, 0, 0)
+    else:
+        amount = refund_for_units(
+            [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
+            order.tax_amount,
+            order.shipping_amount,
+            dict(cancellation.lines),
+            all_lines_now_refunded=cancellation.whole,
+            already=units_refunded_before(order),
+        )
+        # an underpaid order held for payment gives back what was taken, never more
+        owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
+    return open_refund(
+        order,
+        owed,
+        RefundReason.CANCELLATION,
+        CANCEL_CAUSE,
+        ledger=ledger,
+        clock=clock,
+        captured=captured,
+        currency=currency,
     )
-    # an underpaid order held for payment gives back what was taken, never more
-    owed = RefundAmount(captured, 0, 0) if amount.total > captured else amount
-    return open_refund(order, owed, RefundReason.CANCELLATION, "cancel", ledger=ledger, clock=clock, captured=captured)
 
 
 class RefundLookup(Protocol):
@@ -166,7 +212,21 @@ def record_refund_failure(
         return entry
     made = gateway().find(entry)
     if made is None:
-        return ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
+        failed = ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
+        metrics.refund_failed()
+        return failed
     if status_of_stripe(made.status) != RefundStatus.PENDING:
         return ledger.settle(entry.refund_id, status_of_stripe(made.status), made.id, None, clock.now())
     return entry
+
+
+def units_refunded_before(order: Order, rma_id: str | None = None, number: int | None = None) -> dict[str, int]:
+    """Units of each line refunded before the refund being opened (for receipt `number` of `rma_id`,
+    or for the cancellation when None): what was cancelled, and what came back in receipts settled."""
+    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation and rma_id is not None else {}
+    for r in order.returns:
+        for i, receipt in enumerate(r.receipts):
+            if receipt.settled and not (r.rma_id == rma_id and i == number):
+                for line_id, qty in receipt.units.items():
+                    gone[line_id] = gone.get(line_id, 0) + qty
+    return gone

@@ -67,7 +67,8 @@ def request_fulfilment(
         # a retried step: the node already answered the first request, so answer this token from that
         answer_request(shipment, signals)
         return "answered"
-    lines = [(line.line_id, line.sku, line.quantity) for line in shipment.lines]
+    names = {line.line_id: line.name for line in order.lines}
+    lines = [(line.line_id, line.sku, line.quantity, names.get(line.line_id)) for line in shipment.lines]
     documents.put(
         keys["pick_list"],
         pick_list_html(order.external_id, shipment_id, shipment.node_id, lines).encode(),
@@ -95,7 +96,7 @@ def fulfilment_request(
         "method": shipment.method,
         "service_level": order.delivery.service_level,
         "lines": [vars(line) for line in shipment.lines],
-        "ship_to": vars(order.ship_to),
+        "ship_to": vars(order.ship_to) if order.ship_to else None,
         "documents": {kind: documents.url(key) for kind, key in shipment.documents.items()},
         "task_token": token,
         "requested_at": at.isoformat(),

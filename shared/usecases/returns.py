@@ -19,12 +19,14 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
 from shared.domain.order import Order, Return, ReturnRefused
 from shared.domain.refund_ledger import RefundReason
 from shared.domain.refund_policy import refund_for_units
 from shared.domain.shipping import Label, LabelRequest, Parcel, choose_rate
+from shared.domain.values import Address
 from shared.ports import (
     AdjustmentReplay,
     Carrier,
@@ -37,7 +39,7 @@ from shared.ports import (
     Workflow,
 )
 from shared.usecases._update import update_order
-from shared.usecases.refunds import open_refund
+from shared.usecases.refunds import open_refund, units_refunded_before
 
 # a returned parcel's size, before anyone has weighed it: 600 g per unit in a mid-size box
 UNIT_GRAMS = 600
@@ -65,6 +67,23 @@ def open_return(
     return rma
 
 
+def _dropped_at_store(order: Order, nodes: Nodes) -> Address:
+    """A pickup order has no address of the customer's: its return leaves from the store it was collected at."""
+    store_id = order.delivery.pickup_node or ""
+    store = nodes.get(store_id)
+    postal = store.address if store and store.address else None
+    return Address(
+        name=order.customer.name,
+        line1=(postal.line1 if postal else None) or (store.label if store else store_id),
+        city=(postal.city if postal else None) or "",
+        region=(postal.region if postal else None) or "",
+        postal_code=(postal.postal_code if postal else None) or "",
+        country=(postal.country if postal else None) or "",
+        lat=store.location.lat if store and store.location else None,
+        lon=store.location.lon if store and store.location else None,
+    )
+
+
 def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carrier: Carrier, clock: Clock) -> Label:
     order_id = order_id_of_rma(rma_id)
     order = _order(orders, order_id)
@@ -79,7 +98,7 @@ def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carr
         order_ref=f"RETURN {order.external_id}",
         ship_from_node=rma.node_id,
         ship_from=node.location if node else None,
-        ship_to=order.ship_to,
+        ship_to=order.ship_to or _dropped_at_store(order, nodes),
         parcel=Parcel(UNIT_GRAMS * units, 30, 22, min(60, 4 + 4 * units)),
         service_level="standard",
     )
@@ -193,19 +212,17 @@ def _settle_receipt(
     returned = receipt.units
     # shipping goes back once, with the receipt after which nothing of the order is kept: only
     # receipts already settled count, and this one
-    gone: dict[str, int] = dict(order.cancellation.lines) if order.cancellation else {}
-    for r in order.returns:
-        for i, rc in enumerate(r.receipts):
-            if rc.settled or (r.rma_id == rma_id and i == number):
-                for line_id, qty in rc.units.items():
-                    gone[line_id] = gone.get(line_id, 0) + qty
-    nothing_kept = all(gone.get(line.line_id, 0) >= line.quantity for line in order.lines)
+    before = units_refunded_before(order, rma_id, number)
+    nothing_kept = all(
+        before.get(line.line_id, 0) + returned.get(line.line_id, 0) >= line.quantity for line in order.lines
+    )
     amount = refund_for_units(
         [(line.line_id, line.quantity, line.unit_amount) for line in order.lines],
         order.tax_amount,
         order.shipping_amount,
         returned,
         all_lines_now_refunded=nothing_kept,
+        already=before,
     )
     cause = f"{rma_id}{suffix}"
     refund = open_refund(order, amount, RefundReason.RETURN, cause, ledger=ledger, clock=clock) if returned else None
@@ -219,3 +236,4 @@ def _settle_receipt(
 def record_return_failure(rma_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> None:
     """A return step failed for good: a return_failed exception on the order says which and why."""
     update_order(orders, order_id_of_rma(rma_id), lambda o: o.return_failed(rma_id, cause, clock.now()))
+    metrics.exception_recorded("return_failed")

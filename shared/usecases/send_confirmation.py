@@ -6,31 +6,25 @@ from typing import Any
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
-from shared.domain.values import format_money
+from shared.email import content
 from shared.ports import Clock, Mailer, OrderRepository
 from shared.usecases._update import update_order
 
 
 def confirmation_data(order: Order) -> dict[str, Any]:
-    """Template data, all strings: SES renders numbers too, but moto's renderer only strings."""
-    delivery = (
-        f"pickup at {order.delivery.pickup_node}"
-        if order.delivery.method == "pickup"
-        else f"{order.delivery.service_level} shipping to {order.ship_to.city}, {order.ship_to.country}"
-    )
+    """Template data: every line, and the totals they add up to (shipping and tax shown)."""
+    if order.delivery.method == "pickup":
+        delivery = "Pickup in store: we will email you the store's address when your order is ready"
+    else:
+        to = order.destination()
+        speed = "Express" if order.delivery.service_level == "express" else "Standard"
+        delivery = f"{speed} shipping to {to.name}, {to.city}, {to.country}"
     return {
-        "order_ref": order.external_id,
-        "customer_name": order.customer.name,
-        "lines": [
-            {
-                "sku": line.sku,
-                "quantity": str(line.quantity),
-                "amount": format_money(line.amount, order.currency),
-            }
-            for line in order.lines
-        ],
-        "grand_total": format_money(order.totals.grand_total, order.currency),
+        **content.greeting(order),
+        "items": content.items(order, [(line.line_id, line.quantity) for line in order.lines], priced=True),
+        **content.totals(order),
         "delivery": delivery,
+        "pickup": "yes" if order.delivery.method == "pickup" else "",
     }
 
 

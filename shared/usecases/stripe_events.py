@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from shared import metrics
 from shared.domain.refund_ledger import RefundStatus, StripeRefund, status_of_stripe
 from shared.ports import Clock, RefundLedger
 
@@ -33,4 +34,6 @@ def settle_reported_refunds(refunds: Iterable[StripeRefund], *, ledger: RefundLe
             failure = None if status == RefundStatus.SUCCEEDED else f"Stripe reported the refund {refund.status}"
             ledger.settle(entry.refund_id, status, refund.id, failure, clock.now())
             done["settled"] += 1
+            if status == RefundStatus.FAILED:
+                metrics.refund_failed()
     return dict(done)

@@ -88,3 +88,20 @@ def test_openapi_document_is_served_without_a_key_and_documents_errors(stack):
 def test_json_beyond_the_parser_limits_is_400_not_5xx(stack, payload):
     answer = stack.call("POST", "/v1/orders", data=payload, headers={"Content-Type": "application/json"})
     assert_error(answer, 400, "malformed_json")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "application/merge-patch+json", "Application/Json; charset=utf-8"]
+)
+def test_json_media_types_are_matched_case_insensitively_not_500(stack, content_type):
+    # a body that parses and fails validation: 422 shows the body was read as JSON
+    answer = stack.call("POST", "/v1/orders", data='{"external_id": "CT-1"}', headers={"Content-Type": content_type})
+    assert_error(answer, 422, "validation_failed")
+    nodes = stack.call("PUT", "/v1/nodes/ct-node", "admin", data="{}", headers={"Content-Type": content_type})
+    assert_error(nodes, 422, "validation_failed")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "TEXT/JSON-ish"])
+def test_a_body_that_is_not_json_is_415(stack, content_type):
+    answer = stack.call("POST", "/v1/orders", data="{}", headers={"Content-Type": content_type})
+    assert_error(answer, 415, "unsupported_media_type")

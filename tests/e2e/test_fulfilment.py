@@ -4,6 +4,7 @@ labelled by the sandbox carrier, shipped, tracked and delivered; and every way t
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.e2e
 
 AUSTIN = {"lat": 30.27, "lon": -97.74}
 DALLAS = {"lat": 32.78, "lon": -96.80}
+
+
+def now():
+    """Events happen after their order was captured, and not in the future."""
+    return datetime.now(UTC).isoformat()
 
 
 def node(stack, kind="warehouse", where=AUSTIN, **extra):
@@ -64,7 +70,8 @@ def keep_waiting(stack, order_id, node_id, done, timeout_s=60):
     order = stack.wait_for(order_id, lambda o: any(s["node_id"] == node_id for s in o["shipments"]))
     silent = next(s["shipment_id"] for s in order["shipments"] if s["node_id"] == node_id)
     accepted = {"event_id": f"{silent}-accepted", "type": "accepted", "shipment_id": silent, "node_id": node_id}
-    accepted["occurred_at"] = "2026-11-22T10:00:00Z"
+    # now, after the order's capture: events dated before it are refused (422)
+    accepted["occurred_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     deadline = time.monotonic() + timeout_s
     while not done(order):
         assert time.monotonic() < deadline, order
@@ -223,7 +230,7 @@ def test_a_failed_fulfilment_goes_to_exception_and_gives_the_stock_back(stack, p
 
 
 def post_event(stack, who, **event):
-    body = {"event_id": f"ev-{uuid.uuid4().hex}", "occurred_at": "2026-11-22T10:00:00Z", **event}
+    body = {"event_id": f"ev-{uuid.uuid4().hex}", "occurred_at": now(), **event}
     return stack.call("POST", "/v1/fulfillment-events", who, json=body)
 
 
@@ -253,7 +260,7 @@ def test_the_events_api_applies_steps_in_order_and_refuses_the_rest(stack, pay):
     assert error(post_event(stack, "admin", type="teleported", **mine), 422) == "validation_failed"
     assert error(post_event(stack, "web", type="accepted", **mine), 403)
 
-    accepted = {"event_id": f"wh-{uuid.uuid4().hex}", "occurred_at": "2026-11-22T10:00:00Z", "type": "accepted"}
+    accepted = {"event_id": f"wh-{uuid.uuid4().hex}", "occurred_at": now(), "type": "accepted"}
     first = stack.call("POST", "/v1/fulfillment-events", "admin", json={**accepted, **mine})
     assert (first.status_code, first.json()["outcome"]) == (200, "applied")
     again = stack.call("POST", "/v1/fulfillment-events", "admin", json={**accepted, **mine})
@@ -295,7 +302,7 @@ def test_an_event_that_never_fits_ends_in_the_dead_letter_queue(stack, pay):
         "type": "accepted",
         "shipment_id": order["shipments"][0]["shipment_id"],
         "node_id": "somewhere-else",
-        "occurred_at": "2026-11-22T10:00:00Z",
+        "occurred_at": now(),
     }
     sqs.send_message(QueueUrl=stack.info["resources"]["queues"]["events"], MessageBody=json.dumps(wrong_node))
     dlq = stack.info["resources"]["dead_letter_queues"]["events"]

@@ -2,6 +2,7 @@
 or waits in a typed exception that a person can act on."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 def event(stack, who, **body):
-    body = {"event_id": f"ev-{uuid.uuid4().hex}", "occurred_at": "2026-11-22T10:00:00Z", **body}
+    # dated now: an event dated before its order was captured is refused (422)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {"event_id": f"ev-{uuid.uuid4().hex}", "occurred_at": now, **body}
     return stack.call("POST", "/v1/fulfillment-events", who, json=body)
 
 

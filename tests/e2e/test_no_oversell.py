@@ -38,7 +38,8 @@ def test_concurrent_orders_never_oversell(stack, pay):
         "lines": [{"sku": sku, "quantity": STOCK}],
     }
     assert stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt).status_code == 200
-    intent = pay(1000)  # one authorization covering any single order here
+    # one payment per order: a PaymentIntent backs exactly one order
+    intents = [pay(500) for _ in range(ORDERS)]
 
     def place(i):
         body = capture_body(
@@ -46,7 +47,7 @@ def test_concurrent_orders_never_oversell(stack, pay):
             lines=[{"sku": sku, "quantity": 1, "unit_amount": 500}],
             shipping_amount=0,
             tax_amount=0,
-            payment={"stripe_payment_intent": intent},
+            payment={"stripe_payment_intent": intents[i]},
         )
         answer = stack.call("POST", "/v1/orders", json=body)
         assert answer.status_code == 202, answer.text

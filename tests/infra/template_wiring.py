@@ -14,6 +14,7 @@ from tests.infra.wiring import Wiring
 
 FUNCTION = "waybill:function"
 QUEUE = "waybill:queue"
+TABLE = "waybill:table"
 STATE_MACHINE = "waybill:state_machine"
 
 Resources = dict[str, dict[str, Any]]
@@ -109,6 +110,17 @@ def _queue_triggers(resources: Resources, functions: dict[str, str]) -> set[tupl
     return triggers
 
 
+def _stream_triggers(resources: Resources, functions: dict[str, str]) -> set[tuple[str, str]]:
+    tables = _named(resources, TABLE)
+    triggers = set()
+    for lid, mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping"):
+        props = mapping["Properties"]
+        table = [tables[t] for t in references(props.get("EventSourceArn")) if t in tables]
+        if table:
+            triggers.add((table[0], _function_of(props["FunctionName"], functions, f"mapping {lid}")))
+    return triggers
+
+
 def _task_functions(resources: Resources, functions: dict[str, str]) -> set[tuple[str, str]]:
     tasks = set()
     for lid, name in _named(resources, STATE_MACHINE).items():
@@ -155,5 +167,6 @@ def wiring_from_template(template: dict[str, Any]) -> Wiring:
         queue_triggers=frozenset(_queue_triggers(resources, functions)),
         task_functions=frozenset(_task_functions(resources, functions)),
         schedules=frozenset(_schedules(resources, functions)),
+        stream_triggers=frozenset(_stream_triggers(resources, functions)),
         environment=environment,
     )

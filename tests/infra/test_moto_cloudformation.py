@@ -25,12 +25,19 @@ from tests.infra.synth import Synthesized
 # Resource types in the Waybill template that moto 5.2's CloudFormation cannot create.
 MOTO_UNSUPPORTED = {
     "AWS::ApiGateway::Account",
+    "AWS::Athena::NamedQuery",
+    "AWS::Athena::WorkGroup",
+    "AWS::Glue::Database",
+    "AWS::Glue::Table",
+    "AWS::KinesisFirehose::DeliveryStream",
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::Stage",
+    "AWS::CloudWatch::Alarm",
     "AWS::S3::BucketPolicy",
     "AWS::SES::Template",
+    "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::SecretsManager::Secret",
 }
@@ -135,9 +142,9 @@ def test_created_resources_behave(deployed: Any) -> None:
     assert len(functions) == len(topology.FUNCTIONS)
     assert {f["Handler"] for f in functions} == {f.handler for f in topology.FUNCTIONS}
     # (moto's CloudFormation drops Architectures; test_template checks arm64.)
-    assert {f["Runtime"] for f in functions} == {"python3.14"}
+    assert {f["Runtime"] for f in functions} == {"python3.13"}
     assert len(lambda_.list_event_source_mappings()["EventSourceMappings"]) == sum(
-        isinstance(t, topology.QueueTrigger) for f in topology.FUNCTIONS for t in f.triggers
+        isinstance(t, topology.QueueTrigger | topology.StreamTrigger) for f in topology.FUNCTIONS for t in f.triggers
     )
     assert len(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]) == len(topology.TABLES)
     machines = boto3.client("stepfunctions", region_name=REGION).list_state_machines()["stateMachines"]
@@ -145,5 +152,7 @@ def test_created_resources_behave(deployed: Any) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     urls = sqs.list_queues()["QueueUrls"]
     attributes = [sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["All"])["Attributes"] for u in urls]
-    assert len(urls) == 2 * len(topology.QUEUES)
+    # each topology queue and its DLQ, and the DLQ of each function a schedule invokes
+    scheduled = [f for f in topology.FUNCTIONS if any(isinstance(t, topology.ScheduleTrigger) for t in f.triggers)]
+    assert len(urls) == 2 * len(topology.QUEUES) + len(scheduled)
     assert sum("RedrivePolicy" in a for a in attributes) == len(topology.QUEUES)

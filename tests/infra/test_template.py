@@ -62,7 +62,9 @@ def test_every_queue_has_its_dead_letter_queue_and_requires_tls(synth: Synthesiz
     queues, dlqs = named(synth, "waybill:queue"), named(synth, "waybill:dead_letter_queue")
     assert set(queues) == {q.name for q in topology.QUEUES}
     assert set(dlqs) == {q.dlq_name for q in topology.QUEUES}
-    template.resource_count_is("AWS::SQS::Queue", 2 * len(topology.QUEUES))
+    # and one failure queue per scheduled function (test_monitoring.py checks those)
+    scheduled = [f for f in topology.FUNCTIONS if any(isinstance(t, topology.ScheduleTrigger) for t in f.triggers)]
+    template.resource_count_is("AWS::SQS::Queue", 2 * len(topology.QUEUES) + len(scheduled))
     template.all_resources_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
     for spec in topology.QUEUES:
         p = props(synth, queues[spec.name])
@@ -159,7 +161,7 @@ def test_one_function_per_topology_function(synth: Synthesized, template: Templa
     assert len(roles) == len(functions), "every function has its own role"
     for spec in topology.FUNCTIONS:
         p = props(synth, functions[spec.name])
-        assert p["Runtime"] == "python3.14"
+        assert p["Runtime"] == "python3.13"
         assert p["Architectures"] == ["arm64"]
         assert p["Handler"] == spec.handler
         assert p["MemorySize"] == spec.memory_mb
@@ -188,6 +190,14 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
         **{m.env: {"Ref": named(synth, "waybill:state_machine")[m.name]} for m in topology.STATE_MACHINES},
     }
+    for store in topology.FACT_STORES:
+        (stream,) = synth.resources("AWS::KinesisFirehose::DeliveryStream")
+        workgroup, database = topology.FactsQuery(store).envs
+        expected |= {
+            topology.FactsPut(store).env: {"Ref": stream},
+            workgroup: f"waybill-{store.name}",
+            database: f"waybill_{store.name}",
+        }
     for name in topology.resource_environment(fn):
         assert env[name] == expected[name], name
 
@@ -220,8 +230,17 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:secret")[s.name])
             case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
+            case topology.FactsPut():
+                allowed |= set(synth.resources("AWS::KinesisFirehose::DeliveryStream"))
+            case topology.FactsQuery(store=store):
+                allowed.add(named(synth, "waybill:bucket")[store.bucket.name])
     allowed |= {
         named(synth, "waybill:queue")[t.queue.name] for t in fn.triggers if isinstance(t, topology.QueueTrigger)
+    }
+    if any(isinstance(t, topology.ScheduleTrigger) for t in fn.triggers):
+        allowed.add(named(synth, "waybill:function_dlq")[fn.name])  # Lambda sends failed async runs there
+    allowed |= {
+        named(synth, "waybill:table")[t.table.name] for t in fn.triggers if isinstance(t, topology.StreamTrigger)
     }
     statements = _policy_statements(synth, role)
     touched = {r for s in statements for r in references(s["Resource"])} - {
@@ -233,7 +252,12 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
     for statement in statements:
         if statement["Resource"] == "*":
             # The one acknowledged wildcard (cdk-nag IAM5): X-Ray has no resource-level permissions.
-            assert sorted(statement["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+            # A stream reader also lists the table's streams (CDK's DynamoEventSource grant), which
+            # has no resource-level permission either.
+            listing = (
+                ["dynamodb:ListStreams"] if any(isinstance(t, topology.StreamTrigger) for t in fn.triggers) else []
+            )
+            assert sorted(statement["Action"]) == [*listing, "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     if any(isinstance(g, topology.SendEmail) for g in fn.grants):
         ses = [s for s in statements if "ses:SendTemplatedEmail" in s["Action"]]
         assert ses
@@ -242,32 +266,77 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
 
 def test_queue_triggers_report_batch_item_failures(synth: Synthesized) -> None:
     mappings = synth.resources("AWS::Lambda::EventSourceMapping")
-    expected = [t for f in topology.FUNCTIONS for t in f.triggers if isinstance(t, topology.QueueTrigger)]
+    expected = [
+        t
+        for f in topology.FUNCTIONS
+        for t in f.triggers
+        if isinstance(t, topology.QueueTrigger | topology.StreamTrigger)
+    ]
     assert len(mappings) == len(expected)
     for mapping in mappings.values():
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_dependency_layer_is_built_for_arm64_python_3_14(synth: Synthesized) -> None:
-    (layer,) = synth.resources("AWS::Lambda::LayerVersion").values()
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.14"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    tree = synth.asset_source(layer["Properties"]["Content"]["S3Key"]) / "python"
+def _layers(synth: Synthesized) -> dict[str, dict[str, Any]]:
+    return {lid: r["Properties"] for lid, r in synth.resources("AWS::Lambda::LayerVersion").items()}
+
+
+def _compiled_for_313(tree: Path) -> None:
+    """Every module has its CPython 3.13 bytecode beside it, and no other version's."""
+    sources = list(tree.rglob("*.py"))
+    assert sources
+    missing = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc").is_file()]
+    assert not missing, missing[:5]
+    assert not [p for p in tree.rglob("*.pyc") if ".cpython-313." not in p.name]
+    # unchecked-hash (flags 0b01): used as is, since asset zips do not keep the sources' mtimes
+    sample = next(p for p in tree.rglob("__pycache__/*.cpython-313.pyc"))
+    assert int.from_bytes(sample.read_bytes()[4:8], "little") == 0b01
+
+
+def test_dependency_layers_are_built_for_arm64_python_3_13_with_bytecode(synth: Synthesized) -> None:
+    layers = _layers(synth)
+    assert len(layers) == 2
+    trees = {}
+    for layer in layers.values():
+        assert layer["CompatibleRuntimes"] == ["python3.13"]
+        assert layer["CompatibleArchitectures"] == ["arm64"]
+        tree = synth.asset_source(layer["Content"]["S3Key"]) / "python"
+        trees["labels" if (tree / "fpdf").is_dir() else "base"] = tree
+        _compiled_for_313(tree)
+    base, labels = trees["base"], trees["labels"]
     for package in ("aws_lambda_powertools", "pydantic", "pydantic_core", "stripe", "email_validator"):
-        assert (tree / package).is_dir(), package
+        assert (base / package).is_dir(), package
     for provided in ("boto3", "botocore"):
-        assert not (tree / provided).exists(), f"{provided} is in the Lambda runtime"
-    binaries = [p.name for p in (tree / "pydantic_core").glob("*.so")]
+        assert not (base / provided).exists(), f"{provided} is in the Lambda runtime"
+    binaries = [p.name for p in (base / "pydantic_core").glob("*.so")]
     assert binaries
-    assert all("cpython-314-aarch64-linux-gnu" in b for b in binaries)
+    assert all("cpython-313-aarch64-linux-gnu" in b for b in binaries)
+    for package in ("fpdf", "PIL", "fontTools", "barcode"):
+        assert (labels / package).is_dir(), package
+        assert not (base / package).exists(), f"{package} ships only with the functions that draw labels"
 
 
-def test_code_asset_holds_functions_and_shared_only(synth: Synthesized) -> None:
+def test_only_the_functions_that_draw_labels_get_the_pdf_layer(synth: Synthesized) -> None:
+    (labels,) = [
+        lid
+        for lid, layer in _layers(synth).items()
+        if (synth.asset_source(layer["Content"]["S3Key"]) / "python" / "fpdf").is_dir()
+    ]
+    functions = named(synth, "waybill:function")
+    drawing = {fn.name for fn in topology.FUNCTIONS if fn.draws_labels}
+    assert drawing == {"buy_label", "return_label"}
+    for fn in topology.FUNCTIONS:
+        layers = props(synth, functions[fn.name])["Layers"]
+        assert ({"Ref": labels} in layers) == (fn.name in drawing), fn.name
+        assert len(layers) == (2 if fn.name in drawing else 1)
+
+
+def test_code_asset_holds_functions_and_shared_only_with_bytecode(synth: Synthesized) -> None:
     keys = {json.dumps(props(synth, lid)["Code"]) for lid in named(synth, "waybill:function").values()}
     assert len(keys) == 1, "one code asset for all functions"
     root = synth.asset_source(json.loads(keys.pop())["S3Key"])
     assert {p.name for p in root.iterdir()} == {"functions", "shared"}
-    assert not [p for p in root.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
+    _compiled_for_313(root)
     for fn in topology.FUNCTIONS:
         module = fn.handler.rsplit(".", 1)[0].replace(".", "/")
         assert (root / f"{module}.py").is_file() or not (REPO_ROOT / f"{module}.py").exists()

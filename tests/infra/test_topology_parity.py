@@ -31,6 +31,9 @@ def _identity_resources() -> Resources:
         res.templates[template.name] = template.name
     for machine in t.STATE_MACHINES:
         res.state_machines[machine.name] = machine.name
+    for store in t.FACT_STORES:
+        put, query = t.FactsPut(store), t.FactsQuery(store)
+        res.fact_stores[store.name] = {name: store.name for name in (put.env, *query.envs)}
     return res
 
 
@@ -44,6 +47,7 @@ def local_wiring(built: local_plan.LocalPlan) -> Wiring:
         queue_triggers=frozenset((p.queue.name, p.function) for p in built.pollers),
         task_functions=frozenset((task.state_machine, task.function) for task in built.tasks),
         schedules=frozenset((s.expression, s.function) for s in built.schedules),
+        stream_triggers=frozenset((s.table.name, s.function) for s in built.streams),
         environment={fn.name: frozenset(function_environment(fn, res, "x@example.com")) for fn in built.functions},
     )
 

@@ -9,6 +9,7 @@ from shared.topology import (
     Function,
     QueueTrigger,
     ScheduleTrigger,
+    StreamTrigger,
     TaskTrigger,
     resource_environment,
 )
@@ -26,6 +27,7 @@ def declared_wiring(functions: tuple[Function, ...]) -> Wiring:
         queue_triggers=frozenset((t.queue.name, fn.name) for fn, t in triggers if isinstance(t, QueueTrigger)),
         task_functions=frozenset((t.state_machine.name, fn.name) for fn, t in triggers if isinstance(t, TaskTrigger)),
         schedules=frozenset((t.expression, fn.name) for fn, t in triggers if isinstance(t, ScheduleTrigger)),
+        stream_triggers=frozenset((t.table.name, fn.name) for fn, t in triggers if isinstance(t, StreamTrigger)),
         environment={
             fn.name: frozenset({*COMMON_ENVIRONMENT, EMAIL_FROM_ENV, *resource_environment(fn), *fn.environment})
             for fn in functions

@@ -19,5 +19,7 @@ class Wiring:
     task_functions: frozenset[tuple[str, str]]
     # (schedule expression, function name)
     schedules: frozenset[tuple[str, str]]
+    # (logical table name, function name) for every DynamoDB stream a function reads
+    stream_triggers: frozenset[tuple[str, str]]
     # function name -> names of the environment variables it is given
     environment: dict[str, frozenset[str]]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `uv sync` needs to install the project: its metadata, lock and packages (no npm part).
-PROJECT = ("pyproject.toml", "uv.lock", "README.md", "scripts")
+PROJECT = ("pyproject.toml", "uv.lock", "README.md", "scripts", "tools")
 PACKAGES = ("functions", "shared", "infra", "devstack")
 
 

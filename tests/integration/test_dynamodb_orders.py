@@ -77,3 +77,17 @@ def test_concurrent_captures_store_exactly_one(orders):
         outcomes = list(pool.map(attempt, range(40)))
     assert outcomes.count("stored") == 1
     assert outcomes.count("duplicate") == 39
+
+
+def test_a_payment_intent_is_claimed_by_one_order_even_when_many_race(aws, resources):
+    from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+
+    claims = DynamoDBPaymentClaims(aws("dynamodb"), resources.tables["orders"])
+    intent = f"pi_{uuid.uuid4().hex[:16]}"
+    contenders = [f"ord_{i}" for i in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        owners = list(pool.map(lambda order_id: claims.claim(intent, order_id), contenders))
+    winner = owners[0]
+    assert winner in contenders
+    assert set(owners) == {winner}
+    assert claims.claim(intent, winner) == winner  # the owner claiming again is harmless

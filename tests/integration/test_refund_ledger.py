@@ -160,3 +160,16 @@ def test_unknown_refunds(ledger, run):
     assert ledger.get(f"rf_{run}_none") is None
     assert ledger.by_stripe_refund(f"re_{run}_none") is None
     assert ledger.totals(f"pi_{run}_none") == (0, 0)
+
+
+def test_a_refund_owed_is_recorded_once_and_discharged_by_opening_its_entry(ledger, run):
+    order_id = f"ord_{run}"
+    ledger.owe(order_id, "cancel", AT)
+    ledger.owe(order_id, "cancel", AT + timedelta(minutes=5))  # again: the first record stays
+    mine = [o for o in ledger.owed() if o.order_id == order_id]
+    assert [(o.cause_id, o.since) for o in mine] == [("cancel", AT)]
+    ledger.open(pending(run, "cancel"), captured=5000)
+    assert [o for o in ledger.owed() if o.order_id == order_id] == []
+    ledger.owe(order_id, "other", AT)
+    ledger.discharge(order_id, "other")
+    assert [o for o in ledger.owed() if o.order_id == order_id] == []

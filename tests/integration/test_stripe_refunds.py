@@ -162,10 +162,11 @@ def test_a_correctly_signed_webhook_is_accepted(client):
         (EVENT.replace(b"succeeded", b"failed"), signed(EVENT)),  # tampered payload
         (EVENT, signed(EVENT, secret="whsec_other")),  # another endpoint's secret
         (EVENT, signed(EVENT, at=int(time.time()) - 301)),  # too old
+        (EVENT, signed(EVENT, at=int(time.time()) + 3600)),  # from the future (issue 11, case 15)
         (EVENT, "t=1,v0=abc"),  # no v1 signature
         (EVENT, ""),
     ],
-    ids=["tampered", "wrong-secret", "stale", "no-v1", "empty"],
+    ids=["tampered", "wrong-secret", "stale", "future", "no-v1", "empty"],
 )
 def test_a_bad_or_stale_signature_is_refused(client, payload, header):
     with pytest.raises(InvalidWebhookSignature):

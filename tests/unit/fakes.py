@@ -18,6 +18,7 @@ from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
 from shared.domain.refund_ledger import (
     LedgerEntry,
+    Owed,
     RefundAlreadySettled,
     RefundExceedsCaptured,
     RefundNotFound,
@@ -64,6 +65,7 @@ class FakeWorkflow:
         self.started: dict[str, dict[str, Any]] = {}
         self.start_calls = 0
         self.fail_next_start = False
+        self.finished: set[str] = set()  # executions that ended (succeeded or failed)
 
     def execution_arn(self, name: str) -> str:
         return f"arn:aws:states:us-east-1:123456789012:execution:waybill-fulfilment:{name}"
@@ -78,6 +80,9 @@ class FakeWorkflow:
     def stop(self, execution_arn: str, cause: str) -> bool:
         self.stopped = [*getattr(self, "stopped", []), execution_arn]
         return True
+
+    def running(self, name: str) -> bool:
+        return name in self.started and name not in self.finished
 
 
 class FakePayments:
@@ -101,6 +106,14 @@ class FakePayments:
 
     def void(self, intent_id: str) -> None:
         self.intents[intent_id] = replace(self.intents[intent_id], status="canceled", amount_capturable=0)
+
+
+class FakeClaims:
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, payment_intent: str, order_id: str) -> str:
+        return self.owners.setdefault(payment_intent, order_id)
 
 
 class FakeMailer:
@@ -438,6 +451,7 @@ class InMemoryLedger:
         self.entries = list(entries or [])
         self.captured: dict[str, int] = {}
         self.listed: list[tuple[datetime | None, datetime | None]] = []
+        self.owing: dict[tuple[str, str], Owed] = {}
 
     def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
         if entry.status is not RefundStatus.PENDING:
@@ -449,7 +463,17 @@ class InMemoryLedger:
             raise RefundExceedsCaptured(entry.payment_intent, entry.amount, captured)
         self.captured[entry.payment_intent] = captured
         self.entries.append(entry)
+        self.owing.pop((entry.order_id, entry.cause_id), None)
         return entry
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        self.owing.setdefault((order_id, cause_id), Owed(order_id, cause_id, at))
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        self.owing.pop((order_id, cause_id), None)
+
+    def owed(self) -> list[Owed]:
+        return sorted(self.owing.values(), key=lambda o: o.since)
 
     def settle(
         self,

@@ -52,3 +52,30 @@ def test_pickup_needs_a_node_and_ship_forbids_one():
 def test_intake_message_carries_channel_and_yields_the_capture_body():
     message = IntakeMessage.model_validate({**capture_body(), "channel": "b2b"})
     assert message.capture() == CaptureOrder.model_validate(capture_body())
+
+
+def test_ship_to_is_required_to_ship_and_optional_for_pickup():
+    body = capture_body()
+    del body["ship_to"]
+    assert "ship_to" in errors_for(ship_to=None)
+    with pytest.raises(ValidationError, match="ship_to"):
+        CaptureOrder.model_validate(body)  # delivery defaults to ship
+    without_delivery = {k: v for k, v in body.items() if k != "delivery"}
+    with pytest.raises(ValidationError, match="ship_to"):
+        CaptureOrder.model_validate(without_delivery)
+    pickup = CaptureOrder.model_validate({**body, "delivery": {"method": "pickup", "pickup_node": "store-1"}})
+    assert pickup.ship_to is None
+
+
+def test_lines_may_name_the_product_and_show_an_https_image():
+    named = {
+        "sku": "MUG",
+        "quantity": 1,
+        "unit_amount": 1200,
+        "name": "Enamel mug",
+        "image_url": "https://x.example/m.png",
+    }
+    line = CaptureOrder.model_validate(capture_body(lines=[named])).lines[0]
+    assert (line.name, line.image_url) == ("Enamel mug", "https://x.example/m.png")
+    assert "lines.0.image_url" in errors_for(lines=[{**named, "image_url": "javascript:alert(1)"}])
+    assert "lines.0.name" in errors_for(lines=[{**named, "name": " "}])

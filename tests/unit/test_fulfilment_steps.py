@@ -10,7 +10,16 @@ from shared.usecases.check_payment import check_payment
 from shared.usecases.record_exception import record_exception
 from shared.usecases.send_confirmation import confirmation_data, send_confirmation
 from tests.unit.builders import GRAND_TOTAL, capture_body
-from tests.unit.fakes import FakeMailer, FakePayments, FakeRequests, FakeWorkflow, FixedClock, Ids, InMemoryOrders
+from tests.unit.fakes import (
+    FakeClaims,
+    FakeMailer,
+    FakePayments,
+    FakeRequests,
+    FakeWorkflow,
+    FixedClock,
+    Ids,
+    InMemoryOrders,
+)
 
 
 @pytest.fixture
@@ -36,7 +45,7 @@ def paid(amount=GRAND_TOTAL, status="succeeded"):
 def test_verified_payment_keeps_order_received(world):
     orders, payments, clock, oid = world
     payments.intents["pi_test_1"] = paid()
-    outcome = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    outcome = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
     assert outcome.outcome == "verified"
     order = orders.get(oid)
     assert (order.status, order.payment_check) == (OrderStatus.RECEIVED, PaymentCheck.VERIFIED)
@@ -45,7 +54,7 @@ def test_verified_payment_keeps_order_received(world):
 def test_short_payment_puts_order_on_hold_with_reason(world):
     orders, payments, clock, oid = world
     payments.intents["pi_test_1"] = paid(GRAND_TOTAL - 1)
-    outcome = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    outcome = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
     assert outcome.outcome == "on_hold"
     order = orders.get(oid)
     assert order.status == OrderStatus.ON_HOLD
@@ -55,12 +64,38 @@ def test_short_payment_puts_order_on_hold_with_reason(world):
 def test_retried_check_answers_the_first_decision_without_asking_stripe(world):
     orders, payments, clock, oid = world
     payments.intents["pi_test_1"] = paid(1)
-    first = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    first = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
     payments.intents["pi_test_1"] = paid()
-    again = check_payment(oid, orders=orders, payments=payments, clock=clock)
+    again = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
     assert again == first
     assert payments.calls == 1
     assert len(orders.get(oid).history) == 3
+
+
+def test_one_payment_intent_backs_exactly_one_order(world):
+    """Issue 11, case 1: a second order naming a PaymentIntent already claimed is held, never shipped."""
+    orders, payments, clock, first = world
+    payments.intents["pi_test_1"] = paid()
+    claims = FakeClaims()
+    claims.claim("pi_test_1", first)  # an earlier attempt of the first check claimed it, then crashed
+    ids = Ids()
+    ids.n = 50
+    second = capture_order(
+        CaptureOrder.model_validate(capture_body(external_id="WEB-2")),
+        "pos",
+        orders=orders,
+        workflow=FakeWorkflow(),
+        clock=clock,
+        new_order_id=ids,
+        state_machine="fulfilment",
+    ).order.order_id
+    assert check_payment(first, orders=orders, payments=payments, claims=claims, clock=clock).outcome == "verified"
+    held = check_payment(second, orders=orders, payments=payments, claims=claims, clock=clock)
+    assert held.outcome == "on_hold"
+    order = orders.get(second)
+    assert (order.status, order.hold_code) == (OrderStatus.ON_HOLD, "payment_already_used")
+    assert first in order.hold_reason
+    assert claims.owners == {"pi_test_1": first}
 
 
 def test_stripe_outage_raises_and_leaves_order_untouched(world):
@@ -68,7 +103,7 @@ def test_stripe_outage_raises_and_leaves_order_untouched(world):
     payments.down = True
     before = orders.get(oid)
     with pytest.raises(PaymentProviderUnavailable):
-        check_payment(oid, orders=orders, payments=payments, clock=clock)
+        check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
     after = orders.get(oid)
     assert (after.status, after.payment_check, after.version) == (
         before.status,
@@ -93,7 +128,7 @@ def test_confirmation_is_sent_once_even_when_retried(world):
 def test_confirmation_data_is_all_strings(world):
     orders, *_, oid = world
     data = confirmation_data(orders.get(oid))
-    assert all(isinstance(v, str) for line in data["lines"] for v in line.values())
+    assert all(isinstance(v, str) for line in data["items"] for v in line.values())
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Fulfilment use cases against in-memory ports: what each step does once, and again."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from shared.domain.order import ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent
 from shared.topology import Kind
-from shared.usecases.fulfilment_events import apply_event, order_id_of
+from shared.usecases.fulfilment_events import EventTimeRefused, apply_event, order_id_of
 from shared.usecases.labels import buy_label
 from shared.usecases.notify import send_shipment_email
 from shared.usecases.release import release_order, request_fulfilment
@@ -146,3 +147,28 @@ def test_an_authorization_is_captured_once_for_the_order_total():
     assert capture_for_shipping("ord_1", orders=orders, payments=payments, clock=clock) == total
     assert payments.intents["pi_1"].status == "succeeded"
     assert [h.event for h in stored((orders, clock, None)).history].count("payment_captured") == 1
+
+
+def test_an_event_id_reused_with_a_different_body_is_a_conflict_not_a_duplicate(world):
+    """Issue 11, case 16: the second event was silently answered `duplicate` and never applied."""
+    assert event(world, "accepted", event_id="e-1").applied
+    assert not event(world, "accepted", event_id="e-1").applied  # a redelivery: harmless
+    with pytest.raises(EventRefused) as refused:
+        event(world, "picked", event_id="e-1")
+    assert refused.value.code == "event_id_conflict"
+    assert stored(world).shipment(SID).status.value == "ACCEPTED"
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [datetime(9999, 12, 31, tzinfo=UTC), AT - timedelta(days=1)],
+    ids=["year-9999", "before-the-order"],
+)
+def test_an_event_that_cannot_have_happened_then_is_refused(world, occurred_at):
+    orders, clock, signals = world
+    e = ShipmentEvent("e-time", EventType.ACCEPTED, occurred_at)
+    with pytest.raises(EventTimeRefused):
+        apply_event(
+            e, SID, node_id="dc-a", tracking_number=None, principal=ADMIN, orders=orders, signals=signals, clock=clock
+        )
+    assert stored(world).shipment(SID).status.value == "REQUESTED"

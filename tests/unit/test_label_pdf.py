@@ -99,19 +99,26 @@ HOSTILE = '<script>alert("x")</script>'
 
 
 def test_the_pick_list_escapes_every_value_and_lists_each_line():
-    html = pick_list_html("WEB-<1>", "shp_1", "dc-east", [("L1", HOSTILE, 2), ("L2", "MUG", 1)])
+    html = pick_list_html("WEB-<1>", "shp_1", "dc-east", [("L1", HOSTILE, 2, None), ("L2", "MUG", 1, "Mug <b>")])
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "WEB-&lt;1&gt;" in html
     assert html.count('class="box"') == 2
-    assert '<td>MUG</td><td class="qty">1</td>' in html
+    assert '<td>MUG</td><td>Mug &lt;b&gt;</td><td class="qty">1</td>' in html
 
 
 def test_the_packing_slip_escapes_the_customer_and_the_address():
     to = Address(HOSTILE, "1 Main St & Co", "Austin", "TX", "73301", "US", line2="<b>")
-    html = packing_slip_html("WEB-1", "shp_1", HOSTILE, to, [("L1", "TSHIRT-M", 2)])
+    html = packing_slip_html("WEB-1", "shp_1", HOSTILE, to, [("L1", "TSHIRT-M", 2, "Organic T-shirt, M")])
     assert "<script>" not in html
     assert "<b>" not in html
     assert "1 Main St &amp; Co" in html
     assert html.count("&lt;script&gt;") == 2  # the customer name and the address name
-    assert '<td>TSHIRT-M</td><td class="qty">2</td>' in html
+    assert '<td>Organic T-shirt, M</td><td>TSHIRT-M</td><td class="qty">2</td>' in html
+
+
+def test_a_pickup_packing_slip_names_no_address_and_items_fall_back_to_their_sku():
+    html = packing_slip_html("WEB-1", "shp_1", "Ada", None, [("L1", "TSHIRT-M", 2, None)])
+    assert "Collected in store" in html
+    assert "Ship to" not in html
+    assert '<td>TSHIRT-M</td><td>TSHIRT-M</td><td class="qty">2</td>' in html

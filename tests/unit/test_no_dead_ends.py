@@ -69,6 +69,7 @@ def cancel(orders, inventory, signals=None, requests=None, refunds=None):
         refunds_workflow=refunds or FakeWorkflow(),
         signals=signals or FakeSignals(),
         requests=requests or FakeRequests(),
+        ledger=InMemoryLedger(),
         clock=FixedClock(),
     )
 

@@ -123,3 +123,57 @@ def test_units_of_a_line_give_back_their_share_of_its_tax_never_more():
     assert everything.total == 5000 + 500 + 600
     with pytest.raises(InvalidRefundRequest):
         refund_for_units(lines, 500, 600, {"L1": 3}, all_lines_now_refunded=False)
+
+
+def test_single_unit_returns_of_a_line_give_back_its_whole_tax_share():
+    """Issue 11, case 6: three one-unit returns of a line whose tax share is 10 refunded 9."""
+    from shared.domain.refund_policy import refund_for_units
+
+    lines = [("L1", 3, 1000)]
+    pieces = [
+        refund_for_units(lines, 10, 0, {"L1": 1}, all_lines_now_refunded=False, already={"L1": done})
+        for done in range(3)
+    ]
+    assert [p.tax for p in pieces] == [3, 3, 4]
+    assert sum(p.tax for p in pieces) == 10
+    with pytest.raises(InvalidRefundRequest):  # more units than are left to refund
+        refund_for_units(lines, 10, 0, {"L1": 2}, all_lines_now_refunded=False, already={"L1": 2})
+
+
+@st.composite
+def unit_lines_split_into_refunds(draw):
+    """Order lines (id, quantity, unit amount) and every unit of them refunded in random pieces."""
+    lines = [(f"L{i}", draw(st.integers(1, 12)), draw(st.integers(0, 50_000))) for i in range(draw(st.integers(1, 6)))]
+    tax = draw(st.integers(0, 20_000))
+    units = [line_id for line_id, qty, _ in lines for _ in range(qty)]
+    units = draw(st.permutations(units))
+    cuts = sorted(draw(st.sets(st.integers(1, len(units)), max_size=len(units))) | {len(units)})
+    pieces, start = [], 0
+    for cut in cuts:
+        piece: dict[str, int] = {}
+        for line_id in units[start:cut]:
+            piece[line_id] = piece.get(line_id, 0) + 1
+        pieces.append(piece)
+        start = cut
+    return lines, tax, pieces
+
+
+@PROPERTY
+@given(unit_lines_split_into_refunds())
+def test_refunding_units_in_any_pieces_gives_back_exactly_the_tax_never_more(case):
+    """The function production calls (cancellations and returns) adds up to the whole."""
+    from shared.domain.refund_policy import refund_for_units
+
+    lines, tax, pieces = case
+    quantities = {line_id: qty for line_id, qty, _ in lines}
+    shares = tax_shares([LineValue(i, q * u) for i, q, u in lines], tax)
+    before: dict[str, int] = {}
+    refunded_tax = 0
+    for n, piece in enumerate(pieces):
+        amount = refund_for_units(lines, tax, 0, piece, all_lines_now_refunded=n == len(pieces) - 1, already=before)
+        refunded_tax += amount.tax
+        for line_id, qty in piece.items():
+            before[line_id] = before.get(line_id, 0) + qty
+        # never ahead of the units refunded so far, pro rata per line
+        assert refunded_tax <= sum(shares[i] * before.get(i, 0) / quantities[i] for i in quantities) + 1e-9
+    assert refunded_tax == tax

@@ -119,6 +119,7 @@ class World:
             refunds_workflow=self.refunds,
             signals=self.signals,
             requests=self.requests,
+            ledger=self.ledger,
             clock=self.clock,
         )
 

@@ -1,0 +1,55 @@
+"""The benchmarks' quick modes run in the test command so they cannot rot: each must complete and
+print its table and its last line. Figures are printed, never asserted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(module: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    print(done.stdout)
+    return done.stdout.strip().splitlines()
+
+
+def test_cold_start_quick_prints_a_row_per_function_and_the_worst_ratio() -> None:
+    from benchmarks.cold_start import QUICK
+
+    lines = _run("benchmarks.cold_start")
+    assert re.fullmatch(r"worst_init_ratio: \d+\.\d\d", lines[-1])
+    rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in QUICK}
+    assert set(rows) == set(QUICK)
+    for name, row in rows.items():
+        init_ms, ref_ms = float(row[1]), float(row[2])
+        assert init_ms > 0, name
+        assert ref_ms > 0, name
+
+
+def test_cost_quick_prices_every_scenario_and_prints_the_cost_per_1000_orders() -> None:
+    lines = _run("benchmarks.cost")
+    assert re.fullmatch(r"cost_per_1000_orders_usd_without_ses: \d+\.\d{4}", lines[-1])
+    summary = {
+        line[:30].strip(): line[30:].split()
+        for line in lines
+        if line.startswith(("delivered", "cancelled", "returned"))
+    }
+    assert set(summary) == {
+        "delivered, one shipment",
+        "delivered, two shipments",
+        "cancelled before it shipped",
+        "returned (after delivery)",
+    }
+    for name, (orders, transitions, wru, _rru, usd, _no_ses) in summary.items():
+        # every scenario ran executions and wrote orders, so something was counted and priced
+        assert int(orders) >= 1, name
+        assert float(transitions) > 0, name
+        assert float(wru) > 0, name
+        assert float(usd) > 0, name
