@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,8 @@ class Gateway:
         self._account = account
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        # told of every answered request (route, path parameters, status): the simulators follow the API
+        self.observers: list[Callable[[GatewayRoute, dict[str, str], int], None]] = []
 
     def match(self, method: str, path: str) -> tuple[GatewayRoute, dict[str, str]] | None:
         """The route of the most literal resource matching the path, if it has this method."""
@@ -91,7 +94,10 @@ class Gateway:
         headers = dict(result.get("headers") or {})
         for name, values in (result.get("multiValueHeaders") or {}).items():
             headers[name] = ", ".join(values)
-        return Response(result.get("body") or "", status=int(result["statusCode"]), headers=headers)
+        status = int(result["statusCode"])
+        for observer in self.observers:
+            observer(route, params, status)
+        return Response(result.get("body") or "", status=status, headers=headers)
 
     def _event(self, request: Request, route: GatewayRoute, params: dict[str, str], body: str) -> dict[str, Any]:
         headers = dict(request.headers.items())

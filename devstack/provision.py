@@ -32,6 +32,7 @@ class Resources:
     tables: dict[str, str] = field(default_factory=dict)
     queue_urls: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
+    topic_arns: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
@@ -49,6 +50,8 @@ class Resources:
             return self.tables[logical]
         if env_name.startswith("QUEUE_"):
             return self.queue_urls[logical]
+        if env_name.startswith("TOPIC_"):
+            return self.topic_arns[logical]
         if env_name.startswith("BUCKET_"):
             return self.buckets[logical]
         if env_name.startswith("SECRET_"):
@@ -78,6 +81,9 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
     res = Resources(endpoint, region)
     _tables(res, frozenset(p.table.name for p in plan.streams))
     _queues(res)
+    sns = _client("sns", res)
+    for topic in t.TOPICS:
+        res.topic_arns[topic.name] = sns.create_topic(Name=f"{PREFIX}-{topic.name}")["TopicArn"]
     s3 = _client("s3", res)
     for bucket in t.BUCKETS:
         res.buckets[bucket.name] = name = f"{PREFIX}-{bucket.name}"

@@ -1,6 +1,7 @@
 """A warehouse and a carrier for the embedded stack, so orders really move to DELIVERED.
 
-The warehouse simulator reads fulfilment requests from the fulfilment queue and answers on the
+The warehouse simulator subscribes one queue per node to the fulfilment topic (a filter policy on
+node_id), reads its fulfilment requests and labels there and answers on the
 events queue (accepted, picked, packed), as a warehouse system would; for pickup orders it reports
 the customer collecting through the API. The carrier simulator watches the labels the sandbox
 carrier stores and posts tracking events through the API with the carrier key; a return label's
@@ -148,11 +149,16 @@ _BEFORE = {
 
 
 class WarehouseSimulator(_Simulator):
+    """One warehouse integration per node: each node's own queue is subscribed to the fulfilment topic
+    with the filter policy {"node_id": [node]}, as a real integration would be, and read by its own
+    thread. `watch` adds a node (the stack calls it when a node is saved; a poll of the nodes catches
+    any other)."""
+
     def __init__(
         self,
         endpoint: str,
         region: str,
-        requests_url: str,
+        topic_arn: str,
         events_url: str,
         api: str,
         keys: dict[str, Any],
@@ -160,17 +166,56 @@ class WarehouseSimulator(_Simulator):
     ) -> None:
         super().__init__("warehouse", s)
         self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
-        self._requests_url, self._events_url = requests_url, events_url
+        self._sns = boto3.client("sns", endpoint_url=endpoint, region_name=region)
+        self._topic_arn, self._events_url = topic_arn, events_url
         self._api = _Api(api, keys["admin"], self._stop)
         self._reader = _Api(api, keys["ops"], self._stop)
+        self._nodes: dict[str, str] = {}  # node id -> its queue's URL
+        self._nodes_lock = threading.Lock()
+        self.labels: dict[str, dict[str, Any]] = {}  # shipment id -> the label message its node received
+
+    def watch(self, node_id: str) -> None:
+        with self._nodes_lock:
+            if node_id in self._nodes:
+                return
+            url = self._sqs.create_queue(QueueName=f"waybill-wms-{node_id}")["QueueUrl"]
+            arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self._sns.subscribe(
+                TopicArn=self._topic_arn,
+                Protocol="sqs",
+                Endpoint=arn,
+                Attributes={"FilterPolicy": json.dumps({"node_id": [node_id]}), "RawMessageDelivery": "true"},
+            )
+            self._nodes[node_id] = url
+        threading.Thread(target=self._read, args=(node_id, url), name=f"sim-wms-{node_id}", daemon=True).start()
 
     def poll(self) -> None:
-        messages = self._sqs.receive_message(QueueUrl=self._requests_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        for m in messages.get("Messages", []):
-            self._sqs.delete_message(QueueUrl=self._requests_url, ReceiptHandle=m["ReceiptHandle"])
-            body = json.loads(m["Body"])
-            if body.get("type") == "fulfilment_request":  # a cancellation: the shipment's events are refused anyway
-                self._spawn(self._fulfil, body)
+        for node in (self._reader.get("/v1/nodes") or {}).get("nodes", []):
+            self.watch(node["node_id"])
+        self._stop.wait(2)
+
+    def _read(self, node_id: str, url: str) -> None:
+        while not self._stop.is_set():
+            try:
+                messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            except Exception:  # keep reading, but say why
+                log.exception("simulated warehouse %s could not read its queue", node_id)
+                self._stop.wait(1)
+                continue
+            for m in messages.get("Messages", []):
+                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                self._receive(node_id, json.loads(m["Body"]))
+
+    def _receive(self, node_id: str, body: dict[str, Any]) -> None:
+        if body.get("node_id") != node_id:
+            log.error("warehouse %s was sent node %s's %s", node_id, body.get("node_id"), body.get("type"))
+            self._count("misdelivered")
+        elif body.get("type") == "fulfilment_request":
+            self._spawn(self._fulfil, body)
+        elif body.get("type") == "label_ready":
+            self.labels[body["shipment_id"]] = body
+            self._count("label_ready")
+        # fulfilment_cancelled and repack_requested: the shipment's next events are refused or not needed
 
     def _fulfil(self, request: dict[str, Any]) -> None:
         hint = (request.get("ship_to") or {}).get("line2") or ""

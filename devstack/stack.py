@@ -213,16 +213,18 @@ class EmbeddedStack:
         if sims.enabled:
             api = f"http://127.0.0.1:{self.api_port}"
             queues = res.queue_urls
+            topic = res.topic_arns[t.FULFILMENT_TOPIC.name]
+            warehouse = WarehouseSimulator(endpoint, REGION, topic, queues[t.EVENTS.name], api, keys, sims)
+            # a node's warehouse integration subscribes as soon as the node exists, before any order
+            gateway.observers.append(
+                lambda route, params, status: (
+                    warehouse.watch(params["node_id"])
+                    if (route.method, route.path, status < 300) == ("PUT", "/v1/nodes/{node_id}", True)
+                    else None
+                )
+            )
             self.simulators = [
-                WarehouseSimulator(
-                    endpoint,
-                    REGION,
-                    queues[t.FULFILMENT_REQUESTS.name],
-                    queues[t.EVENTS.name],
-                    api,
-                    keys,
-                    sims,
-                ),
+                warehouse,
                 CarrierSimulator(endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys, sims),
             ]
             for sim in self.simulators:
@@ -240,6 +242,7 @@ class EmbeddedStack:
             "resources": {
                 "tables": res.tables,
                 "queues": res.queue_urls,
+                "topics": res.topic_arns,
                 "dead_letter_queues": res.dlq_urls,
                 "buckets": res.buckets,
                 "state_machines": res.state_machines,

@@ -15,6 +15,7 @@ FUNCTION = "waybill:function"
 TABLE = "waybill:table"
 QUEUE = "waybill:queue"
 DEAD_LETTER_QUEUE = "waybill:dead_letter_queue"
+TOPIC = "waybill:topic"
 BUCKET = "waybill:bucket"
 SECRET = "waybill:secret"  # noqa: S105 -- a metadata key, not a password
 EMAIL_TEMPLATE = "waybill:email_template"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import topology
-from shared.topology import Bucket, EmailTemplate, FactStore, Function, Queue, Secret, StateMachine, Table
+from shared.topology import Bucket, EmailTemplate, FactStore, Function, Queue, Secret, StateMachine, Table, Topic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SENDER_EMAIL = "orders@example.com"
@@ -26,6 +26,7 @@ class Spec:
     email_templates: tuple[EmailTemplate, ...]
     state_machines: tuple[StateMachine, ...]
     fact_stores: tuple[FactStore, ...] = ()
+    topics: tuple[Topic, ...] = ()
 
     @classmethod
     def from_topology(cls) -> Spec:
@@ -38,4 +39,5 @@ class Spec:
             email_templates=topology.EMAIL_TEMPLATES,
             state_machines=topology.STATE_MACHINES,
             fact_stores=topology.FACT_STORES,
+            topics=topology.TOPICS,
         )

@@ -35,7 +35,7 @@ class WaybillStack(Stack):
         self.sender_email: str = self.node.try_get_context("senderEmail") or DEFAULT_SENDER_EMAIL
         streamed = frozenset(t.table.name for f in spec.functions for t in f.triggers if isinstance(t, StreamTrigger))
         self.data = DataTables(self, "Data", tables=spec.tables, streamed=streamed)
-        self.messaging = Messaging(self, "Messaging", queues=spec.queues)
+        self.messaging = Messaging(self, "Messaging", queues=spec.queues, topics=spec.topics)
         self.storage = Storage(self, "Storage", buckets=spec.buckets)
         self.secrets = Secrets(self, "Secrets", secrets=spec.secrets)
         self.email = EmailTemplates(self, "Email", email_templates=spec.email_templates)
@@ -46,6 +46,7 @@ class WaybillStack(Stack):
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
+            topics=self.messaging.topics,
             buckets=self.storage.buckets,
             secrets=self.secrets.secrets,
             secret_names=self.secrets.names,

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from shared.adapters.ses_mailer import SesMailer
     from shared.adapters.sfn_signals import StepFunctionsSignals
     from shared.adapters.sfn_workflow import StepFunctionsWorkflow
-    from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
+    from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
     from shared.adapters.sqs_restock import SqsRestock
     from shared.adapters.stripe_payments import StripePayments
     from shared.adapters.stripe_refunds import StripeRefunds
@@ -115,6 +115,10 @@ class Wiring:
     def queue_url(self, queue: t.Queue) -> str:
         self._granted(f"sending to queue {queue.name}", lambda g: isinstance(g, t.QueueSend) and g.queue == queue)
         return self._env[queue.env]
+
+    def topic_arn(self, topic: t.Topic) -> str:
+        self._granted(f"publishing to topic {topic.name}", lambda g: g == t.TopicPublish(topic))
+        return self._env[topic.env]
 
     def bucket(self, bucket: t.Bucket) -> str:
         self._granted(f"bucket {bucket.name}", lambda g: isinstance(g, t.BucketGrant) and g.bucket == bucket)
@@ -259,11 +263,15 @@ class Wiring:
         bucket = self.bucket(t.DOCUMENTS)
         return self._once("carrier", lambda: SandboxCarrier(self.client("s3"), bucket, failure_rate=failure_rate))
 
-    def fulfilment_requests(self) -> SqsFulfilmentRequests:
-        from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
+    def fulfilment_requests(self) -> SnsFulfilmentRequests:
+        """What nodes are sent, on the fulfilment topic: each node's integration takes only its own."""
+        from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
 
-        url = self.queue_url(t.FULFILMENT_REQUESTS)
-        return self._once("fulfilment_requests", lambda: SqsFulfilmentRequests(self.client("sqs"), url))
+        topic = t.FULFILMENT_TOPIC
+        arn = self.topic_arn(topic)
+        return self._once(
+            "fulfilment_requests", lambda: SnsFulfilmentRequests(self.client("sns"), arn, topic.filter_attribute)
+        )
 
     def restock(self) -> SqsRestock:
         from shared.adapters.sqs_restock import SqsRestock

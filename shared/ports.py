@@ -226,6 +226,10 @@ class FulfilmentRequests(Protocol):
         """Puts a fulfilment request on the queue the node's warehouse system reads."""
 
 
+# The longest a SigV4 presigned link may be valid (and in AWS no longer than the signing session).
+PRESIGN_MAX_S = 7 * 24 * 3600
+
+
 class DocumentStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None: ...
 

@@ -33,6 +33,8 @@ from shared.topology_types import (
     TableGrant,
     TaskCallback,
     TaskTrigger,
+    Topic,
+    TopicPublish,
     Trigger,
     resource_environment,
 )
@@ -65,6 +67,8 @@ __all__ = [
     "TableGrant",
     "TaskCallback",
     "TaskTrigger",
+    "Topic",
+    "TopicPublish",
     "Trigger",
     "resource_environment",
 ]
@@ -94,8 +98,9 @@ INVENTORY = Table("inventory")
 INTAKE = Queue("intake", visibility_timeout_s=60, max_receive_count=3)
 # stock arrived for these skus: re-evaluate their backorders
 RESTOCK = Queue("restock", visibility_timeout_s=120, max_receive_count=5)
-# fulfilment requests to the nodes' warehouse systems (message attribute node_id says whose)
-FULFILMENT_REQUESTS = Queue("fulfilment", visibility_timeout_s=60, max_receive_count=5)
+# what the nodes' warehouse systems are sent (fulfilment requests, cancellations, re-pack requests,
+# labels): each integration subscribes its own queue with the filter policy {"node_id": ["<its node>"]}
+FULFILMENT_TOPIC = Topic("fulfilment", filter_attribute="node_id")
 # what warehouses and carriers report back: the same events as POST /v1/fulfillment-events
 EVENTS = Queue("events", visibility_timeout_s=60, max_receive_count=4)
 
@@ -119,7 +124,8 @@ REFUNDS = StateMachine("refunds", "refunds.asl.json")
 RETURNS = StateMachine("returns", "returns.asl.json")
 
 TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
-QUEUES = (INTAKE, RESTOCK, FULFILMENT_REQUESTS, EVENTS)
+QUEUES = (INTAKE, RESTOCK, EVENTS)
+TOPICS = (FULFILMENT_TOPIC,)
 BUCKETS: tuple[Bucket, ...] = (DOCUMENTS,)
 SECRETS = (STRIPE, STRIPE_WEBHOOK)
 EMAIL_TEMPLATES = (
@@ -137,10 +143,12 @@ STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
 _ALL_BUT_KEYS = (Kind.CHANNEL, Kind.OPS, Kind.FINANCE)
+_SHIPMENT_READERS = (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN)
 _IDEMPOTENCY_RW = TableGrant(IDEMPOTENCY, Access.READ_WRITE)
 _LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
 _ANSWER_RETURNS = TaskCallback(RETURNS)
+_TELL_NODES = TopicPublish(FULFILMENT_TOPIC)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
 # how long a parcel may take to arrive, or a pickup order to be collected. The embedded stack shortens them for tests.
 FULFILMENT_TIMEOUTS = {
@@ -172,6 +180,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/openapi.json", authorized=False),
             Route("POST", "/v1/orders/{order_id}/cancel", (Kind.CHANNEL, Kind.OPS)),
             Route("POST", "/v1/orders/{order_id}/returns", (Kind.CHANNEL, Kind.OPS)),
+            # a warehouse reads the shipments of its own nodes: the label, its documents
+            Route("GET", "/v1/shipments/{shipment_id}", _SHIPMENT_READERS),
+            Route("GET", "/v1/shipments/{shipment_id}/documents/{document}", _SHIPMENT_READERS),
         ),
         grants=(
             _ORDERS_RW,
@@ -182,7 +193,7 @@ FUNCTIONS: tuple[Function, ...] = (
             StartExecution(REFUNDS),
             StartExecution(RETURNS),
             _ANSWER_TASKS,
-            QueueSend(FULFILMENT_REQUESTS),
+            _TELL_NODES,
             _IDEMPOTENCY_RW,
             SendEmail((CANCELLED,)),
         ),
@@ -224,7 +235,7 @@ FUNCTIONS: tuple[Function, ...] = (
             TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),
             TaskTrigger(RETURNS, "RecordExceptionFunctionArn"),
         ),
-        grants=(_ORDERS_RW, _INVENTORY_RW, QueueSend(FULFILMENT_REQUESTS)),
+        grants=(_ORDERS_RW, _INVENTORY_RW, _TELL_NODES),
     ),
     Function(
         name="inventory_api",
@@ -266,7 +277,7 @@ FUNCTIONS += (
         handler="functions.request_fulfilment.handler.handler",
         description="Fulfilment step: sends a node its fulfilment request (pick list, packing slip, task token)",
         triggers=(TaskTrigger(FULFILMENT, "RequestFulfilmentFunctionArn"),),
-        grants=(_ORDERS_RW, QueueSend(FULFILMENT_REQUESTS), BucketGrant(DOCUMENTS, Access.READ_WRITE), _ANSWER_TASKS),
+        grants=(_ORDERS_RW, _TELL_NODES, BucketGrant(DOCUMENTS, Access.READ_WRITE), _ANSWER_TASKS),
     ),
     Function(
         name="reroute_shipment",
@@ -278,9 +289,15 @@ FUNCTIONS += (
     Function(
         name="buy_label",
         handler="functions.buy_label.handler.handler",
-        description="Fulfilment step: buys the cheapest carrier label meeting the order's service level",
+        description="Fulfilment step: buys the cheapest label meeting the service level and sends it to the node",
         triggers=(TaskTrigger(FULFILMENT, "BuyLabelFunctionArn"),),
-        grants=(_ORDERS_RW, TableGrant(INVENTORY, Access.READ), BucketGrant(DOCUMENTS, Access.READ_WRITE)),
+        grants=(
+            _ORDERS_RW,
+            TableGrant(INVENTORY, Access.READ),
+            BucketGrant(DOCUMENTS, Access.READ_WRITE),
+            _TELL_NODES,
+            _IDEMPOTENCY_RW,
+        ),
         environment={"CARRIER_SANDBOX_FAILURE_RATE": "0"},
         draws_labels=True,
     ),

@@ -49,6 +49,20 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """An SNS topic that fans messages out to subscribers' own queues. Each message carries the
+    `filter_attribute` message attribute, so a subscription's filter policy takes only its share
+    (SQS itself cannot filter a queue's messages on an attribute)."""
+
+    name: str
+    filter_attribute: str
+
+    @property
+    def env(self) -> str:
+        return f"TOPIC_{self.name.upper()}_ARN"
+
+
+@dataclass(frozen=True)
 class Bucket:
     name: str
 
@@ -158,6 +172,11 @@ class QueueSend:
 
 
 @dataclass(frozen=True)
+class TopicPublish:
+    topic: Topic
+
+
+@dataclass(frozen=True)
 class BucketGrant:
     bucket: Bucket
     access: Access
@@ -222,6 +241,7 @@ class FactsQuery:
 Grant = (
     TableGrant
     | QueueSend
+    | TopicPublish
     | BucketGrant
     | SecretRead
     | StartExecution
@@ -263,6 +283,8 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env[t.env] = t.name
             case QueueSend(queue=q):
                 env[q.env] = q.name
+            case TopicPublish(topic=topic):
+                env[topic.env] = topic.name
             case BucketGrant(bucket=b):
                 env[b.env] = b.name
             case SecretRead(secret=s):

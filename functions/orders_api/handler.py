@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.orders_api import routes
+from functions.orders_api import routes, shipment_routes
 from shared import http
 from shared.bootstrap import Wiring
 from shared.topology import CANCELLED, FULFILMENT, REFUNDS, RETURNS
@@ -39,7 +39,14 @@ ports = routes.OrdersPorts(
     logger=logger,
     notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
 )
-app = http.resolver(routes.register)
+
+
+def register(resolver: APIGatewayRestResolver) -> None:
+    routes.register(resolver)
+    shipment_routes.register(resolver)
+
+
+app = http.resolver(register)
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)

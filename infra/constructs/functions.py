@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -54,6 +55,7 @@ from shared.topology import (
     StreamTrigger,
     TableGrant,
     TaskCallback,
+    TopicPublish,
     resource_environment,
 )
 
@@ -71,6 +73,7 @@ class Resources:
 
     tables: Mapping[str, dynamodb.ITable]
     queues: Mapping[str, sqs.IQueue]
+    topics: Mapping[str, sns.ITopic]
     buckets: Mapping[str, s3.IBucket]
     secrets: Mapping[str, secretsmanager.ISecret]
     secret_names: Mapping[str, str]
@@ -210,6 +213,9 @@ class Functions(Construct):
             case QueueSend(queue=q):
                 res.queues[q.name].grant_send_messages(role)
                 self._env(spec, q.env, res.queues[q.name].queue_url)
+            case TopicPublish(topic=topic):
+                res.topics[topic.name].grant_publish(role)
+                self._env(spec, topic.env, res.topics[topic.name].topic_arn)
             case BucketGrant(bucket=b, access=access):
                 bucket = res.buckets[b.name]
                 _grant_bucket(role, bucket, access)

@@ -139,11 +139,19 @@ class ShipmentView(ApiModel):
     status: str
     lines: list[ShipmentLineView]
     parcel: ParcelIn | None
-    label: LabelView | None
+    label: LabelView | None = Field(
+        description="null until the label is bought, right after `packed`; the node is then sent it on the "
+        "fulfilment topic (`label_ready`) and may read it at `links.label`"
+    )
     rejected_reason: str | None
     delivery_exception: str | None = Field(description="The carrier's last delivery exception, until delivered")
     last_event_at: AwareDatetime | None
     documents: dict[str, str] = Field(description="Pick list and packing slip: presigned links, valid for an hour")
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        description="Paths under the API base URL that never expire: the shipment, and each document (label, "
+        "pick list, packing slip) as a redirect to a fresh download; readable with the node's warehouse key",
+    )
     replaces: str | None
     repack_reason: str | None = Field(
         default=None, description="Why the carrier refused the packed parcel; the node re-packs it (PICKED again)"

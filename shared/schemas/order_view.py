@@ -13,6 +13,7 @@ from shared.domain.order import Order, Return
 from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
+from shared.links import shipment_links
 from shared.schemas.base import ApiModel
 from shared.schemas.fulfilment_events import (
     LabelView,
@@ -302,6 +303,7 @@ def shipment_view(s: Shipment, link: Linker = None) -> ShipmentView:
         delivery_exception=s.delivery_exception,
         last_event_at=s.last_event_at,
         documents={kind: link(key) for kind, key in s.documents.items()} if link else {},
+        links=shipment_links(s.shipment_id, (*(["label"] if s.label else []), *s.documents)),
         replaces=s.replaces,
         repack_reason=s.repack_reason,
     )

@@ -13,12 +13,12 @@ from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
 from shared.domain.shipment import Shipment, ShipmentStatus
 from shared.email import content
-from shared.ports import Clock, DocumentStore, Mailer, Nodes, OrderRepository
+from shared.ports import PRESIGN_MAX_S, Clock, DocumentStore, Mailer, Nodes, OrderRepository
 from shared.usecases._update import update_order
 
 KINDS = ("shipped", "ready_for_pickup", "delivered", "delivery_exception")
 # A presigned link lives at most 7 days (SigV4); the return email says so.
-LABEL_LINK_S = 7 * 24 * 3600
+LABEL_LINK_S = PRESIGN_MAX_S
 
 
 def email_data(order: Order, shipment: Shipment, nodes: Nodes | None = None) -> dict[str, Any]:

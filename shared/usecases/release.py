@@ -13,7 +13,8 @@ from shared.documents.slips import packing_slip_html, pick_list_html
 from shared.domain.errors import IllegalTransition
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
-from shared.ports import Clock, DocumentStore, FulfilmentRequests, OrderRepository, TaskSignals
+from shared.links import shipment_links
+from shared.ports import PRESIGN_MAX_S, Clock, DocumentStore, FulfilmentRequests, OrderRepository, TaskSignals
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_request
 
@@ -97,7 +98,9 @@ def fulfilment_request(
         "service_level": order.delivery.service_level,
         "lines": [vars(line) for line in shipment.lines],
         "ship_to": vars(order.ship_to) if order.ship_to else None,
-        "documents": {kind: documents.url(key) for kind, key in shipment.documents.items()},
+        # presigned: good for days at most, and only while the signing credentials last; `links` do not expire
+        "documents": {kind: documents.url(key, PRESIGN_MAX_S) for kind, key in shipment.documents.items()},
+        "links": shipment_links(shipment.shipment_id, shipment.documents),
         "task_token": token,
         "requested_at": at.isoformat(),
     }

@@ -23,6 +23,8 @@ def _identity_resources() -> Resources:
         res.tables[table.name] = table.name
     for queue in t.QUEUES:
         res.queue_urls[queue.name] = queue.name
+    for topic in t.TOPICS:
+        res.topic_arns[topic.name] = topic.name
     for bucket in t.BUCKETS:
         res.buckets[bucket.name] = bucket.name
     for secret in t.SECRETS:
