@@ -214,8 +214,11 @@ class Functions(Construct):
                 res.queues[q.name].grant_send_messages(role)
                 self._env(spec, q.env, res.queues[q.name].queue_url)
             case TopicPublish(topic=topic):
-                res.topics[topic.name].grant_publish(role)
-                self._env(spec, topic.env, res.topics[topic.name].topic_arn)
+                # sns:Publish only: the topic's AWS-managed key (aws/sns) lets any principal of the
+                # account that may publish use it through SNS (grant_publish would add kms:* on key/*)
+                arn = res.topics[topic.name].topic_arn
+                role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[arn]))
+                self._env(spec, topic.env, arn)
             case BucketGrant(bucket=b, access=access):
                 bucket = res.buckets[b.name]
                 _grant_bucket(role, bucket, access)

@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pymupdf
 import pytest
 import requests
 
+from shared.adapters.dynamodb_keys import DynamoDBKeys
+from shared.domain.principal import Kind
 from shared.domain.tracking import is_valid_ups_tracking
+from shared.usecases.keys import create_key
 from tests.unit.builders import capture_body
 
 pytestmark = pytest.mark.e2e
@@ -150,6 +154,61 @@ def test_an_order_ships_and_is_delivered_with_one_email_per_step(stack, pay):
     assert len(mails) == 3  # confirmed, shipped (with the tracking link), delivered
     shipped = next(m for m in mails if "has shipped" in m)
     assert label["tracking_number"] in shipped
+
+
+def moto(stack, service):
+    return boto3.client(service, endpoint_url=stack.info["moto"], region_name=stack.info["region"])
+
+
+def node_queue(stack, node_id):
+    """A warehouse integration's own queue, subscribed to the fulfilment topic for its node only."""
+    sqs = moto(stack, "sqs")
+    url = sqs.create_queue(QueueName=f"e2e-wms-{node_id}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    moto(stack, "sns").subscribe(
+        TopicArn=stack.info["resources"]["topics"]["fulfilment"],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"FilterPolicy": json.dumps({"node_id": [node_id]}), "RawMessageDelivery": "true"},
+    )
+
+    def received():
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    return received
+
+
+def test_the_node_is_sent_its_label_and_reads_it_from_its_own_address(stack, pay):
+    sku = f"LBL-{uuid.uuid4().hex[:6]}"
+    street = {"line1": "77 Depot Rd", "city": "Round Rock", "region": "TX", "postal_code": "78664", "country": "US"}
+    at = node(stack, name="Round Rock DC", where={**AUSTIN, **street})
+    mine, someone_elses = node_queue(stack, at), node_queue(stack, f"other-{at}")
+    stock(stack, at, sku, 2)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": 700}])
+    order = settled(stack, order_id)
+    assert order["status"] == "DELIVERED", order["exception_cause"]
+    [shipment] = order["shipments"]
+    received = mine()
+    assert {m["type"] for m in received} == {"fulfilment_request", "label_ready"}, received
+    assert {m["node_id"] for m in received} == {at}
+    assert someone_elses() == []
+    label = next(m for m in received if m["type"] == "label_ready")
+    assert label["tracking_number"] == shipment["label"]["tracking_number"]
+    # the link never expires: the node's own warehouse key gets a freshly presigned download
+    keys = DynamoDBKeys(moto(stack, "dynamodb"), stack.info["resources"]["tables"]["api_keys"])
+    auth = {"Authorization": f"Bearer {create_key(keys, Kind.WAREHOUSE, f'wms-{at}', (at,))[0]}"}
+    redirect = requests.get(stack.api + label["links"]["label"], headers=auth, allow_redirects=False, timeout=30)
+    assert redirect.status_code == 302, redirect.text
+    pdf = requests.get(redirect.headers["Location"], timeout=30).content
+    sender = pymupdf.open(stream=pdf, filetype="pdf")[0].get_text().split("SHIP TO")[0]
+    for expected in ("Round Rock DC", "77 Depot Rd", "Round Rock TX 78664"):
+        assert expected in sender
+    read = requests.get(stack.api + f"/v1/shipments/{shipment['shipment_id']}", headers=auth, timeout=30)
+    assert read.status_code == 200
+    assert read.json()["label"]["tracking_number"] == label["tracking_number"]
+    # the seeded warehouse key acts for dc-east and dc-west only
+    assert stack.call("GET", f"/v1/shipments/{shipment['shipment_id']}", "warehouse").status_code == 404
 
 
 def test_a_split_order_and_a_pickup_order_are_delivered(stack, pay):

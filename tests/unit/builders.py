@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 BASE: dict[str, Any] = {
@@ -33,3 +34,28 @@ def capture_body(**overrides: Any) -> dict[str, Any]:
     body = copy.deepcopy(BASE)
     body.update(overrides)
     return body
+
+
+def api_event(
+    method: str,
+    path: str,
+    resource: str,
+    *,
+    kind: str = "admin",
+    nodes: str = "",
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The REST API proxy event API Gateway sends a handler, after the authorizer resolved the key."""
+    names = [part.strip("{}") for part in resource.split("/") if part.startswith("{")]
+    values = [part for part, pattern in zip(path.split("/"), resource.split("/"), strict=True) if pattern[:1] == "{"]
+    return {
+        "httpMethod": method,
+        "path": path,
+        "resource": resource,
+        "pathParameters": dict(zip(names, values, strict=True)) or None,
+        "headers": {"Content-Type": "application/json"},
+        "queryStringParameters": None,
+        "requestContext": {"authorizer": {"principalId": f"{kind}#k", "kind": kind, "name": "k", "nodes": nodes}},
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }

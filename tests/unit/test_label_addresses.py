@@ -19,6 +19,7 @@ from shared.domain.routing import Node, node_address
 from shared.domain.values import Address, GeoPoint, PostalAddress
 from shared.usecases.labels import buy_label
 from shared.usecases.returns import buy_return_label
+from tests.unit.builders import api_event
 from tests.unit.fakes import FakeCarrier, FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies
 from tests.unit.test_label_pdf import label_for, request
 from tests.unit.test_no_dead_ends import delivered_with_return, with_store
@@ -65,17 +66,7 @@ def test_a_nodes_name_and_full_address_survive_storage():
 
 def _call(app: Any, ports: routes.InventoryPorts, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     resource = "/v1/nodes/{node_id}" if path.count("/") == 3 else "/v1/nodes"
-    event = {
-        "httpMethod": method,
-        "path": path,
-        "resource": resource,
-        "pathParameters": {"node_id": path.rsplit("/", 1)[1]} if resource.endswith("}") else None,
-        "headers": {"Content-Type": "application/json"},
-        "queryStringParameters": None,
-        "requestContext": {"authorizer": {"principalId": "admin#a", "kind": "admin", "name": "a"}},
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
+    event = api_event(method, path, resource, body=body)
     answer = http.serve(app, t.function("inventory_api"), event, None, ports=ports)
     return answer["statusCode"], json.loads(answer["body"])
 
