@@ -81,6 +81,7 @@ class WaybillStack(Stack):
             state_machines={n: machine for n, (machine, _) in self.workflows.state_machines.items()},
             functions=lambdas,
             function_dlqs=self.functions.failure_queues,
+            topics=self.messaging.topics,
         )
         self._outputs()
         nag.acknowledge_findings(self)

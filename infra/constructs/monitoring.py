@@ -1,7 +1,8 @@
 """Alarms and one dashboard (cdk-monitoring-constructs), derived from what the stack built from the topology.
 
 Every dead-letter queue (of a queue, or of a scheduled function) alarms on its first message, every
-queue on a message waiting over an hour, every state machine on a failed or timed-out execution,
+queue on a message waiting over an hour, every topic on a message it could not deliver to a
+subscriber, every state machine on a failed or timed-out execution,
 every function on an error or a throttle, and the business metrics (shared/metrics.py) on a failed
 refund. Each alarm notifies one SNS topic; the context value `alarm_email` subscribes an address to it.
 """
@@ -29,6 +30,7 @@ from cdk_monitoring_constructs import (
     MaxMessageCountThreshold,
     MetricStatistic,
     MonitoringFacade,
+    NotificationsFailedThreshold,
     SnsAlarmActionStrategy,
 )
 from constructs import Construct
@@ -55,6 +57,7 @@ class Monitoring(Construct):
         state_machines: Mapping[str, sfn.IStateMachine],
         functions: Mapping[str, lambda_.IFunction],
         function_dlqs: Mapping[str, sqs.IQueue],
+        topics: Mapping[str, sns.ITopic] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "AlarmTopic", display_name=f"{prefix} alarms", enforce_ssl=True)
@@ -83,6 +86,15 @@ class Monitoring(Construct):
                 alarm_friendly_name=name,
                 add_dead_letter_queue_max_size_alarm={"Poison": MaxMessageCountThreshold(max_message_count=0)},
                 add_queue_max_message_age_alarm={"Backlog": MaxMessageAgeThreshold(max_age_in_seconds=QUEUE_MAX_AGE_S)},
+            )
+        for name, topic in (topics or {}).items():
+            # a message SNS could not deliver to a subscriber's queue never reached its warehouse
+            self.facade.monitor_sns_topic(
+                topic=topic,
+                alarm_friendly_name=f"{name}-topic",
+                add_message_notifications_failed_alarm={
+                    "Undelivered": NotificationsFailedThreshold(max_notifications_failed_count=0)
+                },
             )
         for name, dlq in function_dlqs.items():
             self.facade.monitor_sqs_queue(

@@ -72,8 +72,33 @@ def alarmed(found: list[Alarm], namespace: str, metric: str, dimension: str, val
 
 
 def topic(template: dict[str, Any]) -> dict[str, str]:
-    (lid,) = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+    """The alarm topic (the topology's own topics carry waybill:topic Metadata)."""
+    (lid,) = [
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::SNS::Topic" and "waybill:topic" not in r.get("Metadata", {})
+    ]
     return {"Ref": lid}
+
+
+def tls_only(synth: Synthesized, topic_ref: dict[str, str]) -> bool:
+    policies = [p for p in synth.resources("AWS::SNS::TopicPolicy").values() if topic_ref in p["Properties"]["Topics"]]
+    (policy,) = policies
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    return bool(statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_every_topology_topic_is_encrypted_tls_only_and_alarms_on_undelivered_messages(synth: Synthesized) -> None:
+    topics, found = named(synth.template, "waybill:topic"), alarms(synth.template)
+    assert set(topics) == {t.name for t in Spec.from_topology().topics}
+    for lid in topics.values():
+        assert synth.template["Resources"][lid]["Properties"]["KmsMasterKeyId"]
+        assert tls_only(synth, {"Ref": lid})
+        (alarm,) = alarmed(
+            found, "AWS/SNS", "NumberOfNotificationsFailed", "TopicName", {"Fn::GetAtt": [lid, "TopicName"]}
+        )
+        assert (alarm.threshold, alarm.comparison) == (0, "GreaterThanThreshold")
+        assert alarm.actions == [topic(synth.template)]
 
 
 def test_every_dead_letter_queue_alarms_on_its_first_message(case: tuple[Synthesized, Spec]) -> None:
@@ -177,10 +202,7 @@ def test_every_alarm_notifies_the_topic_and_the_topic_requires_tls(synth: Synthe
     found = alarms(synth.template)
     assert found
     assert all(a.actions == [topic(synth.template)] for a in found)
-    (policy,) = synth.resources("AWS::SNS::TopicPolicy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert tls_only(synth, topic(synth.template))
     # No address given: no subscription (a deploy without alarm_email still gets its alarms and topic).
     assert synth.resources("AWS::SNS::Subscription") == {}
 

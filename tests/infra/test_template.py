@@ -185,6 +185,7 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
     expected = {
         **{t.env: {"Ref": named(synth, "waybill:table")[t.name]} for t in topology.TABLES},
         **{q.env: {"Ref": named(synth, "waybill:queue")[q.name]} for q in topology.QUEUES},
+        **{t.env: {"Ref": named(synth, "waybill:topic")[t.name]} for t in topology.TOPICS},
         **{b.env: {"Ref": named(synth, "waybill:bucket")[b.name]} for b in topology.BUCKETS},
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
@@ -224,6 +225,8 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:table")[t.name])
             case topology.QueueSend(queue=q):
                 allowed.add(named(synth, "waybill:queue")[q.name])
+            case topology.TopicPublish(topic=t):
+                allowed.add(named(synth, "waybill:topic")[t.name])
             case topology.BucketGrant(bucket=b):
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
