@@ -101,6 +101,8 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
         match service, operation:
             case "sqs", _:
                 by_service[("sqs", owner, "requests")] += count
+            case "sns", "Publish":
+                by_service[("sns", owner, "publishes")] += count  # deliveries to SQS subscribers are free
             case "s3", _ if owner == SIMULATORS:
                 pass  # the carrier simulator finds labels by listing the bucket; a carrier is told by API
             case "s3", "PutObject" | "CopyObject" | "ListObjects" | "ListObjectsV2":
@@ -113,6 +115,7 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
                 by_service[("secretsmanager", owner, "calls")] += count
     unit_price = {
         "sqs": prices["sqs_standard_per_request"],
+        "sns": prices["sns_standard_per_publish"],
         "ses": prices["ses_per_email"],
         "secretsmanager": prices["secretsmanager_per_api_call"],
     }

@@ -151,8 +151,8 @@ _BEFORE = {
 class WarehouseSimulator(_Simulator):
     """One warehouse integration per node: each node's own queue is subscribed to the fulfilment topic
     with the filter policy {"node_id": [node]}, as a real integration would be, and read by its own
-    thread. `watch` adds a node (the stack calls it when a node is saved; a poll of the nodes catches
-    any other)."""
+    thread. `watch` adds a node: the stack calls it when the API saves a node, before any order can
+    be routed there."""
 
     def __init__(
         self,
@@ -190,9 +190,7 @@ class WarehouseSimulator(_Simulator):
         threading.Thread(target=self._read, args=(node_id, url), name=f"sim-wms-{node_id}", daemon=True).start()
 
     def poll(self) -> None:
-        for node in (self._reader.get("/v1/nodes") or {}).get("nodes", []):
-            self.watch(node["node_id"])
-        self._stop.wait(2)
+        self._stop.wait(1)  # each node's queue is read by its own thread (see watch)
 
     def _read(self, node_id: str, url: str) -> None:
         while not self._stop.is_set():

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from shared import topology as t
 from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
 
 
-def subscribed_queue(aws, topic_arn: str, node_id: str) -> str:
+def subscribed_queue(aws, topic_arn: str, node_id: str):
     sqs = aws("sqs")
     url = sqs.create_queue(QueueName=f"wms-{node_id}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -23,7 +24,7 @@ def subscribed_queue(aws, topic_arn: str, node_id: str) -> str:
     return url
 
 
-def received(aws, url: str) -> list[dict]:
+def received(aws, url: str) -> list[dict[str, Any]]:
     messages = aws("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
     return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
 
