@@ -146,6 +146,7 @@ def environment(fn: Function | None, tree: Tree) -> dict[str, str]:
     fake = {
         **{t.env: f"Waybill-{t.name}" for t in topology.TABLES},
         **{q.env: f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/Waybill-{q.name}" for q in topology.QUEUES},
+        **{t.env: f"arn:aws:sns:{REGION}:{ACCOUNT}:Waybill-{t.name}" for t in topology.TOPICS},
         **{b.env: f"waybill-{b.name}-{ACCOUNT}" for b in topology.BUCKETS},
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},

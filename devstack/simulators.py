@@ -195,9 +195,11 @@ class WarehouseSimulator(_Simulator):
     def _read(self, node_id: str, url: str) -> None:
         while not self._stop.is_set():
             try:
-                messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            except Exception:  # keep reading, but say why
-                log.exception("simulated warehouse %s could not read its queue", node_id)
+                # the longest poll SQS allows: an idle node costs a request every 20 s, not every second
+                messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20)
+            except Exception:  # keep reading, but say why (unless the stack is stopping)
+                if not self._stop.is_set():
+                    log.exception("simulated warehouse %s could not read its queue", node_id)
                 self._stop.wait(1)
                 continue
             for m in messages.get("Messages", []):

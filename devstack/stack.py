@@ -22,6 +22,7 @@ from devstack.gateway import Gateway
 from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
 from devstack.outbox import Outbox
+from devstack.plan import GatewayRoute
 from devstack.pollers import QueuePoller
 from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
@@ -215,14 +216,13 @@ class EmbeddedStack:
             queues = res.queue_urls
             topic = res.topic_arns[t.FULFILMENT_TOPIC.name]
             warehouse = WarehouseSimulator(endpoint, REGION, topic, queues[t.EVENTS.name], api, keys, sims)
-            # a node's warehouse integration subscribes as soon as the node exists, before any order
-            gateway.observers.append(
-                lambda route, params, status: (
+
+            def node_saved(route: GatewayRoute, params: dict[str, str], status: int) -> None:
+                # a node's warehouse integration subscribes as soon as the node exists, before any order
+                if (route.method, route.path) == ("PUT", "/v1/nodes/{node_id}") and status < 300:
                     warehouse.watch(params["node_id"])
-                    if (route.method, route.path, status < 300) == ("PUT", "/v1/nodes/{node_id}", True)
-                    else None
-                )
-            )
+
+            gateway.observers.append(node_saved)
             self.simulators = [
                 warehouse,
                 CarrierSimulator(endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys, sims),
