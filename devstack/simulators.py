@@ -298,7 +298,7 @@ class CarrierSimulator(_Simulator):
         if "-R" in shipment_id:
             self._bring_back(shipment_id)
             return
-        order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
+        order = self._handed_over(shipment_id)
         hint = (order.get("ship_to") or {}).get("line2") or ""
         steps = ["in_transit", "out_for_delivery", "delivered"]
         if "sim:delivery-exception" in hint or self._rng.random() < self.settings.exception_rate:
@@ -318,6 +318,18 @@ class CarrierSimulator(_Simulator):
             if not self._api.post_event(event):
                 return
             self._count(step)
+
+    def _handed_over(self, shipment_id: str, patience_s: float = 30.0) -> dict[str, Any]:
+        """The order once the parcel left the node: a carrier scans it only after the hand-over (the
+        label is stored a moment before the shipment is SHIPPED, and the node is told in between)."""
+        deadline = time.monotonic() + patience_s
+        while True:
+            order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
+            shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
+            waiting = shipment is not None and shipment["status"] in ("PACKED", "LABELLED")
+            if not waiting or self._stop.is_set() or time.monotonic() > deadline:
+                return order
+            self._stop.wait(0.2)
 
     def _bring_back(self, rma_id: str) -> None:
         """A return label: the parcel reaches its warehouse, which reports what came back."""
