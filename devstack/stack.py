@@ -18,6 +18,7 @@ import boto3
 
 from devstack import plan as plan_module
 from devstack.documents_mirror import DocumentsMirror
+from devstack.faults import FaultPlan, Faults
 from devstack.gateway import Gateway
 from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
@@ -165,6 +166,12 @@ class EmbeddedStack:
         stripe = LocalStripe(stripe_port, self.state_dir / "localstripe.log")
         stripe.start()
         self._started.append(stripe)
+        functions_stripe = stripe.url  # where the functions find Stripe: through the soak's faults if on
+        fault_plan = FaultPlan.from_env()
+        if fault_plan.on:
+            faults = Faults(fault_plan, stripe.url, free_port(), self.state_dir / "faults.json")
+            functions_stripe = faults.start()
+            self._started.append(faults)
 
         function_log = (self.state_dir / "functions.log").open("w", buffering=1)  # this run's logs only
         self._started.append(_Closing(function_log))
@@ -175,7 +182,7 @@ class EmbeddedStack:
         self._started.append(moto)
 
         res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY)
-        self._export_environment(res, stripe.url)
+        self._export_environment(res, functions_stripe)
 
         gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
         try:
