@@ -40,6 +40,6 @@ bench-analytics: setup
 	.venv/bin/python -m benchmarks.analytics_bench
 
 # The conservation soak: 500 orders at 10% faults on a fresh embedded stack; prints the invariant
-# table and fails if any count is not zero (the test command runs 24 orders).
+# table and fails if any count is not zero (the test command runs 20 orders).
 soak: setup
 	.venv/bin/python -m tests.conservation --orders $${WAYBILL_SOAK_ORDERS:-500} --fault-rate 0.1

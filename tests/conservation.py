@@ -16,7 +16,7 @@ twice. When everything has settled (schedules included) the invariants are check
 - one label per shipment (no tracking number twice), one email per event (no message twice).
 
 `make soak` runs 500 orders at 10% faults; the test command runs a short version
-(tests/e2e/test_conservation.py). Prints the invariant table; exits non-zero if any count is not 0.
+(tests/e2e/test_conservation.py, 20 orders). Prints the invariant table; exits non-zero if any count is not 0.
 """
 
 from __future__ import annotations
@@ -303,6 +303,14 @@ class Soak:
     def check(self, views: list[dict[str, Any]]) -> dict[str, Any]:
         by_id = {p.order_id: p for p in self.placed}
         table: dict[str, Any] = {"orders": len(views), "by_status": Counter(v["status"] for v in views)}
+        table["exceptions"] = Counter(e["type"] for v in views for e in v["exceptions"] if e["resolved_at"] is None)
+        left = {s["shipment_id"] for v in views for s in v["shipments"] if s["status"] in CONSUMED}
+        folder = Path(self.stack.info["documents"]) / "labels"
+        bought = {p.stem for p in folder.glob("*.pdf")} if folder.exists() else set()
+        # shipment labels (…-S1), not return labels (…-R1)
+        table["labels_unused"] = sorted(
+            sid for sid in bought if sid.rsplit("-", 1)[-1].startswith("S") and sid not in left
+        )
         stuck = [v["order_id"] for v in views if not self.settled(v)]
         money = self._money(views, by_id)
         stock = self._stock(views)
@@ -319,7 +327,7 @@ class Soak:
         return table
 
     def _money(self, views: list[dict[str, Any]], by_id: dict[str, Placed]) -> dict[str, Any]:
-        owed = refunded = pending = failed = 0
+        totals: Counter[str] = Counter()
         problems: list[str] = []
         for v in views:
             placed = by_id[v["order_id"]]
@@ -327,81 +335,109 @@ class Soak:
             # localstripe omits amount_received; a succeeded intent received its amount
             fields = intent.to_dict()
             captured = int(fields.get("amount_received", intent.amount if intent.status == "succeeded" else 0))
-            at_stripe = sum(
-                int(r.amount)
-                for r in self.stripe.v1.refunds.list(params={"payment_intent": placed.intent}).data
-                if r.status == "succeeded"
-            )
+            refunds = self.stripe.v1.refunds.list(params={"payment_intent": placed.intent}).data
+            at_stripe = sum(int(r.amount) for r in refunds if r.status == "succeeded")
+            due = owed(v)
             ledger = Counter[str]()
             for r in v["refunds"]:
                 ledger[r["status"]] += r["amount"]
-            price = {x["line_id"]: x["unit_amount"] for x in v["lines"]}
-            cancelled = sum(price[x["line_id"]] * x["quantity"] for x in (v["cancellation"] or {}).get("lines", []))
-            returned_units = {
-                (line["line_id"]): line["resellable"] + line["damaged"] for r in v["returns"] for line in r["lines"]
-            }
-            returned = sum(price[lid] * n for lid, n in returned_units.items())
-            consumed = sum(x["quantity"] for s in v["shipments"] if s["status"] in CONSUMED for x in s["lines"])
-            kept = consumed - sum(returned_units.values())
-            due = cancelled + returned
-            if due and kept == 0:
-                due += v["totals"]["shipping"]
-            owed += due
-            refunded += ledger["SUCCEEDED"]
-            pending += ledger["PENDING"]
-            failed += ledger["FAILED"]
-            if at_stripe != ledger["SUCCEEDED"]:
-                problems.append(f"{v['order_id']}: Stripe refunded {at_stripe}, ledger SUCCEEDED {ledger['SUCCEEDED']}")
-            if at_stripe > captured:
-                problems.append(f"{v['order_id']}: refunded {at_stripe} of {captured} captured")
-            if due != sum(ledger.values()):
-                problems.append(f"{v['order_id']} ({placed.scenario}): owed {due}, ledger {dict(ledger)}")
-        return {"owed": owed, "refunded": refunded, "pending": pending, "failed": failed, "problems": problems}
+            totals.update({"owed": due, "refunded": ledger["SUCCEEDED"], "pending": ledger["PENDING"]})
+            totals["failed"] += ledger["FAILED"]
+            problems.extend(f"{p} ({placed.scenario})" for p in money_problems(v, captured, at_stripe))
+        return {**{k: totals[k] for k in ("owed", "refunded", "pending", "failed")}, "problems": problems}
 
     def _stock(self, views: list[dict[str, Any]]) -> list[str]:
-        shipped: Counter[tuple[str, str]] = Counter()
-        reserved: Counter[tuple[str, str]] = Counter()
-        back: Counter[tuple[str, str]] = Counter()
-        for v in views:
-            for s in v["shipments"]:
-                for x in s["lines"]:
-                    pair = (x["sku"], s["node_id"])
-                    if s["status"] in CONSUMED:
-                        shipped[pair] += x["quantity"]
-                    elif s["status"] in OPEN:
-                        reserved[pair] += x["quantity"]
-            for r in v["returns"]:
-                for line in r["lines"]:
-                    back[(line["sku"], r["node_id"])] += line["resellable"]
-        drift = []
-        for sku in {sku for sku, _ in self.books.stocked}:
-            levels = self.call("GET", f"/v1/inventory/{sku}", "ops")["nodes"]
-            for level in levels:
-                pair = (sku, level["node_id"])
-                want_on_hand = self.books.stocked[pair] + back[pair] - shipped[pair]
-                if level["on_hand"] != want_on_hand:
-                    drift.append(f"{pair}: on hand {level['on_hand']}, books say {want_on_hand}")
-                if level["reserved"] != reserved[pair]:
-                    drift.append(f"{pair}: reserved {level['reserved']}, open shipments hold {reserved[pair]}")
-                if level["available"] < 0:
-                    drift.append(f"{pair}: available {level['available']}")
-        return drift
+        levels = {sku: self.call("GET", f"/v1/inventory/{sku}", "ops")["nodes"] for sku, _ in self.books.stocked}
+        return stock_drift(views, self.books.stocked, levels)
 
     def _duplicates(self, views: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-        numbers = Counter(
-            s["label"]["tracking_number"] for v in views for s in v["shipments"] if s.get("label") is not None
-        )
-        labels = [n for n, count in numbers.items() if count > 1]
         refs = {v["external_id"] for v in views}
-        seen: Counter[tuple[str, str]] = Counter()
+        messages = []
         for path in Path(self.stack.info["outbox"]).glob("*.eml"):
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
             body = message.get_body(("plain",))
-            text = body.get_content() if body is not None else ""
+            text = str(body.get_content()) if body is not None else ""
             if any(ref in text or ref in str(message["Subject"]) for ref in refs):
-                seen[(str(message["Subject"]), text)] += 1
-        mails = [subject for (subject, _), count in seen.items() if count > 1]
-        return labels, mails
+                messages.append((str(message["To"]), str(message["Subject"]), text))
+        return labels_twice(views), sent_twice(messages)
+
+
+# --- the invariants, as functions of what the API and the outbox show -------------------------
+
+
+def owed(view: dict[str, Any]) -> int:
+    """What the customer is owed back: cancelled units, units received back, and the shipping
+    once nothing of the order is kept (tax is 0 in the soak's orders)."""
+    price = {x["line_id"]: x["unit_amount"] for x in view["lines"]}
+    cancelled = Counter[str]()
+    for x in (view["cancellation"] or {}).get("lines", []):
+        cancelled[x["line_id"]] += x["quantity"]
+    returned = Counter[str]()
+    for rma in view["returns"]:
+        for line in rma["lines"]:
+            returned[line["line_id"]] += line["resellable"] + line["damaged"]
+    due = sum(price[lid] * n for lid, n in (cancelled + returned).items())
+    consumed = sum(x["quantity"] for s in view["shipments"] if s["status"] in CONSUMED for x in s["lines"])
+    if due and consumed == sum(returned.values()):
+        due += view["totals"]["shipping"]
+    return int(due)
+
+
+def money_problems(view: dict[str, Any], captured: int, at_stripe: int) -> list[str]:
+    ledger = Counter[str]()
+    for r in view["refunds"]:
+        ledger[r["status"]] += r["amount"]
+    oid, problems = view["order_id"], []
+    if at_stripe != ledger["SUCCEEDED"]:
+        problems.append(f"{oid}: Stripe refunded {at_stripe}, the ledger's SUCCEEDED say {ledger['SUCCEEDED']}")
+    if at_stripe > captured:
+        problems.append(f"{oid}: refunded {at_stripe} of {captured} captured")
+    due = owed(view)
+    if due != sum(ledger.values()):
+        problems.append(f"{oid}: owed {due}, the ledger holds {dict(ledger)}")
+    return problems
+
+
+def stock_drift(
+    views: list[dict[str, Any]], stocked: Counter[tuple[str, str]], levels: dict[str, list[dict[str, Any]]]
+) -> list[str]:
+    """on hand = stocked + resellable returns - shipped; reserved = open shipments; available >= 0."""
+    shipped: Counter[tuple[str, str]] = Counter()
+    reserved: Counter[tuple[str, str]] = Counter()
+    back: Counter[tuple[str, str]] = Counter()
+    for v in views:
+        for s in v["shipments"]:
+            for x in s["lines"]:
+                pair = (x["sku"], s["node_id"])
+                if s["status"] in CONSUMED:
+                    shipped[pair] += x["quantity"]
+                elif s["status"] in OPEN:
+                    reserved[pair] += x["quantity"]
+        for r in v["returns"]:
+            for line in r["lines"]:
+                back[(line["sku"], r["node_id"])] += line["resellable"]
+    drift = []
+    for sku, nodes in sorted(levels.items()):
+        for level in nodes:
+            pair = (sku, level["node_id"])
+            want = stocked[pair] + back[pair] - shipped[pair]
+            if level["on_hand"] != want:
+                drift.append(f"{pair}: on hand {level['on_hand']}, the books say {want}")
+            if level["reserved"] != reserved[pair]:
+                drift.append(f"{pair}: reserved {level['reserved']}, open shipments hold {reserved[pair]}")
+            if level["available"] < 0:
+                drift.append(f"{pair}: available {level['available']}")
+    return drift
+
+
+def labels_twice(views: list[dict[str, Any]]) -> list[str]:
+    numbers = Counter(s["label"]["tracking_number"] for v in views for s in v["shipments"] if s.get("label"))
+    return [n for n, count in numbers.items() if count > 1]
+
+
+def sent_twice(messages: list[tuple[str, str, str]]) -> list[str]:
+    """(to, subject, text): every email names what it is about (its order, shipment, refund)."""
+    return [subject for (_, subject, _), count in Counter(messages).items() if count > 1]
 
 
 def failures(table: dict[str, Any], faults: dict[str, Any]) -> int:
@@ -421,6 +457,7 @@ def render(table: dict[str, Any], seconds: float, faults: dict[str, Any]) -> str
     rows = [
         ("orders", table["orders"]),
         *((f"  {status}", n) for status, n in sorted(table["by_status"].items())),
+        *((f"  open exception {kind}", n) for kind, n in sorted(table["exceptions"].items())),
         ("not settled (no terminal status, no actionable exception)", len(table["not_settled"])),
         ("money owed for cancelled/returned units", money["owed"]),
         ("  refunded (SUCCEEDED)", money["refunded"]),
@@ -430,6 +467,7 @@ def render(table: dict[str, Any], seconds: float, faults: dict[str, Any]) -> str
         ("stock drift (sku-node)", len(table["stock_drift"])),
         ("labels bought twice", len(table["labels_twice"])),
         ("emails sent twice", len(table["emails_twice"])),
+        ("labels bought for shipments that never left (not counted)", len(table["labels_unused"])),
         ("faults injected", ", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none"),
         ("seconds", round(seconds, 1)),
     ]
