@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+    from shared.adapters.cached_nodes import CachedNodes
     from shared.adapters.dynamodb_inventory import DynamoDBInventory
     from shared.adapters.dynamodb_keys import DynamoDBKeys
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
@@ -183,6 +184,12 @@ class Wiring:
 
         table = self.table(t.INVENTORY)
         return self._once("nodes", lambda: DynamoDBNodes(self.client("dynamodb"), table))
+
+    def node_directory(self) -> CachedNodes:
+        """The nodes as routing reads them: cached for this environment (see cached_nodes.TTL_S)."""
+        from shared.adapters.cached_nodes import CachedNodes
+
+        return self._once("node_directory", lambda: CachedNodes(self.nodes()))
 
     def policies(self) -> DynamoDBPolicies:
         from shared.adapters.dynamodb_nodes import DynamoDBPolicies

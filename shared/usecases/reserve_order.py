@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from shared.domain.errors import IllegalTransition
 from shared.domain.inventory import reorder_suggestion
 from shared.domain.order import Order, OrderStatus
-from shared.domain.routing import Node, Policy, RoutingDecision, route
+from shared.domain.routing import Node, Policy, RoutingDecision
 from shared.ports import Allocation, Clock, Nodes, OrderRepository, Policies, Reservations, Routing
 from shared.usecases._update import update_order
+from shared.usecases.capacity_routing import route_within_capacity
 
 ATTEMPTS = 3
 # longer than the reserve function's timeout, so a lease only outlives an attempt that died
@@ -86,13 +87,14 @@ def _route_and_reserve(
     request = order.routing_request()
     skus = {line.sku for line in order.lines}
     capacities = {n.node_id: n.daily_capacity for n in all_nodes if n.daily_capacity is not None}
+    known: dict[str, int] = {}  # capacity left of the nodes read so far
     decision: RoutingDecision | None = None
-    for _ in range(ATTEMPTS):
-        stock = inventory.stock_for(skus)
+    for attempt in range(ATTEMPTS):
+        # The reservation's condition is the guard, so the first read may be eventually consistent
+        # (half the read units); after a lost race, read what the winner wrote.
+        stock = inventory.stock_for(skus, consistent=attempt > 0)
         available = {key: level.available for key, level in stock.items()}
-        used = inventory.capacity_used(capacities, day) if capacities else {}
-        left = {node: cap - used.get(node, 0) for node, cap in capacities.items()}
-        decision = route(request, all_nodes, available, left, policy)
+        decision = route_within_capacity(request, all_nodes, available, policy, day, inventory, known)
         if decision.outcome not in ("allocated", "partial"):
             return decision
         if _reserve_all(order.order_id, decision, capacities, day, inventory):
@@ -132,7 +134,7 @@ def _suggest_reorders(decision: RoutingDecision, inventory: Routing, clock: Cloc
     touched = {(a.sku, a.node_id) for a in decision.allocations}
     if not touched:
         return
-    stock = inventory.stock_for(sku for sku, _ in touched)
+    stock = inventory.levels(touched)  # only the pairs this order changed
     for key in sorted(touched):
         level = stock.get(key)
         suggestion = reorder_suggestion(level) if level else None
