@@ -73,3 +73,11 @@ def test_label_quick_prints_the_import_cost_and_the_median() -> None:
     lines = _run("benchmarks.label_bench")
     assert lines[0].startswith("import shared.documents.label_pdf: ")
     assert re.match(r"20 labels: median [\d.]+ ms", lines[-1])
+
+
+def test_routing_reads_quick_prints_reads_per_order_for_each_network() -> None:
+    lines = _run("benchmarks.routing_reads")
+    rows = [line.split() for line in lines if line.split() and line.split()[0].isdigit()]
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(10, 1), (10, 5), (50, 1), (50, 5)]
+    for row in rows:
+        assert float(row[5].replace(",", "")) > 0  # RRU per order
