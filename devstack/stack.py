@@ -31,7 +31,7 @@ from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
 from devstack.streams import TableStreamPoller
 from shared import topology as t
-from shared.bootstrap import STRIPE_API_BASE_ENV
+from shared.bootstrap import STRIPE_API_BASE_ENV, STRIPE_NO_CREATED_FILTER_ENV
 
 REGION = "us-east-1"
 SENDER = "orders@waybill.local"
@@ -282,6 +282,7 @@ class EmbeddedStack:
             env = function_environment(fn, res, SENDER)
             if t.STRIPE.env in env:
                 env[STRIPE_API_BASE_ENV] = stripe_url
+                env[STRIPE_NO_CREATED_FILTER_ENV] = "1"  # localstripe rejects it (README: differences)
             if t.ANALYTICS_ENGINE_ENV in env:
                 # the reports run on DuckDB over the emulated S3 (no Athena here)
                 env[t.ANALYTICS_ENGINE_ENV] = "duckdb"

@@ -60,6 +60,8 @@ Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 # Set only by the embedded stack, where localstripe stands in for api.stripe.com.
 STRIPE_API_BASE_ENV = "STRIPE_API_BASE"
+# Set only by the embedded stack: localstripe rejects the `created` filter on listing refunds.
+STRIPE_NO_CREATED_FILTER_ENV = "STRIPE_NO_CREATED_FILTER"
 
 _environment: ContextVar[Mapping[str, str] | None] = ContextVar("waybill_function_environment", default=None)
 
@@ -328,8 +330,8 @@ class Wiring:
     def stripe_refunds(self) -> Callable[[], StripeRefunds]:
         from shared.adapters.stripe_refunds import StripeRefunds
 
-        stripe = self._stripe()
-        return lambda: StripeRefunds(stripe())
+        stripe, filtered = self._stripe(), not self._env.get(STRIPE_NO_CREATED_FILTER_ENV)
+        return lambda: StripeRefunds(stripe(), created_filter=filtered)
 
     def webhook_secret(self) -> Callable[[], str]:
         from shared.aws import secret
