@@ -114,9 +114,6 @@ class StockLevels(Protocol):
     def stock_for(self, skus: Iterable[str], consistent: bool = True) -> dict[tuple[str, str], StockLevel]:
         """Every node's stock of these skus; `consistent=False` may miss the last second's writes."""
 
-    def levels(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
-        """Stock of exactly these (sku, node) pairs (zero where none was ever received)."""
-
     def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
         """Stock of these skus at one node (zero where none was ever received)."""
 

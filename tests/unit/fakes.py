@@ -294,11 +294,6 @@ class InMemoryStockLevels(_OnShelf):
         wanted = set(skus)
         return {key: level for key, level in sorted(self.shelf.stock.items()) if key[0] in wanted}
 
-    def levels(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
-        wanted = sorted(set(pairs))
-        self.shelf.reads.append(("levels", tuple(wanted)))
-        return {pair: self.shelf.level(*pair) for pair in wanted}
-
     def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
         return {sku: self.shelf.level(sku, node_id) for sku in sorted(set(skus))}
 

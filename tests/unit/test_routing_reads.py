@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from shared.adapters.cached_nodes import CachedNodes
 from shared.adapters.dynamodb_inventory import DynamoDBInventory
+from shared.domain.inventory import StockLevel
 from shared.domain.order import Customer, Delivery, PaymentCheck, place
 from shared.domain.routing import Node, Policy, RoutingLine, RoutingRequest
 from shared.domain.values import Address, GeoPoint
@@ -96,10 +97,11 @@ def test_the_directory_is_read_once_per_ttl_and_a_put_here_is_seen_at_once() -> 
     assert Counting.reads == 3
 
 
-def test_reserving_reads_stock_once_and_only_the_changed_pairs_for_reorders() -> None:
+def test_reserving_reads_stock_once_and_checks_reorders_without_reading_again() -> None:
     inventory = InMemoryInventory()
     for node in (NEAR, MID, FAR):
-        inventory.shelf.put("SKU", node.node_id, 5)
+        # SKU falls below its reorder point (4) only once this order's 2 units are reserved
+        inventory.shelf.stock[("SKU", node.node_id)] = StockLevel("SKU", node.node_id, 5, reorder_point=4)
         inventory.shelf.put("OTHER", node.node_id, 5)
     orders, clock = InMemoryOrders(), FixedClock()
     order = place(
@@ -130,7 +132,10 @@ def test_reserving_reads_stock_once_and_only_the_changed_pairs_for_reorders() ->
     [chosen] = outcome.nodes
     reads = inventory.shelf.reads
     assert [r for r in reads if r[0] == "stock_for"] == [("stock_for", ("OTHER", "SKU"))]
-    assert [r for r in reads if r[0] == "levels"] == [("levels", (("OTHER", chosen), ("SKU", chosen)))]
+    assert [r[0] for r in reads] == ["stock_for", "capacity_used"]
+    # the reorder check saw the level after this order's reservation (5 on hand, 2 now reserved)
+    [suggested] = inventory.reorder_suggestions()
+    assert (suggested["sku"], suggested["node_id"], suggested["available"]) == ("SKU", chosen, 3)
 
 
 def test_batch_reads_ask_again_for_what_dynamodb_left_unprocessed() -> None:
