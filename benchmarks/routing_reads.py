@@ -153,7 +153,8 @@ def _scenario(db: Any, tables: dict[str, str], counter: ReadCounter, nodes_n: in
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
-    networks, sizes = ((10, 50), (1, 5)) if quick else ((10, 100, 1_000), (1, 10, 50))
+    networks: tuple[int, ...] = (10, 50) if quick else (10, 100, 1_000)
+    sizes: tuple[int, ...] = (1, 5) if quick else (1, 10, 50)
     if "--only" in args:  # --only NODES LINES: one scenario
         at = args.index("--only")
         networks, sizes = (int(args[at + 1]),), (int(args[at + 2]),)
