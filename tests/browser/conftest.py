@@ -112,10 +112,13 @@ class Console:
     def open(self, route: str = "") -> None:
         self.page.goto(f"{self.base}#/{route}")
 
-    def sign_in(self, key: str) -> None:
+    def sign_in(self, key: str, refused: bool = False) -> None:
         self.open("signin")
         self.page.get_by_label("API key").fill(key)
         self.page.get_by_role("button", name="Sign in").click()
+        if not refused:  # signed in once the page it lands on is drawn
+            self.page.get_by_role("button", name="Sign out").wait_for()
+            self.page.locator("main:not([aria-busy])").wait_for()
 
     def axe(self) -> list[dict[str, Any]]:
         """axe-core's serious and critical violations on the page as it is now."""
