@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics screenshots
 
 run: setup
 	.venv/bin/waybill demo
@@ -38,3 +38,8 @@ bench: setup
 # Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
 bench-analytics: setup
 	.venv/bin/python -m benchmarks.analytics_bench
+
+# A PNG of every console page and every customer email, from the browser tests, in .waybill/screenshots/.
+screenshots: setup
+	bash scripts/chromium.sh
+	.venv/bin/pytest tests/browser -q -s -p no:cacheprovider

@@ -227,6 +227,7 @@ class EmbeddedStack:
                 self._started.append(sim)
         self.info = {
             "api": f"http://127.0.0.1:{self.api_port}",
+            "console": f"http://127.0.0.1:{self.api_port}/console/",
             "moto": endpoint,
             "localstripe": stripe.url,
             "region": REGION,

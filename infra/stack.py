@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.constructs import nag
 from infra.constructs.analytics import Analytics
 from infra.constructs.api import Api
+from infra.constructs.console import Console, LaterOrigin
 from infra.constructs.data import DataTables
 from infra.constructs.email import EmailTemplates
 from infra.constructs.functions import Functions, Resources
@@ -64,7 +65,11 @@ class WaybillStack(Stack):
             self, "Workflows", state_machines=spec.state_machines, functions=spec.functions, lambdas=lambdas
         )
         self.functions.bind_state_machines(self.workflows.state_machines)
-        self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas)
+        console_origin = LaterOrigin()
+        self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas, browser_origin=console_origin.token())
+        self.console = Console(
+            self, "Console", api=self.api.rest_api, access_logs=self.storage.access_logs, origin=console_origin
+        )
         self.schedules = Schedules(
             self,
             "Schedules",
@@ -86,6 +91,7 @@ class WaybillStack(Stack):
 
     def _outputs(self) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of HTTP API v1")
+        CfnOutput(self, "ConsoleUrl", value=f"{self.console.origin}/", description="The Waybill console")
         CfnOutput(self, "SenderEmail", value=self.sender_email, description="SES identity to verify")
         for name, secret_name in self.secrets.names.items():
             CfnOutput(self, f"{pascal(name)}SecretName", value=secret_name, description="Set its value")

@@ -93,7 +93,9 @@ def test_a_hostile_customer_name_is_shown_as_text(console: Console, console_stac
     # a dialog (alert) would be one of the problems the fixture checks at the end
 
 
-def test_inventory_shows_a_sku_across_nodes_and_reorder_suggestions(console: Console, console_stack: RunningStack, orders: Orders):
+def test_inventory_shows_a_sku_across_nodes_and_reorder_suggestions(
+    console: Console, console_stack: RunningStack, orders: Orders
+):
     console.sign_in(console_stack.key("ops"))
     console.open(f"inventory/{SKU}")
     page = console.page
