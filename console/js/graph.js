@@ -21,6 +21,8 @@ const GAP_X = 22;
 const GAP_Y = 34;
 const PAD = 14;
 const HEADER = 26;
+// Catch transitions run down a gutter on the left, as one line into the error handler.
+const GUTTER = 24;
 
 /** Transitions out of a state: [{to, kind}] with kind next, choice, default or catch. */
 export function transitions(state) {
@@ -82,10 +84,12 @@ export function layout(machine) {
   for (const name of names) (ranks[rank.get(name)] ||= []).push(name);
   const rows = ranks.filter(Boolean).map((row) => row.sort((a, b) => seen.get(a) - seen.get(b)));
   const rowWidth = (row) => row.reduce((sum, n) => sum + boxes.get(n).w, 0) + GAP_X * (row.length - 1);
-  const width = Math.max(...rows.map(rowWidth)) + 2 * PAD;
+  const gutter = names.some((n) => (states[n].Catch || []).length) ? GUTTER : 0;
+  const widest = Math.max(...rows.map(rowWidth));
+  const width = widest + 2 * PAD + gutter;
   let y = PAD;
   for (const row of rows) {
-    let x = (width - rowWidth(row)) / 2;
+    let x = gutter + PAD + (widest - rowWidth(row)) / 2;
     const rowH = Math.max(...row.map((n) => boxes.get(n).h));
     for (const name of row) {
       const box = boxes.get(name);
@@ -101,10 +105,17 @@ export function layout(machine) {
       if (boxes.has(t.to)) edges.push({ from: name, ...t, back: back.has(`${name}->${t.to}`) });
     }
   }
-  return { boxes, edges, width: Math.max(width, NODE_W + 2 * PAD), height: y - GAP_Y + PAD + 18 };
+  return { boxes, edges, gutter, width: Math.max(width, NODE_W + 2 * PAD), height: y - GAP_Y + PAD + 18 };
 }
 
-function edgePath(a, b, isBack) {
+function edgePath(a, b, isBack, gutter) {
+  if (gutter && !isBack) {
+    // out of the left side, down the gutter, into the handler's left side
+    const y1 = a.y + a.h / 2;
+    const y2 = b.y + b.h / 2;
+    const x = gutter / 2;
+    return { d: `M${a.x},${y1} H${x} V${y2} H${b.x - 6}`, end: [b.x, y2] };
+  }
   if (isBack) {
     // out of the right side, around, into the right side of the earlier state
     const x1 = a.x + a.w;
@@ -127,7 +138,7 @@ function drawBlock(plan, outcomeOf, describeState, arrow) {
   for (const e of plan.edges) {
     const a = plan.boxes.get(e.from);
     const b = plan.boxes.get(e.to);
-    const path = edgePath(a, b, e.back);
+    const path = edgePath(a, b, e.back, e.kind === "catch" ? plan.gutter : 0);
     group.append(
       s("path", {
         d: path.d,

@@ -66,7 +66,9 @@ def place(stack: RunningStack, line2: str | None = None, name: str = "Ada Lovela
 class Orders:
     delivered: str  # shipped from NODE and delivered: label, documents, a full execution
     rejected: str  # every node rejects it (sim:reject): EXCEPTION, fulfilment_failed
+    rejected_too: str  # another, acted on from the queue
     hostile: str  # the customer's name is markup
+    cancelled: str  # cancelled by ops before it shipped: refunded
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +89,20 @@ def seed(stack: RunningStack) -> Orders:
         ],
     }
     assert stack.call("POST", "/v1/inventory/adjustments", "admin", json=receipt).status_code == 200
-    made = Orders(delivered=place(stack), rejected=place(stack, line2="sim:reject"), hostile=place(stack, name=HOSTILE))
+    made = Orders(
+        delivered=place(stack),
+        rejected=place(stack, line2="sim:reject"),
+        rejected_too=place(stack, line2="sim:reject"),
+        hostile=place(stack, name=HOSTILE),
+        cancelled=place(stack, line2="sim:silent"),
+    )
+    cancel = stack.call("POST", f"/v1/orders/{made.cancelled}/cancel", "ops", json={"reason": "seeded"})
+    assert cancel.status_code == 202, cancel.text
     stack.wait_for(made.delivered, lambda o: o["status"] == "DELIVERED", who="ops", timeout_s=120)
-    stack.wait_for(made.rejected, lambda o: o["status"] == "EXCEPTION", who="ops", timeout_s=120)
+    for rejected in (made.rejected, made.rejected_too):
+        stack.wait_for(rejected, lambda o: o["status"] == "EXCEPTION", who="ops", timeout_s=120)
+    settled = [{"status": "SUCCEEDED"}]
+    stack.wait_for(made.cancelled, lambda o: [{"status": r["status"]} for r in o["refunds"]] == settled, who="ops")
     return made
 
 

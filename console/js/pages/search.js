@@ -49,7 +49,7 @@ function form(params, go) {
 
 export async function render(main, { params, go, stale }) {
   main.append(h("h1", {}, "Orders"), form(params, go));
-  const query = { limit: PAGE };
+  const query = { limit: Number(params.get("limit")) || PAGE };
   for (const f of FILTERS) if (params.get(f)) query[f] = f.startsWith("created_") ? asTime(f, params.get(f)) : params.get(f);
   const results = h("div", { "aria-live": "polite" });
   const previous = h("button", { type: "button", class: "secondary" }, "Previous page");
