@@ -16,16 +16,20 @@ export function label(action) {
 }
 
 /** Asks why; resolves {reason, node_id} or null when the person thinks better of it. */
-export function askReason(title, { needsNode = false } = {}) {
+export function askReason(title, { needsNode = false, mayOverride = false } = {}) {
   return new Promise((resolve) => {
     const reason = h("textarea", { name: "reason", required: true, maxlength: "500", rows: "3" });
-    const node = h("input", { name: "node_id", pattern: "[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}" });
+    const node = h("input", { name: "node_id", pattern: "[A-Za-z0-9_.\\-]{1,64}" });
+    const override = h("input", { type: "checkbox", name: "override" });
     const form = h(
       "form",
       { method: "dialog" },
       h("h2", { id: "dialog-title" }, title),
       field("Reason (kept in the order's history)", reason),
       needsNode ? field("Node (leave empty to follow the routing rules)", node) : null,
+      mayOverride
+        ? h("div", { class: "check" }, override, h("label", { for: "override-payment" }, "I vouch for the payment (do not check it with Stripe again)"))
+        : null,
       h(
         "div",
         { class: "buttons" },
@@ -37,8 +41,9 @@ export function askReason(title, { needsNode = false } = {}) {
     dialog.addEventListener("close", () => {
       const ok = dialog.returnValue === "ok" && reason.value.trim();
       dialog.remove();
-      resolve(ok ? { reason: reason.value.trim(), node_id: node.value.trim() || undefined } : null);
+      resolve(ok ? { reason: reason.value.trim(), node_id: node.value.trim() || undefined, override: override.checked } : null);
     });
+    override.id = "override-payment";
     document.body.append(dialog);
     dialog.showModal();
     reason.focus();
@@ -46,7 +51,7 @@ export function askReason(title, { needsNode = false } = {}) {
 }
 
 /** POST /v1/orders/{id}/actions; answers the order. */
-export function act(orderId, action, reason, nodeId, idempotencyKey = crypto.randomUUID()) {
-  const body = { action, reason, ...(nodeId ? { node_id: nodeId } : {}) };
+export function act(orderId, action, { reason, node_id: nodeId, override }, idempotencyKey = crypto.randomUUID()) {
+  const body = { action, reason, ...(nodeId ? { node_id: nodeId } : {}), ...(override ? { override: true } : {}) };
   return post(`/v1/orders/${encodeURIComponent(orderId)}/actions`, body, { "Idempotency-Key": idempotencyKey });
 }

@@ -8,10 +8,11 @@ export function executionName(arn) {
   return String(arn).split(":").pop();
 }
 
+// outcome: succeeded; caught (its task failed and a Catch took over); failed; running (not left yet)
 export function stepOutcome(step) {
   const outcome = String(step.outcome || "").toLowerCase();
-  if (["failed", "caught", "timed_out", "aborted"].includes(outcome)) return "failed";
-  if (!step.exited_at || ["running", "waiting"].includes(outcome)) return "waiting";
+  if (outcome === "failed" || outcome === "caught") return "failed";
+  if (outcome === "running" || !step.exited_at) return "waiting";
   if ((step.retries || 0) > 0) return "retried";
   return "succeeded";
 }
@@ -20,8 +21,8 @@ export function outcomes(steps) {
   const found = new Map();
   for (const step of steps) {
     const outcome = stepOutcome(step);
-    const before = found.get(step.state);
-    if (!before || RANK[outcome] > RANK[before]) found.set(step.state, outcome);
+    const before = found.get(step.name);
+    if (!before || RANK[outcome] > RANK[before]) found.set(step.name, outcome);
   }
   return found;
 }

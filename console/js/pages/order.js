@@ -58,10 +58,13 @@ function exceptionsSection(order, kind, reload) {
 }
 
 async function runAction(orderId, action, reload) {
-  const answer = await askReason(`${label(action)}: ${orderId}`, { needsNode: action === "reroute" });
+  const answer = await askReason(`${label(action)}: ${orderId}`, {
+    needsNode: action === "reroute",
+    mayOverride: action === "release_hold",
+  });
   if (!answer) return;
   try {
-    const after = action === "cancel" ? await cancel(orderId, answer.reason) : await act(orderId, action, answer.reason, answer.node_id);
+    const after = action === "cancel" ? await cancel(orderId, answer.reason) : await act(orderId, action, answer);
     toast(`${label(action)} done: ${orderId} is ${after.status}.`);
     reload();
   } catch (error) {
@@ -253,11 +256,20 @@ async function executionBlock(orderId, execution) {
   } catch (error) {
     block.append(h("p", { class: "error" }, `Its steps could not be read: ${describe(error)}`));
   }
-  if (detail && detail.status) block.append(h("p", {}, "Execution ", badge(detail.status)));
+  if (detail) {
+    const run = detail.execution;
+    block.append(
+      facts([
+        ["Status", badge(run.status)],
+        ["Stopped", when(run.stopped_at)],
+        ["Error", run.error ? `${run.error}${run.cause ? `: ${run.cause}` : ""}` : null],
+      ]),
+    );
+  }
   try {
     const asl = await machine(execution.state_machine);
     const byState = outcomes(steps);
-    const runs = (state) => steps.filter((x) => x.state === state);
+    const runs = (state) => steps.filter((x) => x.name === state);
     const describeState = (state, type, outcome) => {
       const mine = runs(state);
       const took = mine.map((x) => duration(durationMs(x))).filter(Boolean).join(", ");
@@ -274,7 +286,7 @@ async function executionBlock(orderId, execution) {
     table(
       `Steps of ${name}`,
       [
-        { title: "State", value: (x) => x.state },
+        { title: "State", value: (x) => (x.iteration === null || x.iteration === undefined ? x.name : `${x.name} (shipment ${x.iteration + 1})`) },
         { title: "Outcome", value: (x) => h("span", { class: `outcome state-${stepOutcome(x)}` }, OUTCOMES[stepOutcome(x)].label) },
         { title: "Entered", value: (x) => when(x.entered_at) },
         { title: "Duration", value: (x) => duration(durationMs(x)), class: "num" },

@@ -6,19 +6,19 @@ import { describe, get } from "../api.js";
 import { field, h, toast } from "../dom.js";
 import { age, when } from "../format.js";
 
-const FILTERS = ["type", "channel", "node_id", "min_age"];
+const FILTERS = ["type", "channel", "node_id", "min_age_s"];
 
 function filterForm(params, counts, go) {
   const inputs = Object.fromEntries(FILTERS.map((f) => [f, h("input", { name: f, value: params.get(f) || "" })]));
-  inputs.min_age.setAttribute("placeholder", "e.g. 3600 (seconds)");
-  inputs.min_age.setAttribute("inputmode", "numeric");
+  inputs.min_age_s.setAttribute("placeholder", "e.g. 3600");
+  inputs.min_age_s.setAttribute("inputmode", "numeric");
   const form = h(
     "form",
     { class: "filters", role: "search", "aria-label": "Filter the exceptions" },
     field("Type", inputs.type),
     field("Channel", inputs.channel),
     field("Node", inputs.node_id),
-    field("Older than (s)", inputs.min_age),
+    field("Older than (s)", inputs.min_age_s),
     h("button", { type: "submit" }, "Filter"),
   );
   form.addEventListener("submit", (event) => {
@@ -96,11 +96,14 @@ export async function render(main, { params, go, stale }) {
               type: "button",
               class: action === "cancel" ? "small danger" : "small",
               onclick: async () => {
-                const answer = await askReason(`${label(action)}: ${x.order_id}`, { needsNode: action === "reroute" });
+                const answer = await askReason(`${label(action)}: ${x.order_id}`, {
+                  needsNode: action === "reroute",
+                  mayOverride: action === "release_hold" && x.type === "payment_hold",
+                });
                 if (!answer) return;
                 result.textContent = "Working…";
                 try {
-                  const after = await act(x.order_id, action, answer.reason, answer.node_id);
+                  const after = await act(x.order_id, action, answer);
                   toast(`${label(action)} done: ${x.order_id} is now ${after.status}.`);
                   leave(row, x.type);
                 } catch (error) {

@@ -11,10 +11,12 @@ const STATUSES = [
 const FILTERS = ["status", "channel", "created_from", "created_to", "sku", "node_id"];
 const PAGE = 25;
 
-// A date field means the whole UTC day: from its start, to the end of the "to" day.
+// A date field means the whole UTC day: from its start, to (before) the start of the day after "to".
 function asTime(name, value) {
   if (!value) return undefined;
-  return name === "created_to" ? `${value}T23:59:59.999Z` : `${value}T00:00:00Z`;
+  const day = new Date(`${value}T00:00:00Z`);
+  if (name === "created_to") day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString();
 }
 
 function form(params, go) {
@@ -72,7 +74,8 @@ export async function render(main, { params, go, stale }) {
           { title: "Channel", value: (o) => o.channel },
           { title: "Status", value: (o) => badge(o.status) },
           { title: "Created", value: (o) => when(o.created_at) },
-          { title: "Total", value: (o) => (o.totals ? money(o.totals.grand_total, o.currency) : ""), class: "num" },
+          { title: "Total", value: (o) => money(o.grand_total, o.currency), class: "num" },
+          { title: "Open exceptions", value: (o) => (o.open_exceptions || []).join(", ").replace(/_/g, " ") },
         ],
         answer.orders,
         "No order matches.",
