@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.money import exponent
+from shared.domain.values import exponent
 from shared.schemas.iso_codes import CURRENCIES
 
 CONSOLE_DIR = "console"
