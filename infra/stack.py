@@ -44,6 +44,8 @@ class WaybillStack(Stack):
             store.name: Analytics(self, "Analytics", store=store, bucket=self.storage.buckets[store.bucket.name])
             for store in spec.fact_stores
         }
+        # the console is built after the API it names; the functions and the API's CORS name it before
+        console_origin = LaterOrigin()
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
@@ -52,6 +54,7 @@ class WaybillStack(Stack):
             secret_names=self.secrets.names,
             email_templates=self.email.template_names,
             sender_email=self.sender_email,
+            browser_origin=console_origin.token(),
             fact_stores=self.analytics,
             shop={
                 env: str(value)
@@ -65,7 +68,6 @@ class WaybillStack(Stack):
             self, "Workflows", state_machines=spec.state_machines, functions=spec.functions, lambdas=lambdas
         )
         self.functions.bind_state_machines(self.workflows.state_machines)
-        console_origin = LaterOrigin()
         self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas, browser_origin=console_origin.token())
         self.console = Console(
             self, "Console", api=self.api.rest_api, access_logs=self.storage.access_logs, origin=console_origin

@@ -10,6 +10,8 @@ from shared.domain.values import exponent
 from shared.schemas.iso_codes import CURRENCIES
 
 CONSOLE_DIR = "console"
+# What the console sends beyond the CORS-safelisted headers (the API's preflights allow these).
+BROWSER_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 # The parts of an ASL state the graph draws: its kind, its transitions and retries, its comment.
 # Resources, parameters and paths are Waybill's wiring and stay out of the browser.
 _GRAPH_KEYS = ("Type", "Comment", "Next", "End", "Default", "TimeoutSeconds", "HeartbeatSeconds")

@@ -82,6 +82,8 @@ COMMON_ENVIRONMENT = {
 }
 # Set by each stack: the sender address of customer email.
 EMAIL_FROM_ENV = "EMAIL_FROM"
+# Set by each stack: the one web origin (the console's) whose browsers may call the API (CORS).
+BROWSER_ORIGIN_ENV = "BROWSER_ORIGIN"
 
 # --- Waybill ---------------------------------------------------------------------------------------
 

@@ -16,11 +16,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from shared.console_site import BROWSER_REQUEST_HEADERS
 from shared.topology import AuthorizerTrigger, Function, Route
 
 STAGE = "prod"
-# What the console sends beyond the CORS-safelisted headers
-BROWSER_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 # Per-stage defaults, far below the account's 10,000 rps: a runaway client cannot run up the bill.
 THROTTLE_RATE = 100
 THROTTLE_BURST = 200

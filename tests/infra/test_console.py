@@ -90,3 +90,16 @@ def test_the_api_answers_browsers_from_the_console_origin_only(synth: Synthesize
         assert (
             response["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == origin
         )
+
+
+def test_every_api_function_knows_the_console_origin(synth: Synthesized) -> None:
+    origin = {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [_distribution(synth), "DomainName"]}]]}
+    functions = {
+        r["Metadata"]["waybill:function"]: r["Properties"]
+        for r in synth.resources("AWS::Lambda::Function").values()
+        if "waybill:function" in r.get("Metadata", {})
+    }
+    routed = [fn.name for fn in topology.FUNCTIONS if fn.routes]
+    assert routed
+    for name in routed:
+        assert functions[name]["Environment"]["Variables"][topology.BROWSER_ORIGIN_ENV] == origin, name

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from devstack.console_files import ConsoleFiles
+from shared import http
 from shared import topology as t
 from shared.console_site import console_config, security_headers, workflow_graph
 
@@ -85,3 +87,32 @@ def test_index_preloads_every_module_and_no_script_writes_markup():
     assert preloaded == modules - {"js/app.js"}
     code = "".join(p.read_text() for p in (ROOT / "console" / "js").rglob("*.js"))
     assert not re.search(r"\.(inner|outer)HTML\s*=|insertAdjacentHTML|document\.write|eval\(", code)
+
+
+def _answer(origin: str | None) -> dict[str, Any]:
+    def register(app: Any) -> None:
+        @app.get("/v1/ping")
+        def ping() -> dict[str, bool]:
+            return {"ok": True}
+
+    app = http.resolver(register, "https://console.example")
+    event = {
+        "resource": "/v1/ping",
+        "path": "/v1/ping",
+        "httpMethod": "GET",
+        "headers": {"Origin": origin} if origin else {},
+        "multiValueHeaders": {"Origin": [origin]} if origin else {},
+        "queryStringParameters": None,
+        "requestContext": {"resourcePath": "/v1/ping", "httpMethod": "GET", "stage": "v1"},
+        "body": None,
+    }
+    answer: dict[str, Any] = app.resolve(event, {})
+    return answer
+
+
+def test_the_api_answers_the_console_origin_with_cors_headers_and_no_other():
+    allowed = _answer("https://console.example")["multiValueHeaders"]
+    assert allowed["Access-Control-Allow-Origin"] == ["https://console.example"]
+    assert "Idempotency-Key" in allowed["Access-Control-Allow-Headers"][0]
+    for other in ("https://evil.example", None):
+        assert "Access-Control-Allow-Origin" not in _answer(other)["multiValueHeaders"]
