@@ -27,6 +27,19 @@ export function outcomes(steps) {
   return found;
 }
 
+/** A failed step's error, and its cause without the Lambda's stack trace (Lambda's cause is its JSON). */
+export function errorOf(step) {
+  if (!step.error) return "";
+  let cause = step.cause || "";
+  try {
+    const parsed = JSON.parse(cause);
+    if (parsed && typeof parsed.errorMessage === "string") cause = parsed.errorMessage;
+  } catch {
+    // a plain-text cause stays as it is
+  }
+  return cause ? `${step.error}: ${cause}` : step.error;
+}
+
 export function durationMs(step) {
   if (typeof step.duration_ms === "number") return step.duration_ms;
   if (!step.entered_at || !step.exited_at) return null;

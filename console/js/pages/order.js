@@ -4,7 +4,7 @@
 import { act, askReason, label } from "../actions.js";
 import { describe, get, post } from "../api.js";
 import { badge, facts, h, section, table, toast } from "../dom.js";
-import { durationMs, executionName, machine, outcomes, stepOutcome } from "../executions.js";
+import { durationMs, errorOf, executionName, machine, outcomes, stepOutcome } from "../executions.js";
 import { age, duration, money, when } from "../format.js";
 import { OUTCOMES, drawGraph } from "../graph.js";
 
@@ -262,7 +262,7 @@ async function executionBlock(orderId, execution) {
       facts([
         ["Status", badge(run.status)],
         ["Stopped", when(run.stopped_at)],
-        ["Error", run.error ? `${run.error}${run.cause ? `: ${run.cause}` : ""}` : null],
+        ["Error", run.error ? errorOf(run) : null],
       ]),
     );
   }
@@ -274,7 +274,7 @@ async function executionBlock(orderId, execution) {
       const mine = runs(state);
       const took = mine.map((x) => duration(durationMs(x))).filter(Boolean).join(", ");
       const failed = mine.find((x) => x.error);
-      return [`${state} (${type}): ${OUTCOMES[outcome].label}`, took ? `took ${took}` : "", failed ? `${failed.error}: ${failed.cause || ""}` : ""]
+      return [`${state} (${type}): ${OUTCOMES[outcome].label}`, took ? `took ${took}` : "", failed ? errorOf(failed) : ""]
         .filter(Boolean)
         .join(" — ");
     };
@@ -291,7 +291,7 @@ async function executionBlock(orderId, execution) {
         { title: "Entered", value: (x) => when(x.entered_at) },
         { title: "Duration", value: (x) => duration(durationMs(x)), class: "num" },
         { title: "Retries", value: (x) => String(x.retries || 0), class: "num" },
-        { title: "Error", value: (x) => (x.error ? `${x.error}${x.cause ? `: ${x.cause}` : ""}` : "") },
+        { title: "Error", value: (x) => errorOf(x), class: "error-text" },
       ],
       steps,
       "No step recorded.",
