@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -90,7 +91,7 @@ def test_index_preloads_every_module_and_no_script_writes_markup():
 
 
 def _answer(origin: str | None) -> dict[str, Any]:
-    def register(app: Any) -> None:
+    def register(app: APIGatewayRestResolver) -> None:
         @app.get("/v1/ping")
         def ping() -> dict[str, bool]:
             return {"ok": True}
@@ -106,7 +107,7 @@ def _answer(origin: str | None) -> dict[str, Any]:
         "requestContext": {"resourcePath": "/v1/ping", "httpMethod": "GET", "stage": "v1"},
         "body": None,
     }
-    answer: dict[str, Any] = app.resolve(event, {})
+    answer: dict[str, Any] = app.resolve(event, cast(Any, None))
     return answer
 
 
