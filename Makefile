@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics screenshots
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics soak screenshots
 
 run: setup
 	.venv/bin/waybill demo
@@ -43,3 +43,8 @@ bench-analytics: setup
 screenshots: setup
 	bash scripts/chromium.sh
 	.venv/bin/pytest tests/browser -q -s -p no:cacheprovider
+
+# The conservation soak: 500 orders at 10% faults on a fresh embedded stack; prints the invariant
+# table and fails if any count is not zero (the test command runs 20 orders).
+soak: setup
+	.venv/bin/python -m tests.conservation --orders $${WAYBILL_SOAK_ORDERS:-500} --fault-rate 0.1

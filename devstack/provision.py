@@ -75,7 +75,12 @@ def _placeholder_zip() -> bytes:
 
 
 def provision(
-    plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_key: str, browser_origin: str
+    plan: LocalPlan,
+    endpoint: str,
+    region: str,
+    sender: str,
+    stripe_key: str,
+    browser_origin: str = "http://127.0.0.1:4000",  # the gateway's, where the console is served
 ) -> Resources:
     res = Resources(endpoint, region)
     _tables(res, frozenset(p.table.name for p in plan.streams))
