@@ -13,12 +13,14 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import DomainError
 from shared.domain.order import Order, OrderStatus
+from shared.domain.principal import Principal
+from shared.topology import Kind
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -171,6 +173,15 @@ def decode_cursor(f: OrderFilter, cursor: str) -> Position:
     if not data["pk"].startswith("ORDER#"):
         raise InvalidCursor("it does not point at an order")
     return Position(created_at=data["created_at"], pk=data["pk"], sk=data["sk"])
+
+
+def scoped(f: OrderFilter, who: Principal) -> OrderFilter:
+    """A channel searches its own orders only: its channel is always the filter."""
+    if who.kind is not Kind.CHANNEL:
+        return f
+    if f.channel not in (None, who.name):
+        raise ChannelNotYours(str(f.channel))
+    return replace(f, channel=who.name)
 
 
 def search_orders(f: OrderFilter, limit: int, cursor: str | None, *, index: OrderIndex) -> SearchPage:

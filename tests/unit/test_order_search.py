@@ -7,14 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.order import Address, Customer, Delivery, Order, OrderStatus, place
+from shared.domain.principal import Principal
+from shared.topology import Kind
 from shared.usecases.search_orders import (
     BY_CHANNEL,
     BY_CHANNEL_STATUS,
     BY_KIND,
     BY_STATUS,
+    ChannelNotYours,
     InvalidCursor,
     OrderFilter,
     plan,
+    scoped,
     search_orders,
 )
 from tests.unit.fakes_ops_reads import InMemoryOrderIndex
@@ -136,3 +140,13 @@ def test_a_cursor_is_good_only_for_the_filters_it_was_given_out_for():
     assert first.next is not None
     with pytest.raises(InvalidCursor, match="other filters"):
         search_orders(OrderFilter(status=OrderStatus.RECEIVED), 2, first.next, index=index)
+
+
+def test_a_channel_key_always_searches_its_own_channel():
+    web = Principal("p1", Kind.CHANNEL, "web")
+    assert scoped(OrderFilter(sku="MUG"), web) == OrderFilter(sku="MUG", channel="web")
+    assert scoped(OrderFilter(channel="web"), web) == OrderFilter(channel="web")
+    with pytest.raises(ChannelNotYours):
+        scoped(OrderFilter(channel="pos"), web)
+    ops = Principal("p2", Kind.OPS, "ops")
+    assert scoped(OrderFilter(channel="pos"), ops) == OrderFilter(channel="pos")
