@@ -16,7 +16,7 @@ from typing import Any
 
 from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
-from shared.domain.refunds import LedgerEntry, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundStatus
 from shared.ports import (
     AdjustmentReplay,
     Clock,
