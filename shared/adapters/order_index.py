@@ -15,6 +15,8 @@ from shared.adapters.dynamodb_items import to_item
 from shared.domain.order import Order
 from shared.usecases.search_orders import created_key, node_ids
 
+__all__ = ["created_key", "new_nodes", "node_entries", "node_ids", "order_attributes", "sku_entries"]
+
 
 def order_attributes(order: Order) -> dict[str, Any]:
     """The order item's index attributes besides status, channel and created_at."""

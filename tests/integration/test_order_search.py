@@ -12,8 +12,9 @@ import pytest
 
 from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
 from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.domain.order import Address, Customer, Delivery, Order, OrderStatus, place
+from shared.domain.order import Customer, Delivery, Order, OrderStatus, place
 from shared.domain.routing import Allocation, RoutingDecision
+from shared.domain.values import Address
 from shared.usecases.search_orders import OrderFilter, search_orders
 
 

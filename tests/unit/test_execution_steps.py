@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.domain.order import Address, Customer, Delivery, Execution, place
+from shared.domain.order import Customer, Delivery, Execution, place
+from shared.domain.values import Address
 from shared.usecases.executions import ExecutionInfo, ExecutionNotFound, execution_steps, list_executions, steps_of
 from tests.unit.fakes_ops_reads import FakeHistory
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.order import Address, Customer, Delivery, Order, OrderStatus, place
+from shared.domain.order import Customer, Delivery, Order, OrderStatus, place
 from shared.domain.principal import Principal
+from shared.domain.values import Address
 from shared.topology import Kind
 from shared.usecases.search_orders import (
     BY_CHANNEL,
