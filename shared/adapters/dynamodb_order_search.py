@@ -41,9 +41,11 @@ class DynamoDBOrderSearch:
 
     def page(self, query: IndexQuery, limit: int, after: Position | None) -> IndexPage:
         partition = PARTITION_ATTRIBUTE[query.index]
-        names = {"#p": partition, "#c": SORT_ATTRIBUTE}
+        names = {"#p": partition}
         values: dict[str, Any] = {":p": query.partition}
         condition = "#p = :p"
+        if query.created_from or query.created_to:
+            names["#c"] = SORT_ATTRIBUTE
         if query.created_from and query.created_to:
             condition += " AND #c BETWEEN :a AND :b"  # inclusive; the use case drops created_to itself
             values |= {":a": query.created_from, ":b": query.created_to}
