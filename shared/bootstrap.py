@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from shared.adapters.sfn_history import StepFunctionsHistory
     from shared.adapters.sfn_signals import StepFunctionsSignals
     from shared.adapters.sfn_workflow import StepFunctionsWorkflow
-    from shared.adapters.sqs_dead_letters import SqsDeadLetters
+    from shared.adapters.sqs_dead_letters import SqsDeadLetters, SqsDeadLetterSink
     from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
     from shared.adapters.sqs_restock import SqsRestock
     from shared.adapters.stripe_payments import StripePayments
@@ -258,6 +258,18 @@ class Wiring:
         if not urls:
             raise NotGranted(f"{self.function.name} is not granted any dead-letter queue (see shared/topology.py)")
         return self._once("dead_letters", lambda: SqsDeadLetters(self.client("sqs"), urls))
+
+    def dead_letter_sink(self, queue: t.Queue) -> SqsDeadLetterSink:
+        """Where the function's consumer of `queue` puts a message it gives up, with the reason."""
+        from shared.adapters.sqs_dead_letters import SqsDeadLetterSink
+
+        grant = next((g for g in self.function.grants if isinstance(g, t.DeadLetterSend) and g.queue == queue), None)
+        if grant is None:
+            raise NotGranted(
+                f"{self.function.name} is not granted dead-lettering {queue.name} (see shared/topology.py)"
+            )
+        url = self._env[grant.env]
+        return self._once(("dead_letter_sink", queue), lambda: SqsDeadLetterSink(self.client("sqs"), url))
 
     def mailer(self) -> SesMailer:
         """From the shop (its name in From and in every email; COMMON_ENVIRONMENT's defaults)."""

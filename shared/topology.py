@@ -13,6 +13,7 @@ from shared.topology_types import (
     Bucket,
     BucketGrant,
     DeadLetterRedrive,
+    DeadLetterSend,
     EmailTemplate,
     FactsPut,
     FactsQuery,
@@ -46,6 +47,7 @@ __all__ = [
     "Bucket",
     "BucketGrant",
     "DeadLetterRedrive",
+    "DeadLetterSend",
     "EmailTemplate",
     "FactStore",
     "FactsPut",
@@ -219,7 +221,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.intake.handler.handler",
         description="Captures orders that batch channels put on the intake queue",
         triggers=(QueueTrigger(INTAKE, batch_size=10),),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT), DeadLetterSend(INTAKE)),
         timeout_s=50,
     ),
     Function(
@@ -340,7 +342,14 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
+        grants=(
+            _ORDERS_RW,
+            _ANSWER_TASKS,
+            _ANSWER_RETURNS,
+            _IDEMPOTENCY_RW,
+            SendEmail((DELIVERY_EXCEPTION,)),
+            DeadLetterSend(EVENTS),
+        ),
     ),
 )
 

@@ -201,6 +201,17 @@ class DeadLetterRedrive:
 
 
 @dataclass(frozen=True)
+class DeadLetterSend:
+    """May put the queue's messages on its dead-letter queue (a consumer giving one up, with the reason)."""
+
+    queue: Queue
+
+    @property
+    def env(self) -> str:
+        return f"DLQ_{self.queue.name.upper()}_URL"
+
+
+@dataclass(frozen=True)
 class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
@@ -249,6 +260,7 @@ Grant = (
     | FactsQuery
     | ReadExecutions
     | DeadLetterRedrive
+    | DeadLetterSend
 )
 
 
@@ -301,5 +313,7 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env[sm.env] = sm.name
             case DeadLetterRedrive(queue=q):
                 env[q.env] = q.name
+                env[grant.env] = q.name
+            case DeadLetterSend(queue=q):
                 env[grant.env] = q.name
     return env

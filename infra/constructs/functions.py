@@ -42,6 +42,7 @@ from shared.topology import (
     Access,
     BucketGrant,
     DeadLetterRedrive,
+    DeadLetterSend,
     FactsPut,
     FactsQuery,
     Function,
@@ -246,6 +247,10 @@ class Functions(Construct):
                 dlq.grant_consume_messages(role)  # receive, delete, attributes: peek and take
                 queue.grant_send_messages(role)  # put back
                 self._env(spec, q.env, queue.queue_url)
+                self._env(spec, grant.env, dlq.queue_url)
+            case DeadLetterSend(queue=q):
+                dlq = res.dead_letter_queues[q.name]
+                dlq.grant_send_messages(role)
                 self._env(spec, grant.env, dlq.queue_url)
             case TaskCallback(state_machine=m):
                 # By name, not by reference: the machine invokes these functions, so referencing it

@@ -84,3 +84,17 @@ def _letter(message: Mapping[str, Any]) -> DeadLetter:
         receive_count=int(system.get("ApproximateReceiveCount", 0)),
         failure_reason=reason,
     )
+
+
+class SqsDeadLetterSink:
+    """DeadLetterSink on SQS: one queue's dead-letter queue."""
+
+    def __init__(self, client: SQSClient, dlq_url: str) -> None:
+        self._sqs = client
+        self._url = dlq_url
+
+    def dead_letter(self, body: str, attributes: dict[str, Any], reason: str) -> None:
+        why = {"DataType": "String", "StringValue": reason[:1000] or "refused"}
+        sent: dict[str, Any] = {"QueueUrl": self._url, "MessageBody": body}
+        sent["MessageAttributes"] = {**attributes, REASON_ATTRIBUTE: why}
+        self._sqs.send_message(**sent)
