@@ -7,14 +7,13 @@ from typing import Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
 
 from shared import http
 from shared.domain.order import Order, OrderStatus
 from shared.domain.principal import Principal
 from shared.ports import OrderRepository
 from shared.schemas.errors import ErrorDetail
-from shared.schemas.ops import OrderPage, OrderSummary
+from shared.schemas.ops import IsoTime, OrderPage, OrderSummary
 from shared.usecases.search_orders import DEFAULT_LIMIT, MAX_LIMIT, OrderFilter, OrderIndex, scoped, search_orders
 
 _TEXT = {"min_length": 1, "max_length": 128}
@@ -52,8 +51,8 @@ def register(app: APIGatewayRestResolver) -> None:
     def find_orders(
         status: Annotated[OrderStatus | None, Query(description="The order's status")] = None,
         channel: Annotated[str | None, Query(**_TEXT, description="The channel it was captured from")] = None,
-        created_from: Annotated[AwareDatetime | None, Query(description="Created at or after (ISO 8601)")] = None,
-        created_to: Annotated[AwareDatetime | None, Query(description="Created before (ISO 8601)")] = None,
+        created_from: Annotated[IsoTime | None, Query(description="Created at or after (ISO 8601)")] = None,
+        created_to: Annotated[IsoTime | None, Query(description="Created before (ISO 8601)")] = None,
         sku: Annotated[str | None, Query(**_TEXT, description="Has a line of this SKU")] = None,
         node_id: Annotated[
             str | None, Query(**_TEXT, description="Routed to, shipping from or picked up at this node")

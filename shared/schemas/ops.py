@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from shared.domain.order import Order
 from shared.schemas.base import ApiModel
@@ -13,6 +14,16 @@ from shared.schemas.order_view import console_url
 from shared.usecases.dead_letters import QueueReport, Redrive
 from shared.usecases.executions import ExecutionInfo, ExecutionSteps, Step
 from shared.usecases.search_orders import node_ids
+
+
+def _iso_text(value: Any) -> Any:
+    # pydantic would also take a number as seconds since 1970; the contract says ISO 8601 text
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+        raise ValueError("must be an ISO 8601 date-time with a timezone, such as 2026-12-01T00:00:00Z")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class OrderSummary(ApiModel):

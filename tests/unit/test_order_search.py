@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from shared.domain.order import Customer, Delivery, Order, OrderStatus, place
 from shared.domain.principal import Principal
 from shared.domain.values import Address
+from shared.schemas.ops import IsoTime
 from shared.topology import Kind
 from shared.usecases.search_orders import (
     BY_CHANNEL,
@@ -151,3 +153,10 @@ def test_a_channel_key_always_searches_its_own_channel():
         scoped(OrderFilter(channel="pos"), web)
     ops = Principal("p2", Kind.OPS, "ops")
     assert scoped(OrderFilter(channel="pos"), ops) == OrderFilter(channel="pos")
+
+
+@pytest.mark.parametrize("text", ["0.5", "1700000000", "2026-12-01T00:00:00", "yesterday"])
+def test_search_dates_are_iso_8601_text_with_a_timezone(text):
+    with pytest.raises(ValidationError):
+        TypeAdapter(IsoTime).validate_python(text)
+    assert TypeAdapter(IsoTime).validate_python("2026-12-01T00:00:00Z") == datetime(2026, 12, 1, tzinfo=UTC)
