@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from shared.domain.audit import Actor
 from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
 from shared.domain.refunds import LedgerEntry, RefundStatus
@@ -58,10 +59,11 @@ def cancel_order(
     requests: FulfilmentRequests,
     ledger: RefundLedger,
     clock: Clock,
+    actor: Actor | None = None,
 ) -> CancelOutcome:
     def change(o: Order) -> tuple[bool, Cancellation]:
         first = o.cancellation is None
-        return first, o.cancel(reason, by, clock.now())
+        return first, o.cancel(reason, by, clock.now(), actor)
 
     first, cancellation = update_order(orders, order_id, change)
     order = orders.get(order_id)

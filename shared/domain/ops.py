@@ -1,0 +1,111 @@
+"""Operations' view of an order: where it stands in the exception queue and which actions apply now.
+
+An order needing a person is filed in the queue under its oldest open exception (its type, since
+when, why). Which of the actions POST /v1/orders/{id}/actions takes apply is decided by trying each
+on a copy of the order: the rule lives once, in the method that does the action. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.audit import Actor
+from shared.domain.errors import DomainError
+from shared.domain.exceptions import ORDER_ACTIONS, Action, ExceptionType, OrderException
+from shared.domain.order import Order, OrderStatus, copy
+
+# A probe actor for trying actions on a copy; never recorded anywhere.
+_PROBE = Actor("ops", "probe")
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One order in the exception queue."""
+
+    order_id: str
+    external_id: str
+    channel: str
+    type: ExceptionType
+    reason: str
+    since: datetime
+    subject: str | None
+    node_ids: tuple[str, ...]
+    actions: tuple[Action, ...]
+    # every open exception of the order, the one it is filed under first
+    open: tuple[OrderException, ...]
+
+
+def filed_under(order: Order) -> OrderException | None:
+    """The open exception the order is filed under in the queue (its oldest), or None: not queued."""
+    found = order.open_exceptions
+    return min(found, key=lambda e: (e.since, e.type.value)) if found else None
+
+
+def queue_entry(order: Order) -> QueueEntry | None:
+    head = filed_under(order)
+    if head is None:
+        return None
+    rest = tuple(e for e in order.open_exceptions if e is not head)
+    return QueueEntry(
+        order_id=order.order_id,
+        external_id=order.external_id,
+        channel=order.channel,
+        type=head.type,
+        reason=head.reason,
+        since=head.since,
+        subject=head.subject,
+        node_ids=nodes_of(order),
+        actions=applicable_actions(order),
+        open=(head, *rest),
+    )
+
+
+def nodes_of(order: Order) -> tuple[str, ...]:
+    """The nodes the order was routed to or shipped from, for filtering the queue by node."""
+    found = [s.node_id for s in order.shipments]
+    if order.routing is not None:
+        found += [a.node_id for a in order.routing.allocations]
+    return tuple(dict.fromkeys(found))
+
+
+def retry_kind(order: Order) -> ExceptionType | None:
+    """What `retry` retries on this order: a failed fulfilment first, then a failed return, then a refund."""
+    for kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
+        if any(e.open and e.type == kind for e in order.exceptions) and order.status == OrderStatus.EXCEPTION:
+            return kind
+    for kind in (ExceptionType.RETURN_FAILED, ExceptionType.REFUND_FAILED):
+        if any(e.open and e.type == kind for e in order.exceptions):
+            return kind
+    return None
+
+
+def applicable_actions(order: Order) -> tuple[Action, ...]:
+    """The order actions that apply to the order as it is now."""
+    return tuple(a for a in ORDER_ACTIONS if _applies(order, a))
+
+
+def _applies(order: Order, action: Action) -> bool:
+    probe = copy(order)
+    at = max((h.at for h in order.history), default=order.created_at)
+    try:
+        if action == Action.RELEASE_HOLD:
+            probe.release_hold("probe", at, _PROBE)
+        elif action == Action.RETRY:
+            kind = retry_kind(order)
+            if kind is None:
+                return False
+            if kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
+                probe.retry_fulfilment("probe", at, _PROBE)
+        elif action == Action.REROUTE:
+            if probe.status == OrderStatus.EXCEPTION:
+                probe.retry_fulfilment("probe", at, _PROBE, node_id="probe")
+            else:
+                probe.reject_for_reroute("probe", at, _PROBE)
+        elif action == Action.CANCEL:
+            if order.cancellation is not None:
+                return False
+            probe.cancel("probe", "probe", at)
+    except DomainError:
+        return False
+    return True

@@ -1,0 +1,39 @@
+"""The in-memory exception index (shared/usecases/exception_queue.py's port) over InMemoryOrders:
+each stored order with an open exception is filed under its oldest, as the sparse GSI files it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.domain.exceptions import ExceptionType
+from shared.domain.ops import filed_under
+from shared.usecases.exception_queue import Filed, position
+from tests.unit.fakes import InMemoryOrders
+
+
+class InMemoryExceptionIndex:
+    def __init__(self, orders: InMemoryOrders) -> None:
+        self._orders = orders
+        self.queries: list[ExceptionType] = []
+
+    def _partition(self, kind: ExceptionType) -> list[Filed]:
+        found = []
+        for order in self._orders.orders.values():
+            head = filed_under(order)
+            if head is not None and head.type == kind:
+                found.append(Filed(position(head.since, order.order_id), order))
+        return sorted(found, key=lambda f: f.position)
+
+    def filed(
+        self, kind: ExceptionType, *, low: str | None, high: str | None, newest_first: bool, limit: int
+    ) -> Sequence[Filed]:
+        self.queries.append(kind)
+        found = [
+            f
+            for f in self._partition(kind)
+            if (low is None or f.position >= low) and (high is None or f.position <= high)
+        ]
+        return (found[::-1] if newest_first else found)[:limit]
+
+    def count(self, kind: ExceptionType) -> int:
+        return len(self._partition(kind))
