@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.exception_index import queue_attributes
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
 from shared.domain.order import Order
@@ -136,4 +137,5 @@ class DynamoDBOrders:
             "status": {"S": order.status.value},
             "channel": {"S": order.channel},
             "created_at": {"S": order.created_at.isoformat()},
+            **queue_attributes(order),
         }

@@ -74,10 +74,17 @@ def retry_kind(order: Order) -> ExceptionType | None:
     for kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
         if any(e.open and e.type == kind for e in order.exceptions) and order.status == OrderStatus.EXCEPTION:
             return kind
-    for kind in (ExceptionType.RETURN_FAILED, ExceptionType.REFUND_FAILED):
-        if any(e.open and e.type == kind for e in order.exceptions):
-            return kind
+    if any(e.open and e.type == ExceptionType.RETURN_FAILED for e in order.exceptions):
+        return ExceptionType.RETURN_FAILED
+    if failed_refunds(order):
+        return ExceptionType.REFUND_FAILED
     return None
+
+
+def failed_refunds(order: Order) -> list[str]:
+    """Refunds of the order that failed and can be retried (a ledger entry exists), oldest first."""
+    found = [e for e in order.open_exceptions if e.type == ExceptionType.REFUND_FAILED and e.subject]
+    return [str(e.subject) for e in sorted(found, key=lambda e: e.since) if str(e.subject).startswith("rf_")]
 
 
 def applicable_actions(order: Order) -> tuple[Action, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from shared.domain.errors import OrderNotFound
 from shared.domain.exceptions import ActionRefused, ExceptionType
+from shared.domain.ops import failed_refunds
 from shared.domain.order import Execution, Order
 from shared.domain.refunds import LedgerEntry, RefundAmount, RefundNotFound, RefundStatus
 from shared.ports import Clock, OrderRepository, RefundLedger, Workflow
@@ -71,12 +72,10 @@ def retry_refund(
 
 def failed_refund_of(order: Order) -> str:
     """The refund a `retry` on the order retries: its oldest open refund_failed exception's."""
-    found = sorted(
-        (e for e in order.open_exceptions if e.type == ExceptionType.REFUND_FAILED and e.subject), key=lambda e: e.since
-    )
+    found = failed_refunds(order)
     if not found:
         raise ActionRefused("nothing_to_retry", f"order {order.order_id} has no failed refund")
-    return str(found[0].subject)
+    return found[0]
 
 
 def retry_return(
