@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.dynamodb_orders import order_from_item
 from shared.adapters.exception_index import INDEX, POSITION_ATTRIBUTE, TYPE_ATTRIBUTE
 from shared.domain.exceptions import ExceptionType
+from shared.domain.order import Order
 from shared.usecases.exception_queue import Filed
 
 if TYPE_CHECKING:
@@ -46,13 +47,26 @@ class DynamoDBExceptionIndex:
         self, kind: ExceptionType, *, low: str | None, high: str | None, newest_first: bool, limit: int
     ) -> Sequence[Filed]:
         query = {**self._query(kind, low, high), "ScanIndexForward": not newest_first}
-        found: list[Filed] = []
-        while len(found) < limit:
-            page = self._db.query(**query, Limit=limit - len(found))
-            found += [Filed(item[POSITION_ATTRIBUTE]["S"], order_from_item(item)) for item in page.get("Items", [])]
+        keys: list[dict[str, Any]] = []
+        while len(keys) < limit:
+            page = self._db.query(**query, Limit=limit - len(keys))
+            keys += page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 break
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        # the index holds keys only: the orders are read from the table, as they are now
+        orders = self._orders([{"pk": k["pk"], "sk": k["sk"]} for k in keys])
+        return [Filed(k[POSITION_ATTRIBUTE]["S"], orders[k["pk"]["S"]]) for k in keys if k["pk"]["S"] in orders]
+
+    def _orders(self, keys: list[dict[str, Any]]) -> dict[str, Order]:
+        found: dict[str, Order] = {}
+        for start in range(0, len(keys), 100):
+            request: Any = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while request:
+                answer = self._db.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    found[item["pk"]["S"]] = order_from_item(item)
+                request = answer.get("UnprocessedKeys") or None
         return found
 
     def count(self, kind: ExceptionType) -> int:

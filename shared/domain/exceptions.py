@@ -23,7 +23,10 @@ class ExceptionType(StrEnum):
     REFUND_FAILED = "refund_failed"  # a refund could not be paid
     RETURN_FAILED = "return_failed"  # a step of a return (label, receipt, restock, refund) failed
     PICKUP_NOT_COLLECTED = "pickup_not_collected"  # the customer never came for a pickup order
-    STUCK = "stuck"  # a flow failed after everything had left (e.g. a parcel never delivered)
+    # no progress within the time expected for its status, or a flow failed after everything had
+    # left (e.g. a parcel never delivered)
+    STUCK = "stuck"
+    BACKORDERED = "backordered"  # waiting for stock longer than expected
 
 
 class Action(StrEnum):
@@ -51,6 +54,7 @@ ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
     ExceptionType.RETURN_FAILED: (Action.RETRY, Action.CLOSE_RETURN, Action.REFUND_MANUALLY),
     ExceptionType.PICKUP_NOT_COLLECTED: (Action.CANCEL,),
     ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL, Action.REROUTE),
+    ExceptionType.BACKORDERED: (Action.CANCEL,),
 }
 
 # The actions POST /v1/orders/{id}/actions takes.

@@ -8,7 +8,7 @@ on a copy of the order: the rule lives once, in the method that does the action.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.domain.audit import Actor
 from shared.domain.errors import DomainError
@@ -116,3 +116,40 @@ def _applies(order: Order, action: Action) -> bool:
     except DomainError:
         return False
     return True
+
+
+# How long an order may stay in a status before it is stuck. Statuses absent here either end (or
+# wait for a person) or are bounded by a flow's own timeouts that fail the order visibly.
+EXPECTED_PROGRESS: dict[OrderStatus, timedelta] = {
+    OrderStatus.RECEIVED: timedelta(hours=1),  # the payment check and routing take seconds
+    OrderStatus.RESERVED: timedelta(hours=1),
+    OrderStatus.RELEASED: timedelta(days=2),
+    OrderStatus.PARTIALLY_SHIPPED: timedelta(days=4),
+    OrderStatus.SHIPPED: timedelta(days=14),
+    OrderStatus.BACKORDERED: timedelta(days=7),
+}
+
+
+def entered_status_at(order: Order) -> datetime:
+    """When the order last changed status (its last history entry in another status, or capture)."""
+    at = order.created_at
+    previous = None
+    for h in order.history:
+        if h.status != previous:
+            at, previous = h.at, h.status
+    return at
+
+
+def no_progress(
+    order: Order, now: datetime, expected: dict[OrderStatus, timedelta] = EXPECTED_PROGRESS
+) -> tuple[ExceptionType, str, datetime] | None:
+    """(type, reason, since) when the order has been in its status longer than expected; None otherwise,
+    and for an order already waiting in the queue."""
+    limit = expected.get(order.status)
+    if limit is None or order.open_exceptions:
+        return None
+    since = entered_status_at(order)
+    if now - since < limit:
+        return None
+    kind = ExceptionType.BACKORDERED if order.status == OrderStatus.BACKORDERED else ExceptionType.STUCK
+    return kind, f"{order.status} since {since:%Y-%m-%d %H:%M} UTC, longer than the {limit} it should take", since

@@ -72,6 +72,8 @@ _CANCELLABLE = frozenset(
 # Statuses in which shipment progress moves the order's own status.
 _SHIPPING = frozenset({_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED})
 _SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
+# The subject of a stuck exception the sweep raised: it resolves as soon as the order moves.
+NO_PROGRESS = "progress"
 # Shipment statuses a re-route may take from a node: asked for, not yet packed.
 _REROUTABLE = frozenset({ShipmentStatus.REQUESTED, ShipmentStatus.ACCEPTED, ShipmentStatus.PICKED})
 
@@ -322,6 +324,8 @@ class Order:
         if to not in TRANSITIONS[self.status]:
             raise IllegalTransition(self.status, to)
         self.status = to
+        # progress: an order found stuck in its old status is not any more
+        self.resolve_exceptions(at, ExceptionType.STUCK, ExceptionType.BACKORDERED, subject=NO_PROGRESS)
         self.history.append(HistoryEntry(at, to, event, cause, actor))
 
     def _note(self, event: str, cause: str, at: datetime, actor: Actor | None = None) -> None:
@@ -477,6 +481,11 @@ class Order:
             s.rejected_reason = f"re-routed by {actor}: {reason}"
             self._note("shipment_reroute", f"{s.shipment_id} taken from {s.node_id}: {reason}", at, actor)
         return waiting
+
+    def found_stuck(self, kind: ExceptionType, reason: str, since: datetime, at: datetime) -> None:
+        """No progress since `since`, longer than its status is expected to take (the sweep's finding)."""
+        self.raise_exception(kind, reason, since, NO_PROGRESS)
+        self._note("no_progress", reason, at)
 
     def retry_return(self, rma_id: str, reason: str, at: datetime, actor: Actor) -> None:
         """A failed return step is run again (a new returns execution): its exception is resolved."""

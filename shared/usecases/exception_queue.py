@@ -132,7 +132,8 @@ def list_exceptions(index: ExceptionIndex, query: QueueQuery) -> QueuePage:
             heads[pick] = following
         last = filed.position
         entry = queue_entry(filed.order)
-        if entry is not None and _matches(entry, query):
+        # the index may lag its order: one resolved, or filed elsewhere since, is not answered here
+        if entry is not None and entry.type == pick and _matches(entry, query):
             entries.append(entry)
     more = bool(heads) and last is not None
     counts = {kind.value: index.count(kind) for kind in query.types}

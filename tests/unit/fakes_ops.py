@@ -4,9 +4,11 @@ each stored order with an open exception is filed under its oldest, as the spars
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from shared.domain.exceptions import ExceptionType
 from shared.domain.ops import filed_under
+from shared.domain.order import OrderStatus
 from shared.usecases.exception_queue import Filed, position
 from tests.unit.fakes import InMemoryOrders
 
@@ -37,3 +39,17 @@ class InMemoryExceptionIndex:
 
     def count(self, kind: ExceptionType) -> int:
         return len(self._partition(kind))
+
+
+class InMemoryStatusIndex:
+    """The status index (partition: status, sort: created_at) over InMemoryOrders."""
+
+    def __init__(self, orders: InMemoryOrders) -> None:
+        self._orders = orders
+
+    def created_before(self, status: OrderStatus, bound: datetime, limit: int) -> Sequence[str]:
+        found = sorted(
+            (o for o in self._orders.orders.values() if o.status == status and o.created_at < bound),
+            key=lambda o: o.created_at,
+        )
+        return [o.order_id for o in found[:limit]]
