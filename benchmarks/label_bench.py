@@ -10,9 +10,8 @@ import statistics
 import sys
 import time
 
-from shared.domain.order import Address
-from shared.domain.routing import GeoPoint
 from shared.domain.shipping import Label, LabelRequest, Parcel, sandbox_tracking_number
+from shared.domain.values import Address, GeoPoint
 
 
 def main(count: int) -> None:

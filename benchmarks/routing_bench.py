@@ -15,7 +15,8 @@ import time
 import tracemalloc
 from collections.abc import Mapping
 
-from shared.domain.routing import GeoPoint, Node, Policy, RoutingLine, RoutingRequest, route
+from shared.domain.routing import Node, Policy, RoutingLine, RoutingRequest, route
+from shared.domain.values import GeoPoint
 
 NODES = 500
 SKUS = 2_000

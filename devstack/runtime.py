@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
+from shared.bootstrap import function_environment
 from shared.topology import Function
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,8 @@ class LambdaRuntime:
         self._log_stream = log_stream
         self._pools = {fn.name: _Pool(fn, arn_of(fn.name)) for fn in functions}
         self._slots = {fn.name: threading.BoundedSemaphore(max_environments) for fn in functions}
+        # each function's own environment variables (Lambda's configuration), by function name
+        self.environments: dict[str, dict[str, str]] = {}
 
     def _load(self, pool: _Pool) -> Callable[..., Any]:
         module_path, _, attr = pool.fn.handler.rpartition(".")
@@ -91,7 +94,9 @@ class LambdaRuntime:
         service = f"{base}-{pool.fn.name}-{pool.started}"
         os.environ["POWERTOOLS_SERVICE_NAME"] = service
         try:
-            spec.loader.exec_module(module)
+            # the module's composition root (shared.bootstrap) reads this function's environment only
+            with function_environment(self.environments[pool.fn.name]):
+                spec.loader.exec_module(module)
         finally:
             os.environ["POWERTOOLS_SERVICE_NAME"] = base
         if self._log_stream is not None:

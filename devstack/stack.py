@@ -30,6 +30,7 @@ from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
 from devstack.streams import TableStreamPoller
 from shared import topology as t
+from shared.bootstrap import STRIPE_API_BASE_ENV
 
 REGION = "us-east-1"
 SENDER = "orders@waybill.local"
@@ -160,6 +161,8 @@ class EmbeddedStack:
                 "MOTO_PORT": str(moto_port),  # Step Functions' interpreter calls Lambda through it
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                # what every function is given alike; each one's own names go to it alone (below)
+                **t.COMMON_ENVIRONMENT,
             }
         )
         stripe = LocalStripe(stripe_port, self.state_dir / "localstripe.log")
@@ -175,7 +178,7 @@ class EmbeddedStack:
         self._started.append(moto)
 
         res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY)
-        self._export_environment(res, stripe.url)
+        runtime.environments.update(self._function_environments(res, stripe.url))
 
         gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
         try:
@@ -264,18 +267,24 @@ class EmbeddedStack:
         partial.replace(self.dev_json)
         return self.info
 
-    def _export_environment(self, res: Resources, stripe_url: str) -> None:
-        """Every function's environment, as the CDK stack sets it, plus where Stripe is."""
+    def _function_environments(self, res: Resources, stripe_url: str) -> dict[str, dict[str, str]]:
+        """Each function's own environment, as the CDK stack sets it (plus where Stripe is, for
+        the functions that read its secret): a function never sees another one's names."""
+        envs = {}
         for fn in self.plan.functions:
-            os.environ.update(function_environment(fn, res, SENDER))
-        os.environ["STRIPE_API_BASE"] = stripe_url
-        # the reports run on DuckDB over the emulated S3 (no Athena here)
-        os.environ[t.ANALYTICS_ENGINE_ENV] = "duckdb"
-        # Tests and demos shorten how long a silent warehouse or a slow parcel is waited for.
-        for name in (*t.FULFILMENT_TIMEOUTS, "CARRIER_SANDBOX_FAILURE_RATE"):
-            override = os.environ.get(f"WAYBILL_DEV_{name}")
-            if override:
-                os.environ[name] = override
+            env = function_environment(fn, res, SENDER)
+            if t.STRIPE.env in env:
+                env[STRIPE_API_BASE_ENV] = stripe_url
+            if t.ANALYTICS_ENGINE_ENV in env:
+                # the reports run on DuckDB over the emulated S3 (no Athena here)
+                env[t.ANALYTICS_ENGINE_ENV] = "duckdb"
+            # Tests and demos shorten how long a silent warehouse or a slow parcel is waited for.
+            for name in fn.environment:
+                override = os.environ.get(f"WAYBILL_DEV_{name}")
+                if override:
+                    env[name] = override
+            envs[fn.name] = env
+        return envs
 
     def stop(self) -> None:
         if self._owns_state_dir:  # its lock is the last part stopped

@@ -16,16 +16,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from shared.aws import client
-
 Task = Callable[..., dict[str, Any]]
 WEEK_S = 7 * 24 * 3600
 
 
-def once_per(table: str, key: str) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
+def once_per(table: str, key: str, dynamodb: Any) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
     """A decorator for `def step(task: dict)` keyed on task[key], and its config (register the Lambda
     context on it in the handler so a record outliving a timed-out invocation expires)."""
-    persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
+    persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=dynamodb)
     config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=WEEK_S)
     decorator: Callable[[Task], Task] = idempotent_function(
         data_keyword_argument="task", persistence_store=persistence, config=config

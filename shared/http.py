@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
+from shared.domain.errors import DomainError
 from shared.domain.principal import Principal
 from shared.logging import masked_logger
 from shared.schemas.errors import ErrorBody, ErrorDetail, error_body
@@ -204,6 +206,14 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     def _invalid(exc: RequestValidationError) -> Response[Any]:
         return validation_error(exc)
 
+    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
+    def _refused(exc: DomainError) -> Response[Any]:
+        # the one place a domain error becomes an HTTP answer: it says which (shared/domain/errors.py)
+        if exc.http_status is None:
+            return _internal_error()
+        details = [ErrorDetail(field=name, issue=issue) for name, issue in exc.http_details()]
+        return error(exc.http_status, exc.http_code(), exc.http_message(), details or None)
+
     @app.not_found
     def _not_found(_: Exception) -> Response[Any]:
         return error(404, "not_found", "no such resource")
@@ -214,9 +224,21 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(_exc: Exception) -> Response[Any]:
-        # API Gateway would answer a crashed function with its own body; answer in ours, without details.
-        _log.exception("unhandled error")
-        return error(500, "internal_error", "the request could not be processed; it is safe to retry")
+        return _internal_error()
+
+
+def _internal_error() -> Response[Any]:
+    # API Gateway would answer a crashed function with its own body; answer in ours, without details.
+    _log.exception("unhandled error")
+    return error(500, "internal_error", "the request could not be processed; it is safe to retry")
+
+
+def resolver(register: Callable[[APIGatewayRestResolver], None]) -> APIGatewayRestResolver:
+    """A validating resolver with the function's routes and the shared error handlers."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    register(app)
+    install_error_handlers(app)
+    return app
 
 
 def serve(

@@ -13,6 +13,7 @@ from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange,
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
+from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
 
@@ -104,45 +105,81 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class Inventory(Protocol):
+# --- inventory, by role: the DynamoDB adapter implements them all; a use case names what it uses ----
+
+
+class StockLevels(Protocol):
     def stock_of(self, sku: str) -> list[StockLevel]: ...
 
     def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]: ...
 
-    def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]: ...
+    def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
+        """Stock of these skus at one node (zero where none was ever received)."""
 
+
+class StockAdjustments(Protocol):
     def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
         """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed."""
 
     def adjustment_hash(self, reference: str) -> str | None: ...
 
+
+class Reservations(Protocol):
     def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
         """Atomically at one node; False (nothing written) when stock or capacity ran out."""
 
     def reservations(self, order_id: str) -> list[Reservation]: ...
 
-    def release(self, reservation: Reservation) -> bool: ...
+    def release(self, reservation: Reservation) -> bool:
+        """Gives the units (and the day's shipment) back; False if already released or consumed."""
 
-    def consume(self, reservation: Reservation) -> bool: ...
+    def consume(self, reservation: Reservation) -> bool:
+        """The units left the building; False if already released or consumed."""
 
+
+class Capacity(Protocol):
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]: ...
 
-    def suggest_reorder(self, suggestion: ReorderSuggestion, at: datetime) -> bool: ...
+
+class Reorders(Protocol):
+    def suggest_reorder(self, suggestion: ReorderSuggestion, at: datetime) -> bool:
+        """Records an open suggestion unless one is already open for the (sku, node)."""
 
     def close_reorder(self, sku: str, node_id: str) -> None: ...
 
     def reorder_suggestions(self) -> list[dict[str, Any]]: ...
 
+
+class Backorders(Protocol):
     def add_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None: ...
 
     def remove_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None: ...
 
-    def backorders(self, sku: str) -> list[str]: ...
+    def backorders(self, sku: str) -> list[str]:
+        """Backordered order ids for the sku, in allocation order: priority, then oldest first."""
 
+
+class RoutingLease(Protocol):
     def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
         """The order's routing lease: one attempt at a time routes and reserves an order."""
 
     def unclaim(self, order_id: str, owner: str) -> None: ...
+
+
+class Routing(StockLevels, Reservations, Capacity, Reorders, RoutingLease, Protocol):
+    """What routing and reserving an order reads and writes."""
+
+
+class Allocation(Routing, Backorders, Protocol):
+    """Routing plus the backorder queue: reserving an order, and offering arrived stock to backorders."""
+
+
+class StockKeeping(StockLevels, StockAdjustments, Reorders, Protocol):
+    """What receiving and adjusting stock reads and writes."""
+
+
+class Inventory(Allocation, StockAdjustments, Protocol):
+    """Every inventory role at once, as the DynamoDB adapter implements them."""
 
 
 class Nodes(Protocol):
@@ -196,9 +233,7 @@ class DocumentStore(Protocol):
         """A time-limited download link (presigned)."""
 
 
-# --- refunds (appended here for now; the import belongs with the others at the top) ------------------
-
-from shared.domain.refunds import LedgerEntry, Owed, RefundStatus, StripeRefund  # noqa: E402
+# --- refunds ---------------------------------------------------------------------------------------
 
 
 class RefundLedger(Protocol):

@@ -6,267 +6,73 @@ and `tests/infra/test_topology_parity.py` fails when the two disagree. Pure data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class Kind(StrEnum):
-    """Principal kinds an API key can belong to."""
-
-    CHANNEL = "channel"
-    WAREHOUSE = "warehouse"
-    OPS = "ops"
-    FINANCE = "finance"
-    ADMIN = "admin"
-    # a carrier integration posting tracking events
-    CARRIER = "carrier"
-
-
-class Access(StrEnum):
-    READ = "read"
-    WRITE = "write"
-    READ_WRITE = "read_write"
-
-
-# --- resources -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    partition_key: str = "pk"
-    sort_key: str | None = "sk"
-    ttl_attribute: str | None = None
-    # GSI name -> (partition key, sort key or None)
-    indexes: tuple[tuple[str, str, str | None], ...] = ()
-
-    @property
-    def env(self) -> str:
-        return f"TABLE_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class Queue:
-    name: str
-    visibility_timeout_s: int = 60
-    # receives before a message moves to the queue's dead-letter queue
-    max_receive_count: int = 3
-
-    @property
-    def env(self) -> str:
-        return f"QUEUE_{self.name.upper()}_URL"
-
-    @property
-    def dlq_name(self) -> str:
-        return f"{self.name}-dlq"
-
-
-@dataclass(frozen=True)
-class Bucket:
-    name: str
-
-    @property
-    def env(self) -> str:
-        return f"BUCKET_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class Secret:
-    name: str
-    description: str
-
-    @property
-    def env(self) -> str:
-        return f"SECRET_{self.name.upper()}_NAME"
-
-
-@dataclass(frozen=True)
-class EmailTemplate:
-    """An SES template; its files live in shared/email/templates/<name>.{subject.txt,html,txt}."""
-
-    name: str
-
-    @property
-    def env(self) -> str:
-        return f"EMAIL_TEMPLATE_{self.name.upper()}"
-
-
-@dataclass(frozen=True)
-class StateMachine:
-    name: str
-    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
-    definition: str
-
-    @property
-    def env(self) -> str:
-        return f"STATE_MACHINE_{self.name.upper()}_ARN"
-
-    @property
-    def definition_path(self) -> str:
-        return f"statemachines/{self.definition}"
-
-
-# --- triggers --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    # principal kinds allowed; the authorizer resolves the key, the handler enforces the kind
-    kinds: tuple[Kind, ...] = ()
-    authorized: bool = True
-    # query parameters the route accepts; any other is refused (422) rather than silently ignored
-    query: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class QueueTrigger:
-    queue: Queue
-    batch_size: int = 10
-
-
-@dataclass(frozen=True)
-class TaskTrigger:
-    """The function is a Lambda task of a state machine, referenced in its ASL as ${placeholder}."""
-
-    state_machine: StateMachine
-    placeholder: str
-
-
-@dataclass(frozen=True)
-class ScheduleTrigger:
-    name: str
-    expression: str
-
-
-@dataclass(frozen=True)
-class AuthorizerTrigger:
-    """The function is the REST API's Lambda request authorizer."""
-
-
-@dataclass(frozen=True)
-class StreamTrigger:
-    """The function reads a table's DynamoDB stream (new and old images), reporting failed records."""
-
-    table: Table
-    batch_size: int = 100
-
-
-Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigger | StreamTrigger
-
-
-# --- grants ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TableGrant:
-    table: Table
-    access: Access
-
-
-@dataclass(frozen=True)
-class QueueSend:
-    queue: Queue
-
-
-@dataclass(frozen=True)
-class BucketGrant:
-    bucket: Bucket
-    access: Access
-
-
-@dataclass(frozen=True)
-class SecretRead:
-    secret: Secret
-
-
-@dataclass(frozen=True)
-class StartExecution:
-    state_machine: StateMachine
-    # may also stop the machine's executions (cancelling an order)
-    stop: bool = False
-
-
-@dataclass(frozen=True)
-class TaskCallback:
-    """May answer the state machine's task tokens (SendTaskSuccess/Failure/Heartbeat)."""
-
-    state_machine: StateMachine
-
-
-@dataclass(frozen=True)
-class SendEmail:
-    templates: tuple[EmailTemplate, ...]
-
-
-@dataclass(frozen=True)
-class FactStore:
-    """Analytics facts: a Firehose delivery stream into `bucket` under `prefix` (hourly folders), the
-    Glue table over them and the Athena workgroup that runs the reports."""
-
-    name: str
-    bucket: Bucket
-    prefix: str = "facts/"
-
-
-@dataclass(frozen=True)
-class FactsPut:
-    """May put fact records on the store's delivery stream."""
-
-    store: FactStore
-
-    @property
-    def env(self) -> str:
-        return "FACTS_STREAM_NAME"
-
-
-@dataclass(frozen=True)
-class FactsQuery:
-    """May run the store's reports: Athena in its workgroup, the Glue table, the facts in S3."""
-
-    store: FactStore
-
-    @property
-    def envs(self) -> tuple[str, str]:
-        return ("ANALYTICS_WORKGROUP", "ANALYTICS_DATABASE")
-
-
-Grant = (
-    TableGrant
-    | QueueSend
-    | BucketGrant
-    | SecretRead
-    | StartExecution
-    | TaskCallback
-    | SendEmail
-    | FactsPut
-    | FactsQuery
+from shared.domain.principal import Kind
+from shared.topology_types import (
+    Access,
+    AuthorizerTrigger,
+    Bucket,
+    BucketGrant,
+    EmailTemplate,
+    FactsPut,
+    FactsQuery,
+    FactStore,
+    Function,
+    Grant,
+    Queue,
+    QueueSend,
+    QueueTrigger,
+    Route,
+    ScheduleTrigger,
+    Secret,
+    SecretRead,
+    SendEmail,
+    StartExecution,
+    StateMachine,
+    StreamTrigger,
+    Table,
+    TableGrant,
+    TaskCallback,
+    TaskTrigger,
+    Trigger,
+    resource_environment,
 )
 
-
-@dataclass(frozen=True)
-class Function:
-    name: str
-    handler: str  # dotted path "functions.<name>.handler.handler", the same in Lambda and locally
-    description: str
-    triggers: tuple[Trigger, ...]
-    grants: tuple[Grant, ...] = ()
-    memory_mb: int = 512
-    timeout_s: int = 29
-    # extra environment beyond the resource names derived from the grants
-    environment: dict[str, str] = field(default_factory=dict)
-    # draws label PDFs: in AWS it also gets the layer with the PDF stack (fpdf2, Pillow, fontTools)
-    draws_labels: bool = False
-
-    @property
-    def routes(self) -> tuple[Route, ...]:
-        return tuple(t for t in self.triggers if isinstance(t, Route))
-
+# The types a declaration is written in, importable from here as well.
+__all__ = [
+    "Access",
+    "AuthorizerTrigger",
+    "Bucket",
+    "BucketGrant",
+    "EmailTemplate",
+    "FactStore",
+    "FactsPut",
+    "FactsQuery",
+    "Function",
+    "Grant",
+    "Kind",
+    "Queue",
+    "QueueSend",
+    "QueueTrigger",
+    "Route",
+    "ScheduleTrigger",
+    "Secret",
+    "SecretRead",
+    "SendEmail",
+    "StartExecution",
+    "StateMachine",
+    "StreamTrigger",
+    "Table",
+    "TableGrant",
+    "TaskCallback",
+    "TaskTrigger",
+    "Trigger",
+    "resource_environment",
+]
 
 # The shop customers bought from, named in every email, and the From display name; each stack may
 # override these defaults (CDK context shopName / senderName, WAYBILL_SHOP_NAME locally).
-SHOP_ENVIRONMENT = {"SHOP_NAME": "Waybill Demo Shop", "EMAIL_FROM_NAME": "Waybill Demo Shop"}
+SHOP_NAME_ENV, EMAIL_FROM_NAME_ENV = "SHOP_NAME", "EMAIL_FROM_NAME"
+SHOP_ENVIRONMENT = {SHOP_NAME_ENV: "Waybill Demo Shop", EMAIL_FROM_NAME_ENV: "Waybill Demo Shop"}
 # Environment every function gets, in AWS and locally (deployment-specific values are added by each stack).
 COMMON_ENVIRONMENT = {
     **SHOP_ENVIRONMENT,
@@ -654,32 +460,3 @@ FUNCTIONS += (
 
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
-
-
-def resource_environment(fn: Function) -> dict[str, str]:
-    """Names of the resources a function may touch, keyed by environment variable, as logical names.
-
-    The CDK stack and the local stack map each logical name to the physical name they created.
-    """
-    env: dict[str, str] = {}
-    for grant in fn.grants:
-        match grant:
-            case TableGrant(table=t):
-                env[t.env] = t.name
-            case QueueSend(queue=q):
-                env[q.env] = q.name
-            case BucketGrant(bucket=b):
-                env[b.env] = b.name
-            case SecretRead(secret=s):
-                env[s.env] = s.name
-            case StartExecution(state_machine=sm):
-                env[sm.env] = sm.name
-            case SendEmail(templates=templates):
-                env.update({t.env: t.name for t in templates})
-            case TaskCallback():
-                pass  # the token names the execution: nothing to look up
-            case FactsPut(store=store):
-                env[grant.env] = store.name
-            case FactsQuery(store=store):
-                env.update(dict.fromkeys(grant.envs, store.name))
-    return env

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 from shared.domain import order as order_domain
 from shared.domain.facts import Fact, new_facts, order_facts, refund_facts
-from shared.domain.order import Address, Customer, Delivery, Order, place
-from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+from shared.domain.order import Customer, Delivery, Order, place
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 from shared.domain.routing import Allocation, RoutingDecision
 from shared.domain.shipment import EventType, ShipmentEvent
 from shared.domain.shipping import Label, Parcel
+from shared.domain.values import Address
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 PARCEL = Parcel(900, 30, 20, 10)

@@ -17,8 +17,7 @@ from shared import http
 from shared.analytics import catalog
 from shared.ports import Clock, ReportEngine
 from shared.schemas.analytics import ColumnView, ParameterView, ReportAnswer, ReportInfo, ReportList
-from shared.schemas.errors import ErrorDetail
-from shared.usecases.analytics import PARAMETERS, InvalidRange, run_report, scope_for
+from shared.usecases.analytics import PARAMETERS, run_report, scope_for
 
 FILTER_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
@@ -87,15 +86,8 @@ def register(app: APIGatewayRestResolver) -> None:
         node_id: Annotated[str | None, Query(pattern=FILTER_PATTERN)] = None,
     ) -> Response[Any]:
         p = ports()
-        try:
-            found = catalog.report(report)
-        except catalog.UnknownReport:
-            issue = f"no report {report}; GET /v1/analytics lists them"
-            return http.error(422, "validation_failed", issue, [ErrorDetail(field="report", issue=issue)])
-        try:
-            scope = scope_for(p.clock.now().date(), from_, to, channel, node_id)
-        except InvalidRange as err:
-            return http.error(422, "validation_failed", str(err), [ErrorDetail(field=err.field, issue=str(err))])
+        found = catalog.report(report)  # UnknownReport and InvalidRange answer 422 (shared/http.py)
+        scope = scope_for(p.clock.now().date(), from_, to, channel, node_id)
         answer = run_report(found, scope, p.engine())
         p.logger.info("report run", report=report, rows=len(answer.result.rows))
         return _json(

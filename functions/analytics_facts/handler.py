@@ -10,16 +10,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.firehose_facts import FirehoseFacts
 from shared.adapters.stream_facts import facts_of_record
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import FactsSettings
+from shared.bootstrap import Wiring
+from shared.topology import FACTS
 
-settings = FactsSettings.from_env()
-logger = masked_logger()
+w = Wiring("analytics_facts")
+logger = w.logger
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-sink = FirehoseFacts(client("firehose"), settings.facts_stream)
+sink = w.fact_sink(FACTS)
 
 
 def record_handler(record: DynamoDBRecord) -> int:
@@ -31,6 +29,6 @@ def record_handler(record: DynamoDBRecord) -> int:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(  # type: ignore[return-value]
-        event=event, record_handler=record_handler, processor=processor, context=context
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )

@@ -11,21 +11,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_keys import DynamoDBKeys
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import KeysSettings
-from shared.usecases.keys import resolve_key
+from shared.bootstrap import Wiring
+from shared.usecases.keys import bearer_token, resolve_key
 
-settings = KeysSettings.from_env()
-logger = masked_logger()
-keys = DynamoDBKeys(client("dynamodb"), settings.keys_table)
-
-
-def bearer_token(headers: dict[str, str]) -> str:
-    value = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), "") or ""
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+w = Wiring("authorizer")
+logger = w.logger
+keys = w.keys()
 
 
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)

@@ -6,17 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.sfn_signals import StepFunctionsSignals
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import OrdersOnlySettings
+from shared.bootstrap import Wiring
+from shared.topology import RETURNS
 from shared.usecases.returns import await_return
 
-settings = OrdersOnlySettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-signals = StepFunctionsSignals(client("stepfunctions"))
+w = Wiring("await_return")
+logger = w.logger
+orders, signals = w.orders(), w.signals(RETURNS)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,22 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_nodes import DynamoDBNodes
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.sandbox_carrier import SandboxCarrier
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import LabelSettings
+from shared.bootstrap import Rate, Wiring
 from shared.usecases.labels import buy_label
 
-settings = LabelSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-nodes = DynamoDBNodes(client("dynamodb"), settings.inventory_table)
-# The built-in sandbox carrier; a real carrier is another adapter behind shared.ports.Carrier.
-carrier = SandboxCarrier(client("s3"), settings.documents_bucket, failure_rate=settings.failure_rate)
-clock = SystemClock()
+w = Wiring("buy_label")
+logger = w.logger
+orders, nodes, clock = w.orders(), w.nodes(), w.clock
+carrier = w.carrier(failure_rate=w.setting("CARRIER_SANDBOX_FAILURE_RATE", Rate))
 
 
 @logger.inject_lambda_context(clear_state=True)

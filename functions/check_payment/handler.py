@@ -6,24 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
-from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import PaymentSettings
+from shared.bootstrap import Wiring
 from shared.usecases.check_payment import check_payment
 
-settings = PaymentSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-claims = DynamoDBPaymentClaims(client("dynamodb"), settings.orders_table)
-clock = SystemClock()
-
-
-def payments() -> StripePayments:
-    return StripePayments(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
+w = Wiring("check_payment")
+logger = w.logger
+orders, payments, claims, clock = w.orders(), w.payments(), w.payment_claims(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

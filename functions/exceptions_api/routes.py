@@ -17,7 +17,7 @@ from shared.domain.audit import Actor
 from shared.domain.exceptions import Action, ActionRefused, ExceptionType
 from shared.domain.order import Order
 from shared.domain.principal import Principal
-from shared.domain.refunds import RefundNotFound
+from shared.domain.refund_ledger import RefundNotFound
 from shared.schemas.exception_queue import ActionIn, ExceptionQueuePage, QueueEntryView, RetryIn
 from shared.schemas.finance import LedgerEntryView
 from shared.schemas.order_view import OrderView

@@ -4,42 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.finance_api import routes
 from shared import http
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.s3_reports import S3Reports
-from shared.adapters.stripe_payments import stripe_from_secret
-from shared.adapters.stripe_refunds import StripeRefunds
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import FinanceSettings
-from shared.topology import function
+from shared.bootstrap import Wiring
 
-FUNCTION = function("finance_api")
-settings = FinanceSettings.from_env()
-logger = masked_logger()
-
-
-def stripe_refunds() -> StripeRefunds:
-    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
-
-
+w = Wiring("finance_api")
+logger = w.logger
 ports = routes.FinancePorts(
-    ledger=DynamoDBLedger(client("dynamodb"), settings.ledger_table),
-    gateway=stripe_refunds,
-    reports=S3Reports(client("s3"), settings.documents_bucket),
-    clock=SystemClock(),
-    logger=logger,
+    ledger=w.ledger(), gateway=w.stripe_refunds(), reports=w.reports(), clock=w.clock, logger=logger
 )
-app = APIGatewayRestResolver(enable_validation=True)
-routes.register(app)
-http.install_error_handlers(app)
+app = http.resolver(routes.register)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return http.serve(app, FUNCTION, event, context, ports=ports)
+    return http.serve(app, w.function, event, context, ports=ports)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel
 
 from shared import http
-from shared.domain.refunds import RefundStatus
+from shared.domain.refund_ledger import RefundStatus
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
 from shared.schemas.errors import ErrorDetail
 from shared.schemas.finance import (
@@ -28,7 +28,6 @@ from shared.usecases.reconcile import (
     EARLIEST,
     ID_PATTERN,
     LATEST,
-    InvalidPeriod,
     report_keys,
     run_reconciliation,
     stored_reconciliation,
@@ -161,7 +160,3 @@ def register(app: APIGatewayRestResolver) -> None:
             }
         )
         return _json(view)
-
-    @app.exception_handler(InvalidPeriod)
-    def _bad_period(exc: InvalidPeriod) -> Response[Any]:
-        return http.error(422, "validation_failed", str(exc))

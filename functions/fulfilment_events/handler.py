@@ -9,47 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from functions.fulfilment_events import routes
 from shared import http
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.ses_mailer import SesMailer
-from shared.adapters.sfn_signals import StepFunctionsSignals
-from shared.adapters.system import SystemClock
-from shared.aws import client
+from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
-from shared.domain.principal import Principal
-from shared.exactly_once import once_per
-from shared.logging import masked_logger
+from shared.domain.principal import Kind, Principal
+from shared.queue_messages import Undeliverable, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER
-from shared.settings import EventsSettings
-from shared.topology import Kind, function
+from shared.topology import DELIVERY_EXCEPTION
 from shared.usecases.notify import send_shipment_email
 
-FUNCTION = function("fulfilment_events")
-settings = EventsSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
-clock = SystemClock()
-once, config = once_per(settings.idempotency_table, "key")
+w = Wiring("fulfilment_events")
+logger = w.logger
+orders, mailer, template, clock = w.orders(), w.mailer(), w.template(DELIVERY_EXCEPTION), w.clock
+once, config = w.once_per("key")
 
 
 @once
 def email_exception(task: dict[str, Any]) -> dict[str, Any]:
+    order_id, shipment_id = task["order_id"], task["shipment_id"]
     message_id = send_shipment_email(
-        task["order_id"],
-        task["shipment_id"],
-        "delivery_exception",
-        orders=orders,
-        mailer=mailer,
-        template=settings.template,
-        clock=clock,
+        order_id, shipment_id, "delivery_exception", orders=orders, mailer=mailer, template=template, clock=clock
     )
     return {"message_id": message_id}
 
@@ -60,37 +44,22 @@ def notify_exception(order_id: str, shipment_id: str) -> str:
 
 
 ports = routes.EventPorts(
-    orders=orders,
-    signals=StepFunctionsSignals(client("stepfunctions")),
-    clock=clock,
-    logger=logger,
-    notify_exception=notify_exception,
+    orders=orders, signals=w.signals(), clock=clock, logger=logger, notify_exception=notify_exception
 )
-app = APIGatewayRestResolver(enable_validation=True)
-routes.register(app)
-http.install_error_handlers(app)
+app = http.resolver(routes.register)
 processor = BatchProcessor(event_type=EventType.SQS)
 # Whoever may send to the events queue is decided by IAM; the event's node and tracking number
 # are still checked against the shipment.
 QUEUE_SENDER = Principal("queue:events", Kind.ADMIN, "events-queue")
 
 
-class EventNotApplied(Exception):
-    """The event was refused; the message is retried and then dead-lettered."""
-
-
 def record_handler(record: SQSRecord) -> str:
-    try:
-        event = EVENT_ADAPTER.validate_json(record.body)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        logger.error("invalid fulfilment event", message_id=record.message_id, reason=problems)
-        raise EventNotApplied(problems) from err
+    event = parse(EVENT_ADAPTER, record, logger, "invalid fulfilment event")
     try:
         outcome = routes.handle(event, QUEUE_SENDER, ports)
     except DomainError as err:
         logger.error("fulfilment event refused", message_id=record.message_id, event_id=event.event_id, reason=str(err))
-        raise EventNotApplied(str(err)) from err
+        raise Undeliverable(str(err)) from err
     return outcome.outcome
 
 
@@ -101,4 +70,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return dict(
             process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
         )
-    return http.serve(app, FUNCTION, event, context, ports=ports)
+    return http.serve(app, w.function, event, context, ports=ports)

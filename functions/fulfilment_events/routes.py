@@ -13,16 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from shared import http
 from shared.domain.errors import OrderNotFound
-from shared.domain.order import ReturnRefused, ShipmentNotFound
-from shared.domain.principal import Principal
-from shared.domain.shipment import EventRefused
-from shared.domain.shipping import ParcelOverLimit
+from shared.domain.order import ReturnRefused
+from shared.domain.principal import Kind, Principal
 from shared.ports import Clock, OrderRepository, TaskSignals
-from shared.schemas.errors import ErrorDetail
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
-from shared.topology import Kind
-from shared.usecases.fulfilment_events import EventOutcome, EventTimeRefused, apply_event
+from shared.usecases.fulfilment_events import EventOutcome, apply_event
 from shared.usecases.returns import order_id_of_rma, receive_return
 
 
@@ -144,28 +140,3 @@ def register(app: APIGatewayRestResolver) -> None:
         answer = handle(event, app.context["principal"], app.context["ports"])
         headers = None if answer.outcome == "applied" else {"Idempotent-Replayed": "true"}
         return Response(200, content_types.APPLICATION_JSON, answer.model_dump_json(), headers=headers)
-
-    @app.exception_handler(EventRefused)
-    def _refused(exc: EventRefused) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(EventTimeRefused)
-    def _bad_time(exc: EventTimeRefused) -> Response[Any]:
-        return http.error(422, exc.code, str(exc), [ErrorDetail(field=exc.field, issue=str(exc))])
-
-    @app.exception_handler(ParcelOverLimit)
-    def _over_limit(exc: ParcelOverLimit) -> Response[Any]:
-        # 422, not 409: the parcel as described can never be carried; re-packed, it can
-        return http.error(422, exc.code, str(exc))
-
-    @app.exception_handler(ReturnRefused)
-    def _return_refused(exc: ReturnRefused) -> Response[Any]:
-        return http.error(404 if exc.code == "not_found" else 409, exc.code, str(exc))
-
-    @app.exception_handler(OrderNotFound)
-    def _no_order(exc: OrderNotFound) -> Response[Any]:
-        return http.error(404, "not_found", str(exc))
-
-    @app.exception_handler(ShipmentNotFound)
-    def _no_shipment(exc: ShipmentNotFound) -> Response[Any]:
-        return http.error(404, "not_found", "no such shipment")

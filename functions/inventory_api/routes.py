@@ -13,9 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel
 
 from shared import http
-from shared.domain.inventory import InsufficientStock, StockLevel
-from shared.domain.principal import Principal
-from shared.domain.routing import GeoPoint, Node, Policy, PostalAddress
+from shared.domain.inventory import StockLevel
+from shared.domain.principal import Kind, Principal
+from shared.domain.routing import Node, Policy
+from shared.domain.values import GeoPoint, PostalAddress
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
 from shared.schemas.inventory import (
     AdjustmentIn,
@@ -29,8 +30,7 @@ from shared.schemas.inventory import (
     StockAtNode,
     StockTotals,
 )
-from shared.topology import Kind
-from shared.usecases.adjust_stock import AdjustmentConflict, UnknownNode, adjust_stock
+from shared.usecases.adjust_stock import adjust_stock
 
 
 @dataclass(frozen=True)
@@ -221,15 +221,3 @@ def register(app: APIGatewayRestResolver) -> None:
         p.policies.put(channel, Policy(**policy.model_dump()))
         saved = PolicyIn.model_validate(asdict(p.policies.get(channel)))
         return _json(saved)
-
-    @app.exception_handler(UnknownNode)
-    def _unknown_node(exc: UnknownNode) -> Response[Any]:
-        return http.error(404, "not_found", str(exc))
-
-    @app.exception_handler(AdjustmentConflict)
-    def _conflict(exc: AdjustmentConflict) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(InsufficientStock)
-    def _insufficient(exc: InsufficientStock) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))

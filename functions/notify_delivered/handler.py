@@ -6,33 +6,21 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.ses_mailer import SesMailer
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.exactly_once import once_per
-from shared.logging import masked_logger
-from shared.settings import DeliveredSettings
+from shared.bootstrap import Wiring
+from shared.topology import DELIVERED
 from shared.usecases.notify import send_shipment_email
 
-settings = DeliveredSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
-clock = SystemClock()
-once, config = once_per(settings.idempotency_table, "key")
+w = Wiring("notify_delivered")
+logger = w.logger
+orders, mailer, template, clock = w.orders(), w.mailer(), w.template(DELIVERED), w.clock
+once, config = w.once_per("key")
 
 
 @once
 def email(task: dict[str, Any]) -> dict[str, Any]:
+    order_id, shipment_id = task["order_id"], task["shipment_id"]
     message_id = send_shipment_email(
-        task["order_id"],
-        task["shipment_id"],
-        "delivered",
-        orders=orders,
-        mailer=mailer,
-        template=settings.template,
-        clock=clock,
+        order_id, shipment_id, "delivered", orders=orders, mailer=mailer, template=template, clock=clock
     )
     return {"message_id": message_id}
 
@@ -42,8 +30,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     order_id, shipment_id = event["order_id"], event["shipment_id"]
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
-    sent: dict[str, Any] = email(
-        task={"key": f"{shipment_id}#delivered", "order_id": order_id, "shipment_id": shipment_id}
-    )
+    task = {"key": f"{shipment_id}#delivered", "order_id": order_id, "shipment_id": shipment_id}
+    sent: dict[str, Any] = email(task=task)
     logger.info("delivery email sent", message_id=sent["message_id"])
     return sent

@@ -6,24 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.stripe_payments import StripePayments, stripe_from_secret
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import OpenRefundSettings
+from shared.bootstrap import Wiring
 from shared.usecases.refunds import open_cancellation_refund
 
-settings = OpenRefundSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
-clock = SystemClock()
-
-
-def payments() -> StripePayments:
-    return StripePayments(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
+w = Wiring("open_refund")
+logger = w.logger
+orders, ledger, payments, clock = w.orders(), w.ledger(), w.payments(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

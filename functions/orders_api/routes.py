@@ -13,10 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared import http, metrics
 from shared.adapters.system import new_order_id
-from shared.domain.errors import IdempotencyConflict
-from shared.domain.order import NothingToCancel, Order, ReturnRefused
+from shared.domain.order import Order
 from shared.domain.principal import Principal
-from shared.domain.refunds import RefundExceedsCaptured
 from shared.ports import (
     Clock,
     DocumentStore,
@@ -102,8 +100,6 @@ def register(app: APIGatewayRestResolver) -> None:
         headers = {"Location": f"/v1/orders/{result.order.order_id}"}
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
-        else:
-            metrics.order_captured(channel)
         p.logger.info("order captured", order_id=result.order.order_id, replayed=result.replayed, channel=channel)
         return _order_response(OrderView.of(result.order), 202, headers)
 
@@ -219,19 +215,3 @@ def register(app: APIGatewayRestResolver) -> None:
         metrics.action_taken("return")
         headers = {"Location": f"/v1/orders/{order_id}"}
         return Response(202, content_types.APPLICATION_JSON, return_view(rma).model_dump_json(), headers=headers)
-
-    @app.exception_handler(ReturnRefused)
-    def _not_returnable(exc: ReturnRefused) -> Response[Any]:
-        return http.error(404 if exc.code == "not_found" else 409, exc.code, str(exc))
-
-    @app.exception_handler(NothingToCancel)
-    def _shipped(exc: NothingToCancel) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(RefundExceedsCaptured)
-    def _over(exc: RefundExceedsCaptured) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(IdempotencyConflict)
-    def _conflict(exc: IdempotencyConflict) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))

@@ -6,23 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.stripe_payments import stripe_from_secret
-from shared.adapters.stripe_refunds import StripeRefunds
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import RefundSettings
+from shared.bootstrap import Wiring
 from shared.usecases.refunds import pay_refund
 
-settings = RefundSettings.from_env()
-logger = masked_logger()
-ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
-clock = SystemClock()
-
-
-def gateway() -> StripeRefunds:
-    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
+w = Wiring("pay_refund")
+logger = w.logger
+ledger, gateway, clock = w.ledger(), w.stripe_refunds(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,32 +9,19 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.s3_reports import S3Reports
-from shared.adapters.stripe_payments import stripe_from_secret
-from shared.adapters.stripe_refunds import StripeRefunds
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import FinanceSettings
-from shared.usecases.reconcile import day_period, previous_day, run_reconciliation
+from shared.bootstrap import Wiring
+from shared.usecases.reconcile import run_reconciliation, scheduled_period
 
-settings = FinanceSettings.from_env()
-logger = masked_logger()
-ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
-reports = S3Reports(client("s3"), settings.documents_bucket)
-clock = SystemClock()
-
-
-def stripe_refunds() -> StripeRefunds:
-    return StripeRefunds(stripe_from_secret(settings.stripe_secret, settings.stripe_api_base))
+w = Wiring("reconcile")
+logger = w.logger
+ledger, reports, gateway, clock = w.ledger(), w.reports(), w.stripe_refunds(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     day = (event or {}).get("date")
-    start, end = day_period(date.fromisoformat(day)) if day else previous_day(clock.now())
-    run = run_reconciliation(start, end, ledger=ledger, gateway=stripe_refunds(), reports=reports, clock=clock)
+    start, end = scheduled_period(date.fromisoformat(day) if day else None, clock.now())
+    run = run_reconciliation(start, end, ledger=ledger, gateway=gateway(), reports=reports, clock=clock)
     summary = {str(kind): s.count for kind, s in run.report.summary.items()}
     log = logger.info if run.report.clean else logger.warning
     log(

@@ -9,24 +9,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import metrics
-from shared.adapters.dynamodb_inventory import DynamoDBInventory
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import ExceptionSettings
-from shared.usecases.record_exception import describe, exception_type, failed_shipment, record_exception
+from shared.bootstrap import Wiring
+from shared.usecases.record_exception import describe, failed_shipment, record_exception
 from shared.usecases.reserve_order import release_reservations
 from shared.usecases.returns import record_return_failure
 
-settings = ExceptionSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-inventory = DynamoDBInventory(client("dynamodb"), settings.inventory_table)
-requests = SqsFulfilmentRequests(client("sqs"), settings.fulfilment_queue_url)
-clock = SystemClock()
+w = Wiring("record_exception")
+logger = w.logger
+orders, inventory, requests, clock = w.orders(), w.inventory(), w.fulfilment_requests(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,7 +27,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(rma_id=event["rma_id"])
         record_return_failure(event["rma_id"], cause, orders=orders, clock=clock)
         logger.warning("return step failed", cause=cause)
-        metrics.exception_recorded("return_failed")
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
     # Compensation first: whatever the failed flow had reserved goes back on the shelf.
@@ -46,5 +35,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event["order_id"], cause, orders=orders, requests=requests, clock=clock, shipment_id=failed_shipment(error)
     )
     logger.warning("order moved to exception", cause=cause, reservations_released=released)
-    metrics.exception_recorded(exception_type(cause))
     return {"status": status, "reservations_released": released}

@@ -6,17 +6,18 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import ReleaseSettings
+from shared.bootstrap import Seconds, Wiring
 from shared.usecases.release import release_order
 
-settings = ReleaseSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-clock = SystemClock()
+w = Wiring("release_order")
+logger = w.logger
+orders, clock = w.orders(), w.clock
+waits = {
+    "heartbeat_s": w.setting("FULFILMENT_HEARTBEAT_S", Seconds),
+    "timeout_s": w.setting("FULFILMENT_TIMEOUT_S", Seconds),
+    "delivery_timeout_s": w.setting("DELIVERY_TIMEOUT_S", Seconds),
+    "pickup_timeout_s": w.setting("PICKUP_TIMEOUT_S", Seconds),
+}
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -31,10 +32,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             for s in shipments
             if s.active and s.replaces is None
         ],
-        "heartbeat_s": settings.heartbeat_s,
-        "timeout_s": settings.timeout_s,
+        "heartbeat_s": waits["heartbeat_s"],
+        "timeout_s": waits["timeout_s"],
         # a pickup order waits at the store for its pickup window, a parcel for the carrier
-        "delivery_timeout_s": settings.pickup_timeout_s
+        "delivery_timeout_s": waits["pickup_timeout_s"]
         if any(s.method == "pickup" for s in shipments)
-        else settings.delivery_timeout_s,
+        else waits["delivery_timeout_s"],
     }

@@ -6,23 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.s3_documents import S3Documents
-from shared.adapters.sfn_signals import StepFunctionsSignals
-from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import RequestSettings
+from shared.bootstrap import Wiring
+from shared.topology import FULFILMENT
 from shared.usecases.release import request_fulfilment
 
-settings = RequestSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-requests = SqsFulfilmentRequests(client("sqs"), settings.fulfilment_queue_url)
-documents = S3Documents(client("s3"), settings.documents_bucket)
-signals = StepFunctionsSignals(client("stepfunctions"))
-clock = SystemClock()
+w = Wiring("request_fulfilment")
+logger = w.logger
+orders, requests, documents, clock = w.orders(), w.fulfilment_requests(), w.documents(), w.clock
+signals = w.signals(FULFILMENT)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,23 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_inventory import DynamoDBInventory
-from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import ReserveSettings
+from shared.bootstrap import Wiring
 from shared.usecases.reserve_order import reserve_order
 
-settings = ReserveSettings.from_env()
-logger = masked_logger()
-dynamodb = client("dynamodb")
-orders = DynamoDBOrders(dynamodb, settings.orders_table)
-inventory = DynamoDBInventory(dynamodb, settings.inventory_table)
-nodes = DynamoDBNodes(dynamodb, settings.inventory_table)
-policies = DynamoDBPolicies(dynamodb, settings.inventory_table)
-clock = SystemClock()
+w = Wiring("reserve_order")
+logger = w.logger
+orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.nodes(), w.policies(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,24 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_inventory import DynamoDBInventory
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.sfn_workflow import StepFunctionsWorkflow
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import RestockReturnSettings
+from shared.bootstrap import Wiring
+from shared.topology import REFUNDS
 from shared.usecases.returns import restock_and_refund
 
-settings = RestockReturnSettings.from_env()
-logger = masked_logger()
-dynamodb = client("dynamodb")
-orders = DynamoDBOrders(dynamodb, settings.orders_table)
-inventory = DynamoDBInventory(dynamodb, settings.inventory_table)
-ledger = DynamoDBLedger(dynamodb, settings.ledger_table)
-refunds = StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn)
-clock = SystemClock()
+w = Wiring("restock_return")
+logger = w.logger
+orders, inventory, ledger, refunds, clock = w.orders(), w.inventory(), w.ledger(), w.workflow(REFUNDS), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

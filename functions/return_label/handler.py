@@ -6,28 +6,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_nodes import DynamoDBNodes
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.s3_documents import S3Documents
-from shared.adapters.sandbox_carrier import SandboxCarrier
-from shared.adapters.ses_mailer import SesMailer
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.exactly_once import once_per
-from shared.logging import masked_logger
-from shared.settings import ReturnLabelSettings
+from shared.bootstrap import Wiring
+from shared.topology import RETURN_OPENED
 from shared.usecases.notify import send_return_email
 from shared.usecases.returns import buy_return_label, order_id_of_rma
 
-settings = ReturnLabelSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-nodes = DynamoDBNodes(client("dynamodb"), settings.inventory_table)
-carrier = SandboxCarrier(client("s3"), settings.documents_bucket, failure_rate=settings.failure_rate)
-clock = SystemClock()
-mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
-documents = S3Documents(client("s3"), settings.documents_bucket)
-once, config = once_per(settings.idempotency_table, "key")
+w = Wiring("return_label")
+logger = w.logger
+# No simulated outages here: CARRIER_SANDBOX_FAILURE_RATE is buy_label's setting only.
+orders, nodes, carrier, clock = w.orders(), w.nodes(), w.carrier(), w.clock
+mailer, documents, template = w.mailer(), w.documents(), w.template(RETURN_OPENED)
+once, config = w.once_per("key")
 
 
 @once
@@ -38,7 +27,7 @@ def email(task: dict[str, Any]) -> dict[str, Any]:
         orders=orders,
         mailer=mailer,
         documents=documents,
-        template=settings.template,
+        template=template,
         clock=clock,
     )
     return {"message_id": message_id}

@@ -6,30 +6,21 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_orders import DynamoDBOrders
-from shared.adapters.ses_mailer import SesMailer
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.exactly_once import once_per
-from shared.logging import masked_logger
-from shared.settings import ConfirmationSettings
+from shared.bootstrap import Wiring
+from shared.topology import CONFIRMATION
 from shared.usecases.send_confirmation import send_confirmation
 
-settings = ConfirmationSettings.from_env()
-logger = masked_logger()
-orders = DynamoDBOrders(client("dynamodb"), settings.orders_table)
-mailer = SesMailer(client("ses"), settings.from_address, settings.shop_name)
-clock = SystemClock()
+w = Wiring("send_confirmation")
+logger = w.logger
+orders, mailer, template, clock = w.orders(), w.mailer(), w.template(CONFIRMATION), w.clock
 # Two concurrent attempts (a retry racing a slow first try) must not both send: the first holds
 # an in-progress record keyed on the order, the second fails and is retried by the state machine.
-once, config = once_per(settings.idempotency_table, "order_id")
+once, config = w.once_per("order_id")
 
 
 @once
 def confirm(task: dict[str, Any]) -> dict[str, Any]:
-    message_id = send_confirmation(
-        task["order_id"], orders=orders, mailer=mailer, template=settings.template, clock=clock
-    )
+    message_id = send_confirmation(task["order_id"], orders=orders, mailer=mailer, template=template, clock=clock)
     return {"order_id": task["order_id"], "message_id": message_id}
 
 

@@ -13,10 +13,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import http
-from shared.adapters.stripe_refunds import verify_webhook
-from shared.domain.refunds import InvalidWebhookSignature
+from shared.adapters.stripe_refunds import refunds_in_event, verify_webhook
 from shared.ports import Clock, RefundLedger
-from shared.usecases.stripe_events import MalformedWebhook, settle_from_event
+from shared.usecases.stripe_events import settle_reported_refunds
 
 
 class StripeEvent(BaseModel):
@@ -86,14 +85,6 @@ def register(app: APIGatewayRestResolver) -> None:
             "Stripe-Signature", ""
         )
         event = verify_webhook(body.encode(), signature, ports.secret())
-        outcome = settle_from_event(event, ledger=ports.ledger, clock=ports.clock)
+        outcome = settle_reported_refunds(refunds_in_event(event), ledger=ports.ledger, clock=ports.clock)
         ports.logger.info("stripe webhook", event_id=event.get("id"), event_type=event.get("type"), outcome=outcome)
         return Response(200, content_types.APPLICATION_JSON, json.dumps({"received": True, **outcome}))
-
-    @app.exception_handler(InvalidWebhookSignature)
-    def _bad_signature(exc: InvalidWebhookSignature) -> Response[Any]:
-        return http.error(400, "invalid_signature", f"the Stripe-Signature header does not verify: {exc}")
-
-    @app.exception_handler(MalformedWebhook)
-    def _malformed(exc: MalformedWebhook) -> Response[Any]:
-        return http.error(400, "malformed_event", f"the signed event is not shaped as Stripe's: {exc}")

@@ -6,19 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.adapters.sfn_workflow import StepFunctionsWorkflow
-from shared.adapters.system import SystemClock
-from shared.aws import client
-from shared.logging import masked_logger
-from shared.settings import SweepSettings
+from shared.bootstrap import Wiring
+from shared.topology import REFUNDS
 from shared.usecases.sweep_refunds import sweep_owed_refunds, sweep_pending_refunds
 
-settings = SweepSettings.from_env()
-logger = masked_logger()
-ledger = DynamoDBLedger(client("dynamodb"), settings.ledger_table)
-refunds = StepFunctionsWorkflow(client("stepfunctions"), settings.refunds_arn)
-clock = SystemClock()
+w = Wiring("sweep_refunds")
+logger = w.logger
+ledger, refunds, clock = w.ledger(), w.workflow(REFUNDS), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dynamodb_items import attr, cancellation_reasons, condition_failed, key, raise_if_transient, value
 from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
 from shared.ports import AdjustmentReplay, StockChanged
 
@@ -29,12 +30,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
-
-
 def _int(item: dict[str, Any], name: str, default: int = 0) -> int:
-    return int(item[name]["N"]) if name in item else default
+    return int(value(item[name])) if name in item else default
 
 
 class DynamoDBInventory:
@@ -48,7 +45,7 @@ class DynamoDBInventory:
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"SKU#{sku}"}},
+            ExpressionAttributeValues={":pk": attr(f"SKU#{sku}")},
             ConsistentRead=True,
         )
         return [self._level(sku, item) for page in pages for item in page["Items"]]
@@ -65,7 +62,7 @@ class DynamoDBInventory:
             while keys:
                 answer = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
                 for item in answer["Responses"].get(self._table, []):
-                    sku = item["pk"]["S"].removeprefix("SKU#")
+                    sku = value(item["pk"]).removeprefix("SKU#")
                     found[sku] = self._level(sku, item)
                 unprocessed: Any = answer.get("UnprocessedKeys", {})
                 keys = unprocessed.get(self._table, {}).get("Keys", [])
@@ -75,7 +72,7 @@ class DynamoDBInventory:
     def _level(sku: str, item: dict[str, Any]) -> StockLevel:
         return StockLevel(
             sku=sku,
-            node_id=item["sk"]["S"].removeprefix("NODE#"),
+            node_id=value(item["sk"]).removeprefix("NODE#"),
             on_hand=_int(item, "on_hand"),
             reserved=_int(item, "reserved"),
             safety_stock=_int(item, "safety"),
@@ -84,7 +81,7 @@ class DynamoDBInventory:
         )
 
     def _stock_key(self, sku: str, node_id: str) -> dict[str, Any]:
-        return {"pk": {"S": f"SKU#{sku}"}, "sk": {"S": f"NODE#{node_id}"}}
+        return key(f"SKU#{sku}", f"NODE#{node_id}")
 
     # --- adjustments -----------------------------------------------------------------------------
 
@@ -96,11 +93,11 @@ class DynamoDBInventory:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        "pk": {"S": f"ADJ#{reference}"},
-                        "sk": {"S": "ADJ"},
-                        "body_hash": {"S": body_hash},
-                        "node_id": {"S": node_id},
-                        "at": {"S": at.isoformat()},
+                        "pk": attr(f"ADJ#{reference}"),
+                        "sk": attr("ADJ"),
+                        "body_hash": attr(body_hash),
+                        "node_id": attr(node_id),
+                        "at": attr(at.isoformat()),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -110,34 +107,34 @@ class DynamoDBInventory:
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            reasons = _cancellation_codes(err)
+            reasons = cancellation_reasons(err)
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 item = self._db.get_item(
                     TableName=self._table,
-                    Key={"pk": {"S": f"ADJ#{reference}"}, "sk": {"S": "ADJ"}},
+                    Key=key(f"ADJ#{reference}", "ADJ"),
                     ConsistentRead=True,
                 )["Item"]
-                raise AdjustmentReplay(item["body_hash"]["S"]) from err
+                raise AdjustmentReplay(value(item["body_hash"])) from err
             if reasons:
                 raise StockChanged(str(reasons)) from err
             raise
 
     def adjustment_hash(self, reference: str) -> str | None:
         """The body hash of the adjustment applied under this reference, if any."""
-        item = self._db.get_item(
-            TableName=self._table, Key={"pk": {"S": f"ADJ#{reference}"}, "sk": {"S": "ADJ"}}, ConsistentRead=True
-        ).get("Item")
-        return item["body_hash"]["S"] if item else None
+        item = self._db.get_item(TableName=self._table, Key=key(f"ADJ#{reference}", "ADJ"), ConsistentRead=True).get(
+            "Item"
+        )
+        return value(item["body_hash"]) if item else None
 
     def _change(self, node_id: str, change: StockChange) -> dict[str, Any]:
         sets = ["reserved = if_not_exists(reserved, :zero)"]
-        values: dict[str, Any] = {":zero": _n(0)}
+        values: dict[str, Any] = {":zero": attr(0)}
         conditions: list[str] = []
         available_delta = change.on_hand_delta
         if change.safety_stock is not None:
             seen, new = change.safety_stock
             sets.append("safety = :safety")
-            values[":safety"], values[":safety_seen"] = _n(new), _n(seen)
+            values[":safety"], values[":safety_seen"] = attr(new), attr(seen)
             conditions.append("(attribute_not_exists(safety) AND :safety_seen = :zero OR safety = :safety_seen)")
             available_delta += seen - new
         else:
@@ -147,21 +144,21 @@ class DynamoDBInventory:
             "unreserved = if_not_exists(unreserved, :zero) + :d",
             "available = if_not_exists(available, :zero) + :a",
         ]
-        values[":d"], values[":a"] = _n(change.on_hand_delta), _n(available_delta)
+        values[":d"], values[":a"] = attr(change.on_hand_delta), attr(available_delta)
         if change.on_hand_delta < 0:
             conditions.append("unreserved >= :taken")
-            values[":taken"] = _n(-change.on_hand_delta)
+            values[":taken"] = attr(-change.on_hand_delta)
         if change.count_seen is not None:
             conditions.append("(attribute_not_exists(on_hand) AND :seen = :zero OR on_hand = :seen)")
-            values[":seen"] = _n(change.count_seen)
+            values[":seen"] = attr(change.count_seen)
         if change.reorder is not None:
             point, quantity = change.reorder
             if point is not None:
                 sets.append("reorder_point = :rp")
-                values[":rp"] = _n(point)
+                values[":rp"] = attr(point)
             if quantity is not None:
                 sets.append("reorder_quantity = :rq")
-                values[":rq"] = _n(quantity)
+                values[":rq"] = attr(quantity)
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": self._stock_key(change.sku, node_id),
@@ -183,17 +180,17 @@ class DynamoDBInventory:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        "pk": {"S": f"RES#{order_id}"},
-                        "sk": {"S": f"NODE#{node_id}"},
-                        "quantities": {"S": json.dumps(quantities, sort_keys=True)},
-                        "status": {"S": "reserved"},
-                        "day": {"S": day},
-                        "capacity_counted": {"BOOL": capacity is not None},
+                        "pk": attr(f"RES#{order_id}"),
+                        "sk": attr(f"NODE#{node_id}"),
+                        "quantities": attr(json.dumps(quantities, sort_keys=True)),
+                        "status": attr("reserved"),
+                        "day": attr(day),
+                        "capacity_counted": attr(capacity is not None),
                     },
                     # a released reservation (an earlier attempt that gave its units back) is replaced
                     "ConditionExpression": "attribute_not_exists(pk) OR #s = :released",
                     "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":released": {"S": "released"}},
+                    "ExpressionAttributeValues": {":released": attr("released")},
                 }
             }
         ]
@@ -207,7 +204,7 @@ class DynamoDBInventory:
                             "SET reserved = reserved + :q, unreserved = unreserved - :q, available = available - :q"
                         ),
                         "ConditionExpression": "available >= :q",
-                        "ExpressionAttributeValues": {":q": _n(quantity)},
+                        "ExpressionAttributeValues": {":q": attr(quantity)},
                     }
                 }
             )
@@ -216,18 +213,18 @@ class DynamoDBInventory:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": {"pk": {"S": f"CAP#{node_id}"}, "sk": {"S": f"DAY#{day}"}},
+                        "Key": key(f"CAP#{node_id}", f"DAY#{day}"),
                         "UpdateExpression": "SET used = if_not_exists(used, :zero) + :one",
                         "ConditionExpression": "attribute_not_exists(used) OR used < :cap",
-                        "ExpressionAttributeValues": {":zero": _n(0), ":one": _n(1), ":cap": _n(capacity)},
+                        "ExpressionAttributeValues": {":zero": attr(0), ":one": attr(1), ":cap": attr(capacity)},
                     }
                 }
             )
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            reasons = _cancellation_codes(err)
-            _raise_if_transient(err, reasons)
+            reasons = cancellation_reasons(err)
+            raise_if_transient(err, reasons)
             if reasons[0] == "ConditionalCheckFailed":
                 # the record is live: an earlier attempt of this step reserved here (or it shipped)
                 existing = next((r for r in self.reservations(order_id) if r.node_id == node_id), None)
@@ -239,17 +236,17 @@ class DynamoDBInventory:
         items = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"RES#{order_id}"}},
+            ExpressionAttributeValues={":pk": attr(f"RES#{order_id}")},
             ConsistentRead=True,
         )["Items"]
         return [
             Reservation(
                 order_id,
-                item["sk"]["S"].removeprefix("NODE#"),
-                json.loads(item["quantities"]["S"]),
-                item["status"]["S"],
-                item["day"]["S"],
-                item["capacity_counted"]["BOOL"],
+                value(item["sk"]).removeprefix("NODE#"),
+                json.loads(value(item["quantities"])),
+                value(item["status"]),
+                value(item["day"]),
+                value(item["capacity_counted"]),
             )
             for item in items
         ]
@@ -272,11 +269,11 @@ class DynamoDBInventory:
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": {"pk": {"S": f"RES#{res.order_id}"}, "sk": {"S": f"NODE#{res.node_id}"}},
+                    "Key": key(f"RES#{res.order_id}", f"NODE#{res.node_id}"),
                     "UpdateExpression": "SET #s = :new",
                     "ConditionExpression": "#s = :reserved",
                     "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":new": {"S": status}, ":reserved": {"S": "reserved"}},
+                    "ExpressionAttributeValues": {":new": attr(status), ":reserved": attr("reserved")},
                 }
             }
         ]
@@ -286,7 +283,7 @@ class DynamoDBInventory:
                     "TableName": self._table,
                     "Key": self._stock_key(sku, res.node_id),
                     "UpdateExpression": expression,
-                    "ExpressionAttributeValues": {":q": _n(quantity)},
+                    "ExpressionAttributeValues": {":q": attr(quantity)},
                 }
             }
             for sku, quantity in sorted(res.quantities.items())
@@ -296,30 +293,30 @@ class DynamoDBInventory:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": {"pk": {"S": f"CAP#{res.node_id}"}, "sk": {"S": f"DAY#{res.day}"}},
+                        "Key": key(f"CAP#{res.node_id}", f"DAY#{res.day}"),
                         "UpdateExpression": "SET used = used - :one",
                         "ConditionExpression": "used > :zero",
-                        "ExpressionAttributeValues": {":one": _n(1), ":zero": _n(0)},
+                        "ExpressionAttributeValues": {":one": attr(1), ":zero": attr(0)},
                     }
                 }
             )
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            reasons = _cancellation_codes(err)
-            _raise_if_transient(err, reasons)
+            reasons = cancellation_reasons(err)
+            raise_if_transient(err, reasons)
             return False  # not reserved any more: released or consumed already
         return True
 
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
-        keys = [{"pk": {"S": f"CAP#{n}"}, "sk": {"S": f"DAY#{day}"}} for n in sorted(set(node_ids))]
+        keys = [key(f"CAP#{n}", f"DAY#{day}") for n in sorted(set(node_ids))]
         used: dict[str, int] = {}
         for start in range(0, len(keys), 100):
             answer = self._db.batch_get_item(
                 RequestItems={self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
             )
             for item in answer["Responses"].get(self._table, []):
-                used[item["pk"]["S"].removeprefix("CAP#")] = _int(item, "used")
+                used[value(item["pk"]).removeprefix("CAP#")] = _int(item, "used")
         return used
 
     # --- routing claims ---------------------------------------------------------------------------
@@ -330,16 +327,16 @@ class DynamoDBInventory:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    "pk": {"S": f"CLAIM#{order_id}"},
-                    "sk": {"S": "CLAIM"},
-                    "owner": {"S": owner},
-                    "expires": _n(int(now) + lease_s),
+                    "pk": attr(f"CLAIM#{order_id}"),
+                    "sk": attr("CLAIM"),
+                    "owner": attr(owner),
+                    "expires": attr(int(now) + lease_s),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR expires < :now",
-                ExpressionAttributeValues={":now": _n(int(now))},
+                ExpressionAttributeValues={":now": attr(int(now))},
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(err):
                 return False
             raise
         return True
@@ -348,13 +345,13 @@ class DynamoDBInventory:
         try:
             self._db.delete_item(
                 TableName=self._table,
-                Key={"pk": {"S": f"CLAIM#{order_id}"}, "sk": {"S": "CLAIM"}},
+                Key=key(f"CLAIM#{order_id}", "CLAIM"),
                 ConditionExpression="#o = :owner",
                 ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":owner": {"S": owner}},
+                ExpressionAttributeValues={":owner": attr(owner)},
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(err):
                 raise
 
     # --- reorder suggestions ------------------------------------------------------------------------
@@ -365,40 +362,40 @@ class DynamoDBInventory:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    "pk": {"S": "REORDER"},
-                    "sk": {"S": f"{suggestion.sku}#{suggestion.node_id}"},
-                    "sku": {"S": suggestion.sku},
-                    "node_id": {"S": suggestion.node_id},
-                    "quantity": _n(suggestion.quantity),
-                    "available": _n(suggestion.available),
-                    "reorder_point": _n(suggestion.reorder_point),
-                    "at": {"S": at.isoformat()},
+                    "pk": attr("REORDER"),
+                    "sk": attr(f"{suggestion.sku}#{suggestion.node_id}"),
+                    "sku": attr(suggestion.sku),
+                    "node_id": attr(suggestion.node_id),
+                    "quantity": attr(suggestion.quantity),
+                    "available": attr(suggestion.available),
+                    "reorder_point": attr(suggestion.reorder_point),
+                    "at": attr(at.isoformat()),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(err):
                 return False
             raise
         return True
 
     def close_reorder(self, sku: str, node_id: str) -> None:
-        self._db.delete_item(TableName=self._table, Key={"pk": {"S": "REORDER"}, "sk": {"S": f"{sku}#{node_id}"}})
+        self._db.delete_item(TableName=self._table, Key=key("REORDER", f"{sku}#{node_id}"))
 
     def reorder_suggestions(self) -> list[dict[str, Any]]:
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "REORDER"}},
+            ExpressionAttributeValues={":pk": attr("REORDER")},
         )
         return [
             {
-                "sku": item["sku"]["S"],
-                "node_id": item["node_id"]["S"],
+                "sku": value(item["sku"]),
+                "node_id": value(item["node_id"]),
                 "quantity": _int(item, "quantity"),
                 "available": _int(item, "available"),
                 "reorder_point": _int(item, "reorder_point"),
-                "suggested_at": item["at"]["S"],
+                "suggested_at": value(item["at"]),
             }
             for page in pages
             for item in page["Items"]
@@ -411,9 +408,9 @@ class DynamoDBInventory:
             self._db.put_item(
                 TableName=self._table,
                 Item={
-                    "pk": {"S": f"BACKORDER#{sku}"},
-                    "sk": {"S": f"{priority:05d}#{created_at.isoformat()}#{order_id}"},
-                    "order_id": {"S": order_id},
+                    "pk": attr(f"BACKORDER#{sku}"),
+                    "sk": attr(f"{priority:05d}#{created_at.isoformat()}#{order_id}"),
+                    "order_id": attr(order_id),
                 },
             )
 
@@ -422,8 +419,8 @@ class DynamoDBInventory:
             self._db.delete_item(
                 TableName=self._table,
                 Key={
-                    "pk": {"S": f"BACKORDER#{sku}"},
-                    "sk": {"S": f"{priority:05d}#{created_at.isoformat()}#{order_id}"},
+                    "pk": attr(f"BACKORDER#{sku}"),
+                    "sk": attr(f"{priority:05d}#{created_at.isoformat()}#{order_id}"),
                 },
             )
 
@@ -432,23 +429,7 @@ class DynamoDBInventory:
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"BACKORDER#{sku}"}},
+            ExpressionAttributeValues={":pk": attr(f"BACKORDER#{sku}")},
             ConsistentRead=True,
         )
-        return [item["order_id"]["S"] for page in pages for item in page["Items"]]
-
-
-# Cancellation reasons that say nothing about the data: the caller must try again, not conclude.
-_TRANSIENT = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
-
-
-def _raise_if_transient(err: ClientError, reasons: list[str]) -> None:
-    if not reasons or _TRANSIENT.intersection(reasons):
-        raise err
-
-
-def _cancellation_codes(err: ClientError) -> list[str]:
-    if err.response["Error"]["Code"] != "TransactionCanceledException":
-        return []
-    reasons = err.response.get("CancellationReasons") or []
-    return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"]
+        return [value(item["order_id"]) for page in pages for item in page["Items"]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.principal import Principal
-from shared.topology import Kind
+from shared.adapters.dynamodb_items import attr, value
+from shared.domain.principal import Kind, Principal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -18,26 +18,26 @@ class DynamoDBKeys:
 
     def put(self, key_hash: str, principal: Principal) -> None:
         item: dict[str, Any] = {
-            "pk": {"S": key_hash},
-            "principal_id": {"S": principal.principal_id},
-            "kind": {"S": principal.kind.value},
-            "name": {"S": principal.name},
-            "revoked": {"BOOL": principal.revoked},
+            "pk": attr(key_hash),
+            "principal_id": attr(principal.principal_id),
+            "kind": attr(principal.kind.value),
+            "name": attr(principal.name),
+            "revoked": attr(principal.revoked),
         }
         if principal.nodes:
-            item["nodes"] = {"SS": list(principal.nodes)}
+            item["nodes"] = attr(set(principal.nodes))
         self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
 
     def get(self, key_hash: str) -> Principal | None:
-        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": key_hash}}).get("Item")
+        item = self._db.get_item(TableName=self._table, Key={"pk": attr(key_hash)}).get("Item")
         if item is None:
             return None
         return Principal(
-            principal_id=item["principal_id"]["S"],
-            kind=Kind(item["kind"]["S"]),
-            name=item["name"]["S"],
-            nodes=tuple(sorted(item.get("nodes", {}).get("SS", []))),
-            revoked=item["revoked"]["BOOL"],
+            principal_id=value(item["principal_id"]),
+            kind=Kind(value(item["kind"])),
+            name=value(item["name"]),
+            nodes=tuple(sorted(value(item["nodes"]))) if "nodes" in item else (),
+            revoked=value(item["revoked"]),
         )
 
     def revoke(self, principal_id: str) -> int:
@@ -47,14 +47,14 @@ class DynamoDBKeys:
         for page in paginator.paginate(
             TableName=self._table,
             FilterExpression="principal_id = :p AND revoked = :f",
-            ExpressionAttributeValues={":p": {"S": principal_id}, ":f": {"BOOL": False}},
+            ExpressionAttributeValues={":p": attr(principal_id), ":f": attr(False)},
         ):
             for item in page["Items"]:
                 self._db.update_item(
                     TableName=self._table,
                     Key={"pk": item["pk"]},
                     UpdateExpression="SET revoked = :t",
-                    ExpressionAttributeValues={":t": {"BOOL": True}},
+                    ExpressionAttributeValues={":t": attr(True)},
                 )
                 revoked += 1
         return revoked

@@ -23,8 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dynamodb_items import (
+    attr,
+    cancellation_reasons,
+    condition_failed,
+    key,
+    raise_if_transient,
+    to_item,
+    value,
+)
 from shared.domain.errors import DomainError
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
     Owed,
     RefundAlreadySettled,
@@ -40,22 +49,12 @@ if TYPE_CHECKING:
 ENTRY_SK = "ENTRY"
 PENDING_PK = "PENDING"
 OWED_PK = "OWED"
-# Cancellation reasons that say nothing about the data: the caller must try again, not conclude.
-_TRANSIENT = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
 
 class RefundIdTaken(DomainError):
     """A different idempotency key already recorded a refund under this refund id."""
 
     code = "refund_id_taken"
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
 
 
 def _utc(at: datetime) -> datetime:
@@ -76,38 +75,26 @@ def _day(at: datetime) -> str:
     return _utc(at).date().isoformat()
 
 
-def _codes(err: ClientError) -> list[str]:
-    if err.response["Error"]["Code"] != "TransactionCanceledException":
-        return []
-    reasons = err.response.get("CancellationReasons") or []
-    return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"]
-
-
-def _raise_if_transient(err: ClientError, reasons: list[str]) -> None:
-    if not reasons or _TRANSIENT.intersection(reasons):
-        raise err
-
-
 def _item(entry: LedgerEntry) -> dict[str, Any]:
     """The entry's attributes, without its keys."""
     item: dict[str, Any] = {
-        "refund_id": _s(entry.refund_id),
-        "order_id": _s(entry.order_id),
-        "payment_intent": _s(entry.payment_intent),
-        "amount": _n(entry.amount),
-        "currency": _s(entry.currency),
-        "reason": _s(entry.reason.value),
-        "cause_id": _s(entry.cause_id),
-        "idempotency_key": _s(entry.idempotency_key),
-        "status": _s(entry.status.value),
-        "created_at": _s(_stamp(entry.created_at)),
+        "refund_id": attr(entry.refund_id),
+        "order_id": attr(entry.order_id),
+        "payment_intent": attr(entry.payment_intent),
+        "amount": attr(entry.amount),
+        "currency": attr(entry.currency),
+        "reason": attr(entry.reason.value),
+        "cause_id": attr(entry.cause_id),
+        "idempotency_key": attr(entry.idempotency_key),
+        "status": attr(entry.status.value),
+        "created_at": attr(_stamp(entry.created_at)),
     }
     if entry.stripe_refund_id is not None:
-        item["stripe_refund_id"] = _s(entry.stripe_refund_id)
+        item["stripe_refund_id"] = attr(entry.stripe_refund_id)
     if entry.failure_reason is not None:
-        item["failure_reason"] = _s(entry.failure_reason)
+        item["failure_reason"] = attr(entry.failure_reason)
     if entry.settled_at is not None:
-        item["settled_at"] = _s(_stamp(entry.settled_at))
+        item["settled_at"] = attr(_stamp(entry.settled_at))
     return item
 
 
@@ -115,22 +102,22 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
     """A ledger entry from its stored item (also a stream image)."""
 
     def opt(name: str) -> str | None:
-        return str(item[name]["S"]) if name in item else None
+        return str(value(item[name])) if name in item else None
 
     settled = opt("settled_at")
     return LedgerEntry(
-        refund_id=item["refund_id"]["S"],
-        order_id=item["order_id"]["S"],
-        payment_intent=item["payment_intent"]["S"],
-        amount=int(item["amount"]["N"]),
-        currency=item["currency"]["S"],
-        reason=RefundReason(item["reason"]["S"]),
-        cause_id=item["cause_id"]["S"],
-        idempotency_key=item["idempotency_key"]["S"],
-        status=RefundStatus(item["status"]["S"]),
+        refund_id=value(item["refund_id"]),
+        order_id=value(item["order_id"]),
+        payment_intent=value(item["payment_intent"]),
+        amount=int(value(item["amount"])),
+        currency=value(item["currency"]),
+        reason=RefundReason(value(item["reason"])),
+        cause_id=value(item["cause_id"]),
+        idempotency_key=value(item["idempotency_key"]),
+        status=RefundStatus(value(item["status"])),
         stripe_refund_id=opt("stripe_refund_id"),
         failure_reason=opt("failure_reason"),
-        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        created_at=datetime.fromisoformat(value(item["created_at"])),
         settled_at=datetime.fromisoformat(settled) if settled else None,
     )
 
@@ -156,13 +143,13 @@ class DynamoDBLedger:
         sort_key = _sort_key(entry)
         items: list[Any] = [
             self._put(
-                {"pk": _s(f"KEY#{entry.idempotency_key}"), "sk": _s(ENTRY_SK), **copy}, "attribute_not_exists(pk)"
+                {"pk": attr(f"KEY#{entry.idempotency_key}"), "sk": attr(ENTRY_SK), **copy}, "attribute_not_exists(pk)"
             ),
             self._put(
                 {
-                    "pk": _s(f"REFUND#{entry.refund_id}"),
-                    "sk": _s("REFUND"),
-                    "idempotency_key": _s(entry.idempotency_key),
+                    "pk": attr(f"REFUND#{entry.refund_id}"),
+                    "sk": attr("REFUND"),
+                    "idempotency_key": attr(entry.idempotency_key),
                 },
                 "attribute_not_exists(pk)",
             ),
@@ -174,24 +161,24 @@ class DynamoDBLedger:
                     "refunded = if_not_exists(refunded, :zero) + :amount",
                     "ConditionExpression": "attribute_not_exists(refunded) OR refunded <= :room",
                     "ExpressionAttributeValues": {
-                        ":captured": _n(captured),
-                        ":currency": _s(entry.currency),
-                        ":zero": _n(0),
-                        ":amount": _n(entry.amount),
-                        ":room": _n(room),
+                        ":captured": attr(captured),
+                        ":currency": attr(entry.currency),
+                        ":zero": attr(0),
+                        ":amount": attr(entry.amount),
+                        ":room": attr(room),
                     },
                 }
             },
-            self._put({"pk": _s(f"DAY#{_day(entry.created_at)}"), "sk": _s(sort_key), **copy}),
-            self._put({"pk": _s(f"ORDER#{entry.order_id}"), "sk": _s(sort_key), **copy}),
-            self._put({"pk": _s(PENDING_PK), "sk": _s(sort_key), **copy}),
+            self._put({"pk": attr(f"DAY#{_day(entry.created_at)}"), "sk": attr(sort_key), **copy}),
+            self._put({"pk": attr(f"ORDER#{entry.order_id}"), "sk": attr(sort_key), **copy}),
+            self._put({"pk": attr(PENDING_PK), "sk": attr(sort_key), **copy}),
             {"Delete": {"TableName": self._table, "Key": self._owed_key(entry.order_id, entry.cause_id)}},
         ]
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            reasons = _codes(err)
-            _raise_if_transient(err, reasons)
+            reasons = cancellation_reasons(err)
+            raise_if_transient(err, reasons)
             if reasons[0] == "ConditionalCheckFailed":
                 existing = self.find(entry.idempotency_key)
                 if existing is None:  # it existed a moment ago: entries are never deleted
@@ -226,42 +213,42 @@ class DynamoDBLedger:
             return self._already(current, status)
 
         sets = ["#status = :status", "settled_at = :at"]
-        values: dict[str, Any] = {":status": _s(status.value), ":at": _s(_stamp(at)), ":pending": _s("PENDING")}
+        values: dict[str, Any] = {":status": attr(status.value), ":at": attr(_stamp(at)), ":pending": attr("PENDING")}
         if stripe_refund_id is not None:
             sets.append("stripe_refund_id = :stripe")
-            values[":stripe"] = _s(stripe_refund_id)
+            values[":stripe"] = attr(stripe_refund_id)
         if failure_reason is not None:
             sets.append("failure_reason = :why")
-            values[":why"] = _s(failure_reason)
+            values[":why"] = attr(failure_reason)
         sort_key = _sort_key(current)
         items: list[Any] = [
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": key,
+                    "Key": item_key,
                     "UpdateExpression": "SET " + ", ".join(sets),
                     "ConditionExpression": "#status = :pending",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": values,
                 }
             }
-            for key in (
-                {"pk": _s(f"KEY#{current.idempotency_key}"), "sk": _s(ENTRY_SK)},
-                {"pk": _s(f"DAY#{_day(current.created_at)}"), "sk": _s(sort_key)},
-                {"pk": _s(f"ORDER#{current.order_id}"), "sk": _s(sort_key)},
+            for item_key in (
+                key(f"KEY#{current.idempotency_key}", ENTRY_SK),
+                key(f"DAY#{_day(current.created_at)}", sort_key),
+                key(f"ORDER#{current.order_id}", sort_key),
             )
         ]
-        items.append({"Delete": {"TableName": self._table, "Key": {"pk": _s(PENDING_PK), "sk": _s(sort_key)}}})
+        items.append({"Delete": {"TableName": self._table, "Key": key(PENDING_PK, sort_key)}})
         if stripe_refund_id is not None:
             items.append(
                 self._put(
                     {
-                        "pk": _s(f"STRIPE#{stripe_refund_id}"),
-                        "sk": _s("STRIPE"),
-                        "idempotency_key": _s(current.idempotency_key),
+                        "pk": attr(f"STRIPE#{stripe_refund_id}"),
+                        "sk": attr("STRIPE"),
+                        "idempotency_key": attr(current.idempotency_key),
                     },
                     "attribute_not_exists(pk) OR idempotency_key = :key",
-                    {":key": _s(current.idempotency_key)},
+                    {":key": attr(current.idempotency_key)},
                 )
             )
         if status is RefundStatus.FAILED:
@@ -272,15 +259,15 @@ class DynamoDBLedger:
                         "Key": self._totals_key(current.payment_intent),
                         "UpdateExpression": "SET refunded = refunded - :amount",
                         "ConditionExpression": "refunded >= :amount",
-                        "ExpressionAttributeValues": {":amount": _n(current.amount)},
+                        "ExpressionAttributeValues": {":amount": attr(current.amount)},
                     }
                 }
             )
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
-            reasons = _codes(err)
-            _raise_if_transient(err, reasons)
+            reasons = cancellation_reasons(err)
+            raise_if_transient(err, reasons)
             if reasons[0] == "ConditionalCheckFailed":  # settled concurrently
                 settled = self.get(refund_id)
                 if settled is None:
@@ -295,14 +282,12 @@ class DynamoDBLedger:
                 TableName=self._table,
                 Item={
                     **self._owed_key(order_id, cause_id),
-                    "order_id": _s(order_id),
-                    "cause_id": _s(cause_id),
-                    "since": _s(_stamp(at)),
+                    **to_item({"order_id": order_id, "cause_id": cause_id, "since": _stamp(at)}),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(err):
                 raise
 
     def discharge(self, order_id: str, cause_id: str) -> None:
@@ -310,14 +295,14 @@ class DynamoDBLedger:
 
     def owed(self) -> list[Owed]:
         found = [
-            Owed(item["order_id"]["S"], item["cause_id"]["S"], datetime.fromisoformat(item["since"]["S"]))
+            Owed(value(item["order_id"]), value(item["cause_id"]), datetime.fromisoformat(value(item["since"])))
             for item in self._query(OWED_PK, None, None)
         ]
         return sorted(found, key=lambda o: o.since)
 
     @staticmethod
     def _owed_key(order_id: str, cause_id: str) -> dict[str, Any]:
-        return {"pk": _s(OWED_PK), "sk": _s(f"{order_id}#{cause_id}")}
+        return key(OWED_PK, f"{order_id}#{cause_id}")
 
     @staticmethod
     def _already(current: LedgerEntry, wanted: RefundStatus) -> LedgerEntry:
@@ -329,23 +314,23 @@ class DynamoDBLedger:
 
     def find(self, idempotency_key: str) -> LedgerEntry | None:
         """The entry recorded under this idempotency key, if any."""
-        item = self._get({"pk": _s(f"KEY#{idempotency_key}"), "sk": _s(ENTRY_SK)})
+        item = self._get(key(f"KEY#{idempotency_key}", ENTRY_SK))
         return entry_from_item(item) if item else None
 
     def get(self, refund_id: str) -> LedgerEntry | None:
-        pointer = self._get({"pk": _s(f"REFUND#{refund_id}"), "sk": _s("REFUND")})
-        return self.find(pointer["idempotency_key"]["S"]) if pointer else None
+        pointer = self._get(key(f"REFUND#{refund_id}", "REFUND"))
+        return self.find(value(pointer["idempotency_key"])) if pointer else None
 
     def by_stripe_refund(self, stripe_refund_id: str) -> LedgerEntry | None:
-        pointer = self._get({"pk": _s(f"STRIPE#{stripe_refund_id}"), "sk": _s("STRIPE")})
-        return self.find(pointer["idempotency_key"]["S"]) if pointer else None
+        pointer = self._get(key(f"STRIPE#{stripe_refund_id}", "STRIPE"))
+        return self.find(value(pointer["idempotency_key"])) if pointer else None
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent; (0, 0) before its first refund."""
         item = self._get(self._totals_key(payment_intent))
         if not item:
             return (0, 0)
-        return (int(item["captured"]["N"]), int(item["refunded"]["N"]))
+        return (int(value(item["captured"])), int(value(item["refunded"])))
 
     def list(
         self,
@@ -377,12 +362,12 @@ class DynamoDBLedger:
     def _query(self, pk: str, low: str | None, high: str | None) -> Iterator[dict[str, Any]]:
         """Items of one partition with low <= sk < high (a missing bound is open). A sort key
         "<until>#<refund_id>" sorts after "<until>", so an inclusive BETWEEN gives [since, until)."""
-        values: dict[str, Any] = {":pk": _s(pk)}
+        values: dict[str, Any] = {":pk": attr(pk)}
         condition = "pk = :pk"
         if low is not None:
-            values[":low"] = _s(low)
+            values[":low"] = attr(low)
         if high is not None:
-            values[":high"] = _s(high)
+            values[":high"] = attr(high)
         if low is not None and high is not None:
             condition += " AND sk BETWEEN :low AND :high"
         elif low is not None:
@@ -412,7 +397,7 @@ class DynamoDBLedger:
 
     @staticmethod
     def _totals_key(payment_intent: str) -> dict[str, Any]:
-        return {"pk": _s(f"PI#{payment_intent}"), "sk": _s("TOTALS")}
+        return key(f"PI#{payment_intent}", "TOTALS")
 
 
 def _days(since: datetime, until: datetime) -> list[str]:

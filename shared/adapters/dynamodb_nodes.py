@@ -10,7 +10,9 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.routing import GeoPoint, Node, Policy, PostalAddress
+from shared.adapters.dynamodb_items import attr, key, value
+from shared.domain.routing import Node, Policy
+from shared.domain.values import GeoPoint, PostalAddress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,22 +41,22 @@ class DynamoDBNodes:
         """Creates or replaces the node; True when it is new."""
         answer = self._db.put_item(
             TableName=self._table,
-            Item={"pk": {"S": "NODES"}, "sk": {"S": node.node_id}, "doc": {"S": node_to_json(node)}},
+            Item={"pk": attr("NODES"), "sk": attr(node.node_id), "doc": attr(node_to_json(node))},
             ReturnValues="ALL_OLD",
         )
         return "Attributes" not in answer
 
     def get(self, node_id: str) -> Node | None:
-        item = self._db.get_item(TableName=self._table, Key={"pk": {"S": "NODES"}, "sk": {"S": node_id}}).get("Item")
-        return node_from_json(item["doc"]["S"]) if item else None
+        item = self._db.get_item(TableName=self._table, Key=key("NODES", node_id)).get("Item")
+        return node_from_json(value(item["doc"])) if item else None
 
     def all(self) -> list[Node]:
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "NODES"}},
+            ExpressionAttributeValues={":pk": attr("NODES")},
         )
-        return [node_from_json(item["doc"]["S"]) for page in pages for item in page["Items"]]
+        return [node_from_json(value(item["doc"])) for page in pages for item in page["Items"]]
 
 
 class DynamoDBPolicies:
@@ -64,17 +66,15 @@ class DynamoDBPolicies:
         self._default = default or Policy()
 
     def get(self, channel: str) -> Policy:
-        item = self._db.get_item(
-            TableName=self._table, Key={"pk": {"S": f"POLICY#{channel}"}, "sk": {"S": "POLICY"}}
-        ).get("Item")
-        return Policy(**json.loads(item["doc"]["S"])) if item else self._default
+        item = self._db.get_item(TableName=self._table, Key=key(f"POLICY#{channel}", "POLICY")).get("Item")
+        return Policy(**json.loads(value(item["doc"]))) if item else self._default
 
     def put(self, channel: str, policy: Policy) -> None:
         self._db.put_item(
             TableName=self._table,
             Item={
-                "pk": {"S": f"POLICY#{channel}"},
-                "sk": {"S": "POLICY"},
-                "doc": {"S": json.dumps(asdict(policy), sort_keys=True)},
+                "pk": attr(f"POLICY#{channel}"),
+                "sk": attr("POLICY"),
+                "doc": attr(json.dumps(asdict(policy), sort_keys=True)),
             },
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dynamodb_items import attr, condition_failed, key, keyed, value
 from shared.adapters.exception_index import queue_attributes
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
@@ -26,33 +27,33 @@ if TYPE_CHECKING:
 
 
 def _packed(doc: str) -> dict[str, Any]:
-    return {"B": zlib.compress(doc.encode())}
+    return attr(zlib.compress(doc.encode()))
 
 
-def _unpacked(value: Mapping[str, Any]) -> Any:
+def _unpacked(attribute: Mapping[str, Any]) -> Any:
     """The document of a stored item: compressed bytes from the DynamoDB API, base64 text in a Lambda
     stream event (as AWS delivers Binary attributes), or plain JSON from before compression."""
-    if "B" not in value:
-        return json.loads(value["S"])
-    packed = value["B"]
+    if "B" not in attribute:
+        return json.loads(attribute["S"])
+    packed = attribute["B"]
     return json.loads(zlib.decompress(base64.b64decode(packed) if isinstance(packed, str) else packed))
 
 
 def _order_key(order_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+    return key(f"ORDER#{order_id}", "ORDER")
 
 
 def _capture_key(channel: str, external_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"CAPTURE#{channel}#{external_id}"}, "sk": {"S": "CAPTURE"}}
+    return key(f"CAPTURE#{channel}#{external_id}", "CAPTURE")
 
 
 def is_order_item(item: dict[str, Any]) -> bool:
-    return item.get("sk", {}).get("S") == "ORDER" and str(item.get("pk", {}).get("S", "")).startswith("ORDER#")
+    return keyed(item, "ORDER#", "ORDER")
 
 
 def order_from_item(item: dict[str, Any]) -> Order:
     """The order in a stored item (also a stream image)."""
-    return from_document(_unpacked(item["doc"]), int(item["version"]["N"]))
+    return from_document(_unpacked(item["doc"]), int(value(item["version"])))
 
 
 class DynamoDBOrders:
@@ -71,8 +72,8 @@ class DynamoDBOrders:
                             "TableName": self._table,
                             "Item": {
                                 **_capture_key(order.channel, order.external_id),
-                                "order_id": {"S": order.order_id},
-                                "body_hash": {"S": body_hash},
+                                "order_id": attr(order.order_id),
+                                "body_hash": attr(body_hash),
                                 "snapshot": _packed(doc),
                             },
                             "ConditionExpression": "attribute_not_exists(pk)",
@@ -108,7 +109,7 @@ class DynamoDBOrders:
         if item is None:
             return None
         snapshot = from_document(_unpacked(item["snapshot"]), 1)
-        return CaptureRecord(item["order_id"]["S"], item["body_hash"]["S"], snapshot)
+        return CaptureRecord(value(item["order_id"]), value(item["body_hash"]), snapshot)
 
     def save(self, order: Order) -> None:
         expected = order.version
@@ -121,11 +122,11 @@ class DynamoDBOrders:
                     **self._attributes(order, json.dumps(to_document(order))),
                 },
                 ConditionExpression="version = :expected",
-                ExpressionAttributeValues={":expected": {"N": str(expected)}},
+                ExpressionAttributeValues={":expected": attr(expected)},
             )
         except ClientError as err:
             order.version = expected
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(err):
                 raise ConcurrentUpdate(order.order_id) from err
             raise
 
@@ -133,9 +134,9 @@ class DynamoDBOrders:
     def _attributes(order: Order, doc: str) -> dict[str, Any]:
         return {
             "doc": _packed(doc),
-            "version": {"N": str(order.version)},
-            "status": {"S": order.status.value},
-            "channel": {"S": order.channel},
-            "created_at": {"S": order.created_at.isoformat()},
+            "version": attr(order.version),
+            "status": attr(order.status.value),
+            "channel": attr(order.channel),
+            "created_at": attr(order.created_at.isoformat()),
             **queue_attributes(order),
         }

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dynamodb_items import attr, condition_failed, expression_values, key, value
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -18,17 +20,17 @@ class DynamoDBPaymentClaims:
         self._table = table
 
     def claim(self, payment_intent: str, order_id: str) -> str:
-        key = {"pk": {"S": f"PAYMENT#{payment_intent}"}, "sk": {"S": "CLAIM"}}
+        claim_key = key(f"PAYMENT#{payment_intent}", "CLAIM")
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item={**key, "order_id": {"S": order_id}},
+                Item={**claim_key, "order_id": attr(order_id)},
                 ConditionExpression="attribute_not_exists(pk) OR order_id = :order",
-                ExpressionAttributeValues={":order": {"S": order_id}},
+                ExpressionAttributeValues=expression_values(order=order_id),
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(err):
                 raise
-            item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True)["Item"]
-            return item["order_id"]["S"]
+            item = self._db.get_item(TableName=self._table, Key=claim_key, ConsistentRead=True)["Item"]
+            return str(value(item["order_id"]))
         return order_id

@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from shared.adapters.dynamodb_items import expression_values
 from shared.adapters.dynamodb_ledger import ENTRY_SK, entry_from_item
 from shared.adapters.dynamodb_orders import order_from_item
 from shared.domain.order import Order
-from shared.domain.refunds import LedgerEntry
+from shared.domain.refund_ledger import LedgerEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-def scan_orders(client: DynamoDBClient, table: str) -> Iterator[Order]:
+def _scan(client: DynamoDBClient, table: str, pk_prefix: str, sk: str) -> Iterator[dict[str, Any]]:
     pages = client.get_paginator("scan").paginate(
         TableName=table,
         FilterExpression="begins_with(pk, :p) AND sk = :sk",
-        ExpressionAttributeValues={":p": {"S": "ORDER#"}, ":sk": {"S": "ORDER"}},
+        ExpressionAttributeValues=expression_values(p=pk_prefix, sk=sk),
     )
     for page in pages:
-        for item in page.get("Items", []):
-            yield order_from_item(item)
+        yield from page.get("Items", [])
+
+
+def scan_orders(client: DynamoDBClient, table: str) -> Iterator[Order]:
+    return (order_from_item(item) for item in _scan(client, table, "ORDER#", "ORDER"))
 
 
 def scan_refunds(client: DynamoDBClient, table: str) -> Iterator[LedgerEntry]:
-    pages = client.get_paginator("scan").paginate(
-        TableName=table,
-        FilterExpression="begins_with(pk, :p) AND sk = :sk",
-        ExpressionAttributeValues={":p": {"S": "KEY#"}, ":sk": {"S": ENTRY_SK}},
-    )
-    for page in pages:
-        for item in page.get("Items", []):
-            yield entry_from_item(item)
+    return (entry_from_item(item) for item in _scan(client, table, "KEY#", ENTRY_SK))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.adapters.dynamodb_items import keyed
 from shared.adapters.dynamodb_ledger import ENTRY_SK, entry_from_item
 from shared.adapters.dynamodb_orders import is_order_item, order_from_item
 from shared.domain.facts import Fact, new_facts, refund_facts
 
 
 def _is_ledger_entry(item: dict[str, Any]) -> bool:
-    return item.get("sk", {}).get("S") == ENTRY_SK and str(item.get("pk", {}).get("S", "")).startswith("KEY#")
+    return keyed(item, "KEY#", ENTRY_SK)
 
 
 def facts_of_record(record: dict[str, Any]) -> list[Fact]:

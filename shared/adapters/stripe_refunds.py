@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.shared.lazy_import import LazyLoader
 
 from shared.domain.errors import PaymentProviderUnavailable
-from shared.domain.refunds import InvalidWebhookSignature, LedgerEntry, RefundRejected, StripeRefund
+from shared.domain.refund_ledger import (
+    InvalidWebhookSignature,
+    LedgerEntry,
+    MalformedWebhook,
+    RefundRejected,
+    StripeRefund,
+)
 
 if TYPE_CHECKING:
     import stripe
@@ -68,6 +74,36 @@ def to_refund(refund: stripe.StripeObject | dict[str, Any]) -> StripeRefund:
         created=datetime.fromtimestamp(int(obj["created"]), UTC),
         metadata_refund_id=str(refund_id) if refund_id else None,
     )
+
+
+def refunds_in_event(event: dict[str, Any]) -> list[StripeRefund]:
+    """The refunds a webhook event reports, all read before anything is settled: refund.created/
+    updated/failed carry one, charge.refunded the charge with its refunds; any other event none.
+    MalformedWebhook when the event is not shaped as Stripe's are."""
+    kind = event.get("type")
+    data = event.get("data")
+    if not isinstance(kind, str) or not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedWebhook("an event has a string `type` and an object `data.object`")
+    obj = data["object"]
+    if kind == "charge.refunded":
+        refunds = obj.get("refunds") or {}
+        raw = refunds.get("data") if isinstance(refunds, dict) else None
+        if not isinstance(raw, list):
+            raise MalformedWebhook("charge.refunded carries its refunds as a list in `refunds.data`")
+    elif kind.startswith("refund."):
+        raw = [obj]
+    else:
+        return []
+    return [_reported(r) for r in raw]
+
+
+def _reported(raw: Any) -> StripeRefund:
+    if not isinstance(raw, dict):
+        raise MalformedWebhook("a refund in the event is not an object")
+    try:
+        return to_refund(raw)
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
+        raise MalformedWebhook(f"a refund in the event lacks or mistypes a field: {err}") from err
 
 
 def _timestamp(signature_header: str) -> int:

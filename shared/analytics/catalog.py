@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from shared.analytics.result import Column
+from shared.domain.errors import DomainError
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 TYPES = frozenset({"date", "string", "integer", "number"})
@@ -25,8 +26,15 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _HEADER = re.compile(r"^--\s*(title|description|columns):\s*(.+)$")
 
 
-class UnknownReport(LookupError):
-    pass
+class UnknownReport(DomainError):
+    code = "validation_failed"
+    http_status = 422
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no report {name}; GET /v1/analytics lists them")
+
+    def http_details(self) -> list[tuple[str, str]]:
+        return [("report", str(self))]
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from shared.domain.order import Address
+from shared.domain.values import Address
 
 # (line_id, sku, quantity, product name as the channel sent it, or None)
 Lines = Sequence[tuple[str, str, int, str | None]]

@@ -1,4 +1,4 @@
-"""Domain errors. The HTTP layer maps each to a status code and error code in one place."""
+"""Domain errors. Each says what it means over HTTP; shared/http.py answers them in one place."""
 
 from __future__ import annotations
 
@@ -7,6 +7,18 @@ from typing import Any
 
 class DomainError(Exception):
     code = "domain_error"
+    # The status an API answers it with; None: not the caller's doing, answered as an internal error.
+    http_status: int | None = None
+
+    def http_code(self) -> str:
+        return self.code
+
+    def http_message(self) -> str:
+        return str(self)
+
+    def http_details(self) -> list[tuple[str, str]]:
+        """(field, issue) pairs the answer lists, when the error is about named fields."""
+        return []
 
 
 class IllegalTransition(DomainError):
@@ -20,6 +32,7 @@ class IllegalTransition(DomainError):
 
 class OrderNotFound(DomainError):
     code = "not_found"
+    http_status = 404
 
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} not found")
@@ -27,6 +40,7 @@ class OrderNotFound(DomainError):
 
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
+    http_status = 409
 
     def __init__(self, external_id: str) -> None:
         super().__init__(f"external_id {external_id!r} was already used for an order with a different body")

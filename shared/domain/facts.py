@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.order import HistoryEntry, Order, OrderStatus
-from shared.domain.refunds import LedgerEntry, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundStatus
 
 SCHEMA_VERSION = 1
 POSTAL_PREFIX = 3

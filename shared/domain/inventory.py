@@ -22,6 +22,7 @@ class AdjustmentType(StrEnum):
 
 class InsufficientStock(DomainError):
     code = "insufficient_stock"
+    http_status = 409
 
 
 @dataclass(frozen=True)

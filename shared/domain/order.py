@@ -15,7 +15,6 @@ from shared.domain.exceptions import ActionRefused, ExceptionType, OrderExceptio
 from shared.domain.routing import (
     Allocation,
     Candidate,
-    GeoPoint,
     RoutingDecision,
     RoutingLine,
     RoutingRequest,
@@ -29,6 +28,7 @@ from shared.domain.shipment import (
     ShipmentStatus,
 )
 from shared.domain.shipping import Label
+from shared.domain.values import Address, GeoPoint
 
 
 class OrderStatus(StrEnum):
@@ -80,13 +80,18 @@ _REROUTABLE = frozenset({ShipmentStatus.REQUESTED, ShipmentStatus.ACCEPTED, Ship
 
 class ShipmentNotFound(DomainError):
     code = "not_found"
+    http_status = 404
 
     def __init__(self, order_id: str, shipment_id: str) -> None:
         super().__init__(f"order {order_id} has no shipment {shipment_id}")
 
+    def http_message(self) -> str:
+        return "no such shipment"
+
 
 class NothingToCancel(DomainError):
     code = "already_shipped"
+    http_status = 409
 
     def __init__(self, order_id: str, status: OrderStatus) -> None:
         super().__init__(f"order {order_id} is {status}: everything has shipped, so nothing can be cancelled")
@@ -112,6 +117,7 @@ class ReturnRefused(DomainError):
     def __init__(self, message: str, code: str = "not_returnable") -> None:
         super().__init__(message)
         self.code = code
+        self.http_status = 404 if code == "not_found" else 409
 
 
 @dataclass(frozen=True)
@@ -184,19 +190,6 @@ class Customer:
     email: str
     name: str
     phone: str | None = None
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    line1: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    line2: str | None = None
-    lat: float | None = None
-    lon: float | None = None
 
 
 @dataclass(frozen=True)

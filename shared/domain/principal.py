@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from shared.topology import Kind
+
+class Kind(StrEnum):
+    """Principal kinds an API key can belong to."""
+
+    CHANNEL = "channel"
+    WAREHOUSE = "warehouse"
+    OPS = "ops"
+    FINANCE = "finance"
+    ADMIN = "admin"
+    # a carrier integration posting tracking events
+    CARRIER = "carrier"
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from shared.domain.routing import GeoPoint
+from shared.domain.values import GeoPoint
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 

@@ -27,28 +27,10 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from shared.domain.rates import estimate_rate, haversine_km
+from shared.domain.values import GeoPoint, PostalAddress
 
 DEFAULT_UNIT_WEIGHT_KG = 0.5  # no catalogue yet; per-sku weights can be passed to route()
 MAX_CANDIDATES = 10
-
-
-@dataclass(frozen=True)
-class GeoPoint:
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True)
-class PostalAddress:
-    line1: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-
-    def lines(self) -> list[str]:
-        town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        return [p for p in (self.line1, town, self.country) if p]
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ class EventRefused(DomainError):
     """The event cannot apply to the shipment as it is; nothing was changed."""
 
     code = "event_refused"
+    http_status = 409
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -6,16 +6,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from shared.domain.errors import DomainError
 from shared.domain.rates import GROUND_TRANSIT_DAYS, billable_kg, haversine_km, zone_for, zone_price
-from shared.domain.routing import GeoPoint
 from shared.domain.tracking import REFERENCE_LIMIT, ups_tracking_number
-
-if TYPE_CHECKING:
-    # order.py imports this module (a shipment carries its Label): only annotations may use Address.
-    from shared.domain.order import Address
+from shared.domain.values import Address, GeoPoint
 
 SERVICE_LEVELS = ("standard", "express")
 EXPRESS_MAX_TRANSIT_DAYS = 2
@@ -98,6 +93,8 @@ class ParcelOverLimit(DomainError):
     """A packed parcel the carrier will not take (too heavy, too long): refused at the event."""
 
     code = "parcel_over_limit"
+    # 422, not 409: the parcel as described can never be carried; re-packed, it can
+    http_status = 422
 
 
 def meets(quote: RateQuote, service_level: str) -> bool:

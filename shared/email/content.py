@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from shared.domain.money import format_money as format_money  # amounts as Stripe counts them
 from shared.domain.order import Line, Order
 from shared.domain.routing import Node
+from shared.domain.values import format_money as format_money  # amounts as Stripe counts them
 
 # Carrier codes on labels, as a customer would read them.
 CARRIER_NAMES = {"sandbox": "Waybill Sandbox Post"}

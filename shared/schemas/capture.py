@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.domain.money import amount_problem
+from shared.domain.values import amount_problem
 from shared.schemas.base import ApiModel
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 

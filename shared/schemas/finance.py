@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from datetime import date as Day
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import AwareDatetime, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, create_model, model_validator
 
-from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus
+from shared.domain.reconciliation import Match, ReconciliationRow
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 from shared.schemas.base import ApiModel
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
@@ -116,18 +119,19 @@ class ClassSummaryView(ApiModel):
     stripe_amounts: dict[str, int]
 
 
-class ReconciliationRowView(ApiModel):
-    kind: Match
-    refund_id: str | None
-    order_id: str | None
-    payment_intent: str | None
-    currency: str
-    ledger_amount: int | None
-    stripe_amount: int | None
-    ledger_status: RefundStatus | None
-    stripe_status: str | None
-    stripe_refund_id: str | None
-    detail: str
+def _view_of(row: type[Any], name: str) -> type[BaseModel]:
+    """An API model with exactly the dataclass's fields (all required), named for the OpenAPI document."""
+    hints = typing.get_type_hints(row)
+    definitions: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(row)}
+    model: type[BaseModel] = create_model(name, __base__=ApiModel, **definitions)
+    return model
+
+
+# The reconciliation row is declared once (shared.domain.reconciliation.ReconciliationRow); its view follows it.
+if TYPE_CHECKING:
+    ReconciliationRowView = BaseModel
+else:
+    ReconciliationRowView = _view_of(ReconciliationRow, "ReconciliationRowView")
 
 
 class ReconciliationCreated(ApiModel):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from shared.domain.exceptions import OrderException
 from shared.domain.order import Order, Return
-from shared.domain.refunds import LedgerEntry
+from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
 from shared.schemas.base import ApiModel

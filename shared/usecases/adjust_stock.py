@@ -15,7 +15,7 @@ from shared.domain.inventory import (
     on_hand_delta,
     reorder_suggestion,
 )
-from shared.ports import AdjustmentReplay, Clock, Inventory, Nodes, RestockNotifier, StockChanged
+from shared.ports import AdjustmentReplay, Clock, Nodes, RestockNotifier, StockChanged, StockKeeping
 from shared.schemas.inventory import AdjustmentLine, AnyAdjustment, CountLine, ReceiptLine
 
 ATTEMPTS = 4
@@ -23,10 +23,12 @@ ATTEMPTS = 4
 
 class UnknownNode(DomainError):
     code = "not_found"
+    http_status = 404
 
 
 class AdjustmentConflict(DomainError):
     code = "idempotency_conflict"
+    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class AdjustmentOutcome:
 def adjust_stock(
     request: AnyAdjustment,
     *,
-    inventory: Inventory,
+    inventory: StockKeeping,
     nodes: Nodes,
     notifier: RestockNotifier,
     clock: Clock,
@@ -79,7 +81,7 @@ def adjust_stock(
 
 
 def _replay(
-    request: AnyAdjustment, seen: str, digest: str, inventory: Inventory, notifier: RestockNotifier
+    request: AnyAdjustment, seen: str, digest: str, inventory: StockKeeping, notifier: RestockNotifier
 ) -> AdjustmentOutcome:
     if seen != digest:
         raise AdjustmentConflict(f"reference {request.reference!r} was already used for a different adjustment")
@@ -91,7 +93,7 @@ def _replay(
     return AdjustmentOutcome(list(_levels(inventory, request.node_id, skus).values()), replayed=True)
 
 
-def _levels(inventory: Inventory, node_id: str, skus: list[str]) -> dict[str, StockLevel]:
+def _levels(inventory: StockKeeping, node_id: str, skus: list[str]) -> dict[str, StockLevel]:
     return inventory.levels_at(node_id, skus)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shared.domain.order import OrderStatus
-from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
+from shared.domain.order import Execution, Order, OrderStatus
+from shared.ports import Allocation, Clock, Nodes, OrderRepository, Policies, Workflow
+from shared.usecases._update import update_order
 from shared.usecases.reserve_order import OrderBusy, ReserveOutcome, reserve_order
 
 
@@ -18,7 +19,7 @@ def allocate_backorders(
     sku: str,
     *,
     orders: OrderRepository,
-    inventory: Inventory,
+    inventory: Allocation,
     nodes: Nodes,
     policies: Policies,
     clock: Clock,
@@ -45,3 +46,20 @@ def allocate_backorders(
                 resume(order_id)
             inventory.remove_backorder(order_id, {line.sku for line in order.lines}, order.priority, order.created_at)
     return results
+
+
+def resume_fulfilment(
+    order_id: str, *, orders: OrderRepository, workflow: Workflow, clock: Clock, state_machine: str
+) -> None:
+    """The order's first execution ended at BACKORDERED; a second one carries it on from RESERVED
+    (the steps before reservation answer from what they recorded, so nothing is done twice).
+    Its name is fixed, so resuming again after a failure starts nothing new."""
+    name = f"{order_id}-restocked"
+    arn = workflow.execution_arn(name)
+
+    def record(order: Order) -> None:
+        if all(e.arn != arn for e in order.executions):
+            order.start_execution(Execution(arn, state_machine, clock.now()))
+
+    update_order(orders, order_id, record)
+    workflow.start(name, {"order_id": order_id})

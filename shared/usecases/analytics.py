@@ -23,10 +23,14 @@ PARAMETERS = (
 
 class InvalidRange(DomainError):
     code = "validation_failed"
+    http_status = 422
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+    def http_details(self) -> list[tuple[str, str]]:
+        return [(self.field, str(self))]
 
 
 def scope_for(

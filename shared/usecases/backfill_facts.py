@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from shared.domain.facts import by_partition, order_facts, refund_facts
 from shared.domain.order import Order
-from shared.domain.refunds import LedgerEntry
+from shared.domain.refund_ledger import LedgerEntry
 from shared.ports import FactFiles
 
 

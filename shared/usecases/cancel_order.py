@@ -17,7 +17,7 @@ from typing import Any
 from shared.domain.audit import Actor
 from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
-from shared.domain.refunds import LedgerEntry, RefundExceedsCaptured, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundExceedsCaptured, RefundStatus
 from shared.ports import (
     AdjustmentReplay,
     Clock,

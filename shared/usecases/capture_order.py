@@ -7,9 +7,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared import metrics
 from shared.domain import order as order_model
 from shared.domain.errors import ConcurrentUpdate, IdempotencyConflict
 from shared.domain.order import Execution, Order
+from shared.domain.values import Address
 from shared.ports import Clock, DuplicateCapture, OrderRepository, Workflow
 from shared.schemas.capture import CaptureOrder
 
@@ -52,6 +54,7 @@ def capture_order(
             record = orders.find_capture(channel, request.external_id)
         else:
             workflow.start(order.order_id, {"order_id": order.order_id})
+            metrics.order_captured(channel)
             return CaptureResult(order, replayed=False)
     assert record is not None
     if record.body_hash != digest:
@@ -68,7 +71,7 @@ def _new_order(request: CaptureOrder, channel: str, order_id: str, clock: Clock)
         external_id=request.external_id,
         currency=request.currency,
         customer=order_model.Customer(request.customer.email, request.customer.name, request.customer.phone),
-        ship_to=order_model.Address(**request.ship_to.model_dump()) if request.ship_to else None,
+        ship_to=Address(**request.ship_to.model_dump()) if request.ship_to else None,
         lines=[(line.sku, line.quantity, line.unit_amount, line.name, line.image_url) for line in request.lines],
         shipping_amount=request.shipping_amount,
         tax_amount=request.tax_amount,

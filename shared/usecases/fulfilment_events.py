@@ -14,10 +14,9 @@ from datetime import timedelta
 
 from shared.domain.errors import DomainError, OrderNotFound
 from shared.domain.order import Order, ShipmentNotFound
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.domain.shipment import CARRIER_EVENTS, EventRefused, EventType, Shipment, ShipmentEvent
 from shared.ports import Clock, OrderRepository, TaskSignals
-from shared.topology import Kind
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_delivery, answer_request
 
@@ -29,7 +28,11 @@ class EventTimeRefused(DomainError):
     """occurred_at cannot be true: answered 422 with the field named."""
 
     code = "validation_failed"
+    http_status = 422
     field = "occurred_at"
+
+    def http_details(self) -> list[tuple[str, str]]:
+        return [(self.field, str(self))]
 
 
 @dataclass(frozen=True)

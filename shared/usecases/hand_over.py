@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from shared.domain.order import Order
 from shared.domain.shipment import Shipment
-from shared.ports import Clock, Inventory, OrderRepository
+from shared.ports import Clock, OrderRepository, PaymentGateway, Reservations
 from shared.usecases._update import update_order
+from shared.usecases.capture_payment import capture_for_shipping
 
 
 def hand_over(
-    order_id: str, shipment_id: str, *, orders: OrderRepository, inventory: Inventory, clock: Clock
+    order_id: str, shipment_id: str, *, orders: OrderRepository, inventory: Reservations, clock: Clock
 ) -> Shipment:
     def record(o: Order) -> Shipment:
         s = o.shipment(shipment_id)
@@ -26,3 +27,20 @@ def hand_over(
         if reservation.node_id == shipment.node_id and reservation.status == "reserved":
             inventory.consume(reservation)
     return shipment
+
+
+def ship(
+    order_id: str,
+    shipment_id: str,
+    *,
+    orders: OrderRepository,
+    inventory: Reservations,
+    payments: PaymentGateway,
+    clock: Clock,
+) -> tuple[Shipment, str]:
+    """The hand-over step: the money is taken as the goods leave (an authorization is captured at
+    the first hand-over), then the parcel is handed over. Returns the shipment and the email the
+    customer is owed for it (`ready_for_pickup` or `shipped`)."""
+    capture_for_shipping(order_id, orders=orders, payments=payments, clock=clock)
+    shipment = hand_over(order_id, shipment_id, orders=orders, inventory=inventory, clock=clock)
+    return shipment, "ready_for_pickup" if shipment.method == "pickup" else "shipped"

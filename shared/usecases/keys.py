@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from shared.domain.principal import Principal
+from shared.domain.principal import Kind, Principal
 from shared.ports import KeyStore
-from shared.topology import Kind
 
 KEY_PREFIX = "wb_"
 
@@ -38,3 +37,10 @@ def resolve_key(keys: KeyStore, key: str) -> Principal | None:
     if principal is None or principal.revoked:
         return None
     return principal
+
+
+def bearer_token(headers: dict[str, str] | None) -> str:
+    """The key in an `Authorization: Bearer <key>` header (any case), or ""."""
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), "") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""

@@ -12,7 +12,8 @@ from shared.domain.errors import OrderNotFound
 from shared.domain.exceptions import ActionRefused, ExceptionType
 from shared.domain.ops import failed_refunds
 from shared.domain.order import Execution, Order
-from shared.domain.refunds import LedgerEntry, RefundAmount, RefundNotFound, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundNotFound, RefundStatus
+from shared.domain.refund_policy import RefundAmount
 from shared.ports import Clock, OrderRepository, RefundLedger, Workflow
 from shared.usecases._update import update_order
 from shared.usecases.ops_actions import ActionRequest, remember_key, replayed

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from shared.domain.errors import DomainError
-from shared.domain.refunds import ReconciliationReport, reconcile, to_csv, to_json
+from shared.domain.reconciliation import ReconciliationReport, reconcile, to_csv, to_json
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
 
 MAX_PERIOD = timedelta(days=31)
@@ -29,6 +29,7 @@ ID_PATTERN = r"^rec_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}$"
 
 class InvalidPeriod(DomainError):
     code = "validation_failed"
+    http_status = 422
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ def day_period(day: date) -> tuple[datetime, datetime]:
 def previous_day(now: datetime) -> tuple[datetime, datetime]:
     """The UTC day before `now`'s."""
     return day_period(now.astimezone(UTC).date() - timedelta(days=1))
+
+
+def scheduled_period(day: date | None, now: datetime) -> tuple[datetime, datetime]:
+    """What a scheduled run reconciles: the day it names, else the UTC day before `now`'s."""
+    return day_period(day) if day else previous_day(now)
 
 
 def check_period(period_start: datetime, period_end: datetime) -> None:

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from shared import metrics
 from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
@@ -55,6 +56,7 @@ def record_exception(
         # sent after the save; a retried compensation finds nothing newly closed and sends nothing
         for s in closed:
             requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, f"order failed: {cause}", clock))
+    metrics.exception_recorded(exception_type(cause))
     return status
 
 

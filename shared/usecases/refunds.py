@@ -8,23 +8,25 @@ Stripe adapter looks for a refund already made for the entry before it makes one
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Protocol
 
 from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import Order
 from shared.domain.payment import ALREADY_USED
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
-    RefundAmount,
     RefundExceedsCaptured,
     RefundNotFound,
     RefundReason,
     RefundRejected,
     RefundStatus,
-    refund_for_units,
+    StripeRefund,
     refund_key,
     status_of_stripe,
 )
+from shared.domain.refund_policy import RefundAmount, refund_for_units
 from shared.email.content import format_money, greeting
 from shared.ports import Clock, Mailer, OrderRepository, PaymentGateway, RefundGateway, RefundLedger
 from shared.usecases._update import update_order
@@ -205,6 +207,30 @@ def _open_cancellation(
         captured=captured,
         currency=currency,
     )
+
+
+class RefundLookup(Protocol):
+    def find(self, entry: LedgerEntry) -> StripeRefund | None:
+        """The provider's refund made for this entry, if any."""
+
+
+def record_refund_failure(
+    refund_id: str, cause: str, *, ledger: RefundLedger, gateway: Callable[[], RefundLookup], clock: Clock
+) -> LedgerEntry | None:
+    """A refund failed for good: its PENDING entry becomes FAILED with the cause, unless the provider
+    made the refund after all. A step can fail after Stripe made it (a timeout, a failed write):
+    calling that FAILED would free its amount for a second refund, so Stripe's own record decides."""
+    entry = ledger.get(refund_id)
+    if entry is None or entry.status != RefundStatus.PENDING:
+        return entry
+    made = gateway().find(entry)
+    if made is None:
+        failed = ledger.settle(entry.refund_id, RefundStatus.FAILED, None, cause, clock.now())
+        metrics.refund_failed()
+        return failed
+    if status_of_stripe(made.status) != RefundStatus.PENDING:
+        return ledger.settle(entry.refund_id, status_of_stripe(made.status), made.id, None, clock.now())
+    return entry
 
 
 def units_refunded_before(order: Order, rma_id: str | None = None, number: int | None = None) -> dict[str, int]:

@@ -13,7 +13,7 @@ import uuid
 from shared.domain.order import Order
 from shared.domain.routing import RoutingLine, route
 from shared.domain.shipment import Shipment, ShipmentCancelled
-from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
+from shared.ports import Clock, Nodes, OrderRepository, Policies, Routing
 from shared.usecases._update import update_order
 from shared.usecases.reserve_order import LEASE_S, OrderBusy, release_reservations
 
@@ -29,7 +29,7 @@ def reroute_shipment(
     shipment_id: str,
     *,
     orders: OrderRepository,
-    inventory: Inventory,
+    inventory: Routing,
     nodes: Nodes,
     policies: Policies,
     clock: Clock,
@@ -49,7 +49,7 @@ def _reroute(
     order_id: str,
     shipment_id: str,
     orders: OrderRepository,
-    inventory: Inventory,
+    inventory: Routing,
     nodes: Nodes,
     policies: Policies,
     clock: Clock,
@@ -79,7 +79,7 @@ def _reserve_elsewhere(
     order: Order,
     rejected: Shipment,
     used: set[str],
-    inventory: Inventory,
+    inventory: Routing,
     nodes: Nodes,
     policies: Policies,
     clock: Clock,

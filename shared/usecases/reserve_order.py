@@ -18,7 +18,7 @@ from shared.domain.errors import IllegalTransition
 from shared.domain.inventory import reorder_suggestion
 from shared.domain.order import Order, OrderStatus
 from shared.domain.routing import Node, Policy, RoutingDecision, route
-from shared.ports import Clock, Inventory, Nodes, OrderRepository, Policies
+from shared.ports import Allocation, Clock, Nodes, OrderRepository, Policies, Reservations, Routing
 from shared.usecases._update import update_order
 
 ATTEMPTS = 3
@@ -41,7 +41,7 @@ def reserve_order(
     order_id: str,
     *,
     orders: OrderRepository,
-    inventory: Inventory,
+    inventory: Allocation,
     nodes: Nodes,
     policies: Policies,
     clock: Clock,
@@ -81,7 +81,7 @@ def _decided(order: Order) -> ReserveOutcome:
 
 
 def _route_and_reserve(
-    order: Order, all_nodes: list[Node], policy: Policy, day: str, inventory: Inventory
+    order: Order, all_nodes: list[Node], policy: Policy, day: str, inventory: Routing
 ) -> RoutingDecision:
     request = order.routing_request()
     skus = {line.sku for line in order.lines}
@@ -110,7 +110,7 @@ def _route_and_reserve(
 
 
 def _reserve_all(
-    order_id: str, decision: RoutingDecision, capacities: dict[str, int], day: str, inventory: Inventory
+    order_id: str, decision: RoutingDecision, capacities: dict[str, int], day: str, inventory: Routing
 ) -> bool:
     per_node: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for allocation in decision.allocations:
@@ -122,13 +122,13 @@ def _reserve_all(
     return True
 
 
-def release_reservations(order_id: str, *, inventory: Inventory, at: Collection[str] | None = None) -> int:
+def release_reservations(order_id: str, *, inventory: Reservations, at: Collection[str] | None = None) -> int:
     """Gives back the units the order holds (at these nodes, or everywhere); harmless to repeat."""
     held = [r for r in inventory.reservations(order_id) if r.status == "reserved" and (at is None or r.node_id in at)]
     return sum(inventory.release(r) for r in held)
 
 
-def _suggest_reorders(decision: RoutingDecision, inventory: Inventory, clock: Clock) -> None:
+def _suggest_reorders(decision: RoutingDecision, inventory: Routing, clock: Clock) -> None:
     touched = {(a.sku, a.node_id) for a in decision.allocations}
     if not touched:
         return

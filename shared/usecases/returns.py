@@ -19,11 +19,14 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from shared import metrics
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
-from shared.domain.order import Address, Order, Return, ReturnRefused
-from shared.domain.refunds import RefundReason, refund_for_units
+from shared.domain.order import Order, Return, ReturnRefused
+from shared.domain.refund_ledger import RefundReason
+from shared.domain.refund_policy import refund_for_units
 from shared.domain.shipping import Label, LabelRequest, Parcel, choose_rate
+from shared.domain.values import Address
 from shared.ports import (
     AdjustmentReplay,
     Carrier,
@@ -233,3 +236,4 @@ def _settle_receipt(
 def record_return_failure(rma_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> None:
     """A return step failed for good: a return_failed exception on the order says which and why."""
     update_order(orders, order_id_of_rma(rma_id), lambda o: o.return_failed(rma_id, cause, clock.now()))
+    metrics.exception_recorded("return_failed")

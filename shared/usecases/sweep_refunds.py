@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.domain.refunds import RefundStatus, refund_key
+from shared.domain.refund_ledger import RefundStatus, refund_key
 from shared.ports import Clock, RefundLedger, Workflow
 
 # younger entries are most likely still being paid by their own execution

@@ -16,7 +16,7 @@ import requests
 import stripe
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus, refund_key
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus, refund_key
 
 pytestmark = pytest.mark.e2e
 

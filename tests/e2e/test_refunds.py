@@ -152,7 +152,7 @@ def test_the_webhook_settles_a_pending_refund_and_refuses_a_bad_signature(stack,
     from datetime import UTC, datetime
 
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
-    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+    from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 
     intent = pay(5000)
     ledger = DynamoDBLedger(
@@ -258,7 +258,7 @@ def test_a_refund_stripe_refuses_is_failed_and_visible_to_ops_and_finance(stack)
     from datetime import UTC, datetime
 
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
-    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+    from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 
     ledger = DynamoDBLedger(
         boto3.client("dynamodb", endpoint_url=stack.info["moto"], region_name=stack.info["region"]),
@@ -315,7 +315,7 @@ def test_the_sweep_pays_or_settles_refunds_left_pending_and_never_pays_twice(sta
     from datetime import UTC, datetime, timedelta
 
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
-    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+    from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 
     ledger = DynamoDBLedger(
         boto3.client("dynamodb", endpoint_url=stack.info["moto"], region_name=stack.info["region"]),

@@ -37,7 +37,7 @@ def waybill(stack, *args):
 
 def test_the_sweep_and_the_reconciliation_run_by_themselves_and_on_demand(sped_up):
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
-    from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+    from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 
     info = sped_up.info
     client = stripe.StripeClient("sk_test_e2e", base_addresses={"api": info["localstripe"]})

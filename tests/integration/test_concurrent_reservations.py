@@ -12,8 +12,9 @@ from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.system import SystemClock
 from shared.domain.inventory import StockChange
-from shared.domain.order import Address, Customer, Delivery, OrderStatus, PaymentCheck, place
-from shared.domain.routing import GeoPoint, Node
+from shared.domain.order import Customer, Delivery, OrderStatus, PaymentCheck, place
+from shared.domain.routing import Node
+from shared.domain.values import Address, GeoPoint
 from shared.usecases.reserve_order import reserve_order
 from tests.integration.scoped import ScopedNodes
 

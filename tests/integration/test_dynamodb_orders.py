@@ -6,7 +6,8 @@ import pytest
 
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.domain.errors import ConcurrentUpdate
-from shared.domain.order import Address, Customer, Delivery, place
+from shared.domain.order import Customer, Delivery, place
+from shared.domain.values import Address
 from shared.ports import DuplicateCapture
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.adapters.dynamodb_ledger import DynamoDBLedger
-from shared.domain.refunds import (
+from shared.domain.refund_ledger import (
     LedgerEntry,
     RefundAlreadySettled,
     RefundExceedsCaptured,

@@ -15,10 +15,9 @@ from botocore.stub import Stubber
 
 from devstack.stack import free_port
 from shared.adapters.sandbox_carrier import SandboxCarrier
-from shared.domain.order import Address
-from shared.domain.routing import GeoPoint
 from shared.domain.shipping import CarrierRejected, CarrierUnavailable, LabelRequest, Parcel, choose_rate
 from shared.domain.tracking import is_valid_ups_tracking
+from shared.domain.values import Address, GeoPoint
 
 
 def request(line2: str | None = None, grams: int = 1_500, level: str = "standard") -> LabelRequest:

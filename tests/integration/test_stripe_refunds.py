@@ -15,14 +15,13 @@ from devstack.stack import free_port
 from shared.adapters.stripe_payments import stripe_client
 from shared.adapters.stripe_refunds import StripeRefunds
 from shared.domain.errors import PaymentProviderUnavailable
-from shared.domain.refunds import (
+from shared.domain.reconciliation import Match, reconcile
+from shared.domain.refund_ledger import (
     InvalidWebhookSignature,
     LedgerEntry,
-    Match,
     RefundReason,
     RefundRejected,
     RefundStatus,
-    reconcile,
     refund_key,
 )
 

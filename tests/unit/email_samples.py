@@ -7,18 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.adapters.ses_mailer import template_data
-from shared.domain.order import Address, Cancellation, Customer, Delivery, Order, Return, ReturnLine, place
-from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
-from shared.domain.routing import GeoPoint, Node, PostalAddress
+from shared.domain.order import Cancellation, Customer, Delivery, Order, Return, ReturnLine, place
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
+from shared.domain.routing import Node
 from shared.domain.shipment import Shipment, ShipmentLine, ShipmentStatus
 from shared.domain.shipping import Label
+from shared.domain.values import Address, GeoPoint, PostalAddress
 from shared.email.templates import TemplateParts, load
 from shared.topology import EMAIL_TEMPLATES
 from shared.usecases.notify import send_cancellation_email, send_return_email, send_shipment_email
 from shared.usecases.refunds import send_refund_email
 from shared.usecases.send_confirmation import send_confirmation
-from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock, InMemoryNodes, InMemoryOrders
-from tests.unit.fakes_finance import InMemoryLedger
+from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock, InMemoryLedger, InMemoryNodes, InMemoryOrders
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 SHOP = "Lovelace & Co <Books>"
@@ -94,7 +94,7 @@ def samples() -> dict[str, dict[str, Any]]:
         mailer=mailer,
         template="order_ready_for_pickup",
         clock=clock,
-        nodes=InMemoryNodes([STORE]),
+        nodes=InMemoryNodes(STORE),
     )
     ledger = InMemoryLedger([entry])
     send_refund_email(oid, "ref_1", orders=orders, ledger=ledger, mailer=mailer, template="refund_issued", clock=clock)

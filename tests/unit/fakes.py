@@ -1,19 +1,33 @@
-"""Small in-memory stand-ins for the ports, for unit tests of the use cases only."""
+"""Small in-memory stand-ins for the ports (shared/ports.py), one per port, for unit tests of the
+use cases. Each keeps the adapter's contract (conditions, replays, all-or-nothing), not its storage."""
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain import order as order_model
 from shared.domain.errors import ConcurrentUpdate, PaymentProviderUnavailable
-from shared.domain.inventory import Reservation, StockChange
+from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
-from shared.domain.routing import Node
-from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture
+from shared.domain.principal import Principal
+from shared.domain.refund_ledger import (
+    LedgerEntry,
+    Owed,
+    RefundAlreadySettled,
+    RefundExceedsCaptured,
+    RefundNotFound,
+    RefundStatus,
+    StripeRefund,
+)
+from shared.domain.routing import Node, Policy
+from shared.domain.shipping import Label, LabelRequest, RateQuote
+from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture, StockChanged
 
 
 class InMemoryOrders:
@@ -112,11 +126,15 @@ class FakeMailer:
 
 
 class FixedClock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    """Starts at `at` and moves on by `step` at every reading (a zero step stands still), so events
+    recorded one after another get times in that order."""
+
+    def __init__(self, at: datetime | None = None, step: timedelta = timedelta(seconds=1)) -> None:
+        self.at = (at or datetime(2026, 11, 22, 9, 0, tzinfo=UTC)) - step
+        self.step = step
 
     def now(self) -> datetime:
-        self.at += timedelta(seconds=1)
+        self.at += self.step
         return self.at
 
 
@@ -168,9 +186,43 @@ class FakeDocuments:
         return f"https://documents.test/{key}?expires={expires_s}"
 
 
+class FakeCarrier:
+    """Quotes ground and overnight; records what was bought."""
+
+    name = "sandbox"
+
+    def __init__(self) -> None:
+        self.bought: list[str] = []
+
+    def quote(self, request: LabelRequest) -> list[RateQuote]:
+        return [RateQuote("sandbox", "ground", 900, "USD", 3), RateQuote("sandbox", "overnight", 2500, "USD", 1)]
+
+    def buy(self, request: LabelRequest, quote: RateQuote) -> Label:
+        self.bought.append(quote.service)
+        return Label("sandbox", quote.service, "1Z9WB0X10300000017", "https://t", quote.amount, "USD", "labels/x.pdf")
+
+
+class InMemoryKeys:
+    def __init__(self) -> None:
+        self.items: dict[str, Principal] = {}
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        self.items[key_hash] = principal
+
+    def get(self, key_hash: str) -> Principal | None:
+        return self.items.get(key_hash)
+
+    def revoke(self, principal_id: str) -> int:
+        hits = [h for h, p in self.items.items() if p.principal_id == principal_id and not p.revoked]
+        for h in hits:
+            p = self.items[h]
+            self.items[h] = Principal(p.principal_id, p.kind, p.name, p.nodes, revoked=True)
+        return len(hits)
+
+
 class InMemoryNodes:
-    def __init__(self, nodes: list[Node] | None = None) -> None:
-        self.nodes = {n.node_id: n for n in nodes or []}
+    def __init__(self, *nodes: Node) -> None:
+        self.nodes = {n.node_id: n for n in nodes}
 
     def put(self, node: Node) -> bool:
         new = node.node_id not in self.nodes
@@ -182,6 +234,360 @@ class InMemoryNodes:
 
     def all(self) -> list[Node]:
         return list(self.nodes.values())
+
+
+class InMemoryPolicies:
+    def __init__(self, default: Policy | None = None) -> None:
+        self.policies: dict[str, Policy] = {}
+        self.default = default or Policy()
+
+    def get(self, channel: str) -> Policy:
+        return self.policies.get(channel, self.default)
+
+    def put(self, channel: str, policy: Policy) -> None:
+        self.policies[channel] = policy
+
+
+class FakeRestock:
+    def __init__(self) -> None:
+        self.notified: list[list[str]] = []
+
+    def stock_arrived(self, skus: Iterable[str]) -> None:
+        self.notified.append(sorted(skus))
+
+
+# --- inventory: one fake per role, over one shelf they share (as the adapter's roles share a table) ---
+
+
+@dataclass
+class Shelf:
+    stock: dict[tuple[str, str], StockLevel] = field(default_factory=dict)  # (sku, node)
+    reservations: dict[tuple[str, str], Reservation] = field(default_factory=dict)  # (order, node)
+    capacity: dict[tuple[str, str], int] = field(default_factory=dict)  # (node, day) -> shipments
+    adjustments: dict[str, str] = field(default_factory=dict)  # reference -> body hash
+    reorders: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    backorders: dict[str, set[tuple[int, str, str]]] = field(default_factory=dict)  # sku -> (priority, at, order)
+    leases: dict[str, tuple[str, float]] = field(default_factory=dict)  # order -> (owner, expires)
+    # run before each reservation: a test's concurrent order taking stock between read and write
+    before_reserve: list[Callable[[], None]] = field(default_factory=list)
+
+    def level(self, sku: str, node_id: str) -> StockLevel:
+        return self.stock.get((sku, node_id), StockLevel(sku, node_id))
+
+    def put(self, sku: str, node_id: str, on_hand: int, safety_stock: int = 0, reserved: int = 0) -> None:
+        self.stock[(sku, node_id)] = StockLevel(sku, node_id, on_hand, reserved, safety_stock)
+
+
+class _OnShelf:
+    def __init__(self, shelf: Shelf | None = None) -> None:
+        self.shelf = shelf or Shelf()
+
+
+class InMemoryStockLevels(_OnShelf):
+    def stock_of(self, sku: str) -> list[StockLevel]:
+        return [level for (s, _), level in sorted(self.shelf.stock.items()) if s == sku]
+
+    def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]:
+        wanted = set(skus)
+        return {key: level for key, level in sorted(self.shelf.stock.items()) if key[0] in wanted}
+
+    def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
+        return {sku: self.shelf.level(sku, node_id) for sku in sorted(set(skus))}
+
+
+class InMemoryStockAdjustments(_OnShelf):
+    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
+        if reference in self.shelf.adjustments:
+            raise AdjustmentReplay(self.shelf.adjustments[reference])
+        after = dict(self.shelf.stock)
+        for change in changes:
+            level = after.get((change.sku, node_id), StockLevel(change.sku, node_id))
+            safety = level.safety_stock
+            if change.safety_stock is not None:
+                seen, safety = change.safety_stock
+                if level.safety_stock != seen:
+                    raise StockChanged(f"safety stock of {change.sku} changed")
+            if change.on_hand_delta < 0 and level.free < -change.on_hand_delta:
+                raise StockChanged(f"too few free units of {change.sku}")
+            if change.count_seen is not None and level.on_hand != change.count_seen:
+                raise StockChanged(f"on hand of {change.sku} changed since it was counted")
+            point, quantity = change.reorder or (None, None)
+            after[(change.sku, node_id)] = replace(
+                level,
+                on_hand=level.on_hand + change.on_hand_delta,
+                safety_stock=safety,
+                reorder_point=level.reorder_point if point is None else point,
+                reorder_quantity=level.reorder_quantity if quantity is None else quantity,
+            )
+        self.shelf.stock = after
+        self.shelf.adjustments[reference] = body_hash
+
+    def adjustment_hash(self, reference: str) -> str | None:
+        return self.shelf.adjustments.get(reference)
+
+
+class InMemoryReservations(_OnShelf):
+    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
+        for race in self.shelf.before_reserve:
+            race()
+        existing = self.shelf.reservations.get((order_id, node_id))
+        if existing is not None and existing.status != "released":
+            return True  # an earlier attempt reserved here (or it shipped)
+        levels = {sku: self.shelf.stock.get((sku, node_id)) for sku in quantities}
+        if any(lvl is None or lvl.free - lvl.safety_stock < quantities[sku] for sku, lvl in levels.items()):
+            return False
+        used = self.shelf.capacity.get((node_id, day), 0)
+        if capacity is not None and used >= capacity:
+            return False
+        for sku, lvl in levels.items():
+            assert lvl is not None
+            self.shelf.stock[(sku, node_id)] = replace(lvl, reserved=lvl.reserved + quantities[sku])
+        if capacity is not None:
+            self.shelf.capacity[(node_id, day)] = used + 1
+        self.shelf.reservations[(order_id, node_id)] = Reservation(
+            order_id, node_id, json.loads(json.dumps(quantities)), "reserved", day, capacity is not None
+        )
+        return True
+
+    def reservations(self, order_id: str) -> list[Reservation]:
+        return [r for (o, _), r in sorted(self.shelf.reservations.items()) if o == order_id]
+
+    def release(self, reservation: Reservation) -> bool:
+        return self._settle(reservation, "released")
+
+    def consume(self, reservation: Reservation) -> bool:
+        return self._settle(reservation, "consumed")
+
+    def _settle(self, reservation: Reservation, status: str) -> bool:
+        key = (reservation.order_id, reservation.node_id)
+        current = self.shelf.reservations.get(key)
+        if current is None or current.status != "reserved":
+            return False
+        for sku, quantity in current.quantities.items():
+            lvl = self.shelf.level(sku, current.node_id)
+            gone = quantity if status == "consumed" else 0
+            self.shelf.stock[(sku, current.node_id)] = replace(
+                lvl, reserved=lvl.reserved - quantity, on_hand=lvl.on_hand - gone
+            )
+        if status == "released" and current.capacity_counted:
+            self.shelf.capacity[(current.node_id, current.day)] -= 1
+        self.shelf.reservations[key] = replace(current, status=status)
+        return True
+
+
+class InMemoryCapacity(_OnShelf):
+    def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
+        return {n: self.shelf.capacity[(n, day)] for n in sorted(set(node_ids)) if (n, day) in self.shelf.capacity}
+
+
+class InMemoryReorders(_OnShelf):
+    def suggest_reorder(self, suggestion: ReorderSuggestion, at: datetime) -> bool:
+        key = (suggestion.sku, suggestion.node_id)
+        if key in self.shelf.reorders:
+            return False
+        self.shelf.reorders[key] = {
+            "sku": suggestion.sku,
+            "node_id": suggestion.node_id,
+            "quantity": suggestion.quantity,
+            "available": suggestion.available,
+            "reorder_point": suggestion.reorder_point,
+            "suggested_at": at.isoformat(),
+        }
+        return True
+
+    def close_reorder(self, sku: str, node_id: str) -> None:
+        self.shelf.reorders.pop((sku, node_id), None)
+
+    def reorder_suggestions(self) -> list[dict[str, Any]]:
+        return [self.shelf.reorders[k] for k in sorted(self.shelf.reorders)]
+
+
+class InMemoryBackorders(_OnShelf):
+    def add_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None:
+        for sku in set(skus):
+            self.shelf.backorders.setdefault(sku, set()).add((priority, created_at.isoformat(), order_id))
+
+    def remove_backorder(self, order_id: str, skus: Iterable[str], priority: int, created_at: datetime) -> None:
+        for sku in set(skus):
+            self.shelf.backorders.get(sku, set()).discard((priority, created_at.isoformat(), order_id))
+
+    def backorders(self, sku: str) -> list[str]:
+        return [order_id for _, _, order_id in sorted(self.shelf.backorders.get(sku, set()))]
+
+
+class InMemoryRoutingLease(_OnShelf):
+    def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
+        held = self.shelf.leases.get(order_id)
+        if held is not None and held[1] >= int(now):
+            return False
+        self.shelf.leases[order_id] = (owner, int(now) + lease_s)
+        return True
+
+    def unclaim(self, order_id: str, owner: str) -> None:
+        if self.shelf.leases.get(order_id, ("", 0))[0] == owner:
+            del self.shelf.leases[order_id]
+
+
+class InMemoryInventory(
+    InMemoryStockLevels,
+    InMemoryStockAdjustments,
+    InMemoryReservations,
+    InMemoryCapacity,
+    InMemoryReorders,
+    InMemoryBackorders,
+    InMemoryRoutingLease,
+):
+    """Every inventory role over one shelf, as DynamoDBInventory implements them over one table."""
+
+
+# --- finance ----------------------------------------------------------------------------------------
+
+
+class InMemoryLedger:
+    """Entries listed by creation time, as DynamoDBLedger.list does; opened and settled under the
+    same conditions (the refunded total within what was captured; a settled entry stays settled)."""
+
+    def __init__(self, entries: list[LedgerEntry] | None = None) -> None:
+        self.entries = list(entries or [])
+        self.captured: dict[str, int] = {}
+        self.listed: list[tuple[datetime | None, datetime | None]] = []
+        self.owing: dict[tuple[str, str], Owed] = {}
+
+    def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
+        if entry.status is not RefundStatus.PENDING:
+            raise ValueError("a refund is opened PENDING")
+        existing = self.find(entry.idempotency_key)
+        if existing is not None:
+            return existing
+        if self.totals(entry.payment_intent)[1] + entry.amount > captured:
+            raise RefundExceedsCaptured(entry.payment_intent, entry.amount, captured)
+        self.captured[entry.payment_intent] = captured
+        self.entries.append(entry)
+        self.owing.pop((entry.order_id, entry.cause_id), None)
+        return entry
+
+    def owe(self, order_id: str, cause_id: str, at: datetime) -> None:
+        self.owing.setdefault((order_id, cause_id), Owed(order_id, cause_id, at))
+
+    def discharge(self, order_id: str, cause_id: str) -> None:
+        self.owing.pop((order_id, cause_id), None)
+
+    def owed(self) -> list[Owed]:
+        return sorted(self.owing.values(), key=lambda o: o.since)
+
+    def settle(
+        self,
+        refund_id: str,
+        status: RefundStatus,
+        stripe_refund_id: str | None,
+        failure_reason: str | None,
+        at: datetime,
+    ) -> LedgerEntry:
+        if status is RefundStatus.PENDING:
+            raise ValueError("a refund settles SUCCEEDED or FAILED")
+        if status is RefundStatus.SUCCEEDED and stripe_refund_id is None:
+            raise ValueError("a SUCCEEDED refund has a Stripe refund id")
+        current = self.get(refund_id)
+        if current is None:
+            raise RefundNotFound(refund_id)
+        if current.status is not RefundStatus.PENDING:
+            if current.status is status:
+                return current
+            raise RefundAlreadySettled(refund_id, current.status, status)
+        settled = replace(
+            current, status=status, stripe_refund_id=stripe_refund_id, failure_reason=failure_reason, settled_at=at
+        )
+        self.entries[self.entries.index(current)] = settled
+        return settled
+
+    def find(self, idempotency_key: str) -> LedgerEntry | None:
+        return next((e for e in self.entries if e.idempotency_key == idempotency_key), None)
+
+    def get(self, refund_id: str) -> LedgerEntry | None:
+        return next((e for e in self.entries if e.refund_id == refund_id), None)
+
+    def by_stripe_refund(self, stripe_refund_id: str) -> LedgerEntry | None:
+        return next((e for e in self.entries if e.stripe_refund_id == stripe_refund_id), None)
+
+    def list(
+        self,
+        status: RefundStatus | None = None,
+        order_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        if order_id is None and since is None and status is not RefundStatus.PENDING:
+            raise ValueError("list needs order_id, since, or status=PENDING")
+        self.listed.append((since, until))
+        return sorted(
+            (
+                e
+                for e in self.entries
+                if (status is None or e.status is status)
+                and (order_id is None or e.order_id == order_id)
+                and (since is None or e.created_at >= since)
+                and (until is None or e.created_at < until)
+            ),
+            key=lambda e: e.created_at,
+        )
+
+    def totals(self, payment_intent: str) -> tuple[int, int]:
+        """(captured, refunded): a FAILED refund gives its amount back."""
+        refunded = sum(
+            e.amount for e in self.entries if e.payment_intent == payment_intent and e.status is not RefundStatus.FAILED
+        )
+        return (self.captured.get(payment_intent, 0), refunded)
+
+
+class InMemoryStripeRefunds:
+    """Stripe's refunds: one per ledger entry (found by its metadata), settled at once unless
+    `status` says otherwise; `down` makes every call an outage."""
+
+    def __init__(self, refunds: list[StripeRefund] | None = None, status: str = "succeeded") -> None:
+        self.refunds = list(refunds or [])
+        self.asked: list[tuple[datetime, datetime]] = []
+        self.status = status
+        self.down = False
+
+    def refund(self, entry: LedgerEntry) -> StripeRefund:
+        found = self.find(entry)
+        if found is not None:
+            return found
+        made = StripeRefund(
+            id=f"re_{len(self.refunds) + 1:04d}",
+            payment_intent=entry.payment_intent,
+            amount=entry.amount,
+            currency=entry.currency,
+            status=self.status,
+            created=entry.created_at,
+            metadata_refund_id=entry.refund_id,
+        )
+        self.refunds.append(made)
+        return made
+
+    def find(self, entry: LedgerEntry) -> StripeRefund | None:
+        if self.down:
+            raise PaymentProviderUnavailable("stripe is down")
+        return next((r for r in self.refunds if r.metadata_refund_id == entry.refund_id), None)
+
+    def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]:
+        self.asked.append((created_gte, created_lt))
+        return [r for r in self.refunds if created_gte <= r.created < created_lt]
+
+
+class InMemoryReports:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = (body, content_type)
+
+    def get(self, key: str) -> bytes | None:
+        found = self.objects.get(key)
+        return found[0] if found else None
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        return f"https://reports.example/{key}?expires={expires_s}"
 
 
 class FakeInventory:

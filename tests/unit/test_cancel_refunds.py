@@ -10,13 +10,20 @@ import pytest
 from shared.domain.errors import PaymentIntentMissing, PaymentProviderUnavailable
 from shared.domain.order import OrderStatus
 from shared.domain.payment import ALREADY_USED, PaymentIntent
-from shared.domain.refunds import RefundStatus, refund_key
+from shared.domain.refund_ledger import RefundStatus, refund_key
 from shared.usecases.cancel_order import cancel_order
 from shared.usecases.capture_payment import capture_for_shipping
 from shared.usecases.refunds import open_cancellation_refund
 from shared.usecases.sweep_refunds import sweep_owed_refunds
-from tests.unit.fakes import FakePayments, FakeRequests, FakeSignals, FakeWorkflow, FixedClock, InMemoryOrders
-from tests.unit.fakes_finance import InMemoryLedger
+from tests.unit.fakes import (
+    FakePayments,
+    FakeRequests,
+    FakeSignals,
+    FakeWorkflow,
+    FixedClock,
+    InMemoryLedger,
+    InMemoryOrders,
+)
 from tests.unit.test_order_lifecycle import new_order
 
 TOTAL = 770  # new_order(): lines 650, shipping 100, tax 20

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from devstack.outbox import render_message
+from shared.bootstrap import Wiring, declared_environment
 from shared.email.templates import load
-from shared.settings import MailSettings
-from shared.topology import EMAIL_TEMPLATES
+from shared.topology import EMAIL_TEMPLATES, function
 from shared.usecases.notify import send_cancellation_email, send_return_email, send_shipment_email
 from tests.unit.email_samples import HOSTILE, SHOP, samples
 from tests.unit.fakes import FakeDocuments, FakeMailer, FixedClock, InMemoryOrders
@@ -115,12 +115,18 @@ def test_html_escapes_what_customers_typed(name):
     assert HOSTILE in text  # the plain part shows it as typed
 
 
+def _sender(env: dict[str, str]) -> str:
+    """The From a mailing function's composition root builds from this environment."""
+    given = dict.fromkeys(declared_environment(function("send_confirmation")), "x")
+    return Wiring("send_confirmation", {**given, **env}).sender
+
+
 def test_the_from_address_carries_the_display_name():
     env = {"EMAIL_FROM": "orders@shop.example", "EMAIL_FROM_NAME": "Lovelace & Co", "TABLE_IDEMPOTENCY": "i"}
-    assert MailSettings.model_validate(env).from_address == "Lovelace & Co <orders@shop.example>"
-    quoted = MailSettings.model_validate({**env, "EMAIL_FROM_NAME": "Lovelace, Co"}).from_address
+    assert _sender(env) == "Lovelace & Co <orders@shop.example>"
+    quoted = _sender({**env, "EMAIL_FROM_NAME": "Lovelace, Co"})
     assert quoted == '"Lovelace, Co" <orders@shop.example>'
-    assert MailSettings.model_validate({**env, "EMAIL_FROM_NAME": ""}).from_address == "orders@shop.example"
+    assert _sender({**env, "EMAIL_FROM_NAME": ""}) == "orders@shop.example"
 
 
 def test_the_return_email_links_the_label_for_a_week():

@@ -12,7 +12,7 @@ from shared.adapters.stream_facts import facts_of_record
 from shared.domain import order as order_domain
 from shared.domain.facts import new_facts, order_facts, refund_facts
 from shared.domain.order import OrderStatus
-from shared.domain.refunds import LedgerEntry, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundStatus
 from tests.analytics_workload import at, seeded
 
 

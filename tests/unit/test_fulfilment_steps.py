@@ -1,9 +1,9 @@
 import pytest
 
 from shared.domain.errors import PaymentProviderUnavailable
-from shared.domain.money import format_money
 from shared.domain.order import OrderStatus, PaymentCheck
 from shared.domain.payment import PaymentIntent
+from shared.domain.values import format_money
 from shared.schemas.capture import CaptureOrder
 from shared.usecases.capture_order import capture_order
 from shared.usecases.check_payment import check_payment

@@ -8,45 +8,26 @@ import pytest
 from shared.domain.order import ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent
-from shared.domain.shipping import Label, LabelRequest, RateQuote
 from shared.topology import Kind
 from shared.usecases.fulfilment_events import EventTimeRefused, apply_event, order_id_of
 from shared.usecases.labels import buy_label
 from shared.usecases.notify import send_shipment_email
 from shared.usecases.release import release_order, request_fulfilment
 from shared.usecases.signals import REJECTED_ERROR
-from tests.unit.fakes import FakeDocuments, FakeMailer, FakeRequests, FakeSignals, FixedClock, InMemoryOrders
+from tests.unit.fakes import (
+    FakeCarrier,
+    FakeDocuments,
+    FakeMailer,
+    FakeRequests,
+    FakeSignals,
+    FixedClock,
+    InMemoryNodes,
+    InMemoryOrders,
+)
 from tests.unit.test_shipments import AT, PARCEL, order
 
 ADMIN = Principal("admin", Kind.ADMIN, "admin")
 SID = "ord_1-S1"
-
-
-class CountingCarrier:
-    name = "sandbox"
-
-    def __init__(self) -> None:
-        self.bought: list[str] = []
-
-    def quote(self, request: LabelRequest) -> list[RateQuote]:
-        return [RateQuote("sandbox", "ground", 900, "USD", 3), RateQuote("sandbox", "overnight", 2500, "USD", 1)]
-
-    def buy(self, request: LabelRequest, quote: RateQuote) -> Label:
-        self.bought.append(quote.service)
-        return Label("sandbox", quote.service, "1Z9WB0X10300000017", "https://t", quote.amount, "USD", "labels/x.pdf")
-
-
-class NoNodes:
-    """No node is known: labels are bought without a ship-from location (priced as far)."""
-
-    def get(self, node_id):
-        return None
-
-    def all(self):
-        return []
-
-    def put(self, node):
-        return False
 
 
 @pytest.fixture
@@ -131,9 +112,9 @@ def test_one_label_per_shipment_and_the_cheapest_meeting_the_level(world):
     for kind in ("accepted", "picked"):
         event(world, kind)
     event(world, "packed", parcel=PARCEL)
-    carrier = CountingCarrier()
-    first = buy_label("ord_1", SID, orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
-    again = buy_label("ord_1", SID, orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
+    carrier = FakeCarrier()
+    first = buy_label("ord_1", SID, orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock)
+    again = buy_label("ord_1", SID, orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock)
     assert first == again
     assert carrier.bought == ["ground"]  # standard service: the cheapest quote
     assert stored(world).shipment(SID).label == first

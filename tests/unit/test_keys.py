@@ -3,28 +3,11 @@ import pytest
 from shared.domain.principal import Principal
 from shared.topology import Kind
 from shared.usecases.keys import create_key, hash_key, principal_id, resolve_key
-
-
-class Keys:
-    def __init__(self):
-        self.items = {}
-
-    def put(self, key_hash, principal):
-        self.items[key_hash] = principal
-
-    def get(self, key_hash):
-        return self.items.get(key_hash)
-
-    def revoke(self, pid):
-        hits = [h for h, p in self.items.items() if p.principal_id == pid and not p.revoked]
-        for h in hits:
-            p = self.items[h]
-            self.items[h] = Principal(p.principal_id, p.kind, p.name, p.nodes, revoked=True)
-        return len(hits)
+from tests.unit.fakes import InMemoryKeys
 
 
 def test_key_is_stored_only_as_its_hash_and_resolves_to_its_principal():
-    keys = Keys()
+    keys = InMemoryKeys()
     key, principal = create_key(keys, Kind.CHANNEL, "web")
     assert key not in keys.items
     assert list(keys.items) == [hash_key(key)]
@@ -33,7 +16,7 @@ def test_key_is_stored_only_as_its_hash_and_resolves_to_its_principal():
 
 
 def test_unknown_malformed_and_revoked_keys_resolve_to_nobody():
-    keys = Keys()
+    keys = InMemoryKeys()
     key, _ = create_key(keys, Kind.OPS, "ops")
     assert resolve_key(keys, "wb_ops_nope") is None
     assert resolve_key(keys, "") is None
@@ -43,7 +26,7 @@ def test_unknown_malformed_and_revoked_keys_resolve_to_nobody():
 
 
 def test_warehouse_keys_are_bound_to_nodes():
-    keys = Keys()
+    keys = InMemoryKeys()
     with pytest.raises(ValueError, match="node"):
         create_key(keys, Kind.WAREHOUSE, "w")
     _key, principal = create_key(keys, Kind.WAREHOUSE, "w", ("dc-2", "dc-1"))

@@ -10,9 +10,8 @@ from PIL import Image
 
 from shared.documents.label_pdf import render_label
 from shared.documents.slips import packing_slip_html, pick_list_html
-from shared.domain.order import Address
-from shared.domain.routing import GeoPoint
 from shared.domain.shipping import Label, LabelRequest, Parcel, sandbox_tracking_number
+from shared.domain.values import Address, GeoPoint
 
 ADDRESS = Address("Zoë Łukasiewicz", "1 Main St", "Austin", "TX", "73301", "US", line2="Apt 4", lat=30.27, lon=-97.74)
 

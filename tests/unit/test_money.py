@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.money import amount_problem, exponent, format_money
+from shared.domain.values import amount_problem, exponent, format_money
 from shared.schemas.capture import CaptureOrder
 from tests.unit.builders import capture_body
 

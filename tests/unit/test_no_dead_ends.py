@@ -29,10 +29,10 @@ from tests.unit.fakes import (
     FakeSignals,
     FakeWorkflow,
     FixedClock,
+    InMemoryLedger,
+    InMemoryNodes,
     InMemoryOrders,
 )
-from tests.unit.fakes_finance import InMemoryLedger
-from tests.unit.test_fulfilment_usecases import NoNodes
 from tests.unit.test_shipments import AT, PARCEL, _label, order, walk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,7 +295,7 @@ def test_a_carrier_refusal_after_packing_sends_the_shipment_back_to_its_node_to_
     walk(o, "ord_1-S1", "accepted", "picked", "packed")
     orders, clock, carrier = with_store(o), FixedClock(), RefusingCarrier()
     with pytest.raises(ParcelRejected):
-        buy_label("ord_1", "ord_1-S1", orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
+        buy_label("ord_1", "ord_1-S1", orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock)
     s = stored(orders).shipment("ord_1-S1")
     assert (s.status, s.parcel, s.repack_reason) == (
         ShipmentStatus.PICKED,
@@ -334,7 +334,7 @@ def test_a_carrier_refusal_after_packing_sends_the_shipment_back_to_its_node_to_
     )
     assert (outcome.shipment.status, outcome.shipment.repack_reason) == (ShipmentStatus.PACKED, None)
     assert ("succeed", "tok-2") in [(kind, token) for kind, token, _ in signals.calls]
-    label = buy_label("ord_1", "ord_1-S1", orders=orders, nodes=NoNodes(), carrier=carrier, clock=clock)
+    label = buy_label("ord_1", "ord_1-S1", orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock)
     assert stored(orders).shipment("ord_1-S1").label == label
 
 

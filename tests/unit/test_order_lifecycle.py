@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.domain.errors import IllegalTransition
-from shared.domain.order import TRANSITIONS, Address, Customer, Delivery, OrderStatus, place
+from shared.domain.order import TRANSITIONS, Customer, Delivery, OrderStatus, place
+from shared.domain.values import Address
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 

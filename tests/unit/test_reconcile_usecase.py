@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from shared.domain.refunds import LedgerEntry, Match, RefundReason, RefundStatus, StripeRefund
+from shared.domain.reconciliation import Match
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus, StripeRefund
 from shared.usecases.reconcile import (
     InvalidPeriod,
     day_period,
@@ -16,7 +17,7 @@ from shared.usecases.reconcile import (
     run_reconciliation,
     stored_reconciliation,
 )
-from tests.unit.fakes_finance import FixedClock, InMemoryLedger, InMemoryReports, InMemoryStripeRefunds
+from tests.unit.fakes import FixedClock, InMemoryLedger, InMemoryReports, InMemoryStripeRefunds
 
 DAY, NEXT = day_period(date(2026, 3, 14))
 RAN = datetime(2026, 3, 15, 2, 30, 5, 123456, tzinfo=UTC)
@@ -46,7 +47,9 @@ def stripe(sid, at, amount=1000, refund_id=None, pi=None, status="succeeded"):
 
 def run(ledger, gateway, reports=None, start=DAY, end=NEXT):
     reports = reports or InMemoryReports()
-    done = run_reconciliation(start, end, ledger=ledger, gateway=gateway, reports=reports, clock=FixedClock(RAN))
+    done = run_reconciliation(
+        start, end, ledger=ledger, gateway=gateway, reports=reports, clock=FixedClock(RAN, step=timedelta(0))
+    )
     return done, reports
 
 

@@ -5,17 +5,8 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from shared.domain.refunds import (
-    CSV_COLUMNS,
-    LedgerEntry,
-    Match,
-    RefundReason,
-    RefundStatus,
-    StripeRefund,
-    reconcile,
-    to_csv,
-    to_json,
-)
+from shared.domain.reconciliation import CSV_COLUMNS, Match, reconcile, to_csv, to_json
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus, StripeRefund
 
 DAY = datetime(2026, 11, 22, tzinfo=UTC)
 NEXT = DAY + timedelta(days=1)

@@ -7,16 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.refunds import (
-    InvalidRefundRequest,
-    LedgerEntry,
-    LineValue,
-    RefundReason,
-    RefundStatus,
-    refund_for_lines,
-    refund_key,
-    tax_shares,
-)
+from shared.domain.refund_ledger import InvalidRefundRequest, LedgerEntry, RefundReason, RefundStatus, refund_key
+from shared.domain.refund_policy import LineValue, refund_for_lines, tax_shares
 
 PROPERTY = settings(max_examples=400, deadline=None, derandomize=True)
 LINES = (LineValue("l1", 3800), LineValue("l2", 1200), LineValue("l3", 1000))  # 6000 of goods
@@ -122,7 +114,7 @@ def test_a_partial_refund_never_gives_back_more_than_was_paid_for_its_lines(case
 
 
 def test_units_of_a_line_give_back_their_share_of_its_tax_never_more():
-    from shared.domain.refunds import refund_for_units
+    from shared.domain.refund_policy import refund_for_units
 
     lines = [("L1", 2, 2000), ("L2", 1, 1000)]  # 4000 + 1000; tax 500 -> 400 and 100
     one = refund_for_units(lines, 500, 600, {"L1": 1}, all_lines_now_refunded=False)
@@ -135,7 +127,7 @@ def test_units_of_a_line_give_back_their_share_of_its_tax_never_more():
 
 def test_single_unit_returns_of_a_line_give_back_its_whole_tax_share():
     """Issue 11, case 6: three one-unit returns of a line whose tax share is 10 refunded 9."""
-    from shared.domain.refunds import refund_for_units
+    from shared.domain.refund_policy import refund_for_units
 
     lines = [("L1", 3, 1000)]
     pieces = [
@@ -170,7 +162,7 @@ def unit_lines_split_into_refunds(draw):
 @given(unit_lines_split_into_refunds())
 def test_refunding_units_in_any_pieces_gives_back_exactly_the_tax_never_more(case):
     """The function production calls (cancellations and returns) adds up to the whole."""
-    from shared.domain.refunds import refund_for_units
+    from shared.domain.refund_policy import refund_for_units
 
     lines, tax, pieces = case
     quantities = {line_id: qty for line_id, qty, _ in lines}

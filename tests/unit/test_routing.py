@@ -8,7 +8,8 @@ from typing import Literal
 import pytest
 
 from shared.domain.rates import RATE_CARD, estimate_rate, haversine_km, zone_for
-from shared.domain.routing import GeoPoint, Node, Policy, RoutingLine, RoutingRequest, route
+from shared.domain.routing import Node, Policy, RoutingLine, RoutingRequest, route
+from shared.domain.values import GeoPoint
 
 DALLAS = GeoPoint(32.7767, -96.7970)
 AUSTIN = GeoPoint(30.2672, -97.7431)  # 293 km from Dallas: regional

@@ -9,16 +9,8 @@ from typing import Literal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.routing import (
-    MAX_CANDIDATES,
-    GeoPoint,
-    Node,
-    Policy,
-    RoutingDecision,
-    RoutingLine,
-    RoutingRequest,
-    route,
-)
+from shared.domain.routing import MAX_CANDIDATES, Node, Policy, RoutingDecision, RoutingLine, RoutingRequest, route
+from shared.domain.values import GeoPoint
 
 SKUS = ("A", "B", "C", "D")  # few, so lines share SKUs and nodes overlap
 PROPERTY = settings(max_examples=300, deadline=None, derandomize=True)

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.domain.order import Address, Customer, Delivery, OrderStatus, place
+from shared.domain.order import Customer, Delivery, OrderStatus, place
 from shared.domain.routing import Allocation, RoutingDecision
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent, ShipmentStatus
 from shared.domain.shipping import Parcel
+from shared.domain.values import Address
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PARCEL = Parcel(900, 30, 20, 10)

@@ -8,9 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.order import Address
 from shared.domain.rates import billable_kg, estimate_rate
-from shared.domain.routing import GeoPoint
 from shared.domain.shipping import (
     CarrierRejected,
     LabelRequest,
@@ -22,6 +20,7 @@ from shared.domain.shipping import (
     sandbox_tracking_number,
 )
 from shared.domain.tracking import format_ups_tracking, is_valid_ups_tracking, ups_tracking_number
+from shared.domain.values import Address, GeoPoint
 
 NEW_YORK = GeoPoint(40.7128, -74.0060)
 BROOKLYN = (40.6782, -73.9442)  # ~7 km: local

@@ -2,10 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from shared.domain.refunds import LedgerEntry, RefundReason, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
 from shared.usecases.sweep_refunds import sweep_pending_refunds
-from tests.unit.fakes import FakeWorkflow
-from tests.unit.fakes_finance import FixedClock, InMemoryLedger
+from tests.unit.fakes import FakeWorkflow, FixedClock, InMemoryLedger
 
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
 
@@ -37,7 +36,9 @@ def test_only_refunds_pending_past_the_grace_period_are_restarted_once_an_hour()
         ]
     )
     refunds = FakeWorkflow()
-    assert sweep_pending_refunds(ledger=ledger, refunds=refunds, clock=FixedClock(NOW)) == ["stuck"]
+    assert sweep_pending_refunds(ledger=ledger, refunds=refunds, clock=FixedClock(NOW, step=timedelta(0))) == ["stuck"]
     assert list(refunds.started.values()) == [{"order_id": "ord_stuck", "refund_id": "stuck"}]
-    sweep_pending_refunds(ledger=ledger, refunds=refunds, clock=FixedClock(NOW + timedelta(minutes=10)))
+    sweep_pending_refunds(
+        ledger=ledger, refunds=refunds, clock=FixedClock(NOW + timedelta(minutes=10), step=timedelta(0))
+    )
     assert len(refunds.started) == 1  # the same hour: the same execution name, nothing new

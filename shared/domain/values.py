@@ -1,16 +1,19 @@
-"""Amounts as Stripe counts them. Waybill's amounts are compared 1:1 with Stripe's, so its minor
-units are Stripe's, which are not always ISO 4217's (https://docs.stripe.com/currencies):
+"""Values the domain is made of: money in minor units, postal addresses and points on the globe.
+Immutable, no I/O.
+
+Amounts are counted as Stripe counts them. Waybill's amounts are compared 1:1 with Stripe's, so its
+minor units are Stripe's, which are not always ISO 4217's (https://docs.stripe.com/currencies):
 
 - zero-decimal at Stripe: 100 JPY is sent as 100 (MGA too, although ISO gives it two decimals);
 - three-decimal: amounts are in thousandths, and Stripe wants the last digit 0 (10 = 0.010 KWD);
 - ISK: ISO says zero decimals, Stripe keeps two in its API and accepts only whole krónur, so an
   ISK amount is in hundredths and a multiple of 100;
 - HUF and TWD: two decimals for charges (only payouts are whole units), so nothing special here.
-
-Pure: no I/O.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 STRIPE_ZERO_DECIMAL = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
@@ -54,3 +57,37 @@ def format_money(amount: int, currency: str) -> str:
     """1234 USD -> "12.34 USD"; 1234 JPY -> "1,234 JPY"; 50000 ISK -> "500.00 ISK"."""
     digits = exponent(currency)
     return f"{amount / 10**digits:,.{digits}f} {currency}"
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line1: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """Where a node is, as a pickup customer reads it (every part optional)."""
+
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    def lines(self) -> list[str]:
+        town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        return [p for p in (self.line1, town, self.country) if p]

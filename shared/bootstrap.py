@@ -1,0 +1,338 @@
+"""The composition root: what one function needs, built from its topology entry.
+
+`Wiring("buy_label")` reads the function's environment once (at import, in Lambda: cold start),
+checks it holds every name the topology gives the function, and hands out the function's
+adapters, each built on first use and then kept for the life of the execution environment.
+Asking for a table, queue, bucket, secret, state machine, template or setting the function was
+not granted raises NotGranted, so a missing grant fails at import, in tests and on the embedded
+stack alike, instead of with AccessDenied in AWS.
+
+Adapters are imported inside their getters: a function pays the import cost of what it uses only.
+The embedded stack runs every function in one process; it hands each one its own environment
+with `function_environment(...)` while the function's module is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+from pydantic import Field, TypeAdapter
+
+from shared import topology as t
+from shared.logging import masked_logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    from shared.adapters.dynamodb_inventory import DynamoDBInventory
+    from shared.adapters.dynamodb_keys import DynamoDBKeys
+    from shared.adapters.dynamodb_ledger import DynamoDBLedger
+    from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
+    from shared.adapters.dynamodb_orders import DynamoDBOrders
+    from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+    from shared.adapters.firehose_facts import FirehoseFacts
+    from shared.adapters.s3_documents import S3Documents
+    from shared.adapters.s3_reports import S3Reports
+    from shared.adapters.sandbox_carrier import SandboxCarrier
+    from shared.adapters.ses_mailer import SesMailer
+    from shared.adapters.sfn_signals import StepFunctionsSignals
+    from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+    from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
+    from shared.adapters.sqs_restock import SqsRestock
+    from shared.adapters.stripe_payments import StripePayments
+    from shared.adapters.stripe_refunds import StripeRefunds
+    from shared.adapters.system import SystemClock
+    from shared.exactly_once import Task
+    from shared.ports import ReportEngine
+
+V = TypeVar("V")
+
+# Types for `Wiring.setting`.
+Seconds = Annotated[int, Field(ge=1)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# Set only by the embedded stack, where localstripe stands in for api.stripe.com.
+STRIPE_API_BASE_ENV = "STRIPE_API_BASE"
+
+_environment: ContextVar[Mapping[str, str] | None] = ContextVar("waybill_function_environment", default=None)
+
+
+@contextlib.contextmanager
+def function_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """The environment a Wiring built inside this block reads (instead of os.environ)."""
+    token = _environment.set(dict(env))
+    try:
+        yield
+    finally:
+        _environment.reset(token)
+
+
+class NotGranted(LookupError):
+    """The function asked for something its topology entry does not give it."""
+
+
+class MissingEnvironment(LookupError):
+    """The topology gives the function a name its environment does not carry."""
+
+
+def declared_environment(fn: t.Function) -> frozenset[str]:
+    """Every variable the stacks set for the function, beyond the common ones."""
+    names = {*t.resource_environment(fn), *fn.environment}
+    if any(isinstance(g, t.SendEmail) for g in fn.grants):
+        names.add(t.EMAIL_FROM_ENV)
+    return frozenset(names)
+
+
+class Wiring:
+    """One function's resources and adapters, from its topology entry."""
+
+    def __init__(self, name: str, environ: Mapping[str, str] | None = None) -> None:
+        self.function = t.function(name)
+        given = _environment.get() if environ is None else environ
+        source = os.environ if given is None else given
+        self._env = dict(source)
+        missing = sorted(declared_environment(self.function) - set(self._env))
+        if missing:
+            raise MissingEnvironment(f"{name}: the environment lacks {', '.join(missing)}")
+        self._built: dict[object, Any] = {}
+
+    # --- names, checked against the grants ----------------------------------------------------------
+
+    def _granted(self, what: str, match: Callable[[t.Grant], bool]) -> None:
+        if not any(match(g) for g in self.function.grants):
+            raise NotGranted(f"{self.function.name} is not granted {what} (see shared/topology.py)")
+
+    def table(self, table: t.Table) -> str:
+        self._granted(f"table {table.name}", lambda g: isinstance(g, t.TableGrant) and g.table == table)
+        return self._env[table.env]
+
+    def queue_url(self, queue: t.Queue) -> str:
+        self._granted(f"sending to queue {queue.name}", lambda g: isinstance(g, t.QueueSend) and g.queue == queue)
+        return self._env[queue.env]
+
+    def bucket(self, bucket: t.Bucket) -> str:
+        self._granted(f"bucket {bucket.name}", lambda g: isinstance(g, t.BucketGrant) and g.bucket == bucket)
+        return self._env[bucket.env]
+
+    def secret(self, secret: t.Secret) -> str:
+        self._granted(f"secret {secret.name}", lambda g: isinstance(g, t.SecretRead) and g.secret == secret)
+        return self._env[secret.env]
+
+    def state_machine_arn(self, machine: t.StateMachine) -> str:
+        self._granted(
+            f"starting state machine {machine.name}",
+            lambda g: isinstance(g, t.StartExecution) and g.state_machine == machine,
+        )
+        return self._env[machine.env]
+
+    def template(self, template: t.EmailTemplate) -> str:
+        self._granted(
+            f"email template {template.name}", lambda g: isinstance(g, t.SendEmail) and template in g.templates
+        )
+        return self._env[template.env]
+
+    def setting(self, name: str, kind: Any = str) -> Any:
+        """A value of the function's own `environment` in the topology, validated as `kind`."""
+        if name not in self.function.environment:
+            raise NotGranted(f"{self.function.name} has no setting {name} (see shared/topology.py)")
+        return TypeAdapter(kind).validate_python(self._env[name])
+
+    def _once(self, key: object, build: Callable[[], V]) -> V:
+        if key not in self._built:
+            self._built[key] = build()
+        value: V = self._built[key]
+        return value
+
+    # --- clients and adapters, built once per execution environment ---------------------------------
+
+    def client(self, service: str) -> Any:
+        from shared.aws import client
+
+        return self._once(("client", service), lambda: client(service))
+
+    @cached_property
+    def logger(self) -> Logger:
+        return masked_logger()
+
+    @cached_property
+    def clock(self) -> SystemClock:
+        from shared.adapters.system import SystemClock
+
+        return SystemClock()
+
+    def orders(self) -> DynamoDBOrders:
+        from shared.adapters.dynamodb_orders import DynamoDBOrders
+
+        table = self.table(t.ORDERS)
+        return self._once("orders", lambda: DynamoDBOrders(self.client("dynamodb"), table))
+
+    def inventory(self) -> DynamoDBInventory:
+        from shared.adapters.dynamodb_inventory import DynamoDBInventory
+
+        table = self.table(t.INVENTORY)
+        return self._once("inventory", lambda: DynamoDBInventory(self.client("dynamodb"), table))
+
+    def nodes(self) -> DynamoDBNodes:
+        from shared.adapters.dynamodb_nodes import DynamoDBNodes
+
+        table = self.table(t.INVENTORY)
+        return self._once("nodes", lambda: DynamoDBNodes(self.client("dynamodb"), table))
+
+    def policies(self) -> DynamoDBPolicies:
+        from shared.adapters.dynamodb_nodes import DynamoDBPolicies
+
+        table = self.table(t.INVENTORY)
+        return self._once("policies", lambda: DynamoDBPolicies(self.client("dynamodb"), table))
+
+    def payment_claims(self) -> DynamoDBPaymentClaims:
+        from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+
+        table = self.table(t.ORDERS)
+        return self._once("payment_claims", lambda: DynamoDBPaymentClaims(self.client("dynamodb"), table))
+
+    def ledger(self) -> DynamoDBLedger:
+        from shared.adapters.dynamodb_ledger import DynamoDBLedger
+
+        table = self.table(t.LEDGER)
+        return self._once("ledger", lambda: DynamoDBLedger(self.client("dynamodb"), table))
+
+    def keys(self) -> DynamoDBKeys:
+        from shared.adapters.dynamodb_keys import DynamoDBKeys
+
+        table = self.table(t.API_KEYS)
+        return self._once("keys", lambda: DynamoDBKeys(self.client("dynamodb"), table))
+
+    def workflow(self, machine: t.StateMachine) -> StepFunctionsWorkflow:
+        from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+
+        arn = self.state_machine_arn(machine)
+        return self._once(("workflow", machine), lambda: StepFunctionsWorkflow(self.client("stepfunctions"), arn))
+
+    def signals(self, machine: t.StateMachine | None = None) -> StepFunctionsSignals:
+        """Answers task tokens; `machine` narrows the check to one state machine's tokens."""
+        from shared.adapters.sfn_signals import StepFunctionsSignals
+
+        self._granted(
+            "answering task tokens",
+            lambda g: isinstance(g, t.TaskCallback) and machine in (None, g.state_machine),
+        )
+        return self._once("signals", lambda: StepFunctionsSignals(self.client("stepfunctions")))
+
+    def mailer(self) -> SesMailer:
+        """From the shop (its name in From and in every email; COMMON_ENVIRONMENT's defaults)."""
+        from shared.adapters.ses_mailer import SesMailer
+
+        self._granted("sending email", lambda g: isinstance(g, t.SendEmail))
+        sender, shop = self.sender, self._env.get(t.SHOP_NAME_ENV, "")
+        return self._once("mailer", lambda: SesMailer(self.client("ses"), sender, shop))
+
+    @property
+    def sender(self) -> str:
+        """The From of customer email: the address, with the shop's display name when one is set."""
+        from email.utils import formataddr
+
+        address, name = self._env[t.EMAIL_FROM_ENV], self._env.get(t.EMAIL_FROM_NAME_ENV, "")
+        return formataddr((name, address)) if name else address
+
+    def documents(self) -> S3Documents:
+        from shared.adapters.s3_documents import S3Documents
+
+        bucket = self.bucket(t.DOCUMENTS)
+        return self._once("documents", lambda: S3Documents(self.client("s3"), bucket))
+
+    def reports(self) -> S3Reports:
+        from shared.adapters.s3_reports import S3Reports
+
+        bucket = self.bucket(t.DOCUMENTS)
+        return self._once("reports", lambda: S3Reports(self.client("s3"), bucket))
+
+    def carrier(self, failure_rate: float = 0.0) -> SandboxCarrier:
+        """The built-in sandbox carrier; a real carrier is another adapter behind shared.ports.Carrier."""
+        from shared.adapters.sandbox_carrier import SandboxCarrier
+
+        bucket = self.bucket(t.DOCUMENTS)
+        return self._once("carrier", lambda: SandboxCarrier(self.client("s3"), bucket, failure_rate=failure_rate))
+
+    def fulfilment_requests(self) -> SqsFulfilmentRequests:
+        from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
+
+        url = self.queue_url(t.FULFILMENT_REQUESTS)
+        return self._once("fulfilment_requests", lambda: SqsFulfilmentRequests(self.client("sqs"), url))
+
+    def restock(self) -> SqsRestock:
+        from shared.adapters.sqs_restock import SqsRestock
+
+        url = self.queue_url(t.RESTOCK)
+        return self._once("restock", lambda: SqsRestock(self.client("sqs"), url))
+
+    def fact_sink(self, store: t.FactStore) -> FirehoseFacts:
+        from shared.adapters.firehose_facts import FirehoseFacts
+
+        put = t.FactsPut(store)
+        self._granted(f"putting facts on {store.name}", lambda g: g == put)
+        stream = self._env[put.env]
+        return self._once(("facts", store), lambda: FirehoseFacts(self.client("firehose"), stream))
+
+    def report_engine(self, store: t.FactStore) -> Callable[[], ReportEngine]:
+        """A report engine per request: Athena in AWS; on the embedded stack DuckDB over the emulated
+        S3, loaded with the facts stored so far (objects read on an earlier request are not read again)."""
+        query = t.FactsQuery(store)
+        self._granted(f"querying facts of {store.name}", lambda g: g == query)
+        workgroup, database = (self._env[name] for name in query.envs)
+        if self.setting(t.ANALYTICS_ENGINE_ENV, Literal["athena", "duckdb"]) == "duckdb":
+            # imported here: duckdb is a development dependency, not in the Lambda layer
+            from shared.adapters.duckdb_reports import DuckDBReports
+            from shared.adapters.s3_facts import S3FactFiles
+
+            files = S3FactFiles(self.client("s3"), self.bucket(store.bucket), store.prefix)
+
+            def local() -> ReportEngine:
+                engine = DuckDBReports()
+                engine.load(files.rows())
+                return engine
+
+            return local
+        from shared.adapters.athena_reports import AthenaReports
+
+        athena = AthenaReports(self.client("athena"), workgroup, database)
+        return lambda: athena
+
+    # Stripe: the key is read per call from Secrets Manager (cached 5 minutes by Powertools), so a
+    # rotated key is picked up without a redeploy. Each getter returns a factory for that reason.
+
+    def _stripe(self) -> Callable[[], Any]:
+        from shared.adapters.stripe_payments import stripe_from_secret
+
+        name, base = self.secret(t.STRIPE), self._env.get(STRIPE_API_BASE_ENV)
+        return lambda: stripe_from_secret(name, base)
+
+    def payments(self) -> Callable[[], StripePayments]:
+        from shared.adapters.stripe_payments import StripePayments
+
+        stripe = self._stripe()
+        return lambda: StripePayments(stripe())
+
+    def stripe_refunds(self) -> Callable[[], StripeRefunds]:
+        from shared.adapters.stripe_refunds import StripeRefunds
+
+        stripe = self._stripe()
+        return lambda: StripeRefunds(stripe())
+
+    def webhook_secret(self) -> Callable[[], str]:
+        from shared.aws import secret
+
+        name = self.secret(t.STRIPE_WEBHOOK)
+        # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
+        return lambda: secret(name)
+
+    def once_per(self, key: str) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
+        """Exactly once per task[key] (shared.exactly_once), recorded in the idempotency table."""
+        from shared.exactly_once import once_per
+
+        return once_per(self.table(t.IDEMPOTENCY), key, self.client("dynamodb"))
