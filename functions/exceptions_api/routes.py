@@ -14,15 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared import http, metrics
 from shared.domain.audit import Actor
-from shared.domain.exceptions import Action, ActionRefused, ExceptionType
+from shared.domain.exceptions import Action, ExceptionType
 from shared.domain.order import Order
 from shared.domain.principal import Principal
-from shared.domain.refund_ledger import RefundNotFound
 from shared.schemas.exception_queue import ActionIn, ExceptionQueuePage, QueueEntryView, RetryIn
 from shared.schemas.finance import LedgerEntryView
 from shared.schemas.order_view import OrderView
 from shared.usecases.act_on_order import ActionPorts, act_on_order
-from shared.usecases.exception_queue import MAX_LIMIT, BadCursor, ExceptionIndex, QueueQuery, list_exceptions
+from shared.usecases.exception_queue import MAX_LIMIT, ExceptionIndex, QueueQuery, list_exceptions
 from shared.usecases.ops_actions import ActionRequest
 from shared.usecases.ops_retries import retry_refund, retry_return
 
@@ -40,6 +39,8 @@ class ExceptionsPorts:
     logger: Logger
     # the order as GET /v1/orders/{id} shows it (documents linked, refunds listed)
     view: Callable[[Order], OrderView]
+    # emails the customer the cancellation, once per order (returns the message id)
+    notify_cancelled: Callable[[str], str]
 
 
 def _json(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -128,6 +129,8 @@ def register(app: APIGatewayRestResolver) -> None:
         outcome = act_on_order(order_id, request, p.actions)
         if not outcome.replayed:
             metrics.action_taken(body.action)
+        if request.action == Action.CANCEL:
+            p.notify_cancelled(order_id)  # once per order, also when replayed after a crash
         p.logger.info(
             "ops action", order_id=order_id, action=body.action, by=str(request.actor), replayed=outcome.replayed
         )
@@ -153,6 +156,8 @@ def register(app: APIGatewayRestResolver) -> None:
         p = ports()
         request = ActionRequest(Action.RETRY, body.reason, actor(), key=key())
         a = p.actions
+        if a.ledger.get(refund_id) is None:
+            return http.error(404, "not_found", f"refund {refund_id} not found")
         entry = retry_refund(
             refund_id, request, orders=a.orders, ledger=a.ledger, refunds=a.refunds_workflow, clock=a.clock
         )
@@ -183,15 +188,3 @@ def register(app: APIGatewayRestResolver) -> None:
         )
         metrics.action_taken("retry_return")
         return _json(p.view(after).model_dump_json(), 202)
-
-    @app.exception_handler(ActionRefused)
-    def _refused(exc: ActionRefused) -> Response[Any]:
-        return http.error(409, exc.code, str(exc))
-
-    @app.exception_handler(BadCursor)
-    def _cursor(exc: BadCursor) -> Response[Any]:
-        return http.error(422, "validation_failed", str(exc))
-
-    @app.exception_handler(RefundNotFound)
-    def _no_refund(exc: RefundNotFound) -> Response[Any]:
-        return http.error(404, "not_found", str(exc))

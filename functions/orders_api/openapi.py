@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 import functions.analytics_api.routes as analytics_routes
+import functions.exceptions_api.routes as exceptions_routes
 import functions.finance_api.routes as finance_routes
 import functions.fulfilment_events.routes as event_routes
 import functions.inventory_api.routes as inventory_routes
@@ -23,7 +24,8 @@ from shared import http
 @cache
 def document() -> str:
     docs = APIGatewayRestResolver(enable_validation=True)
-    for module in (orders_routes, inventory_routes, event_routes, webhook_routes, finance_routes, analytics_routes):
+    modules = (orders_routes, inventory_routes, event_routes, webhook_routes, finance_routes, analytics_routes)
+    for module in (*modules, exceptions_routes):
         module.register(docs)
     http.install_error_handlers(docs)
     text = docs.get_openapi_json_schema(

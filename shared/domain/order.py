@@ -565,6 +565,14 @@ class Order:
         assert label is not None
         self._note("label_bought", f"{shipment_id}: {label.carrier} {label.service} {label.tracking_number}", at)
 
+    def repack_needed(self, shipment_id: str, reason: str, at: datetime) -> None:
+        """A packed event was refused (the parcel is over the carrier's limits): the shipment stays
+        where it was, waiting for the node to re-pack, and says why. Told once per reason."""
+        shipment = self.shipment(shipment_id)
+        if shipment.repack_reason != reason:
+            shipment.repack_reason = reason
+            self._note("shipment_repack", f"{shipment_id} at {shipment.node_id}: {reason}", at)
+
     def parcel_refused(self, shipment_id: str, reason: str, at: datetime) -> None:
         """The carrier refused the packed parcel: the shipment goes back to its node to be re-packed."""
         shipment = self.shipment(shipment_id)

@@ -123,6 +123,6 @@ def retry_return(
     return after
 
 
-def record_refund_failure(order_id: str, refund_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> None:
+def refund_failed_on_order(order_id: str, refund_id: str, cause: str, *, orders: OrderRepository, clock: Clock) -> None:
     """A refund failed for good: the order carries a refund_failed exception until it is retried."""
     update_order(orders, order_id, lambda o: o.refund_failed(refund_id, cause, clock.now()))
