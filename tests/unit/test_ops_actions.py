@@ -9,6 +9,7 @@ from shared.domain.order import OrderStatus, PaymentCheck
 from shared.domain.routing import Allocation, RoutingDecision
 from shared.domain.shipment import ShipmentStatus
 from shared.usecases.ops_actions import ActionKeyConflict, ActionRequest, FlowPorts, run_flow_action
+from shared.usecases.release import release_order
 from tests.unit.fakes import FakeRequests, FakeSignals, FakeWorkflow, FixedClock, InMemoryOrders
 from tests.unit.test_no_dead_ends import ship
 from tests.unit.test_shipments import AT, order
@@ -80,9 +81,13 @@ def test_retry_routes_only_what_had_not_left_and_the_order_follows_what_had():
     assert [(line.line_id, line.quantity) for line in o.routing_request().lines] == [("L2", 1)]
     assert list(ports.workflow.started) == ["ord_1-retry-1"]
     o.apply_routing(RoutingDecision("allocated", (Allocation("dc-c", "L2", "SKU-2", 1),), (), (), 1, "t"), 100, AT)
-    new = [s for s in o.release(AT) if s.status == ShipmentStatus.REQUESTED]
+    ports.orders.save(o)
+    released = release_order("ord_1", orders=ports.orders, clock=ports.clock)  # the new execution's step
+    new = [s for s in released if s.status == ShipmentStatus.REQUESTED]
     assert [(s.shipment_id, s.node_id) for s in new] == [("ord_1-S3", "dc-c")]
-    assert o.status == OrderStatus.PARTIALLY_SHIPPED  # L1 was delivered before the failure
+    after = ports.orders.get("ord_1")
+    assert after.status == OrderStatus.PARTIALLY_SHIPPED  # L1 was delivered before the failure
+    assert release_order("ord_1", orders=ports.orders, clock=ports.clock) == released  # a retried step
 
 
 def test_reroute_takes_a_waiting_shipment_from_its_node_and_lets_the_running_flow_route_it():
