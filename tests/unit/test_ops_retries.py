@@ -14,6 +14,8 @@ from shared.usecases.act_on_order import ActionPorts, act_on_order
 from shared.usecases.ops_actions import ActionRequest
 from shared.usecases.ops_retries import refund_failed_on_order
 from shared.usecases.refunds import OWED_CANCEL
+from tests.unit.test_no_dead_ends import ship
+from tests.unit.test_shipments import order
 from tests.unit.test_stock_usecases import AT, World
 
 ANA = Actor("ops", "ana")
@@ -102,3 +104,23 @@ def test_cancel_through_the_actions_records_the_ops_principal_and_its_key() -> N
     assert (audit.actor, audit.cause) == (ANA, "by ops:ana: fraud")
     assert act_on_order(order_id, request, _ports(world)).replayed
     assert act_on_order(order_id, replace(request, key="c-2"), _ports(world)).order.cancellation is not None
+
+
+def test_a_failed_return_runs_again_in_a_new_execution_linked_on_the_order() -> None:
+    world = World()
+    o = order()
+    o.release(AT)
+    ship(o, "ord_1-S1", 1)
+    ship(o, "ord_1-S2", 2)
+    rma = o.open_return({"L1": 1}, "too small", AT)
+    o.return_failed(rma.rma_id, "RestockAndRefund: Stripe down", AT)
+    world.orders.add(o, "h")
+    outcome = act_on_order("ord_1", ActionRequest(Action.RETRY, "Stripe is back", ANA, key="t-1"), _ports(world))
+    assert not outcome.order.open_exceptions
+    [(name, payload)] = world.returns.started.items()
+    assert payload == {"order_id": "ord_1", "rma_id": rma.rma_id}
+    assert outcome.order.executions[-1].arn.endswith(f":{name}")
+    [audit] = [h for h in outcome.order.history if h.event == "return_retried"]
+    assert (audit.actor, audit.cause) == (ANA, f"{rma.rma_id}: Stripe is back")
+    assert act_on_order("ord_1", ActionRequest(Action.RETRY, "Stripe is back", ANA, key="t-1"), _ports(world)).replayed
+    assert len(world.returns.started) == 1
