@@ -8,7 +8,7 @@ from datetime import datetime
 
 from shared.domain.exceptions import ExceptionType
 from shared.domain.ops import filed_under
-from shared.domain.order import OrderStatus
+from shared.domain.order import Order, OrderStatus
 from shared.usecases.exception_queue import Filed, position
 from tests.unit.fakes import InMemoryOrders
 
@@ -53,3 +53,10 @@ class InMemoryStatusIndex:
             key=lambda o: o.created_at,
         )
         return [o.order_id for o in found[:limit]]
+
+
+def stored(orders: InMemoryOrders, order_id: str) -> Order:
+    """The stored order, which the test knows is there."""
+    found = orders.get(order_id)
+    assert found is not None, order_id
+    return found

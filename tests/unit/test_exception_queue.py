@@ -9,7 +9,7 @@ from shared.domain.ops import applicable_actions, queue_entry
 from shared.domain.order import OrderStatus, copy
 from shared.usecases.exception_queue import BadCursor, QueueQuery, list_exceptions
 from tests.unit.fakes import InMemoryOrders
-from tests.unit.fakes_ops import InMemoryExceptionIndex
+from tests.unit.fakes_ops import InMemoryExceptionIndex, stored
 from tests.unit.test_shipments import AT, order
 
 
@@ -71,15 +71,17 @@ def test_filters_by_type_channel_node_and_age():
 def test_a_resolved_order_leaves_the_queue_and_its_entry_names_what_applies():
     orders = _store(2)
     index = InMemoryExceptionIndex(orders)
-    entry = queue_entry(orders.get("ord_000"))
+    entry = queue_entry(stored(orders, "ord_000"))
+    assert entry is not None
     assert (entry.type, entry.reason, entry.actions) == (
         ExceptionType.PAYMENT_HOLD,
         "underpaid",
         (Action.RELEASE_HOLD, Action.CANCEL),
     )
-    failed = queue_entry(orders.get("ord_001"))
+    failed = queue_entry(stored(orders, "ord_001"))
+    assert failed is not None
     assert failed.actions == (Action.RETRY, Action.REROUTE, Action.CANCEL)
-    o = orders.get("ord_000")
+    o = stored(orders, "ord_000")
     o.cancel("customer asked", "ops:ana", AT)
     orders.save(o)
     ids, _, _ = _all_pages(index)

@@ -7,7 +7,7 @@ from shared.domain.exceptions import ExceptionType
 from shared.domain.order import OrderStatus
 from shared.usecases.sweep_exceptions import sweep_exceptions
 from tests.unit.fakes import FixedClock, InMemoryOrders
-from tests.unit.fakes_ops import InMemoryExceptionIndex, InMemoryStatusIndex
+from tests.unit.fakes_ops import InMemoryExceptionIndex, InMemoryStatusIndex, stored
 from tests.unit.test_shipments import AT, order
 
 
@@ -35,13 +35,13 @@ def test_an_order_without_progress_is_stuck_until_it_moves_and_the_oldest_wait_i
     clock.at = AT + timedelta(days=3)
     first = _sweep(orders, clock)
     assert first.stuck == ("ord_1",)  # two days released; the backorder waits its week, the fresh one is young
-    [e] = orders.get("ord_1").open_exceptions
+    [e] = stored(orders, "ord_1").open_exceptions
     assert (e.type, e.since) == (ExceptionType.STUCK, AT)
     assert first.oldest_age_s == 3 * 86400 + 1
     assert _sweep(orders, clock).stuck == ()  # already in the queue: found once
     clock.at = AT + timedelta(days=8)
     assert _sweep(orders, clock).stuck == ("ord_3", "ord_2")  # by now the young one stopped too
-    assert orders.get("ord_2").open_exceptions[0].type == ExceptionType.BACKORDERED
-    o = orders.get("ord_1")
+    assert stored(orders, "ord_2").open_exceptions[0].type == ExceptionType.BACKORDERED
+    o = stored(orders, "ord_1")
     o.fail("ShipmentFailed: timed out", clock.now())  # it moves (here: to EXCEPTION): no longer stuck
     assert [x.type for x in o.open_exceptions] == [ExceptionType.FULFILMENT_FAILED]
