@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+    from shared.adapters.cached_nodes import CachedNodes
     from shared.adapters.dynamodb_inventory import DynamoDBInventory
     from shared.adapters.dynamodb_keys import DynamoDBKeys
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
@@ -59,6 +60,8 @@ Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 # Set only by the embedded stack, where localstripe stands in for api.stripe.com.
 STRIPE_API_BASE_ENV = "STRIPE_API_BASE"
+# Set only by the embedded stack: localstripe rejects the `created` filter on listing refunds.
+STRIPE_NO_CREATED_FILTER_ENV = "STRIPE_NO_CREATED_FILTER"
 
 _environment: ContextVar[Mapping[str, str] | None] = ContextVar("waybill_function_environment", default=None)
 
@@ -183,6 +186,12 @@ class Wiring:
 
         table = self.table(t.INVENTORY)
         return self._once("nodes", lambda: DynamoDBNodes(self.client("dynamodb"), table))
+
+    def node_directory(self) -> CachedNodes:
+        """The nodes as routing reads them: cached for this environment (see cached_nodes.TTL_S)."""
+        from shared.adapters.cached_nodes import CachedNodes
+
+        return self._once("node_directory", lambda: CachedNodes(self.nodes()))
 
     def policies(self) -> DynamoDBPolicies:
         from shared.adapters.dynamodb_nodes import DynamoDBPolicies
@@ -321,8 +330,8 @@ class Wiring:
     def stripe_refunds(self) -> Callable[[], StripeRefunds]:
         from shared.adapters.stripe_refunds import StripeRefunds
 
-        stripe = self._stripe()
-        return lambda: StripeRefunds(stripe())
+        stripe, filtered = self._stripe(), not self._env.get(STRIPE_NO_CREATED_FILTER_ENV)
+        return lambda: StripeRefunds(stripe(), created_filter=filtered)
 
     def webhook_secret(self) -> Callable[[], str]:
         from shared.aws import secret
