@@ -47,6 +47,8 @@ class Resources:
         """The value the CDK stack would put in environment variable `env_name`."""
         if env_name.startswith("TABLE_"):
             return self.tables[logical]
+        if env_name.startswith("DLQ_"):
+            return self.dlq_urls[logical]
         if env_name.startswith("QUEUE_"):
             return self.queue_urls[logical]
         if env_name.startswith("BUCKET_"):

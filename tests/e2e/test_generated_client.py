@@ -96,7 +96,7 @@ def test_capture_read_cancel_and_list_through_the_generated_client(generated, st
     assert cancelled.status == "CANCELLED"
 
     listed = _api(package, "orders.find_orders").sync(client=client, external_id=external_id)
-    assert isinstance(listed, models.OrderList)
+    assert isinstance(listed, models.OrderPage)
     assert [(o.order_id, o.status) for o in listed.orders] == [(order.order_id, "CANCELLED")]
 
     missing = _api(package, "orders.get_order").sync("ord_doesnotexist", client=client)
