@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics soak
 
 run: setup
 	.venv/bin/waybill demo
@@ -38,3 +38,8 @@ bench: setup
 # Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
 bench-analytics: setup
 	.venv/bin/python -m benchmarks.analytics_bench
+
+# The conservation soak: 500 orders at 10% faults on a fresh embedded stack; prints the invariant
+# table and fails if any count is not zero (the test command runs 20 orders).
+soak: setup
+	.venv/bin/python -m tests.conservation --orders $${WAYBILL_SOAK_ORDERS:-500} --fault-rate 0.1

@@ -1,7 +1,7 @@
 """Label rendering: the import cost (cold start) and ms per 4x6 label, and the PDF's size. Prints figures
 only; nothing here asserts timings.
 
-Run: .venv/bin/python -m benchmarks.label_bench [labels]
+Run: .venv/bin/python -m benchmarks.label_bench [labels]   (--quick: 20)
 """
 
 from __future__ import annotations
@@ -42,4 +42,5 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(numbers[0] if numbers else (20 if "--quick" in sys.argv else 300))

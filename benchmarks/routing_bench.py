@@ -1,6 +1,6 @@
 """Routing throughput: 500 nodes, 10-line orders. Prints figures only; nothing here asserts timings.
 
-Run: .venv/bin/python -m benchmarks.routing_bench [seconds per scenario]
+Run: .venv/bin/python -m benchmarks.routing_bench [seconds per scenario]   (--quick: 0.2 s each)
 
 Each order is routed against the stock of its own SKUs, as the caller loads it (one query per SKU);
 the last scenario passes the whole catalogue's stock instead, to show what a careless caller pays.
@@ -56,10 +56,10 @@ def _slice(request: RoutingRequest, nodes: list[Node], available: Stock) -> Stoc
     return {key: available[key] for key in keys if key in available}
 
 
-def _run(name: str, policy: Policy, seconds: float, whole_catalogue: bool = False) -> None:
+def _run(name: str, policy: Policy, seconds: float, whole_catalogue: bool = False, traced: int = 100) -> None:
     rng = random.Random(42)  # noqa: S311 - seeded test data, not security
     nodes, available, capacity = _world(rng)
-    orders = [_order(rng) for _ in range(500)]
+    orders = [_order(rng) for _ in range(max(traced, 50))]
     stocks: list[Mapping[tuple[str, str], int]] = [
         available if whole_catalogue else _slice(order, nodes, available) for order in orders
     ]
@@ -73,7 +73,7 @@ def _run(name: str, policy: Policy, seconds: float, whole_catalogue: bool = Fals
         timings.append(time.perf_counter() - start)
         outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
     tracemalloc.start()
-    for order, stock in zip(orders[:100], stocks, strict=False):
+    for order, stock in zip(orders[:traced], stocks, strict=False):
         route(order, nodes, stock, capacity, policy)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -87,14 +87,21 @@ def _run(name: str, policy: Policy, seconds: float, whole_catalogue: bool = Fals
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    quick = "--quick" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    seconds = float(args[0]) if args else (0.2 if quick else 3.0)
+    traced = 5 if quick else 100  # orders routed under tracemalloc for the memory peak
     print(f"{NODES} nodes, {LINES}-line orders, {seconds:g} s per scenario")
-    _run("cost, single node only", Policy(strategy="cost", allow_split=False), seconds)
-    _run("distance, single node only", Policy(strategy="distance", allow_split=False), seconds)
-    _run("cost, split up to 3", Policy(strategy="cost", max_shipments=3), seconds)
-    _run("distance, split up to 3", Policy(strategy="distance", max_shipments=3), seconds)
-    _run("cost, split up to 3, partial", Policy(max_shipments=3, when_unfillable="partial"), seconds)
-    _run("cost, split up to 3, whole-catalogue stock", Policy(max_shipments=3), seconds, whole_catalogue=True)
+    scenarios = [
+        ("cost, single node only", Policy(strategy="cost", allow_split=False), False),
+        ("distance, single node only", Policy(strategy="distance", allow_split=False), False),
+        ("cost, split up to 3", Policy(strategy="cost", max_shipments=3), False),
+        ("distance, split up to 3", Policy(strategy="distance", max_shipments=3), False),
+        ("cost, split up to 3, partial", Policy(max_shipments=3, when_unfillable="partial"), False),
+        ("cost, split up to 3, whole-catalogue stock", Policy(max_shipments=3), True),
+    ]
+    for name, policy, whole in scenarios:
+        _run(name, policy, seconds, whole_catalogue=whole, traced=traced)
 
 
 if __name__ == "__main__":

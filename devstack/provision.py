@@ -47,6 +47,8 @@ class Resources:
         """The value the CDK stack would put in environment variable `env_name`."""
         if env_name.startswith("TABLE_"):
             return self.tables[logical]
+        if env_name.startswith("DLQ_"):
+            return self.dlq_urls[logical]
         if env_name.startswith("QUEUE_"):
             return self.queue_urls[logical]
         if env_name.startswith("BUCKET_"):
@@ -115,11 +117,22 @@ def _tables(res: Resources, streamed: frozenset[str]) -> None:
     for table in t.TABLES:
         keys = [(table.partition_key, "HASH")] + ([(table.sort_key, "RANGE")] if table.sort_key else [])
         res.tables[table.name] = name = f"{PREFIX}-{table.name}"
+        indexes = [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}]
+                + ([{"AttributeName": sk, "KeyType": "RANGE"}] if sk else []),
+                "Projection": {"ProjectionType": "KEYS_ONLY"},  # as infra/constructs/data.py
+            }
+            for index, pk, sk in table.indexes
+        ]
+        attributes = dict.fromkeys([k for k, _ in keys] + [a for _, pk, sk in table.indexes for a in (pk, sk) if a])
         ddb.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": k, "KeyType": kt} for k, kt in keys],
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in attributes],
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
             **(
                 {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
                 if table.name in streamed

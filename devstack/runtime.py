@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
+from devstack.faults import function_running
 from shared.bootstrap import function_environment
 from shared.topology import Function
 
@@ -121,7 +122,8 @@ class LambdaRuntime:
             context = Context(pool.fn.name, pool.fn.memory_mb, pool.arn, pool.fn.timeout_s)
             try:
                 # a round trip through JSON, as Lambda does, so handlers never share objects with callers
-                result = handler(json.loads(json.dumps(event)), context)
+                with function_running():  # the soak's faults only hit what functions call
+                    result = handler(json.loads(json.dumps(event)), context)
                 return json.loads(json.dumps(result))
             except Exception as err:
                 log.debug("function %s raised %s", name, err)

@@ -16,7 +16,8 @@ Like Stripe's test cards, `ship_to.line2` can carry test instructions:
   sim:damaged            a returned parcel arrives damaged (refunded, not restocked)
   sim:partial-return     a return arrives in two parcels: one unit of each line, then the rest
   sim:no-show            the customer never collects a pickup order (it times out at the store)
-Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0).
+Random failures: WAYBILL_SIM_REJECT_RATE and WAYBILL_SIM_EXCEPTION_RATE (0 to 1, default 0);
+WAYBILL_SIM_REPLAY_RATE sends that share of events twice, as a system that did not hear the answer does.
 WAYBILL_SIM_STEP_S sets the pause between steps (default 0.3); WAYBILL_SIMULATORS=off switches both off.
 """
 
@@ -44,6 +45,7 @@ class SimulatorSettings:
     step_s: float = 0.3
     reject_rate: float = 0.0
     exception_rate: float = 0.0
+    replay_rate: float = 0.0
 
     @classmethod
     def from_env(cls) -> SimulatorSettings:
@@ -52,6 +54,7 @@ class SimulatorSettings:
             step_s=float(os.environ.get("WAYBILL_SIM_STEP_S", "0.3")),
             reject_rate=float(os.environ.get("WAYBILL_SIM_REJECT_RATE", "0")),
             exception_rate=float(os.environ.get("WAYBILL_SIM_EXCEPTION_RATE", "0")),
+            replay_rate=float(os.environ.get("WAYBILL_SIM_REPLAY_RATE", "0")),
         )
 
 
@@ -62,8 +65,12 @@ def _now() -> str:
 class _Api:
     """POSTs an event; while the shipment is not ready for it (409 out_of_order) it tries again."""
 
-    def __init__(self, base: str, key: str, stop: threading.Event, patience_s: float = 120.0) -> None:
+    def __init__(
+        self, base: str, key: str, stop: threading.Event, patience_s: float = 120.0, replay_rate: float = 0.0
+    ) -> None:
         self._base, self._key, self._stop, self._patience = base, key, stop, patience_s
+        self._replay_rate = replay_rate
+        self._rng = random.Random()  # noqa: S311 - decides which events are sent twice
 
     def get(self, path: str) -> dict[str, Any] | None:
         r = requests.get(f"{self._base}{path}", headers={"Authorization": f"Bearer {self._key}"}, timeout=30)
@@ -79,6 +86,8 @@ class _Api:
                 timeout=30,
             )
             if r.status_code == 200:
+                if self._replay_rate and self._rng.random() < self._replay_rate:
+                    self._replay(event)
                 return True
             code = r.json().get("error", {}).get("code") if r.content else None
             # out of order: an earlier event is still being applied; 5xx ("safe to retry", e.g. the
@@ -91,6 +100,17 @@ class _Api:
                 return False
             self._stop.wait(0.25)
         return False
+
+    def _replay(self, event: dict[str, Any]) -> None:
+        """The same event again: it must be answered `duplicate` and change nothing."""
+        r = requests.post(
+            f"{self._base}/v1/fulfillment-events",
+            json=event,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=30,
+        )
+        if r.status_code == 200 and r.json().get("outcome") != "duplicate":
+            log.warning("replayed %s for %s was applied again: %s", event["type"], event["shipment_id"], r.text)
 
 
 class _Simulator:
@@ -161,7 +181,7 @@ class WarehouseSimulator(_Simulator):
         super().__init__("warehouse", s)
         self._sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
         self._requests_url, self._events_url = requests_url, events_url
-        self._api = _Api(api, keys["admin"], self._stop)
+        self._api = _Api(api, keys["admin"], self._stop, replay_rate=s.replay_rate)
         self._reader = _Api(api, keys["ops"], self._stop)
 
     def poll(self) -> None:
@@ -209,6 +229,9 @@ class WarehouseSimulator(_Simulator):
     def _send(self, event: dict[str, Any]) -> None:
         event = {**event, "event_id": f"{event['shipment_id']}-{event['type']}", "occurred_at": _now()}
         self._sqs.send_message(QueueUrl=self._events_url, MessageBody=json.dumps(event))
+        if self.settings.replay_rate and self._rng.random() < self.settings.replay_rate:
+            # the same message twice, as SQS's at-least-once delivery may hand it over
+            self._sqs.send_message(QueueUrl=self._events_url, MessageBody=json.dumps(event))
         self._count(event["type"])
         self._until_applied(event["shipment_id"], _BEFORE[event["type"]])
 
@@ -232,10 +255,10 @@ class CarrierSimulator(_Simulator):
         super().__init__("carrier", s)
         self._s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region)
         self._bucket = bucket
-        self._api = _Api(api, keys["carrier"], self._stop)
+        self._api = _Api(api, keys["carrier"], self._stop, replay_rate=s.replay_rate)
         self._reader = _Api(api, keys["ops"], self._stop)
         # a returned parcel is handed to its warehouse, which reports what came back
-        self._warehouse = _Api(api, keys["admin"], self._stop)
+        self._warehouse = _Api(api, keys["admin"], self._stop, replay_rate=s.replay_rate)
         self._seen: set[str] = set()
 
     def poll(self) -> None:

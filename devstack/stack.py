@@ -18,6 +18,7 @@ import boto3
 
 from devstack import plan as plan_module
 from devstack.documents_mirror import DocumentsMirror
+from devstack.faults import FaultPlan, Faults
 from devstack.gateway import Gateway
 from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
@@ -30,7 +31,7 @@ from devstack.seed import seed_keys
 from devstack.simulators import CarrierSimulator, SimulatorSettings, WarehouseSimulator
 from devstack.streams import TableStreamPoller
 from shared import topology as t
-from shared.bootstrap import STRIPE_API_BASE_ENV
+from shared.bootstrap import STRIPE_API_BASE_ENV, STRIPE_NO_CREATED_FILTER_ENV
 
 REGION = "us-east-1"
 SENDER = "orders@waybill.local"
@@ -168,6 +169,12 @@ class EmbeddedStack:
         stripe = LocalStripe(stripe_port, self.state_dir / "localstripe.log")
         stripe.start()
         self._started.append(stripe)
+        functions_stripe = stripe.url  # where the functions find Stripe: through the soak's faults if on
+        fault_plan = FaultPlan.from_env()
+        if fault_plan.on:
+            faults = Faults(fault_plan, stripe.url, free_port(), self.state_dir / "faults.json")
+            functions_stripe = faults.start()
+            self._started.append(faults)
 
         function_log = (self.state_dir / "functions.log").open("w", buffering=1)  # this run's logs only
         self._started.append(_Closing(function_log))
@@ -178,7 +185,7 @@ class EmbeddedStack:
         self._started.append(moto)
 
         res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY)
-        runtime.environments.update(self._function_environments(res, stripe.url))
+        runtime.environments.update(self._function_environments(res, functions_stripe))
 
         gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
         try:
@@ -275,6 +282,7 @@ class EmbeddedStack:
             env = function_environment(fn, res, SENDER)
             if t.STRIPE.env in env:
                 env[STRIPE_API_BASE_ENV] = stripe_url
+                env[STRIPE_NO_CREATED_FILTER_ENV] = "1"  # localstripe rejects it (README: differences)
             if t.ANALYTICS_ENGINE_ENV in env:
                 # the reports run on DuckDB over the emulated S3 (no Athena here)
                 env[t.ANALYTICS_ENGINE_ENV] = "duckdb"

@@ -46,6 +46,7 @@ class WaybillStack(Stack):
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
+            dead_letter_queues=self.messaging.dead_letter_queues,
             buckets=self.storage.buckets,
             secrets=self.secrets.secrets,
             secret_names=self.secrets.names,

@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+    from shared.adapters.cached_nodes import CachedNodes
     from shared.adapters.dynamodb_inventory import DynamoDBInventory
     from shared.adapters.dynamodb_keys import DynamoDBKeys
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
     from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
+    from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
     from shared.adapters.dynamodb_orders import DynamoDBOrders
     from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
     from shared.adapters.firehose_facts import FirehoseFacts
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
     from shared.adapters.s3_reports import S3Reports
     from shared.adapters.sandbox_carrier import SandboxCarrier
     from shared.adapters.ses_mailer import SesMailer
+    from shared.adapters.sfn_history import StepFunctionsHistory
     from shared.adapters.sfn_signals import StepFunctionsSignals
     from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+    from shared.adapters.sqs_dead_letters import SqsDeadLetters, SqsDeadLetterSink
     from shared.adapters.sqs_fulfilment import SqsFulfilmentRequests
     from shared.adapters.sqs_restock import SqsRestock
     from shared.adapters.stripe_payments import StripePayments
@@ -59,6 +63,8 @@ Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 # Set only by the embedded stack, where localstripe stands in for api.stripe.com.
 STRIPE_API_BASE_ENV = "STRIPE_API_BASE"
+# Set only by the embedded stack: localstripe rejects the `created` filter on listing refunds.
+STRIPE_NO_CREATED_FILTER_ENV = "STRIPE_NO_CREATED_FILTER"
 
 _environment: ContextVar[Mapping[str, str] | None] = ContextVar("waybill_function_environment", default=None)
 
@@ -172,6 +178,12 @@ class Wiring:
         table = self.table(t.ORDERS)
         return self._once("orders", lambda: DynamoDBOrders(self.client("dynamodb"), table))
 
+    def order_search(self) -> DynamoDBOrderSearch:
+        from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
+
+        table = self.table(t.ORDERS)
+        return self._once("order_search", lambda: DynamoDBOrderSearch(self.client("dynamodb"), table))
+
     def inventory(self) -> DynamoDBInventory:
         from shared.adapters.dynamodb_inventory import DynamoDBInventory
 
@@ -183,6 +195,12 @@ class Wiring:
 
         table = self.table(t.INVENTORY)
         return self._once("nodes", lambda: DynamoDBNodes(self.client("dynamodb"), table))
+
+    def node_directory(self) -> CachedNodes:
+        """The nodes as routing reads them: cached for this environment (see cached_nodes.TTL_S)."""
+        from shared.adapters.cached_nodes import CachedNodes
+
+        return self._once("node_directory", lambda: CachedNodes(self.nodes()))
 
     def policies(self) -> DynamoDBPolicies:
         from shared.adapters.dynamodb_nodes import DynamoDBPolicies
@@ -223,6 +241,44 @@ class Wiring:
             lambda g: isinstance(g, t.TaskCallback) and machine in (None, g.state_machine),
         )
         return self._once("signals", lambda: StepFunctionsSignals(self.client("stepfunctions")))
+
+    def execution_history(self) -> StepFunctionsHistory:
+        """Reads the executions of every state machine the function may read (ReadExecutions)."""
+        from shared.adapters.sfn_history import StepFunctionsHistory
+
+        machines = {
+            g.state_machine.name: self._env[g.state_machine.env]
+            for g in self.function.grants
+            if isinstance(g, t.ReadExecutions)
+        }
+        if not machines:
+            raise NotGranted(f"{self.function.name} is not granted reading executions (see shared/topology.py)")
+        return self._once("history", lambda: StepFunctionsHistory(self.client("stepfunctions"), machines))
+
+    def dead_letters(self) -> SqsDeadLetters:
+        """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive)."""
+        from shared.adapters.sqs_dead_letters import SqsDeadLetters
+
+        urls = {
+            g.queue.name: (self._env[g.queue.env], self._env[g.env])
+            for g in self.function.grants
+            if isinstance(g, t.DeadLetterRedrive)
+        }
+        if not urls:
+            raise NotGranted(f"{self.function.name} is not granted any dead-letter queue (see shared/topology.py)")
+        return self._once("dead_letters", lambda: SqsDeadLetters(self.client("sqs"), urls))
+
+    def dead_letter_sink(self, queue: t.Queue) -> SqsDeadLetterSink:
+        """Where the function's consumer of `queue` puts a message it gives up, with the reason."""
+        from shared.adapters.sqs_dead_letters import SqsDeadLetterSink
+
+        grant = next((g for g in self.function.grants if isinstance(g, t.DeadLetterSend) and g.queue == queue), None)
+        if grant is None:
+            raise NotGranted(
+                f"{self.function.name} is not granted dead-lettering {queue.name} (see shared/topology.py)"
+            )
+        url = self._env[grant.env]
+        return self._once(("dead_letter_sink", queue), lambda: SqsDeadLetterSink(self.client("sqs"), url))
 
     def mailer(self) -> SesMailer:
         """From the shop (its name in From and in every email; COMMON_ENVIRONMENT's defaults)."""
@@ -321,8 +377,8 @@ class Wiring:
     def stripe_refunds(self) -> Callable[[], StripeRefunds]:
         from shared.adapters.stripe_refunds import StripeRefunds
 
-        stripe = self._stripe()
-        return lambda: StripeRefunds(stripe())
+        stripe, filtered = self._stripe(), not self._env.get(STRIPE_NO_CREATED_FILTER_ENV)
+        return lambda: StripeRefunds(stripe(), created_filter=filtered)
 
     def webhook_secret(self) -> Callable[[], str]:
         from shared.aws import secret

@@ -111,7 +111,8 @@ class Clock(Protocol):
 class StockLevels(Protocol):
     def stock_of(self, sku: str) -> list[StockLevel]: ...
 
-    def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]: ...
+    def stock_for(self, skus: Iterable[str], consistent: bool = True) -> dict[tuple[str, str], StockLevel]:
+        """Every node's stock of these skus; `consistent=False` may miss the last second's writes."""
 
     def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
         """Stock of these skus at one node (zero where none was ever received)."""

@@ -12,6 +12,8 @@ from shared.topology_types import (
     AuthorizerTrigger,
     Bucket,
     BucketGrant,
+    DeadLetterRedrive,
+    DeadLetterSend,
     EmailTemplate,
     FactsPut,
     FactsQuery,
@@ -21,6 +23,7 @@ from shared.topology_types import (
     Queue,
     QueueSend,
     QueueTrigger,
+    ReadExecutions,
     Route,
     ScheduleTrigger,
     Secret,
@@ -43,6 +46,8 @@ __all__ = [
     "AuthorizerTrigger",
     "Bucket",
     "BucketGrant",
+    "DeadLetterRedrive",
+    "DeadLetterSend",
     "EmailTemplate",
     "FactStore",
     "FactsPut",
@@ -53,6 +58,7 @@ __all__ = [
     "Queue",
     "QueueSend",
     "QueueTrigger",
+    "ReadExecutions",
     "Route",
     "ScheduleTrigger",
     "Secret",
@@ -85,7 +91,17 @@ EMAIL_FROM_ENV = "EMAIL_FROM"
 
 # --- Waybill ---------------------------------------------------------------------------------------
 
-ORDERS = Table("orders")
+# Order search (shared/usecases/search_orders.py, docs/operations.md): every index sorts by creation
+# time; by_kind files each order under its item's sort key (ORDER) and one entry per SKU and node.
+ORDERS = Table(
+    "orders",
+    indexes=(
+        ("by_kind", "sk", "created_at"),
+        ("by_status", "status", "created_at"),
+        ("by_channel", "channel", "created_at"),
+        ("by_channel_status", "channel_status", "created_at"),
+    ),
+)
 API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
 LEDGER = Table("ledger")
@@ -151,6 +167,19 @@ FULFILMENT_TIMEOUTS = {
     "PICKUP_TIMEOUT_S": str(7 * 24 * 3600),
 }
 
+# GET /v1/orders: search filters and pages, and the lookup by a channel's own id
+SEARCH_QUERY = (
+    "status",
+    "channel",
+    "created_from",
+    "created_to",
+    "sku",
+    "node_id",
+    "limit",
+    "cursor",
+    "external_id",
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="authorizer",
@@ -167,7 +196,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="HTTP API v1: order capture and reads, and the OpenAPI document",
         triggers=(
             Route("POST", "/v1/orders", (Kind.CHANNEL,)),
-            Route("GET", "/v1/orders", (Kind.CHANNEL,), query=("external_id",)),
+            Route("GET", "/v1/orders", _ALL_BUT_KEYS, query=SEARCH_QUERY),
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
             Route("POST", "/v1/orders/{order_id}/cancel", (Kind.CHANNEL, Kind.OPS)),
@@ -192,7 +221,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.intake.handler.handler",
         description="Captures orders that batch channels put on the intake queue",
         triggers=(QueueTrigger(INTAKE, batch_size=10),),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT), DeadLetterSend(INTAKE)),
         timeout_s=50,
     ),
     Function(
@@ -313,7 +342,14 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
+        grants=(
+            _ORDERS_RW,
+            _ANSWER_TASKS,
+            _ANSWER_RETURNS,
+            _IDEMPOTENCY_RW,
+            SendEmail((DELIVERY_EXCEPTION,)),
+            DeadLetterSend(EVENTS),
+        ),
     ),
 )
 
@@ -454,6 +490,28 @@ FUNCTIONS += (
         ),
         grants=(FactsQuery(FACTS), BucketGrant(ANALYTICS, Access.READ)),
         environment={ANALYTICS_ENGINE_ENV: "athena"},
+    ),
+)
+
+
+# Operations reads: executions step by step from Step Functions, and the dead-letter queues.
+FUNCTIONS += (
+    Function(
+        name="ops_api",
+        handler="functions.ops_api.handler.handler",
+        description="HTTP API v1: an order's executions step by step, dead-lettered messages and their redrive",
+        triggers=(
+            Route("GET", "/v1/orders/{order_id}/executions", (Kind.OPS,)),
+            Route("GET", "/v1/orders/{order_id}/executions/{name}", (Kind.OPS,)),
+            Route("GET", "/v1/ops/dead-letters", (Kind.OPS,)),
+            Route("POST", "/v1/ops/dead-letters/{queue}/redrive", (Kind.OPS,)),
+        ),
+        grants=(
+            TableGrant(ORDERS, Access.READ),
+            ReadExecutions(FULFILMENT),
+            ReadExecutions(RETURNS),
+            *(DeadLetterRedrive(q) for q in QUEUES),
+        ),
     ),
 )
 

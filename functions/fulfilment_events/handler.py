@@ -18,9 +18,9 @@ from shared import http
 from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
 from shared.domain.principal import Kind, Principal
-from shared.queue_messages import Undeliverable, parse
+from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER
-from shared.topology import DELIVERY_EXCEPTION
+from shared.topology import DELIVERY_EXCEPTION, EVENTS
 from shared.usecases.notify import send_shipment_email
 
 w = Wiring("fulfilment_events")
@@ -53,7 +53,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 QUEUE_SENDER = Principal("queue:events", Kind.ADMIN, "events-queue")
 
 
-def record_handler(record: SQSRecord) -> str:
+def apply_event(record: SQSRecord) -> str:
     event = parse(EVENT_ADAPTER, record, logger, "invalid fulfilment event")
     try:
         outcome = routes.handle(event, QUEUE_SENDER, ports)
@@ -61,6 +61,9 @@ def record_handler(record: SQSRecord) -> str:
         logger.error("fulfilment event refused", message_id=record.message_id, event_id=event.event_id, reason=str(err))
         raise Undeliverable(str(err)) from err
     return outcome.outcome
+
+
+record_handler = dead_letter_with_reason(apply_event, w.dead_letter_sink(EVENTS), EVENTS.max_receive_count, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -36,6 +36,7 @@ ports = routes.OrdersPorts(
     signals=w.signals(FULFILMENT),
     requests=w.fulfilment_requests(),
     clock=clock,
+    search=w.order_search(),
     logger=logger,
     notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
 )

@@ -15,6 +15,7 @@ import functions.analytics_api.routes as analytics_routes
 import functions.finance_api.routes as finance_routes
 import functions.fulfilment_events.routes as event_routes
 import functions.inventory_api.routes as inventory_routes
+import functions.ops_api.routes as ops_routes
 import functions.orders_api.routes as orders_routes
 import functions.stripe_webhook.routes as webhook_routes
 from shared import http
@@ -23,7 +24,16 @@ from shared import http
 @cache
 def document() -> str:
     docs = APIGatewayRestResolver(enable_validation=True)
-    for module in (orders_routes, inventory_routes, event_routes, webhook_routes, finance_routes, analytics_routes):
+    modules = (
+        orders_routes,
+        inventory_routes,
+        event_routes,
+        webhook_routes,
+        finance_routes,
+        analytics_routes,
+        ops_routes,
+    )
+    for module in modules:
         module.register(docs)
     http.install_error_handlers(docs)
     text = docs.get_openapi_json_schema(

@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from infra.constructs.analytics import ERRORS_PREFIX
-from shared.topology import BucketGrant, FactsQuery, StartExecution, StreamTrigger, TableGrant
+from shared.topology import BucketGrant, FactsQuery, ReadExecutions, StartExecution, StreamTrigger, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -124,14 +124,14 @@ def _functions(stack: WaybillStack) -> None:
                     "Athena writes each report's result under the workgroup's result prefix with a key "
                     "of its own (the query id): only the prefix can name them.",
                 )
-            if isinstance(grant, StartExecution):
+            if isinstance(grant, StartExecution | ReadExecutions):
                 machine = machine_names[grant.state_machine.name]
                 ack(
                     role,
                     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
                     f"<AWS::AccountId>:execution:{machine}:*]",
-                    f"states:DescribeExecution on the executions of {machine} only: execution ARNs are "
-                    "made per start, so they can only be named by this machine's prefix.",
+                    f"Reading (describing, and for ops their history) the executions of {machine} only: "
+                    "execution ARNs are made per start, so they can only be named by this machine's prefix.",
                 )
 
 

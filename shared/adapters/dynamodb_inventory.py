@@ -41,32 +41,44 @@ class DynamoDBInventory:
 
     # --- stock ---------------------------------------------------------------------------------
 
-    def stock_of(self, sku: str) -> list[StockLevel]:
+    def stock_of(self, sku: str, consistent: bool = True) -> list[StockLevel]:
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": attr(f"SKU#{sku}")},
-            ConsistentRead=True,
+            ConsistentRead=consistent,
         )
         return [self._level(sku, item) for page in pages for item in page["Items"]]
 
-    def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]:
-        return {(lvl.sku, lvl.node_id): lvl for sku in sorted(set(skus)) for lvl in self.stock_of(sku)}
+    def stock_for(self, skus: Iterable[str], consistent: bool = True) -> dict[tuple[str, str], StockLevel]:
+        return {(lvl.sku, lvl.node_id): lvl for sku in sorted(set(skus)) for lvl in self.stock_of(sku, consistent)}
+
+    def levels(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
+        wanted = sorted(set(pairs))
+        found = {
+            (value(item["pk"]).removeprefix("SKU#"), value(item["sk"]).removeprefix("NODE#")): item
+            for item in self._batch_get([self._stock_key(sku, node) for sku, node in wanted])
+        }
+        return {
+            (sku, node): self._level(sku, found[(sku, node)]) if (sku, node) in found else StockLevel(sku, node)
+            for sku, node in wanted
+        }
 
     def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
         """Stock of these skus at one node (zero where none was ever received), in one round trip."""
-        wanted = sorted(set(skus))
-        found: dict[str, StockLevel] = {}
-        for start in range(0, len(wanted), 100):
-            keys: list[Any] = [self._stock_key(sku, node_id) for sku in wanted[start : start + 100]]
-            while keys:
-                answer = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
-                for item in answer["Responses"].get(self._table, []):
-                    sku = value(item["pk"]).removeprefix("SKU#")
-                    found[sku] = self._level(sku, item)
+        return {sku: level for (sku, _), level in self.levels((sku, node_id) for sku in skus).items()}
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every item of these keys that exists, 100 keys a request, until none is left unprocessed."""
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            batch: list[Any] = keys[start : start + 100]
+            while batch:
+                answer = self._db.batch_get_item(RequestItems={self._table: {"Keys": batch, "ConsistentRead": True}})
+                items.extend(answer["Responses"].get(self._table, []))
                 unprocessed: Any = answer.get("UnprocessedKeys", {})
-                keys = unprocessed.get(self._table, {}).get("Keys", [])
-        return {sku: found.get(sku, StockLevel(sku, node_id)) for sku in wanted}
+                batch = unprocessed.get(self._table, {}).get("Keys", [])
+        return items
 
     @staticmethod
     def _level(sku: str, item: dict[str, Any]) -> StockLevel:
@@ -309,15 +321,8 @@ class DynamoDBInventory:
         return True
 
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
-        keys = [key(f"CAP#{n}", f"DAY#{day}") for n in sorted(set(node_ids))]
-        used: dict[str, int] = {}
-        for start in range(0, len(keys), 100):
-            answer = self._db.batch_get_item(
-                RequestItems={self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            )
-            for item in answer["Responses"].get(self._table, []):
-                used[value(item["pk"]).removeprefix("CAP#")] = _int(item, "used")
-        return used
+        items = self._batch_get([key(f"CAP#{n}", f"DAY#{day}") for n in sorted(set(node_ids))])
+        return {value(item["pk"]).removeprefix("CAP#"): _int(item, "used") for item in items}
 
     # --- routing claims ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ Idempotency-Key is still sent: on Stripe it covers two attempts racing each othe
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,8 +140,9 @@ def verify_webhook(
 
 
 class StripeRefunds:
-    def __init__(self, client: stripe.StripeClient) -> None:
+    def __init__(self, client: stripe.StripeClient, created_filter: bool = True) -> None:
         self._stripe = client
+        self._created_filter = created_filter
 
     def refund(self, entry: LedgerEntry) -> StripeRefund:
         """The Stripe refund of this ledger entry: the one made before, or a new one."""
@@ -170,12 +172,16 @@ class StripeRefunds:
     def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]:
         """Every refund created in [created_gte, created_lt), newest first.
 
-        Stripe lists refunds newest first, so this pages back from now and stops at the first one
-        older than the range. (localstripe rejects the `created` filter, so it is not sent: a range
-        far in the past pages through everything newer.)"""
+        Stripe is asked for the period only (the `created` filter). Without the filter (localstripe
+        rejects it: the embedded stack turns it off) this pages back from now, newest first, and
+        stops at the first refund older than the range."""
         found: list[StripeRefund] = []
+        params: dict[str, Any] = {"limit": PAGE}
+        if self._created_filter:
+            # Stripe's `created` is whole seconds: [gte, lt) in seconds covers the same refunds
+            params["created"] = {"gte": math.floor(created_gte.timestamp()), "lt": math.ceil(created_lt.timestamp())}
         with _translated():
-            for obj in self._stripe.v1.refunds.list(params={"limit": PAGE}).auto_paging_iter():
+            for obj in self._stripe.v1.refunds.list(params=params).auto_paging_iter():  # type: ignore[arg-type]
                 refund = to_refund(obj)
                 if refund.created < created_gte:
                     break

@@ -8,48 +8,38 @@ from datetime import date as Day
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Discriminator, Field, Tag, create_model, model_validator
+from pydantic import AwareDatetime, ConfigDict, Discriminator, Field, Tag, create_model, model_validator
 
 from shared.domain.reconciliation import Match, ReconciliationRow
-from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry
 from shared.schemas.base import ApiModel
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
 
-class LedgerEntryView(ApiModel):
-    """A ledger entry. Money in minor units of `currency`."""
-
-    refund_id: str
-    order_id: str
-    payment_intent: str
-    amount: int
-    currency: str
-    reason: RefundReason
-    cause_id: str
-    idempotency_key: str
-    status: RefundStatus
-    stripe_refund_id: str | None
-    failure_reason: str | None
-    created_at: datetime
-    settled_at: datetime | None
+class _DataclassView(ApiModel):
+    """An API model whose fields are a domain dataclass's (see `_view_of`)."""
 
     @classmethod
-    def of(cls, entry: LedgerEntry) -> LedgerEntryView:
-        return cls(
-            refund_id=entry.refund_id,
-            order_id=entry.order_id,
-            payment_intent=entry.payment_intent,
-            amount=entry.amount,
-            currency=entry.currency,
-            reason=entry.reason,
-            cause_id=entry.cause_id,
-            idempotency_key=entry.idempotency_key,
-            status=entry.status,
-            stripe_refund_id=entry.stripe_refund_id,
-            failure_reason=entry.failure_reason,
-            created_at=entry.created_at,
-            settled_at=entry.settled_at,
-        )
+    def of(cls, value: Any) -> Self:
+        return cls.model_validate(value, from_attributes=True)
+
+
+def _view_of(row: type[Any], name: str, doc: str | None = None) -> type[_DataclassView]:
+    """An API model with exactly the dataclass's fields (all required), named for the OpenAPI document."""
+    hints = typing.get_type_hints(row)
+    definitions: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(row)}
+    model: type[_DataclassView] = create_model(name, __base__=_DataclassView, __doc__=doc, **definitions)
+    return model
+
+
+# A ledger entry and a reconciliation row are declared once, in the domain
+# (shared.domain.refund_ledger.LedgerEntry, shared.domain.reconciliation.ReconciliationRow); their views follow them.
+if TYPE_CHECKING:
+    LedgerEntryView = _DataclassView
+    ReconciliationRowView = _DataclassView
+else:
+    LedgerEntryView = _view_of(LedgerEntry, "LedgerEntryView", "A ledger entry. Money in minor units of `currency`.")
+    ReconciliationRowView = _view_of(ReconciliationRow, "ReconciliationRowView")
 
 
 class RefundList(ApiModel):
@@ -117,21 +107,6 @@ class ClassSummaryView(ApiModel):
     # per currency: amounts in different currencies are never added up
     ledger_amounts: dict[str, int]
     stripe_amounts: dict[str, int]
-
-
-def _view_of(row: type[Any], name: str) -> type[BaseModel]:
-    """An API model with exactly the dataclass's fields (all required), named for the OpenAPI document."""
-    hints = typing.get_type_hints(row)
-    definitions: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(row)}
-    model: type[BaseModel] = create_model(name, __base__=ApiModel, **definitions)
-    return model
-
-
-# The reconciliation row is declared once (shared.domain.reconciliation.ReconciliationRow); its view follows it.
-if TYPE_CHECKING:
-    ReconciliationRowView = BaseModel
-else:
-    ReconciliationRowView = _view_of(ReconciliationRow, "ReconciliationRowView")
 
 
 class ReconciliationCreated(ApiModel):

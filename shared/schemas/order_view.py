@@ -336,7 +336,3 @@ def _routing(order: Order) -> RoutingView | None:
         considered=r.considered,
         decided_at=r.decided_at,
     )
-
-
-class OrderList(ApiModel):
-    orders: list[OrderView]

@@ -11,10 +11,11 @@ import dataclasses
 import uuid
 
 from shared.domain.order import Order
-from shared.domain.routing import RoutingLine, route
+from shared.domain.routing import RoutingLine
 from shared.domain.shipment import Shipment, ShipmentCancelled
 from shared.ports import Clock, Nodes, OrderRepository, Policies, Routing
 from shared.usecases._update import update_order
+from shared.usecases.capacity_routing import route_within_capacity
 from shared.usecases.reserve_order import LEASE_S, OrderBusy, release_reservations
 
 ATTEMPTS = 3
@@ -95,11 +96,11 @@ def _reserve_elsewhere(
     for line in rejected.lines:
         quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
     reason = "no other node"
-    for _ in range(ATTEMPTS):
-        stock = inventory.stock_for(quantities)
-        used_capacity = inventory.capacity_used(capacities, day) if capacities else {}
-        left = {n: cap - used_capacity.get(n, 0) for n, cap in capacities.items()}
-        decision = route(request, candidates, {k: v.available for k, v in stock.items()}, left, policy)
+    known: dict[str, int] = {}  # capacity left of the nodes read so far
+    for attempt in range(ATTEMPTS):
+        stock = inventory.stock_for(quantities, consistent=attempt > 0)  # the reservation is the guard
+        available = {k: v.available for k, v in stock.items()}
+        decision = route_within_capacity(request, candidates, available, policy, day, inventory, known)
         if decision.outcome != "allocated":
             raise ShipmentUnroutable(
                 f"{rejected.shipment_id} was rejected at {rejected.node_id} "

@@ -12,14 +12,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shared.domain.errors import IllegalTransition
-from shared.domain.inventory import reorder_suggestion
+from shared.domain.inventory import StockLevel, reorder_suggestion
 from shared.domain.order import Order, OrderStatus
-from shared.domain.routing import Node, Policy, RoutingDecision, route
+from shared.domain.routing import Node, Policy, RoutingDecision
 from shared.ports import Allocation, Clock, Nodes, OrderRepository, Policies, Reservations, Routing
 from shared.usecases._update import update_order
+from shared.usecases.capacity_routing import route_within_capacity
 
 ATTEMPTS = 3
 # longer than the reserve function's timeout, so a lease only outlives an attempt that died
@@ -60,7 +61,7 @@ def reserve_order(
             return _decided(order)
         release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
         policy = policies.get(order.channel)
-        decision = _route_and_reserve(order, nodes.all(), policy, clock.now().date().isoformat(), inventory)
+        decision, stock = _route_and_reserve(order, nodes.all(), policy, clock.now().date().isoformat(), inventory)
         if decision.outcome == "backorder":
             # in the queue before the status says so, so a receipt arriving now already finds it
             inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
@@ -69,7 +70,7 @@ def reserve_order(
         except IllegalTransition:
             release_reservations(order_id, inventory=inventory)  # cancelled while we routed it
             return ReserveOutcome("skipped", (), "order changed while it was routed")
-        _suggest_reorders(decision, inventory, clock)
+        _suggest_reorders(decision, stock, inventory, clock)
         return ReserveOutcome(decision.outcome, decision.node_ids, decision.reason)
     finally:
         inventory.unclaim(order_id, owner)
@@ -82,24 +83,26 @@ def _decided(order: Order) -> ReserveOutcome:
 
 def _route_and_reserve(
     order: Order, all_nodes: list[Node], policy: Policy, day: str, inventory: Routing
-) -> RoutingDecision:
+) -> tuple[RoutingDecision, dict[tuple[str, str], StockLevel]]:
+    """The decision, and the stock it was made on."""
     request = order.routing_request()
     skus = {line.sku for line in order.lines}
     capacities = {n.node_id: n.daily_capacity for n in all_nodes if n.daily_capacity is not None}
+    known: dict[str, int] = {}  # capacity left of the nodes read so far
     decision: RoutingDecision | None = None
-    for _ in range(ATTEMPTS):
-        stock = inventory.stock_for(skus)
+    for attempt in range(ATTEMPTS):
+        # The reservation's condition is the guard, so the first read may be eventually consistent
+        # (half the read units); after a lost race, read what the winner wrote.
+        stock = inventory.stock_for(skus, consistent=attempt > 0)
         available = {key: level.available for key, level in stock.items()}
-        used = inventory.capacity_used(capacities, day) if capacities else {}
-        left = {node: cap - used.get(node, 0) for node, cap in capacities.items()}
-        decision = route(request, all_nodes, available, left, policy)
+        decision = route_within_capacity(request, all_nodes, available, policy, day, inventory, known)
         if decision.outcome not in ("allocated", "partial"):
-            return decision
+            return decision, stock
         if _reserve_all(order.order_id, decision, capacities, day, inventory):
-            return decision
+            return decision, stock
     assert decision is not None
     lost = "stock was taken by concurrent orders while this one was routed"
-    return RoutingDecision(
+    backorder = RoutingDecision(
         "backorder",
         (),
         tuple((line.line_id, line.quantity) for line in order.lines),
@@ -107,6 +110,7 @@ def _route_and_reserve(
         decision.considered,
         lost,
     )
+    return backorder, stock
 
 
 def _reserve_all(
@@ -128,14 +132,18 @@ def release_reservations(order_id: str, *, inventory: Reservations, at: Collecti
     return sum(inventory.release(r) for r in held)
 
 
-def _suggest_reorders(decision: RoutingDecision, inventory: Routing, clock: Clock) -> None:
-    touched = {(a.sku, a.node_id) for a in decision.allocations}
-    if not touched:
-        return
-    stock = inventory.stock_for(sku for sku, _ in touched)
-    for key in sorted(touched):
+def _suggest_reorders(
+    decision: RoutingDecision, stock: dict[tuple[str, str], StockLevel], inventory: Routing, clock: Clock
+) -> None:
+    """Checks only the pairs this order reserved, on the levels its decision read plus what it took:
+    no read of its own. A suggestion is advisory and kept once per pair, so a level a concurrent
+    order changed meanwhile is caught by the next order at the latest."""
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    for a in decision.allocations:
+        taken[(a.sku, a.node_id)] += a.quantity
+    for key, quantity in sorted(taken.items()):
         level = stock.get(key)
-        suggestion = reorder_suggestion(level) if level else None
+        suggestion = reorder_suggestion(replace(level, reserved=level.reserved + quantity)) if level else None
         if suggestion is not None:
             inventory.suggest_reorder(suggestion, clock.now())
 

@@ -53,3 +53,31 @@ def test_cost_quick_prices_every_scenario_and_prints_the_cost_per_1000_orders() 
         assert float(transitions) > 0, name
         assert float(wru) > 0, name
         assert float(usd) > 0, name
+
+
+def test_reservations_quick_finishes_end_to_end_and_prints_both_rates() -> None:
+    lines = _run("benchmarks.reservations_bench")
+    assert sum(line.startswith("adapter, ") for line in lines) == 2
+    assert re.fullmatch(
+        r"end to end: 10 orders captured in .* all reserved after [\d.]+ s \([\d.,]+ orders/s\)", lines[-1]
+    )
+
+
+def test_routing_quick_prints_every_scenario() -> None:
+    lines = _run("benchmarks.routing_bench")
+    rows = [line for line in lines if "/s" in line and "p95" in line]
+    assert len(rows) == 6, lines
+
+
+def test_label_quick_prints_the_import_cost_and_the_median() -> None:
+    lines = _run("benchmarks.label_bench")
+    assert lines[0].startswith("import shared.documents.label_pdf: ")
+    assert re.match(r"20 labels: median [\d.]+ ms", lines[-1])
+
+
+def test_routing_reads_quick_prints_reads_per_order_for_each_network() -> None:
+    lines = _run("benchmarks.routing_reads")
+    rows = [line.split() for line in lines if line.split() and line.split()[0].isdigit()]
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(10, 1), (10, 5), (50, 1), (50, 5)]
+    for row in rows:
+        assert float(row[5].replace(",", "")) > 0  # RRU per order

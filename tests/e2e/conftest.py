@@ -73,7 +73,7 @@ def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Run
         stdin=subprocess.DEVNULL,
     )
     dev_json = state_dir / "dev.json"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180  # a loaded machine starts a stack in a minute or more
     while not dev_json.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()

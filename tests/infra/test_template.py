@@ -185,6 +185,10 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
     expected = {
         **{t.env: {"Ref": named(synth, "waybill:table")[t.name]} for t in topology.TABLES},
         **{q.env: {"Ref": named(synth, "waybill:queue")[q.name]} for q in topology.QUEUES},
+        **{
+            topology.DeadLetterSend(q).env: {"Ref": named(synth, "waybill:dead_letter_queue")[q.dlq_name]}
+            for q in topology.QUEUES
+        },
         **{b.env: {"Ref": named(synth, "waybill:bucket")[b.name]} for b in topology.BUCKETS},
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
@@ -228,8 +232,17 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
                 allowed.add(named(synth, "waybill:secret")[s.name])
-            case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
+            case (
+                topology.StartExecution(state_machine=m)
+                | topology.TaskCallback(state_machine=m)
+                | topology.ReadExecutions(state_machine=m)
+            ):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
+            case topology.DeadLetterRedrive(queue=q):
+                allowed.add(named(synth, "waybill:queue")[q.name])
+                allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
+            case topology.DeadLetterSend(queue=q):
+                allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
             case topology.FactsPut():
                 allowed |= set(synth.resources("AWS::KinesisFirehose::DeliveryStream"))
             case topology.FactsQuery(store=store):

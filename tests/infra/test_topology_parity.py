@@ -23,6 +23,7 @@ def _identity_resources() -> Resources:
         res.tables[table.name] = table.name
     for queue in t.QUEUES:
         res.queue_urls[queue.name] = queue.name
+        res.dlq_urls[queue.name] = queue.dlq_name
     for bucket in t.BUCKETS:
         res.buckets[bucket.name] = bucket.name
     for secret in t.SECRETS:

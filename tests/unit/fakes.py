@@ -272,6 +272,8 @@ class Shelf:
     leases: dict[str, tuple[str, float]] = field(default_factory=dict)  # order -> (owner, expires)
     # run before each reservation: a test's concurrent order taking stock between read and write
     before_reserve: list[Callable[[], None]] = field(default_factory=list)
+    # what was read, in order: tests of how much a decision reads
+    reads: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
     def level(self, sku: str, node_id: str) -> StockLevel:
         return self.stock.get((sku, node_id), StockLevel(sku, node_id))
@@ -289,7 +291,8 @@ class InMemoryStockLevels(_OnShelf):
     def stock_of(self, sku: str) -> list[StockLevel]:
         return [level for (s, _), level in sorted(self.shelf.stock.items()) if s == sku]
 
-    def stock_for(self, skus: Iterable[str]) -> dict[tuple[str, str], StockLevel]:
+    def stock_for(self, skus: Iterable[str], consistent: bool = True) -> dict[tuple[str, str], StockLevel]:
+        self.shelf.reads.append(("stock_for", tuple(sorted(set(skus)))))
         wanted = set(skus)
         return {key: level for key, level in sorted(self.shelf.stock.items()) if key[0] in wanted}
 
@@ -379,6 +382,7 @@ class InMemoryReservations(_OnShelf):
 
 class InMemoryCapacity(_OnShelf):
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
+        self.shelf.reads.append(("capacity_used", tuple(sorted(set(node_ids)))))
         return {n: self.shelf.capacity[(n, day)] for n in sorted(set(node_ids)) if (n, day) in self.shelf.capacity}
 
 
