@@ -38,6 +38,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     try:
         print(f"Waybill embedded stack up in {info['startup_s']} s")
         print(f"  API          {info['api']}   (OpenAPI: {info['api']}/v1/openapi.json)")
+        print(f"  console      {info['console']}   (sign in with the ops or finance key from dev.json)")
         print(f"  moto         {info['moto']}")
         print(f"  localstripe  {info['localstripe']}")
         print(f"  outbox       {info['outbox']}")

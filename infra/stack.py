@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.constructs import nag
 from infra.constructs.analytics import Analytics
 from infra.constructs.api import Api
+from infra.constructs.console import Console, LaterOrigin
 from infra.constructs.data import DataTables
 from infra.constructs.email import EmailTemplates
 from infra.constructs.functions import Functions, Resources
@@ -43,6 +44,8 @@ class WaybillStack(Stack):
             store.name: Analytics(self, "Analytics", store=store, bucket=self.storage.buckets[store.bucket.name])
             for store in spec.fact_stores
         }
+        # the console is built after the API it names; the functions and the API's CORS name it before
+        console_origin = LaterOrigin()
         resources = Resources(
             tables=self.data.tables,
             queues=self.messaging.queues,
@@ -52,6 +55,7 @@ class WaybillStack(Stack):
             secret_names=self.secrets.names,
             email_templates=self.email.template_names,
             sender_email=self.sender_email,
+            browser_origin=console_origin.token(),
             fact_stores=self.analytics,
             shop={
                 env: str(value)
@@ -65,7 +69,10 @@ class WaybillStack(Stack):
             self, "Workflows", state_machines=spec.state_machines, functions=spec.functions, lambdas=lambdas
         )
         self.functions.bind_state_machines(self.workflows.state_machines)
-        self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas)
+        self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas, browser_origin=console_origin.token())
+        self.console = Console(
+            self, "Console", api=self.api.rest_api, access_logs=self.storage.access_logs, origin=console_origin
+        )
         self.schedules = Schedules(
             self,
             "Schedules",
@@ -87,6 +94,7 @@ class WaybillStack(Stack):
 
     def _outputs(self) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of HTTP API v1")
+        CfnOutput(self, "ConsoleUrl", value=f"{self.console.origin}/", description="The Waybill console")
         CfnOutput(self, "SenderEmail", value=self.sender_email, description="SES identity to verify")
         for name, secret_name in self.secrets.names.items():
             CfnOutput(self, f"{pascal(name)}SecretName", value=secret_name, description="Set its value")

@@ -92,6 +92,8 @@ def declared_environment(fn: t.Function) -> frozenset[str]:
     names = {*t.resource_environment(fn), *fn.environment}
     if any(isinstance(g, t.SendEmail) for g in fn.grants):
         names.add(t.EMAIL_FROM_ENV)
+    if fn.routes:
+        names.add(t.BROWSER_ORIGIN_ENV)
     return frozenset(names)
 
 
@@ -129,6 +131,10 @@ class Wiring:
     def secret(self, secret: t.Secret) -> str:
         self._granted(f"secret {secret.name}", lambda g: isinstance(g, t.SecretRead) and g.secret == secret)
         return self._env[secret.env]
+
+    def browser_origin(self) -> str:
+        """The console's origin: the one a browser may call this function's routes from."""
+        return self._env[t.BROWSER_ORIGIN_ENV]
 
     def state_machine_arn(self, machine: t.StateMachine) -> str:
         self._granted(

@@ -88,6 +88,8 @@ COMMON_ENVIRONMENT = {
 }
 # Set by each stack: the sender address of customer email.
 EMAIL_FROM_ENV = "EMAIL_FROM"
+# Set by each stack: the one web origin (the console's) whose browsers may call the API (CORS).
+BROWSER_ORIGIN_ENV = "BROWSER_ORIGIN"
 
 # --- Waybill ---------------------------------------------------------------------------------------
 
@@ -100,6 +102,8 @@ ORDERS = Table(
         ("by_status", "status", "created_at"),
         ("by_channel", "channel", "created_at"),
         ("by_channel_status", "channel_status", "created_at"),
+        # sparse: only orders with an open exception, by the type of their oldest (the exception queue)
+        ("exceptions", "queue_type", "queue_at"),
     ),
 )
 API_KEYS = Table("api_keys", sort_key=None)
@@ -409,7 +413,7 @@ FUNCTIONS += (
         handler="functions.record_refund_failure.handler.handler",
         description="Refund compensation: marks the ledger entry FAILED with the cause, for ops and finance",
         triggers=(TaskTrigger(REFUNDS, "RecordRefundFailureFunctionArn"),),
-        grants=(_LEDGER_RW, SecretRead(STRIPE)),
+        grants=(_LEDGER_RW, SecretRead(STRIPE), _ORDERS_RW),
     ),
     Function(
         name="sweep_refunds",
@@ -490,6 +494,44 @@ FUNCTIONS += (
         ),
         grants=(FactsQuery(FACTS), BucketGrant(ANALYTICS, Access.READ)),
         environment={ANALYTICS_ENGINE_ENV: "athena"},
+    ),
+)
+
+
+# Operations: the exception queue, and what a person does about what is in it.
+_QUEUE_QUERY = ("type", "channel", "node_id", "min_age_s", "order", "limit", "cursor")
+FUNCTIONS += (
+    Function(
+        name="exceptions_api",
+        handler="functions.exceptions_api.handler.handler",
+        description="HTTP API v1: the exception queue, operations' actions on orders, refund and return retries",
+        triggers=(
+            Route("GET", "/v1/ops/exceptions", (Kind.OPS,), query=_QUEUE_QUERY),
+            Route("POST", "/v1/orders/{order_id}/actions", (Kind.OPS,)),
+            Route("POST", "/v1/orders/{order_id}/returns/{rma_id}/retry", (Kind.OPS,)),
+            Route("POST", "/v1/finance/refunds/{refund_id}/retry", (Kind.FINANCE, Kind.OPS)),
+        ),
+        grants=(
+            _ORDERS_RW,
+            StartExecution(FULFILMENT, stop=True),
+            BucketGrant(DOCUMENTS, Access.READ),
+            _INVENTORY_RW,
+            _LEDGER_RW,
+            StartExecution(REFUNDS),
+            StartExecution(RETURNS),
+            _ANSWER_TASKS,
+            QueueSend(FULFILMENT_REQUESTS),
+            _IDEMPOTENCY_RW,
+            SendEmail((CANCELLED,)),
+        ),
+    ),
+    Function(
+        name="sweep_exceptions",
+        handler="functions.sweep_exceptions.handler.handler",
+        description="Every 15 minutes: orders without progress become stuck exceptions; the oldest wait is measured",
+        triggers=(ScheduleTrigger("exception-sweep", "rate(15 minutes)"),),
+        grants=(_ORDERS_RW,),
+        timeout_s=120,
     ),
 )
 

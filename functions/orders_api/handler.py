@@ -40,7 +40,7 @@ ports = routes.OrdersPorts(
     logger=logger,
     notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
 )
-app = http.resolver(routes.register)
+app = http.resolver(routes.register, w.browser_origin())
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 import functions.analytics_api.routes as analytics_routes
+import functions.exceptions_api.routes as exceptions_routes
 import functions.finance_api.routes as finance_routes
 import functions.fulfilment_events.routes as event_routes
 import functions.inventory_api.routes as inventory_routes
@@ -32,6 +33,7 @@ def document() -> str:
         finance_routes,
         analytics_routes,
         ops_routes,
+        exceptions_routes,
     )
     for module in modules:
         module.register(docs)

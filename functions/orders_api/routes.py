@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from functions.orders_api import search_routes
 from shared import http, metrics
 from shared.adapters.system import new_order_id
+from shared.domain.audit import Actor
 from shared.domain.order import Order
 from shared.domain.principal import Principal
 from shared.ports import (
@@ -152,7 +153,7 @@ def register(app: APIGatewayRestResolver) -> None:
         outcome = cancel_order(
             order_id,
             request.reason,
-            f"{who.kind.value}:{who.name}",
+            str(Actor.of(who)),
             orders=p.orders,
             inventory=p.inventory,
             workflow=p.workflow,
@@ -161,6 +162,7 @@ def register(app: APIGatewayRestResolver) -> None:
             requests=p.requests,
             ledger=p.ledger,
             clock=p.clock,
+            actor=Actor.of(who),
         )
         message_id = p.notify_cancelled(order_id)
         p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole, message_id=message_id)
@@ -195,7 +197,13 @@ def register(app: APIGatewayRestResolver) -> None:
         if order is None or not who.sees_order_of(order.channel):
             return http.error(404, "not_found", f"order {order_id} not found")
         rma = open_return(
-            order_id, request.units(), request.reason, orders=p.orders, returns=p.returns_workflow, clock=p.clock
+            order_id,
+            request.units(),
+            request.reason,
+            orders=p.orders,
+            returns=p.returns_workflow,
+            clock=p.clock,
+            actor=Actor.of(who),
         )
         p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
         metrics.action_taken("return")

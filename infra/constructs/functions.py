@@ -37,6 +37,7 @@ from infra.constructs.bundling import (
 from infra.naming import pascal
 from infra.spec import REPO_ROOT
 from shared.topology import (
+    BROWSER_ORIGIN_ENV,
     COMMON_ENVIRONMENT,
     EMAIL_FROM_ENV,
     Access,
@@ -79,6 +80,8 @@ class Resources:
     secret_names: Mapping[str, str]
     email_templates: Mapping[str, str]  # topology name -> SES template name
     sender_email: str
+    # the console's origin, the one browsers may call the API from
+    browser_origin: str
     # queue name -> its dead-letter queue
     dead_letter_queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
     # fact store name -> its delivery stream, Glue table and Athena workgroup
@@ -158,6 +161,7 @@ class Functions(Construct):
                 **COMMON_ENVIRONMENT,
                 **self._resources.shop,
                 EMAIL_FROM_ENV: self._resources.sender_email,
+                BROWSER_ORIGIN_ENV: self._resources.browser_origin,
                 **spec.environment,
             },
         )

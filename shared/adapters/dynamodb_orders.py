@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from shared.adapters import order_index
 from shared.adapters.dynamodb_items import attr, condition_failed, key, keyed, value
+from shared.adapters.exception_index import queue_attributes
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
 from shared.domain.order import Order
@@ -184,4 +185,5 @@ class DynamoDBOrders:
             "channel": attr(order.channel),
             "created_at": attr(order_index.created_key(order.created_at)),
             **order_index.order_attributes(order),
+            **queue_attributes(order),
         }

@@ -16,7 +16,7 @@ from shared.domain.shipment import Shipment, ShipmentCancelled
 from shared.ports import Clock, Nodes, OrderRepository, Policies, Routing
 from shared.usecases._update import update_order
 from shared.usecases.capacity_routing import route_within_capacity
-from shared.usecases.reserve_order import LEASE_S, OrderBusy, release_reservations
+from shared.usecases.reserve_order import LEASE_S, OrderBusy, eligible, release_reservations
 
 ATTEMPTS = 3
 
@@ -89,7 +89,7 @@ def _reserve_elsewhere(
         order.routing_request(), lines=tuple(RoutingLine(li.line_id, li.sku, li.quantity) for li in rejected.lines)
     )
     policy = dataclasses.replace(policies.get(order.channel), allow_split=False)
-    candidates = [n for n in nodes.all() if n.node_id not in used]
+    candidates = [n for n in eligible(order, nodes.all()) if n.node_id not in used]
     capacities = {n.node_id: n.daily_capacity for n in candidates if n.daily_capacity is not None}
     day = clock.now().date().isoformat()
     quantities: dict[str, int] = {}

@@ -61,7 +61,9 @@ def reserve_order(
             return _decided(order)
         release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
         policy = policies.get(order.channel)
-        decision, stock = _route_and_reserve(order, nodes.all(), policy, clock.now().date().isoformat(), inventory)
+        decision, stock = _route_and_reserve(
+            order, eligible(order, nodes.all()), policy, clock.now().date().isoformat(), inventory
+        )
         if decision.outcome == "backorder":
             # in the queue before the status says so, so a receipt arriving now already finds it
             inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
@@ -74,6 +76,15 @@ def reserve_order(
         return ReserveOutcome(decision.outcome, decision.node_ids, decision.reason)
     finally:
         inventory.unclaim(order_id, owner)
+
+
+def eligible(order: Order, all_nodes: list[Node]) -> list[Node]:
+    """The nodes the routing may choose: the one a person named (a re-route), else every node but those
+    that already shipped part of the order (its reservation there is used up)."""
+    if order.routing_node is not None:
+        return [n for n in all_nodes if n.node_id == order.routing_node]
+    shipped = {s.node_id for s in order.shipments if s.handed_over}
+    return [n for n in all_nodes if n.node_id not in shipped]
 
 
 def _decided(order: Order) -> ReserveOutcome:

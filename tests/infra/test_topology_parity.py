@@ -49,7 +49,10 @@ def local_wiring(built: local_plan.LocalPlan) -> Wiring:
         task_functions=frozenset((task.state_machine, task.function) for task in built.tasks),
         schedules=frozenset((s.expression, s.function) for s in built.schedules),
         stream_triggers=frozenset((s.table.name, s.function) for s in built.streams),
-        environment={fn.name: frozenset(function_environment(fn, res, "x@example.com")) for fn in built.functions},
+        environment={
+            fn.name: frozenset(function_environment(fn, res, "x@example.com", "http://127.0.0.1:4000"))
+            for fn in built.functions
+        },
     )
 
 
