@@ -11,7 +11,7 @@ import sys
 import time
 
 from shared.domain.shipping import Label, LabelRequest, Parcel, sandbox_tracking_number
-from shared.domain.values import Address, GeoPoint
+from shared.domain.values import Address
 
 
 def main(count: int) -> None:
@@ -21,11 +21,12 @@ def main(count: int) -> None:
 
     print(f"import shared.documents.label_pdf: {(time.perf_counter() - started) * 1000:.0f} ms")
 
+    sender = Address("Waybill DC East", "500 Dock Rd", "Newark", "NJ", "07114", "US", "Dock 3", 40.7, -74.0)
     address = Address("Ada Lovelace", "1 Main St", "Austin", "TX", "73301", "US", "Apt 4", 30.27, -97.74)
     timings, sizes = [], []
     for index in range(count):
         request = LabelRequest(
-            f"shp_{index}", f"ord_{index}", f"WEB-{index}", "dc-east", GeoPoint(40.7, -74.0), address,
+            f"shp_{index}", f"ord_{index}", f"WEB-{index}", "dc-east", sender, address,
             Parcel(1_250, 30, 20, 10), "standard",
         )  # fmt: skip
         number = sandbox_tracking_number(request.shipment_id, "ground")

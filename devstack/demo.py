@@ -26,13 +26,30 @@ NODES = {
     "dc-east": {
         "kind": "warehouse",
         "name": "Newark DC",
-        "address": {"lat": 40.73, "lon": -74.17},
+        "address": {
+            "line1": "400 Doremus Ave",
+            "line2": "Dock 4",
+            "city": "Newark",
+            "region": "NJ",
+            "postal_code": "07105",
+            "country": "US",
+            "lat": 40.73,
+            "lon": -74.17,
+        },
         "handling_cost": 150,
     },
     "dc-west": {
         "kind": "warehouse",
         "name": "Reno DC",
-        "address": {"lat": 39.53, "lon": -119.81},
+        "address": {
+            "line1": "1255 Greg St",
+            "city": "Sparks",
+            "region": "NV",
+            "postal_code": "89431",
+            "country": "US",
+            "lat": 39.53,
+            "lon": -119.81,
+        },
         "handling_cost": 120,
     },
     "store-dc": {

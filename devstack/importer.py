@@ -20,7 +20,8 @@ import requests
 
 from shared.schemas.inventory import MAX_ADJUSTMENT_LINES
 
-NODE_FIELDS = ("node_id", "kind", "name", "lat", "lon", "ships", "pickup", "handling_cost", "daily_capacity")
+_STREET = ("line1", "line2", "city", "region", "postal_code", "country")  # printed on the node's labels
+NODE_FIELDS = ("node_id", "kind", "name", "lat", "lon", *_STREET, "ships", "pickup", "handling_cost", "daily_capacity")
 STOCK_FIELDS = ("node_id", "sku", "quantity", "safety_stock", "reorder_point", "reorder_quantity")
 
 
@@ -71,7 +72,8 @@ def node_body(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("name"):
         body["name"] = row["name"]
     if row.get("lat") is not None and row.get("lon") is not None:
-        body["address"] = {"lat": _number(row["lat"], float), "lon": _number(row["lon"], float)}
+        street = {part: row[part] for part in _STREET if row.get(part)}
+        body["address"] = {**street, "lat": _number(row["lat"], float), "lon": _number(row["lon"], float)}
     if row.get("daily_capacity") is not None:
         body["daily_capacity"] = _number(row["daily_capacity"], int)
     return body

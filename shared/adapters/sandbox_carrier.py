@@ -7,7 +7,7 @@ so two concurrent purchases for one shipment store one label. The tracking numbe
 the shipment id, so even a purchase whose answer was lost prints the same number when retried.
 
 Test instructions for the simulators (outage drills, not configuration):
-- an address whose `line2` contains "sim:carrier-down" makes every quote and purchase for it raise
+- an address (sender or recipient) whose `line2` contains "sim:carrier-down" makes every quote and purchase for it raise
   CarrierUnavailable, which proves that a carrier down through all retries ends in EXCEPTION;
 - `failure_rate` (0.0 to 1.0) makes that share of calls raise CarrierUnavailable at random.
 S3 throttling, 5xx answers and connection errors are reported as CarrierUnavailable too.
@@ -98,7 +98,7 @@ class SandboxCarrier:
         return stored
 
     def _simulate_outage(self, request: LabelRequest) -> None:
-        if CARRIER_DOWN in (request.ship_to.line2 or ""):
+        if any(CARRIER_DOWN in (party.line2 or "") for party in (request.ship_from, request.ship_to)):
             raise CarrierUnavailable(f"sandbox carrier is down for this address ({CARRIER_DOWN})")
         if self._failure_rate and self._rng.random() < self._failure_rate:
             raise CarrierUnavailable("sandbox carrier failed at random (failure_rate)")

@@ -1,6 +1,6 @@
-"""The 4x6 inch shipping label as PDF (fpdf2): sender, recipient, service, weight, references, and the
-tracking number as text and as a Code 128 barcode (bars from python-barcode, drawn as PDF rectangles,
-so they stay sharp at any printer resolution)."""
+"""The 4x6 inch shipping label as PDF (fpdf2): sender and recipient with their street addresses,
+service, weight, references, and the tracking number as text and as a Code 128 barcode (bars from
+python-barcode, drawn as PDF rectangles, so they stay sharp at any printer resolution)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fpdf import FPDF
 
 from shared.domain.shipping import Label, LabelRequest
 from shared.domain.tracking import format_ups_tracking, is_valid_ups_tracking
+from shared.domain.values import Address
 
 WIDTH_PT, HEIGHT_PT = 288.0, 432.0  # 4 x 6 inches
 MARGIN = 12.0
@@ -66,6 +67,10 @@ class _Label(FPDF):
                 run_start = None
 
 
+def _town(address: Address) -> str:
+    return " ".join(part for part in (address.city, address.region, address.postal_code) if part)
+
+
 def render_label(request: LabelRequest, label: Label) -> bytes:
     """The label as a one-page 288 x 432 pt PDF."""
     if not is_valid_ups_tracking(label.tracking_number):
@@ -78,8 +83,12 @@ def render_label(request: LabelRequest, label: Label) -> bytes:
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_page()
 
+    sender = request.ship_from
     pdf.line_of_text("FROM", 7, bold=True)
-    pdf.line_of_text(f"Waybill node {request.ship_from_node}", 9)
+    pdf.line_of_text(sender.name, 9, bold=True)
+    for sender_line in (sender.line1, sender.line2, _town(sender), sender.country):
+        if sender_line:
+            pdf.line_of_text(sender_line, 8)
     pdf.line_of_text(
         f"Weight {parcel.weight_grams / 1000:.2f} kg   Billed {parcel.billable_kg} kg   "
         f"{parcel.length_cm} x {parcel.width_cm} x {parcel.height_cm} cm",
@@ -93,7 +102,7 @@ def render_label(request: LabelRequest, label: Label) -> bytes:
     for address_line in (to.line1, to.line2):
         if address_line:
             pdf.line_of_text(address_line.upper(), 12)
-    pdf.line_of_text(f"{to.city} {to.region} {to.postal_code}".upper(), 13, bold=True)
+    pdf.line_of_text(_town(to).upper(), 13, bold=True)
     pdf.line_of_text(to.country.upper(), 12, bold=True)
     pdf.set_y(max(pdf.get_y() + 4, 170.0))
     pdf.rule(2.0)
@@ -113,6 +122,6 @@ def render_label(request: LabelRequest, label: Label) -> bytes:
 
     pdf.line_of_text(f"Order {request.order_ref}", 9, bold=True)
     pdf.line_of_text(f"Shipment {request.shipment_id}", 8)
-    pdf.line_of_text(f"Order id {request.order_id}", 8)
+    pdf.line_of_text(f"Order id {request.order_id}   Node {request.node_id}", 8)
     pdf.line_of_text(f"Postage {label.amount / 100:.2f} {label.currency}   Service level {request.service_level}", 8)
     return bytes(pdf.output())

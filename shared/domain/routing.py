@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from shared.domain.rates import estimate_rate, haversine_km
-from shared.domain.values import GeoPoint, PostalAddress
+from shared.domain.values import Address, GeoPoint, PostalAddress
 
 DEFAULT_UNIT_WEIGHT_KG = 0.5  # no catalogue yet; per-sku weights can be passed to route()
 MAX_CANDIDATES = 10
@@ -43,11 +43,28 @@ class Node:
     handling_cost: int  # minor units per shipment
     daily_capacity: int | None  # shipments per day; None = unlimited
     name: str | None = None  # as customers know it ("Waybill Manhattan store"): pickup emails name it
-    address: PostalAddress | None = None  # where a pickup customer goes
+    address: PostalAddress | None = None  # where a pickup customer goes, and what its labels print
 
     @property
     def label(self) -> str:
         return self.name or self.node_id
+
+
+def node_address(node: Node | None, node_id: str) -> Address:
+    """A node as the sender or receiver on a label; a node nobody described still prints its id."""
+    postal = (node.address if node else None) or PostalAddress()
+    location = node.location if node else None
+    return Address(
+        name=node.label if node else node_id,
+        line1=postal.line1 or "",
+        line2=postal.line2,
+        city=postal.city or "",
+        region=postal.region or "",
+        postal_code=postal.postal_code or "",
+        country=postal.country or "",
+        lat=location.lat if location else None,
+        lon=location.lon if location else None,
+    )
 
 
 @dataclass(frozen=True)

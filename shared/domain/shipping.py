@@ -37,18 +37,18 @@ class LabelRequest:
     shipment_id: str  # also the idempotency key: one label per shipment, ever
     order_id: str
     order_ref: str  # the channel's external id, printed on the label
-    ship_from_node: str  # node id, printed as the sender
-    ship_from: GeoPoint | None
-    ship_to: Address
+    node_id: str  # the node that sends the parcel (a shipment) or receives it (a return)
+    ship_from: Address  # the node for a shipment; the customer for a return
+    ship_to: Address  # the customer for a shipment; the receiving node for a return
     parcel: Parcel
     service_level: str  # "standard" | "express"
 
     @property
     def distance_km(self) -> float | None:
-        to = self.ship_to
-        if self.ship_from is None or to.lat is None or to.lon is None:
+        a, b = self.ship_from, self.ship_to
+        if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
             return None
-        return haversine_km(self.ship_from, GeoPoint(to.lat, to.lon))
+        return haversine_km(GeoPoint(a.lat, a.lon), GeoPoint(b.lat, b.lon))
 
 
 @dataclass(frozen=True)

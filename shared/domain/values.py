@@ -80,14 +80,15 @@ class Address:
 
 @dataclass(frozen=True)
 class PostalAddress:
-    """Where a node is, as a pickup customer reads it (every part optional)."""
+    """Where a node is: what a pickup customer reads and a label prints (every part optional)."""
 
     line1: str | None = None
     city: str | None = None
     region: str | None = None
     postal_code: str | None = None
     country: str | None = None
+    line2: str | None = None
 
     def lines(self) -> list[str]:
         town = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        return [p for p in (self.line1, town, self.country) if p]
+        return [p for p in (self.line1, self.line2, town, self.country) if p]

@@ -20,7 +20,10 @@ class _In(ApiModel):
 
 
 class NodeAddress(_In):
+    """Where the node is: lat/lon for routing; the street address is printed on its labels."""
+
     line1: Text | None = None
+    line2: Text | None = None
     city: Text | None = None
     region: Annotated[str, StringConstraints(max_length=100)] | None = None
     postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from shared.domain.errors import IllegalTransition
 from shared.domain.order import Order
+from shared.domain.routing import node_address
 from shared.domain.shipment import ShipmentCancelled, ShipmentStatus
 from shared.domain.shipping import Label, LabelRequest, ParcelRejected, choose_rate
 from shared.ports import Carrier, Clock, Nodes, OrderRepository
@@ -27,13 +28,12 @@ def buy_label(
         raise ShipmentCancelled(shipment_id)
     if shipment.status != ShipmentStatus.PACKED or shipment.parcel is None:
         raise IllegalTransition(shipment.status, ShipmentStatus.LABELLED)
-    node = nodes.get(shipment.node_id)
     request = LabelRequest(
         shipment_id=shipment_id,
         order_id=order_id,
         order_ref=order.external_id,
-        ship_from_node=shipment.node_id,
-        ship_from=node.location if node else None,
+        node_id=shipment.node_id,
+        ship_from=node_address(nodes.get(shipment.node_id), shipment.node_id),
         ship_to=order.destination(),
         parcel=shipment.parcel,
         service_level=order.delivery.service_level,

@@ -17,7 +17,7 @@ of the order is kept. Only resellable units go back into available stock.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shared import metrics
 from shared.domain.audit import Actor
@@ -26,6 +26,7 @@ from shared.domain.inventory import StockChange
 from shared.domain.order import Order, Return, ReturnRefused
 from shared.domain.refund_ledger import RefundReason
 from shared.domain.refund_policy import refund_for_units
+from shared.domain.routing import node_address
 from shared.domain.shipping import Label, LabelRequest, Parcel, choose_rate
 from shared.domain.values import Address
 from shared.ports import (
@@ -78,18 +79,9 @@ def open_return(
 def _dropped_at_store(order: Order, nodes: Nodes) -> Address:
     """A pickup order has no address of the customer's: its return leaves from the store it was collected at."""
     store_id = order.delivery.pickup_node or ""
-    store = nodes.get(store_id)
-    postal = store.address if store and store.address else None
-    return Address(
-        name=order.customer.name,
-        line1=(postal.line1 if postal else None) or (store.label if store else store_id),
-        city=(postal.city if postal else None) or "",
-        region=(postal.region if postal else None) or "",
-        postal_code=(postal.postal_code if postal else None) or "",
-        country=(postal.country if postal else None) or "",
-        lat=store.location.lat if store and store.location else None,
-        lon=store.location.lon if store and store.location else None,
-    )
+    store = node_address(nodes.get(store_id), store_id)
+    # the customer sends it; the store's name stands in for a street address it lacks
+    return replace(store, name=order.customer.name, line1=store.line1 or store.name)
 
 
 def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carrier: Carrier, clock: Clock) -> Label:
@@ -98,15 +90,15 @@ def buy_return_label(rma_id: str, *, orders: OrderRepository, nodes: Nodes, carr
     rma = order.return_of(rma_id)
     if rma.label is not None:
         return rma.label
-    node = nodes.get(rma.node_id)
     units = sum(line.quantity for line in rma.lines)
+    # the parcel goes back: from the customer (or the store they drop it at) to the node receiving it
     request = LabelRequest(
         shipment_id=rma_id,
         order_id=order_id,
         order_ref=f"RETURN {order.external_id}",
-        ship_from_node=rma.node_id,
-        ship_from=node.location if node else None,
-        ship_to=order.ship_to or _dropped_at_store(order, nodes),
+        node_id=rma.node_id,
+        ship_from=order.ship_to or _dropped_at_store(order, nodes),
+        ship_to=node_address(nodes.get(rma.node_id), rma.node_id),
         parcel=Parcel(UNIT_GRAMS * units, 30, 22, min(60, 4 + 4 * units)),
         service_level="standard",
     )

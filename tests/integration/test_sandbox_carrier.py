@@ -17,7 +17,9 @@ from devstack.stack import free_port
 from shared.adapters.sandbox_carrier import SandboxCarrier
 from shared.domain.shipping import CarrierRejected, CarrierUnavailable, LabelRequest, Parcel, choose_rate
 from shared.domain.tracking import is_valid_ups_tracking
-from shared.domain.values import Address, GeoPoint
+from shared.domain.values import Address
+
+DC_EAST = Address("Waybill DC East", "500 Dock Rd", "Newark", "NJ", "07114", "US", lat=40.71, lon=-74.0)
 
 
 def request(line2: str | None = None, grams: int = 1_500, level: str = "standard") -> LabelRequest:
@@ -25,8 +27,8 @@ def request(line2: str | None = None, grams: int = 1_500, level: str = "standard
         shipment_id=f"shp_{uuid.uuid4().hex[:12]}",
         order_id="ord_1",
         order_ref="WEB-7",
-        ship_from_node="dc-east",
-        ship_from=GeoPoint(40.71, -74.0),
+        node_id="dc-east",
+        ship_from=DC_EAST,
         ship_to=Address("Ada Lovelace", "1 Main St", "Boston", "MA", "02108", "US", line2, 42.36, -71.06),
         parcel=Parcel(grams, 30, 20, 10),
         service_level=level,

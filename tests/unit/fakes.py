@@ -187,18 +187,20 @@ class FakeDocuments:
 
 
 class FakeCarrier:
-    """Quotes ground and overnight; records what was bought."""
+    """Quotes ground and overnight; records what was bought, and for which request."""
 
     name = "sandbox"
 
     def __init__(self) -> None:
         self.bought: list[str] = []
+        self.requests: list[LabelRequest] = []
 
     def quote(self, request: LabelRequest) -> list[RateQuote]:
         return [RateQuote("sandbox", "ground", 900, "USD", 3), RateQuote("sandbox", "overnight", 2500, "USD", 1)]
 
     def buy(self, request: LabelRequest, quote: RateQuote) -> Label:
         self.bought.append(quote.service)
+        self.requests.append(request)
         return Label("sandbox", quote.service, "1Z9WB0X10300000017", "https://t", quote.amount, "USD", "labels/x.pdf")
 
 

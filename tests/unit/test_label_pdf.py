@@ -11,8 +11,9 @@ from PIL import Image
 from shared.documents.label_pdf import render_label
 from shared.documents.slips import packing_slip_html, pick_list_html
 from shared.domain.shipping import Label, LabelRequest, Parcel, sandbox_tracking_number
-from shared.domain.values import Address, GeoPoint
+from shared.domain.values import Address
 
+SENDER = Address("Waybill DC East", "500 Dock Rd", "Newark", "NJ", "07114", "US", lat=40.71, lon=-74.0)
 ADDRESS = Address("Zoë Łukasiewicz", "1 Main St", "Austin", "TX", "73301", "US", line2="Apt 4", lat=30.27, lon=-97.74)
 
 
@@ -21,8 +22,8 @@ def request(shipment_id: str = "shp_01J9Z8Y7X6", ship_to: Address = ADDRESS) -> 
         shipment_id=shipment_id,
         order_id="ord_01J9Z8Y7X6",
         order_ref="WEB-1001",
-        ship_from_node="dc-east",
-        ship_from=GeoPoint(40.71, -74.0),
+        node_id="dc-east",
+        ship_from=SENDER,
         ship_to=ship_to,
         parcel=Parcel(1_250, 30, 20, 10),
         service_level="standard",
@@ -67,7 +68,7 @@ def test_the_page_is_4_by_6_inches_and_carries_the_shipping_facts():
     page, _ = scan(render_label(req, label))
     assert (page.rect.width, page.rect.height) == (288, 432)
     text = page.get_text()
-    for expected in ["Waybill node dc-east", "ZOË ?UKASIEWICZ", "1 MAIN ST", "APT 4", "AUSTIN TX 73301"]:
+    for expected in ["Waybill DC East", "500 Dock Rd", "ZOË ?UKASIEWICZ", "1 MAIN ST", "APT 4", "AUSTIN TX 73301"]:
         assert expected in text
     for expected in ["SANDBOX GROUND", label.tracking_number, "WEB-1001", "shp_01J9Z8Y7X6", "1.25 kg"]:
         assert expected in text
