@@ -31,6 +31,9 @@ class WaybillStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str = STACK_NAME, *, spec: Spec | None = None, **kwargs: Any
     ) -> None:
+        # Unindented, the template is a quarter smaller (620 KB, not 824 KB): further from
+        # CloudFormation's 1 MB limit, at which point it must be split into nested stacks.
+        kwargs.setdefault("suppress_template_indentation", True)
         super().__init__(scope, construct_id, description="Waybill order management system", **kwargs)
         spec = spec or Spec.from_topology()
         self.sender_email: str = self.node.try_get_context("senderEmail") or DEFAULT_SENDER_EMAIL

@@ -17,7 +17,7 @@ from shared.usecases.allocate_backorders import allocate_backorders, resume_fulf
 w = Wiring("allocate_backorders")
 logger = w.logger
 processor = BatchProcessor(event_type=EventType.SQS)
-orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.nodes(), w.policies(), w.clock
+orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.node_directory(), w.policies(), w.clock
 resume = partial(
     resume_fulfilment, orders=orders, workflow=w.workflow(FULFILMENT), clock=clock, state_machine=FULFILMENT.name
 )

@@ -11,7 +11,7 @@ from shared.usecases.reroute import reroute_shipment
 
 w = Wiring("reroute_shipment")
 logger = w.logger
-orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.nodes(), w.policies(), w.clock
+orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.node_directory(), w.policies(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)

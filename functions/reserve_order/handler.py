@@ -11,7 +11,7 @@ from shared.usecases.reserve_order import reserve_order
 
 w = Wiring("reserve_order")
 logger = w.logger
-orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.nodes(), w.policies(), w.clock
+orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.node_directory(), w.policies(), w.clock
 
 
 @logger.inject_lambda_context(clear_state=True)
