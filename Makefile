@@ -1,5 +1,5 @@
 # The two commands: `make run` (Waybill's main job on the embedded local stack) and `make test`.
-.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics soak
+.PHONY: run test dev setup synth lint clean fuzz bench bench-analytics soak screenshots
 
 run: setup
 	.venv/bin/waybill demo
@@ -38,6 +38,11 @@ bench: setup
 # Report time on DuckDB for 10k and 100k facts (figures only; the test command runs its --quick mode).
 bench-analytics: setup
 	.venv/bin/python -m benchmarks.analytics_bench
+
+# A PNG of every console page and every customer email, from the browser tests, in .waybill/screenshots/.
+screenshots: setup
+	bash scripts/chromium.sh
+	.venv/bin/pytest tests/browser -q -s -p no:cacheprovider
 
 # The conservation soak: 500 orders at 10% faults on a fresh embedded stack; prints the invariant
 # table and fails if any count is not zero (the test command runs 20 orders).

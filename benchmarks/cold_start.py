@@ -140,6 +140,7 @@ def environment(fn: Function | None, tree: Tree) -> dict[str, str]:
         "LAMBDA_TASK_ROOT": str(tree.path_for(fn)[0]),
         **topology.COMMON_ENVIRONMENT,
         topology.EMAIL_FROM_ENV: "orders@example.com",
+        topology.BROWSER_ORIGIN_ENV: "https://d111111abcdef8.cloudfront.net",
     }
     if fn is None:
         return env

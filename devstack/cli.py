@@ -38,6 +38,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     try:
         print(f"Waybill embedded stack up in {info['startup_s']} s")
         print(f"  API          {info['api']}   (OpenAPI: {info['api']}/v1/openapi.json)")
+        print(f"  console      {info['console']}   (sign in with the ops or finance key from dev.json)")
         print(f"  moto         {info['moto']}")
         print(f"  localstripe  {info['localstripe']}")
         print(f"  outbox       {info['outbox']}")
@@ -203,7 +204,8 @@ def api_call(args: argparse.Namespace, kind: str, method: str, path: str, **kwar
     import requests
 
     api, key = _api_and_key(args, kind)
-    answer = requests.request(method, api + path, headers={"Authorization": f"Bearer {key}"}, timeout=120, **kwargs)
+    headers = {"Authorization": f"Bearer {key}", **kwargs.pop("headers", {})}
+    answer = requests.request(method, api + path, headers=headers, timeout=120, **kwargs)
     if answer.status_code >= 400:
         try:
             error = answer.json()["error"]
@@ -366,9 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     run_now = schedules.add_parser("run", help="run one scheduled function now on the running stack")
     run_now.add_argument("name", help="the schedule's name (e.g. refund-sweep) or its function (sweep_refunds)")
     run_now.set_defaults(func=cmd_schedules_run)
-    from devstack import analytics_cli
+    from devstack import analytics_cli, ops_cli
 
     analytics_cli.add_commands(sub)
+    ops_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

@@ -189,6 +189,7 @@ def run_demo(state_dir: Path, port: int) -> int:
     began = time.perf_counter()
     stack, info = _start_beside_others(state_dir, port)
     print(f"embedded stack up in {info['startup_s']} s: API {info['api']}, outbox {info['outbox']}")
+    print(f"console {info['console']} while the demo runs (ops key: .keys.ops in {stack.dev_json})")
     try:
         return _drive(stack, info, began)
     finally:

@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from devstack.console_files import ConsoleFiles
 from devstack.plan import GatewayRoute, LocalPlan
 from devstack.runtime import LambdaError, LambdaRuntime
 from shared.schemas.errors import error_body
@@ -52,6 +53,7 @@ class Gateway:
         self._runtime = runtime
         self._region = region
         self._account = account
+        self._console = ConsoleFiles()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         # told of every answered request (route, path parameters, status): the simulators follow the API
@@ -74,6 +76,8 @@ class Gateway:
         return self.handle(request)(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        if ConsoleFiles.serves(request.path):  # in AWS, CloudFront serves it from S3
+            return self._console.handle(request)
         matched = self.match(request.method, request.path)
         if matched is None:
             # API Gateway answers unknown paths with MISSING_AUTHENTICATION_TOKEN, mapped to 404.

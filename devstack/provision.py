@@ -48,6 +48,8 @@ class Resources:
         """The value the CDK stack would put in environment variable `env_name`."""
         if env_name.startswith("TABLE_"):
             return self.tables[logical]
+        if env_name.startswith("DLQ_"):
+            return self.dlq_urls[logical]
         if env_name.startswith("QUEUE_"):
             return self.queue_urls[logical]
         if env_name.startswith("TOPIC_"):
@@ -77,7 +79,14 @@ def _placeholder_zip() -> bytes:
     return buf.getvalue()
 
 
-def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_key: str) -> Resources:
+def provision(
+    plan: LocalPlan,
+    endpoint: str,
+    region: str,
+    sender: str,
+    stripe_key: str,
+    browser_origin: str = "http://127.0.0.1:4000",  # the gateway's, where the console is served
+) -> Resources:
     res = Resources(endpoint, region)
     _tables(res, frozenset(p.table.name for p in plan.streams))
     _queues(res)
@@ -110,7 +119,7 @@ def provision(plan: LocalPlan, endpoint: str, region: str, sender: str, stripe_k
     # Functions and state machines name each other: both ARNs are known before either exists.
     for machine in t.STATE_MACHINES:
         res.state_machines[machine.name] = f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{PREFIX}-{machine.name}"
-    _functions(plan, res, sender)
+    _functions(plan, res, sender, browser_origin)
     _state_machines(plan, res)
     _schedules(plan, res)
     return res
@@ -121,11 +130,22 @@ def _tables(res: Resources, streamed: frozenset[str]) -> None:
     for table in t.TABLES:
         keys = [(table.partition_key, "HASH")] + ([(table.sort_key, "RANGE")] if table.sort_key else [])
         res.tables[table.name] = name = f"{PREFIX}-{table.name}"
+        indexes = [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}]
+                + ([{"AttributeName": sk, "KeyType": "RANGE"}] if sk else []),
+                "Projection": {"ProjectionType": "KEYS_ONLY"},  # as infra/constructs/data.py
+            }
+            for index, pk, sk in table.indexes
+        ]
+        attributes = dict.fromkeys([k for k, _ in keys] + [a for _, pk, sk in table.indexes for a in (pk, sk) if a])
         ddb.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": k, "KeyType": kt} for k, kt in keys],
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in attributes],
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
             **(
                 {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
                 if table.name in streamed
@@ -195,13 +215,19 @@ def shop_environment() -> dict[str, str]:
     return {"SHOP_NAME": name, "EMAIL_FROM_NAME": name} if name else {}
 
 
-def function_environment(fn: t.Function, res: Resources, sender: str) -> dict[str, str]:
-    env = {**t.COMMON_ENVIRONMENT, **shop_environment(), t.EMAIL_FROM_ENV: sender, **fn.environment}
+def function_environment(fn: t.Function, res: Resources, sender: str, browser_origin: str) -> dict[str, str]:
+    env = {
+        **t.COMMON_ENVIRONMENT,
+        **shop_environment(),
+        t.EMAIL_FROM_ENV: sender,
+        t.BROWSER_ORIGIN_ENV: browser_origin,
+        **fn.environment,
+    }
     env.update({name: res.physical(name, logical) for name, logical in t.resource_environment(fn).items()})
     return env
 
 
-def _functions(plan: LocalPlan, res: Resources, sender: str) -> None:
+def _functions(plan: LocalPlan, res: Resources, sender: str, browser_origin: str) -> None:
     lam, iam = _client("lambda", res), _client("iam", res)
     code = _placeholder_zip()
     for fn in plan.functions:
@@ -216,7 +242,7 @@ def _functions(plan: LocalPlan, res: Resources, sender: str) -> None:
             Description=fn.description,
             Timeout=fn.timeout_s,
             MemorySize=fn.memory_mb,
-            Environment={"Variables": function_environment(fn, res, sender)},
+            Environment={"Variables": function_environment(fn, res, sender, browser_origin)},
         )["FunctionArn"]
     sqs = _client("sqs", res)
     for poller in plan.pollers:

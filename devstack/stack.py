@@ -129,6 +129,11 @@ class EmbeddedStack:
     def dev_json(self) -> Path:
         return self.state_dir / "dev.json"
 
+    @property
+    def origin(self) -> str:
+        """Where the API and the console are served (the local gateway)."""
+        return f"http://127.0.0.1:{self.api_port}"
+
     def start(self) -> dict[str, Any]:
         """Starts everything, or raises StackCannotStart having changed nothing: the state
         directory of a stack already running from it (dev.json, logs, outbox) is left alone."""
@@ -185,7 +190,8 @@ class EmbeddedStack:
         moto.start()
         self._started.append(moto)
 
-        res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY)
+        # the console is served beside the API: same origin
+        res = provision(self.plan, endpoint, REGION, SENDER, STRIPE_TEST_KEY, self.origin)
         runtime.environments.update(self._function_environments(res, functions_stripe))
 
         gateway = Gateway(self.plan, runtime, REGION, ACCOUNT)
@@ -238,7 +244,8 @@ class EmbeddedStack:
                 sim.start()
                 self._started.append(sim)
         self.info = {
-            "api": f"http://127.0.0.1:{self.api_port}",
+            "api": self.origin,
+            "console": f"{self.origin}/console/",
             "moto": endpoint,
             "localstripe": stripe.url,
             "region": REGION,
@@ -282,7 +289,7 @@ class EmbeddedStack:
         the functions that read its secret): a function never sees another one's names."""
         envs = {}
         for fn in self.plan.functions:
-            env = function_environment(fn, res, SENDER)
+            env = function_environment(fn, res, SENDER, self.origin)
             if t.STRIPE.env in env:
                 env[STRIPE_API_BASE_ENV] = stripe_url
                 env[STRIPE_NO_CREATED_FILTER_ENV] = "1"  # localstripe rejects it (README: differences)

@@ -91,6 +91,24 @@ ACKNOWLEDGED: tuple[Acknowledgement, ...] = (
         "AWS::S3::Bucket.StorageAccessLogs*",
         "This is the access-log bucket the other buckets log to; logging it into itself would loop.",
     ),
+    Acknowledgement(
+        "CKV_AWS_68",
+        "AWS::CloudFront::Distribution.ConsoleDistribution*",
+        "No WAF web ACL on the console: it serves static files holding no data (GET/HEAD from a private "
+        "bucket); the API it calls is throttled per stage and needs an ops or finance key.",
+    ),
+    Acknowledgement(
+        "CKV_AWS_174",
+        "AWS::CloudFront::Distribution.ConsoleDistribution*",
+        "CloudFront's default certificate (no custom domain yet) has a security policy CloudFront fixes at "
+        "TLSv1; viewers are HTTPS only. A custom domain with an ACM certificate would allow TLSv1.2_2021.",
+    ),
+    Acknowledgement(
+        "CKV_AWS_111",
+        "AWS::IAM::Policy.CustomCDKBucketDeployment*",
+        "CDK's BucketDeployment handler (it copies the console's files): writes are on the console bucket's "
+        "objects only; the one '*' is cloudfront:CreateInvalidation, which has no resource-level permission.",
+    ),
     *(
         Acknowledgement("CKV_AWS_59", _method(method, path), f"{method} {path} is public: {reason}")
         for (method, path), reason in PUBLIC_ROUTE_REASONS.items()

@@ -5,13 +5,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 bash scripts/bootstrap.sh
 
-# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
-if [ ! -x /usr/bin/chromium ]; then
-  echo "==> installing chromium (apt) for the browser tests"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium </dev/null
-fi
+bash scripts/chromium.sh
 
 echo "==> ruff"
 .venv/bin/ruff check .
@@ -20,6 +14,7 @@ echo "==> mypy"
 .venv/bin/mypy .
 echo "==> pytest"
 status=0
-.venv/bin/pytest -n 2 "$@" || status=$?
+# loadgroup: the console's browser tests (one xdist group) share one stack on one worker
+.venv/bin/pytest -n 2 --dist loadgroup "$@" || status=$?
 echo "test command took $(( $(date +%s) - started )) s"
 exit $status

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from shared.adapters.dynamodb_keys import DynamoDBKeys
     from shared.adapters.dynamodb_ledger import DynamoDBLedger
     from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
+    from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
     from shared.adapters.dynamodb_orders import DynamoDBOrders
     from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
     from shared.adapters.firehose_facts import FirehoseFacts
@@ -42,9 +43,11 @@ if TYPE_CHECKING:
     from shared.adapters.s3_reports import S3Reports
     from shared.adapters.sandbox_carrier import SandboxCarrier
     from shared.adapters.ses_mailer import SesMailer
+    from shared.adapters.sfn_history import StepFunctionsHistory
     from shared.adapters.sfn_signals import StepFunctionsSignals
     from shared.adapters.sfn_workflow import StepFunctionsWorkflow
     from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
+    from shared.adapters.sqs_dead_letters import SqsDeadLetters, SqsDeadLetterSink
     from shared.adapters.sqs_restock import SqsRestock
     from shared.adapters.stripe_payments import StripePayments
     from shared.adapters.stripe_refunds import StripeRefunds
@@ -89,6 +92,8 @@ def declared_environment(fn: t.Function) -> frozenset[str]:
     names = {*t.resource_environment(fn), *fn.environment}
     if any(isinstance(g, t.SendEmail) for g in fn.grants):
         names.add(t.EMAIL_FROM_ENV)
+    if fn.routes:
+        names.add(t.BROWSER_ORIGIN_ENV)
     return frozenset(names)
 
 
@@ -130,6 +135,10 @@ class Wiring:
     def secret(self, secret: t.Secret) -> str:
         self._granted(f"secret {secret.name}", lambda g: isinstance(g, t.SecretRead) and g.secret == secret)
         return self._env[secret.env]
+
+    def browser_origin(self) -> str:
+        """The console's origin: the one a browser may call this function's routes from."""
+        return self._env[t.BROWSER_ORIGIN_ENV]
 
     def state_machine_arn(self, machine: t.StateMachine) -> str:
         self._granted(
@@ -178,6 +187,12 @@ class Wiring:
 
         table = self.table(t.ORDERS)
         return self._once("orders", lambda: DynamoDBOrders(self.client("dynamodb"), table))
+
+    def order_search(self) -> DynamoDBOrderSearch:
+        from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
+
+        table = self.table(t.ORDERS)
+        return self._once("order_search", lambda: DynamoDBOrderSearch(self.client("dynamodb"), table))
 
     def inventory(self) -> DynamoDBInventory:
         from shared.adapters.dynamodb_inventory import DynamoDBInventory
@@ -236,6 +251,44 @@ class Wiring:
             lambda g: isinstance(g, t.TaskCallback) and machine in (None, g.state_machine),
         )
         return self._once("signals", lambda: StepFunctionsSignals(self.client("stepfunctions")))
+
+    def execution_history(self) -> StepFunctionsHistory:
+        """Reads the executions of every state machine the function may read (ReadExecutions)."""
+        from shared.adapters.sfn_history import StepFunctionsHistory
+
+        machines = {
+            g.state_machine.name: self._env[g.state_machine.env]
+            for g in self.function.grants
+            if isinstance(g, t.ReadExecutions)
+        }
+        if not machines:
+            raise NotGranted(f"{self.function.name} is not granted reading executions (see shared/topology.py)")
+        return self._once("history", lambda: StepFunctionsHistory(self.client("stepfunctions"), machines))
+
+    def dead_letters(self) -> SqsDeadLetters:
+        """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive)."""
+        from shared.adapters.sqs_dead_letters import SqsDeadLetters
+
+        urls = {
+            g.queue.name: (self._env[g.queue.env], self._env[g.env])
+            for g in self.function.grants
+            if isinstance(g, t.DeadLetterRedrive)
+        }
+        if not urls:
+            raise NotGranted(f"{self.function.name} is not granted any dead-letter queue (see shared/topology.py)")
+        return self._once("dead_letters", lambda: SqsDeadLetters(self.client("sqs"), urls))
+
+    def dead_letter_sink(self, queue: t.Queue) -> SqsDeadLetterSink:
+        """Where the function's consumer of `queue` puts a message it gives up, with the reason."""
+        from shared.adapters.sqs_dead_letters import SqsDeadLetterSink
+
+        grant = next((g for g in self.function.grants if isinstance(g, t.DeadLetterSend) and g.queue == queue), None)
+        if grant is None:
+            raise NotGranted(
+                f"{self.function.name} is not granted dead-lettering {queue.name} (see shared/topology.py)"
+            )
+        url = self._env[grant.env]
+        return self._once(("dead_letter_sink", queue), lambda: SqsDeadLetterSink(self.client("sqs"), url))
 
     def mailer(self) -> SesMailer:
         """From the shop (its name in From and in every email; COMMON_ENVIRONMENT's defaults)."""

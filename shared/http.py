@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
+from shared.console_site import BROWSER_REQUEST_HEADERS
 from shared.domain.errors import DomainError
 from shared.domain.principal import Principal
 from shared.logging import masked_logger
@@ -233,9 +234,15 @@ def _internal_error() -> Response[Any]:
     return error(500, "internal_error", "the request could not be processed; it is safe to retry")
 
 
-def resolver(register: Callable[[APIGatewayRestResolver], None]) -> APIGatewayRestResolver:
-    """A validating resolver with the function's routes and the shared error handlers."""
-    app = APIGatewayRestResolver(enable_validation=True)
+def resolver(
+    register: Callable[[APIGatewayRestResolver], None], browser_origin: str | None = None
+) -> APIGatewayRestResolver:
+    """A validating resolver with the function's routes and the shared error handlers; its answers
+    carry CORS headers for a request from `browser_origin` (the console) and no other."""
+    cors = None
+    if browser_origin:
+        cors = CORSConfig(allow_origin=browser_origin, allow_headers=list(BROWSER_REQUEST_HEADERS), max_age=3600)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
     register(app)
     install_error_handlers(app)
     return app

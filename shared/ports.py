@@ -188,7 +188,9 @@ class Nodes(Protocol):
 
     def get(self, node_id: str) -> Node | None: ...
 
-    def all(self) -> list[Node]: ...
+    def all(self, *, fresh: bool = False) -> list[Node]:
+        """Every node; `fresh` asks past any copy kept in this environment."""
+        ...
 
 
 class Policies(Protocol):

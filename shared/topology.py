@@ -12,6 +12,8 @@ from shared.topology_types import (
     AuthorizerTrigger,
     Bucket,
     BucketGrant,
+    DeadLetterRedrive,
+    DeadLetterSend,
     EmailTemplate,
     FactsPut,
     FactsQuery,
@@ -21,6 +23,7 @@ from shared.topology_types import (
     Queue,
     QueueSend,
     QueueTrigger,
+    ReadExecutions,
     Route,
     ScheduleTrigger,
     Secret,
@@ -45,6 +48,8 @@ __all__ = [
     "AuthorizerTrigger",
     "Bucket",
     "BucketGrant",
+    "DeadLetterRedrive",
+    "DeadLetterSend",
     "EmailTemplate",
     "FactStore",
     "FactsPut",
@@ -55,6 +60,7 @@ __all__ = [
     "Queue",
     "QueueSend",
     "QueueTrigger",
+    "ReadExecutions",
     "Route",
     "ScheduleTrigger",
     "Secret",
@@ -86,10 +92,24 @@ COMMON_ENVIRONMENT = {
 }
 # Set by each stack: the sender address of customer email.
 EMAIL_FROM_ENV = "EMAIL_FROM"
+# Set by each stack: the one web origin (the console's) whose browsers may call the API (CORS).
+BROWSER_ORIGIN_ENV = "BROWSER_ORIGIN"
 
 # --- Waybill ---------------------------------------------------------------------------------------
 
-ORDERS = Table("orders")
+# Order search (shared/usecases/search_orders.py, docs/operations.md): every index sorts by creation
+# time; by_kind files each order under its item's sort key (ORDER) and one entry per SKU and node.
+ORDERS = Table(
+    "orders",
+    indexes=(
+        ("by_kind", "sk", "created_at"),
+        ("by_status", "status", "created_at"),
+        ("by_channel", "channel", "created_at"),
+        ("by_channel_status", "channel_status", "created_at"),
+        # sparse: only orders with an open exception, by the type of their oldest (the exception queue)
+        ("exceptions", "queue_type", "queue_at"),
+    ),
+)
 API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
 LEDGER = Table("ledger")
@@ -159,6 +179,19 @@ FULFILMENT_TIMEOUTS = {
     "PICKUP_TIMEOUT_S": str(7 * 24 * 3600),
 }
 
+# GET /v1/orders: search filters and pages, and the lookup by a channel's own id
+SEARCH_QUERY = (
+    "status",
+    "channel",
+    "created_from",
+    "created_to",
+    "sku",
+    "node_id",
+    "limit",
+    "cursor",
+    "external_id",
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="authorizer",
@@ -175,7 +208,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="HTTP API v1: order capture and reads, and the OpenAPI document",
         triggers=(
             Route("POST", "/v1/orders", (Kind.CHANNEL,)),
-            Route("GET", "/v1/orders", (Kind.CHANNEL,), query=("external_id",)),
+            Route("GET", "/v1/orders", _ALL_BUT_KEYS, query=SEARCH_QUERY),
             Route("GET", "/v1/orders/{order_id}", _ALL_BUT_KEYS),
             Route("GET", "/v1/openapi.json", authorized=False),
             Route("POST", "/v1/orders/{order_id}/cancel", (Kind.CHANNEL, Kind.OPS)),
@@ -203,7 +236,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.intake.handler.handler",
         description="Captures orders that batch channels put on the intake queue",
         triggers=(QueueTrigger(INTAKE, batch_size=10),),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT)),
+        grants=(_ORDERS_RW, StartExecution(FULFILMENT), DeadLetterSend(INTAKE)),
         timeout_s=50,
     ),
     Function(
@@ -330,7 +363,14 @@ FUNCTIONS += (
             Route("POST", "/v1/fulfillment-events", (Kind.WAREHOUSE, Kind.CARRIER, Kind.ADMIN)),
             QueueTrigger(EVENTS, batch_size=10),
         ),
-        grants=(_ORDERS_RW, _ANSWER_TASKS, _ANSWER_RETURNS, _IDEMPOTENCY_RW, SendEmail((DELIVERY_EXCEPTION,))),
+        grants=(
+            _ORDERS_RW,
+            _ANSWER_TASKS,
+            _ANSWER_RETURNS,
+            _IDEMPOTENCY_RW,
+            SendEmail((DELIVERY_EXCEPTION,)),
+            DeadLetterSend(EVENTS),
+        ),
     ),
 )
 
@@ -390,7 +430,7 @@ FUNCTIONS += (
         handler="functions.record_refund_failure.handler.handler",
         description="Refund compensation: marks the ledger entry FAILED with the cause, for ops and finance",
         triggers=(TaskTrigger(REFUNDS, "RecordRefundFailureFunctionArn"),),
-        grants=(_LEDGER_RW, SecretRead(STRIPE)),
+        grants=(_LEDGER_RW, SecretRead(STRIPE), _ORDERS_RW),
     ),
     Function(
         name="sweep_refunds",
@@ -471,6 +511,66 @@ FUNCTIONS += (
         ),
         grants=(FactsQuery(FACTS), BucketGrant(ANALYTICS, Access.READ)),
         environment={ANALYTICS_ENGINE_ENV: "athena"},
+    ),
+)
+
+
+# Operations: the exception queue, and what a person does about what is in it.
+_QUEUE_QUERY = ("type", "channel", "node_id", "min_age_s", "order", "limit", "cursor")
+FUNCTIONS += (
+    Function(
+        name="exceptions_api",
+        handler="functions.exceptions_api.handler.handler",
+        description="HTTP API v1: the exception queue, operations' actions on orders, refund and return retries",
+        triggers=(
+            Route("GET", "/v1/ops/exceptions", (Kind.OPS,), query=_QUEUE_QUERY),
+            Route("POST", "/v1/orders/{order_id}/actions", (Kind.OPS,)),
+            Route("POST", "/v1/orders/{order_id}/returns/{rma_id}/retry", (Kind.OPS,)),
+            Route("POST", "/v1/finance/refunds/{refund_id}/retry", (Kind.FINANCE, Kind.OPS)),
+        ),
+        grants=(
+            _ORDERS_RW,
+            StartExecution(FULFILMENT, stop=True),
+            BucketGrant(DOCUMENTS, Access.READ),
+            _INVENTORY_RW,
+            _LEDGER_RW,
+            StartExecution(REFUNDS),
+            StartExecution(RETURNS),
+            _ANSWER_TASKS,
+            _TELL_NODES,
+            _IDEMPOTENCY_RW,
+            SendEmail((CANCELLED,)),
+        ),
+    ),
+    Function(
+        name="sweep_exceptions",
+        handler="functions.sweep_exceptions.handler.handler",
+        description="Every 15 minutes: orders without progress become stuck exceptions; the oldest wait is measured",
+        triggers=(ScheduleTrigger("exception-sweep", "rate(15 minutes)"),),
+        grants=(_ORDERS_RW,),
+        timeout_s=120,
+    ),
+)
+
+
+# Operations reads: executions step by step from Step Functions, and the dead-letter queues.
+FUNCTIONS += (
+    Function(
+        name="ops_api",
+        handler="functions.ops_api.handler.handler",
+        description="HTTP API v1: an order's executions step by step, dead-lettered messages and their redrive",
+        triggers=(
+            Route("GET", "/v1/orders/{order_id}/executions", (Kind.OPS,)),
+            Route("GET", "/v1/orders/{order_id}/executions/{name}", (Kind.OPS,)),
+            Route("GET", "/v1/ops/dead-letters", (Kind.OPS,)),
+            Route("POST", "/v1/ops/dead-letters/{queue}/redrive", (Kind.OPS,)),
+        ),
+        grants=(
+            TableGrant(ORDERS, Access.READ),
+            ReadExecutions(FULFILMENT),
+            ReadExecutions(RETURNS),
+            *(DeadLetterRedrive(q) for q in QUEUES),
+        ),
     ),
 )
 

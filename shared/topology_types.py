@@ -202,6 +202,35 @@ class TaskCallback:
 
 
 @dataclass(frozen=True)
+class ReadExecutions:
+    """May read the state machine's executions and their history (DescribeExecution, GetExecutionHistory)."""
+
+    state_machine: StateMachine
+
+
+@dataclass(frozen=True)
+class DeadLetterRedrive:
+    """May read the queue's dead-letter queue and move its messages back to the queue."""
+
+    queue: Queue
+
+    @property
+    def env(self) -> str:
+        return f"DLQ_{self.queue.name.upper()}_URL"
+
+
+@dataclass(frozen=True)
+class DeadLetterSend:
+    """May put the queue's messages on its dead-letter queue (a consumer giving one up, with the reason)."""
+
+    queue: Queue
+
+    @property
+    def env(self) -> str:
+        return f"DLQ_{self.queue.name.upper()}_URL"
+
+
+@dataclass(frozen=True)
 class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
@@ -249,6 +278,9 @@ Grant = (
     | SendEmail
     | FactsPut
     | FactsQuery
+    | ReadExecutions
+    | DeadLetterRedrive
+    | DeadLetterSend
 )
 
 
@@ -299,4 +331,11 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env[grant.env] = store.name
             case FactsQuery(store=store):
                 env.update(dict.fromkeys(grant.envs, store.name))
+            case ReadExecutions(state_machine=sm):
+                env[sm.env] = sm.name
+            case DeadLetterRedrive(queue=q):
+                env[q.env] = q.name
+                env[grant.env] = q.name
+            case DeadLetterSend(queue=q):
+                env[grant.env] = q.name
     return env

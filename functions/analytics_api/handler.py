@@ -15,7 +15,7 @@ from shared.topology import FACTS
 w = Wiring("analytics_api")
 logger = w.logger
 ports = routes.AnalyticsPorts(engine=w.report_engine(FACTS), clock=w.clock, logger=logger)
-app = http.resolver(routes.register)
+app = http.resolver(routes.register, w.browser_origin())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -15,7 +15,7 @@ logger = w.logger
 ports = routes.FinancePorts(
     ledger=w.ledger(), gateway=w.stripe_refunds(), reports=w.reports(), clock=w.clock, logger=logger
 )
-app = http.resolver(routes.register)
+app = http.resolver(routes.register, w.browser_origin())
 
 
 @logger.inject_lambda_context(clear_state=True)

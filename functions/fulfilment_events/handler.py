@@ -2,7 +2,8 @@
 
 Both go through routes.handle. From the queue, an event that cannot apply (unknown shipment,
 wrong node, out of order) raises: SQS retries it (an early event may fit once the one before it
-arrives) and then moves it to the DLQ, with the reason logged each time.
+arrives) and then moves it to the DLQ, with the reason logged each time. A parcel over the
+carrier's limits is recorded on its shipment instead (re-pack it): retrying cannot change it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from shared import http
 from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
 from shared.domain.principal import Kind, Principal
-from shared.queue_messages import Undeliverable, parse
-from shared.schemas.fulfilment_events import EVENT_ADAPTER
-from shared.topology import DELIVERY_EXCEPTION
+from shared.domain.shipping import ParcelOverLimit
+from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
+from shared.schemas.fulfilment_events import EVENT_ADAPTER, Packed
+from shared.topology import DELIVERY_EXCEPTION, EVENTS
+from shared.usecases.fulfilment_events import note_repack
 from shared.usecases.notify import send_shipment_email
 
 w = Wiring("fulfilment_events")
@@ -53,14 +56,23 @@ processor = BatchProcessor(event_type=EventType.SQS)
 QUEUE_SENDER = Principal("queue:events", Kind.ADMIN, "events-queue")
 
 
-def record_handler(record: SQSRecord) -> str:
+def apply_event(record: SQSRecord) -> str:
     event = parse(EVENT_ADAPTER, record, logger, "invalid fulfilment event")
     try:
         outcome = routes.handle(event, QUEUE_SENDER, ports)
+    except ParcelOverLimit as err:
+        # permanent for this parcel: retrying the same event can only fail again
+        assert isinstance(event, Packed)  # only a packed event carries a parcel
+        note_repack(event.shipment_id, str(err), orders=orders, clock=clock)
+        logger.warning("packed event over the carrier's limits", event_id=event.event_id, reason=str(err))
+        return "repack"
     except DomainError as err:
         logger.error("fulfilment event refused", message_id=record.message_id, event_id=event.event_id, reason=str(err))
         raise Undeliverable(str(err)) from err
     return outcome.outcome
+
+
+record_handler = dead_letter_with_reason(apply_event, w.dead_letter_sink(EVENTS), EVENTS.max_receive_count, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)

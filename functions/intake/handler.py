@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.system import new_order_id
 from shared.bootstrap import Wiring
 from shared.domain.errors import IdempotencyConflict
-from shared.queue_messages import Undeliverable, parse
+from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.capture import IntakeMessage
-from shared.topology import FULFILMENT
+from shared.topology import FULFILMENT, INTAKE
 from shared.usecases.capture_order import capture_order
 
 w = Wiring("intake")
@@ -26,7 +26,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 orders, workflow, clock = w.orders(), w.workflow(FULFILMENT), w.clock
 
 
-def record_handler(record: SQSRecord) -> str:
+def capture(record: SQSRecord) -> str:
     message = parse(IntakeMessage, record, logger, "invalid intake message")
     try:
         result = capture_order(
@@ -43,6 +43,9 @@ def record_handler(record: SQSRecord) -> str:
         raise Undeliverable(str(err)) from err
     logger.info("order captured from intake", order_id=result.order.order_id, replayed=result.replayed)
     return result.order.order_id
+
+
+record_handler = dead_letter_with_reason(capture, w.dead_letter_sink(INTAKE), INTAKE.max_receive_count, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -20,7 +20,7 @@ ports = routes.InventoryPorts(
     clock=w.clock,
     logger=logger,
 )
-app = http.resolver(routes.register)
+app = http.resolver(routes.register, w.browser_origin())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -36,6 +36,7 @@ ports = routes.OrdersPorts(
     signals=w.signals(FULFILMENT),
     requests=w.fulfilment_requests(),
     clock=clock,
+    search=w.order_search(),
     logger=logger,
     notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
 )
@@ -46,7 +47,7 @@ def register(resolver: APIGatewayRestResolver) -> None:
     shipment_routes.register(resolver)
 
 
-app = http.resolver(register)
+app = http.resolver(register, w.browser_origin())
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)

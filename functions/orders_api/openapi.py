@@ -12,9 +12,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 import functions.analytics_api.routes as analytics_routes
+import functions.exceptions_api.routes as exceptions_routes
 import functions.finance_api.routes as finance_routes
 import functions.fulfilment_events.routes as event_routes
 import functions.inventory_api.routes as inventory_routes
+import functions.ops_api.routes as ops_routes
 import functions.orders_api.routes as orders_routes
 import functions.orders_api.shipment_routes as shipment_routes
 import functions.stripe_webhook.routes as webhook_routes
@@ -24,7 +26,7 @@ from shared import http
 @cache
 def document() -> str:
     docs = APIGatewayRestResolver(enable_validation=True)
-    for module in (
+    modules = (
         orders_routes,
         shipment_routes,
         inventory_routes,
@@ -32,7 +34,10 @@ def document() -> str:
         webhook_routes,
         finance_routes,
         analytics_routes,
-    ):
+        ops_routes,
+        exceptions_routes,
+    )
+    for module in modules:
         module.register(docs)
     http.install_error_handlers(docs)
     text = docs.get_openapi_json_schema(

@@ -9,10 +9,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
+from functions.orders_api import search_routes
 from shared import http, metrics
 from shared.adapters.system import new_order_id
+from shared.domain.audit import Actor
 from shared.domain.order import Order
 from shared.domain.principal import Principal
 from shared.ports import (
@@ -28,11 +30,12 @@ from shared.ports import (
 from shared.schemas.cancel import CancelRequest, ReturnRequest
 from shared.schemas.capture import CaptureOrder
 from shared.schemas.fulfilment_events import ReturnView
-from shared.schemas.order_view import OrderList, OrderView, return_view
+from shared.schemas.order_view import OrderView, return_view
 from shared.topology import FULFILMENT
 from shared.usecases.cancel_order import cancel_order
 from shared.usecases.capture_order import capture_order
 from shared.usecases.returns import open_return
+from shared.usecases.search_orders import OrderIndex
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
 
@@ -49,6 +52,7 @@ class OrdersPorts:
     signals: TaskSignals
     requests: FulfilmentRequests  # tells nodes that a shipment they hold was cancelled
     clock: Clock
+    search: OrderIndex  # the orders table's secondary indexes
     logger: Logger
     # emails the customer the cancellation, once per order (returns the message id)
     notify_cancelled: Callable[[str], str]
@@ -120,24 +124,7 @@ def register(app: APIGatewayRestResolver) -> None:
             return http.error(404, "not_found", f"order {order_id} not found")
         return _order_response(ports().view(order), 200)
 
-    @app.get(
-        "/v1/orders",
-        summary="Find the channel's order by its own id",
-        responses={
-            200: {"description": "Zero or one order", "content": {"application/json": {"model": OrderList}}},
-            **http.documented_errors(401, 403, 422),
-        },
-        tags=["orders"],
-        operation_id="find_orders",
-    )
-    def find_orders(
-        external_id: Annotated[str, Query(min_length=1, max_length=128, description="The channel's order id")],
-    ) -> Response[Any]:
-        p = ports()
-        record = p.orders.find_capture(principal().name, external_id)
-        order = p.orders.get(record.order_id) if record else None
-        body = OrderList(orders=[p.view(order)] if order else [])
-        return Response(200, content_types.APPLICATION_JSON, body.model_dump_json())
+    search_routes.register(app)  # GET /v1/orders: search, and the lookup by the channel's own id
 
     @app.post(
         "/v1/orders/<order_id>/cancel",
@@ -166,7 +153,7 @@ def register(app: APIGatewayRestResolver) -> None:
         outcome = cancel_order(
             order_id,
             request.reason,
-            f"{who.kind.value}:{who.name}",
+            str(Actor.of(who)),
             orders=p.orders,
             inventory=p.inventory,
             workflow=p.workflow,
@@ -175,6 +162,7 @@ def register(app: APIGatewayRestResolver) -> None:
             requests=p.requests,
             ledger=p.ledger,
             clock=p.clock,
+            actor=Actor.of(who),
         )
         message_id = p.notify_cancelled(order_id)
         p.logger.info("order cancelled", order_id=order_id, whole=outcome.cancellation.whole, message_id=message_id)
@@ -209,7 +197,13 @@ def register(app: APIGatewayRestResolver) -> None:
         if order is None or not who.sees_order_of(order.channel):
             return http.error(404, "not_found", f"order {order_id} not found")
         rma = open_return(
-            order_id, request.units(), request.reason, orders=p.orders, returns=p.returns_workflow, clock=p.clock
+            order_id,
+            request.units(),
+            request.reason,
+            orders=p.orders,
+            returns=p.returns_workflow,
+            clock=p.clock,
+            actor=Actor.of(who),
         )
         p.logger.info("return opened", order_id=order_id, rma_id=rma.rma_id)
         metrics.action_taken("return")

@@ -30,7 +30,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "shipments": [
             {"shipment_id": s.shipment_id, "node_id": s.node_id, "method": s.method}
             for s in shipments
-            if s.active and s.replaces is None
+            # not the ones already handed over before a retry, nor re-routes (their flow runs them)
+            if s.active and s.replaces is None and not s.handed_over
         ],
         "heartbeat_s": waits["heartbeat_s"],
         "timeout_s": waits["timeout_s"],

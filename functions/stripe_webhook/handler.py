@@ -13,7 +13,7 @@ from shared.bootstrap import Wiring
 w = Wiring("stripe_webhook")
 logger = w.logger
 ports = routes.WebhookPorts(ledger=w.ledger(), secret=w.webhook_secret(), clock=w.clock, logger=logger)
-app = http.resolver(routes.register)
+app = http.resolver(routes.register, w.browser_origin())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from shared.console_site import BROWSER_REQUEST_HEADERS
 from shared.topology import AuthorizerTrigger, Function, Route
 
 STAGE = "prod"
@@ -69,7 +70,9 @@ class Api(Construct):
         *,
         functions: tuple[Function, ...],
         lambdas: Mapping[str, lambda_.IFunction],
+        browser_origin: str | None = None,
     ) -> None:
+        """`browser_origin` is the one web origin (the console's) allowed to call the API from a browser."""
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
             self,
@@ -100,12 +103,14 @@ class Api(Construct):
                 throttling_burst_limit=THROTTLE_BURST,
             ),
         )
+        # the console reads refusals too, so they carry its CORS header like the handlers' answers
+        cors = {"Access-Control-Allow-Origin": f"'{browser_origin}'", "Vary": "'Origin'"} if browser_origin else {}
         for response_type, status, code, message in GATEWAY_RESPONSES:
             self.rest_api.add_gateway_response(
                 f"{response_type.response_type.title().replace('_', '')}Response",
                 type=response_type,
                 status_code=status,
-                response_headers={"Content-Type": "'application/json'"},
+                response_headers={"Content-Type": "'application/json'", **cors},
                 templates={"application/json": error_body(code, message)},
             )
         # Checks required path parameters. Bodies are only checked against request models and none are
@@ -121,6 +126,8 @@ class Api(Construct):
             integration = apigw.LambdaIntegration(lambdas[fn.name], proxy=True, allow_test_invoke=False)
             for route in fn.routes:
                 self._add_route(route, integration)
+        if browser_origin:
+            self._allow_preflight(browser_origin)
 
     def _authorizer(
         self, functions: tuple[Function, ...], lambdas: Mapping[str, lambda_.IFunction]
@@ -142,6 +149,19 @@ class Api(Construct):
             # routes (allow_all_routes) and handlers check the kind. A revoked key lasts up to 5 min.
             results_cache_ttl=Duration.minutes(5),
         )
+
+    def _allow_preflight(self, origin: str) -> None:
+        """OPTIONS on every resource with a route, answered by API Gateway itself (a mock integration)."""
+        methods: dict[str, list[str]] = {}
+        for method, path in self.methods:
+            methods.setdefault(path, []).append(method)
+        for path, allowed in sorted(methods.items()):
+            self.rest_api.root.resource_for_path(path).add_cors_preflight(
+                allow_origins=[origin],
+                allow_methods=sorted(allowed),
+                allow_headers=list(BROWSER_REQUEST_HEADERS),
+                max_age=Duration.hours(1),
+            )
 
     def _add_route(self, route: Route, integration: apigw.LambdaIntegration) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)

@@ -42,6 +42,8 @@ class DataTables(Construct):
                     index_name=index_name,
                     partition_key=dynamodb.Attribute(name=pk, type=_S),
                     sort_key=dynamodb.Attribute(name=sk, type=_S) if sk else None,
+                    # keys only: a reader fetches the items it found by key, so no write copies a document
+                    projection_type=dynamodb.ProjectionType.KEYS_ONLY,
                 )
             metadata.tag(table, metadata.TABLE, spec.name)
             self.tables[spec.name] = table

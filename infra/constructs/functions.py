@@ -38,16 +38,20 @@ from infra.constructs.bundling import (
 from infra.naming import pascal
 from infra.spec import REPO_ROOT
 from shared.topology import (
+    BROWSER_ORIGIN_ENV,
     COMMON_ENVIRONMENT,
     EMAIL_FROM_ENV,
     Access,
     BucketGrant,
+    DeadLetterRedrive,
+    DeadLetterSend,
     FactsPut,
     FactsQuery,
     Function,
     Grant,
     QueueSend,
     QueueTrigger,
+    ReadExecutions,
     ScheduleTrigger,
     SecretRead,
     SendEmail,
@@ -79,6 +83,10 @@ class Resources:
     secret_names: Mapping[str, str]
     email_templates: Mapping[str, str]  # topology name -> SES template name
     sender_email: str
+    # the console's origin, the one browsers may call the API from
+    browser_origin: str
+    # queue name -> its dead-letter queue
+    dead_letter_queues: Mapping[str, sqs.IQueue] = field(default_factory=dict)
     # fact store name -> its delivery stream, Glue table and Athena workgroup
     fact_stores: Mapping[str, Analytics] = field(default_factory=dict)
     # SHOP_NAME / EMAIL_FROM_NAME where the deployment names its shop (else the topology's defaults)
@@ -156,6 +164,7 @@ class Functions(Construct):
                 **COMMON_ENVIRONMENT,
                 **self._resources.shop,
                 EMAIL_FROM_ENV: self._resources.sender_email,
+                BROWSER_ORIGIN_ENV: self._resources.browser_origin,
                 **spec.environment,
             },
         )
@@ -164,7 +173,9 @@ class Functions(Construct):
         self.roles[spec.name] = role
         self._resource_env[spec.name] = set()
         for grant in spec.grants:
-            if not isinstance(grant, StartExecution | TaskCallback):  # bound once the state machines exist
+            if not isinstance(
+                grant, StartExecution | TaskCallback | ReadExecutions
+            ):  # bound once the state machines exist
                 self._bind(spec, grant)
         for trigger in spec.triggers:
             if isinstance(trigger, QueueTrigger):
@@ -193,7 +204,7 @@ class Functions(Construct):
         self._resources.state_machines.update(state_machines)
         for spec in self.specs.values():
             for grant in spec.grants:
-                if isinstance(grant, StartExecution | TaskCallback):
+                if isinstance(grant, StartExecution | TaskCallback | ReadExecutions):
                     self._bind(spec, grant)
             missing = set(resource_environment(spec)) - self._resource_env[spec.name]
             if missing:
@@ -230,15 +241,30 @@ class Functions(Construct):
                 machine, machine_name = res.state_machines[m.name]
                 machine.grant_start_execution(role)
                 # Callers poll their own executions: DescribeExecution on this machine's executions only.
-                executions = Stack.of(self).format_arn(
-                    service="states",
-                    resource="execution",
-                    resource_name=f"{machine_name}:*",
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
                 actions = ["states:DescribeExecution", *(["states:StopExecution"] if stop else [])]
-                role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[executions]))
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=actions, resources=[self._executions(machine_name)])
+                )
                 self._env(spec, m.env, machine.state_machine_arn)
+            case ReadExecutions(state_machine=m):
+                machine, machine_name = res.state_machines[m.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["states:DescribeExecution", "states:GetExecutionHistory"],
+                        resources=[self._executions(machine_name)],
+                    )
+                )
+                self._env(spec, m.env, machine.state_machine_arn)
+            case DeadLetterRedrive(queue=q):
+                dlq, queue = res.dead_letter_queues[q.name], res.queues[q.name]
+                dlq.grant_consume_messages(role)  # receive, delete, attributes: peek and take
+                queue.grant_send_messages(role)  # put back
+                self._env(spec, q.env, queue.queue_url)
+                self._env(spec, grant.env, dlq.queue_url)
+            case DeadLetterSend(queue=q):
+                dlq = res.dead_letter_queues[q.name]
+                dlq.grant_send_messages(role)
+                self._env(spec, grant.env, dlq.queue_url)
             case TaskCallback(state_machine=m):
                 # By name, not by reference: the machine invokes these functions, so referencing it
                 # from their policies would make a dependency cycle.
@@ -274,6 +300,15 @@ class Functions(Construct):
                 workgroup_env, database_env = grant.envs
                 self._env(spec, workgroup_env, analytics.workgroup_name)
                 self._env(spec, database_env, analytics.database_name)
+
+    def _executions(self, machine_name: str) -> str:
+        """The ARN pattern of one state machine's executions."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
     def _read_stream(self, fn: lambda_.Function, trigger: StreamTrigger) -> None:
         fn.add_event_source(

@@ -4,7 +4,8 @@ Every dead-letter queue (of a queue, or of a scheduled function) alarms on its f
 queue on a message waiting over an hour, every topic on a message it could not deliver to a
 subscriber, every state machine on a failed or timed-out execution,
 every function on an error or a throttle, and the business metrics (shared/metrics.py) on a failed
-refund. Each alarm notifies one SNS topic; the context value `alarm_email` subscribes an address to it.
+refund and on an order waiting in the exception queue for over a day. Each alarm notifies one SNS
+topic; the context value `alarm_email` subscribes an address to it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from shared.topology import COMMON_ENVIRONMENT
 ALARM_EMAIL_CONTEXT = "alarm_email"
 # A message older than this on a work queue means its consumer is not draining it.
 QUEUE_MAX_AGE_S = 3600
+# An order waiting in the exception queue longer than this (the sweep's gauge) means nobody is on it.
+EXCEPTION_MAX_AGE_S = 24 * 3600
 _PERIOD = Duration.minutes(5)
 _NAMESPACE = COMMON_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
 
@@ -152,6 +155,31 @@ class Monitoring(Construct):
                     title="Exceptions by type", metrics=[split(metrics.EXCEPTIONS_RECORDED, "exceptions")]
                 ),
                 CustomMetricGroup(title="Actions taken", metrics=[split(metrics.ACTIONS_TAKEN, "actions")]),
+                CustomMetricGroup(
+                    title="Oldest exception waiting (s)",
+                    metrics=[
+                        CustomMetricWithAlarm(
+                            metric=cloudwatch.Metric(
+                                namespace=_NAMESPACE,
+                                metric_name=metrics.OLDEST_EXCEPTION_AGE,
+                                dimensions_map={"service": metrics.SERVICE},
+                                statistic="Maximum",
+                                period=_PERIOD,
+                                label="Oldest exception age",
+                            ),
+                            alarm_friendly_name="OldExceptions",
+                            add_alarm={
+                                "TooOld": CustomThreshold(
+                                    threshold=EXCEPTION_MAX_AGE_S,
+                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                                    additional_description="An order has waited in the exception queue for over "
+                                    "a day: GET /v1/ops/exceptions?order=oldest lists the longest waiting.",
+                                )
+                            },
+                        )
+                    ],
+                ),
                 CustomMetricGroup(
                     title="Refunds failed",
                     metrics=[

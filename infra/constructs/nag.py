@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from infra.constructs.analytics import ERRORS_PREFIX
-from shared.topology import BucketGrant, FactsQuery, StartExecution, StreamTrigger, TableGrant
+from shared.topology import BucketGrant, FactsQuery, ReadExecutions, StartExecution, StreamTrigger, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -76,6 +76,7 @@ def acknowledge_findings(stack: WaybillStack) -> None:
     _functions(stack)
     _workflows(stack)
     _api(stack)
+    _console(stack)
     _analytics(stack)
     for name, secret in stack.secrets.secrets.items():
         ack(
@@ -124,14 +125,14 @@ def _functions(stack: WaybillStack) -> None:
                     "Athena writes each report's result under the workgroup's result prefix with a key "
                     "of its own (the query id): only the prefix can name them.",
                 )
-            if isinstance(grant, StartExecution):
+            if isinstance(grant, StartExecution | ReadExecutions):
                 machine = machine_names[grant.state_machine.name]
                 ack(
                     role,
                     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
                     f"<AWS::AccountId>:execution:{machine}:*]",
-                    f"states:DescribeExecution on the executions of {machine} only: execution ARNs are "
-                    "made per start, so they can only be named by this machine's prefix.",
+                    f"Reading (describing, and for ops their history) the executions of {machine} only: "
+                    "execution ARNs are made per start, so they can only be named by this machine's prefix.",
                 )
 
 
@@ -144,6 +145,56 @@ def _analytics(stack: WaybillStack) -> None:
                 f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}*]",
                 "Firehose names each object it delivers (hour folder, stream, time, random id): only the "
                 f"{prefix} prefix of the analytics bucket can name them.",
+            )
+
+
+def _console(stack: WaybillStack) -> None:
+    distribution = stack.console.distribution
+    ack(
+        distribution,
+        "AwsSolutions-CFR1",
+        "No geo restriction: the console's users (operations, finance) may work from anywhere, and the "
+        "files hold no data; everything shown comes from the API, which needs an ops or finance key.",
+    )
+    ack(
+        distribution,
+        "AwsSolutions-CFR2",
+        "No WAF web ACL on the console's distribution: it serves static files that hold no data "
+        "(read-only GET/HEAD from a private bucket); the API behind it has its own throttling and keys.",
+    )
+    ack(
+        distribution,
+        "AwsSolutions-CFR4",
+        "The distribution uses CloudFront's default certificate (no custom domain yet), whose security "
+        "policy CloudFront fixes at TLSv1; viewers are HTTPS only and browsers negotiate TLS 1.2+. "
+        "A custom domain with an ACM certificate would allow TLSv1.2_2021.",
+    )
+    # CDK's BucketDeployment copies the files with one singleton function per stack.
+    for child in stack.node.children:
+        if not child.node.id.startswith("Custom::CDKBucketDeployment"):
+            continue
+        ack(child, "AwsSolutions-L1", "CDK's BucketDeployment handler: its runtime is chosen by aws-cdk-lib.")
+        ack(
+            child,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's BucketDeployment handler writes its logs with the AWS-managed basic execution policy.",
+        )
+        for finding in (
+            "Action::s3:GetBucket*",
+            "Action::s3:GetObject*",
+            "Action::s3:List*",
+            "Action::s3:Abort*",
+            "Action::s3:DeleteObject*",
+            "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+            f"Resource::<{_logical_id(stack.console.bucket)}.Arn>/*",
+            "Resource::*",
+        ):
+            ack(
+                child,
+                f"AwsSolutions-IAM5[{finding}]",
+                "CDK's BucketDeployment grants its handler read on the CDK asset bucket and write on the "
+                "console bucket only (object keys are the console's files; '*' is CloudFront "
+                "invalidation, which has no resource-level permission).",
             )
 
 

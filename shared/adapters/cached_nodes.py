@@ -2,8 +2,10 @@
 
 Routing weighs every node on every order; reading the whole directory each time made an order's
 reads grow with the network. A node added, changed or disabled reaches routing within `TTL_S` in
-every warm environment. A stale entry costs at most a rejected fulfilment request and a re-route,
-never an oversell: the reservation's own condition guards the stock.
+every warm environment, and at once where routing finds it missing: an order the copy cannot
+serve, or stock at a node the copy does not know, makes routing ask again with `fresh=True`.
+A stale entry costs at most a rejected fulfilment request and a re-route, never an oversell: the
+reservation's own condition guards the stock.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ class CachedNodes:
         self._read_at = 0.0
         self._lock = threading.Lock()
 
-    def all(self) -> list[Node]:
+    def all(self, *, fresh: bool = False) -> list[Node]:
         with self._lock:
-            if self._all is None or self._now() - self._read_at >= self._ttl_s:
+            if fresh or self._all is None or self._now() - self._read_at >= self._ttl_s:
                 self._all, self._read_at = self._nodes.all(), self._now()
             return list(self._all)
 

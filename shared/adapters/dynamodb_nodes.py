@@ -50,7 +50,7 @@ class DynamoDBNodes:
         item = self._db.get_item(TableName=self._table, Key=key("NODES", node_id)).get("Item")
         return node_from_json(value(item["doc"])) if item else None
 
-    def all(self) -> list[Node]:
+    def all(self, *, fresh: bool = False) -> list[Node]:  # noqa: ARG002 (always read from the table)
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",

@@ -3,19 +3,25 @@
 The order document is stored zlib-compressed: DynamoDB bills every write per started KB of the whole
 item and every read per 4 KB, an order's JSON is about 6 KB and compresses to under 2, and an order
 is written about a dozen times on its way to DELIVERED. Items written as plain JSON still read.
+
+The search indexes' entries (shared/adapters/order_index.py) are written here too: the SKU entries
+with the order, a node's entry before the first save that names the node.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 import zlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters import order_index
 from shared.adapters.dynamodb_items import attr, condition_failed, key, keyed, value
+from shared.adapters.exception_index import queue_attributes
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
 from shared.domain.order import Order
@@ -23,6 +29,7 @@ from shared.ports import CaptureRecord, DuplicateCapture
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 def _packed(doc: str) -> dict[str, Any]:
@@ -55,10 +62,17 @@ def order_from_item(item: dict[str, Any]) -> Order:
     return from_document(_unpacked(item["doc"]), int(value(item["version"])))
 
 
+# How many orders' indexed nodes an adapter remembers (from reading them) before it starts afresh.
+_REMEMBERED = 10_000
+_WRITE_BATCH = 25  # BatchWriteItem's most items per call
+
+
 class DynamoDBOrders:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._db = client
         self._table = table
+        # order id -> the nodes that have its index entry, as last read or written here
+        self._indexed_nodes: dict[str, frozenset[str]] = {}
 
     def add(self, order: Order, body_hash: str) -> None:
         doc = json.dumps(to_document(order))
@@ -85,8 +99,14 @@ class DynamoDBOrders:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
+                    # at most 50 lines and a pickup node: well within a transaction's 100 items
+                    *self._puts(
+                        order_index.sku_entries(order)
+                        + order_index.node_entries(order, order_index.new_nodes(order, None))
+                    ),
                 ]
             )
+            self._remember(order)
         except ClientError as err:
             if err.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -99,7 +119,9 @@ class DynamoDBOrders:
         item = self._db.get_item(TableName=self._table, Key=_order_key(order_id), ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return order_from_item(item)
+        order = order_from_item(item)
+        self._remember(order)
+        return order
 
     def find_capture(self, channel: str, external_id: str) -> CaptureRecord | None:
         item = self._db.get_item(
@@ -111,6 +133,10 @@ class DynamoDBOrders:
         return CaptureRecord(value(item["order_id"]), value(item["body_hash"]), snapshot)
 
     def save(self, order: Order) -> None:
+        # a node's entry first: an order is never at a node the index cannot find it at
+        self._write(
+            order_index.node_entries(order, order_index.new_nodes(order, self._indexed_nodes.get(order.order_id)))
+        )
         expected = order.version
         order.version = expected + 1
         try:
@@ -128,6 +154,27 @@ class DynamoDBOrders:
             if condition_failed(err):
                 raise ConcurrentUpdate(order.order_id) from err
             raise
+        self._remember(order)
+
+    def _puts(self, items: list[dict[str, Any]]) -> list[TransactWriteItemTypeDef]:
+        return [{"Put": {"TableName": self._table, "Item": item}} for item in items]
+
+    def _remember(self, order: Order) -> None:
+        if len(self._indexed_nodes) >= _REMEMBERED:
+            self._indexed_nodes.clear()
+        self._indexed_nodes[order.order_id] = frozenset(order_index.node_ids(order))
+
+    def _write(self, items: list[dict[str, Any]]) -> None:
+        for start in range(0, len(items), _WRITE_BATCH):
+            request: dict[str, Any] = {
+                self._table: [{"PutRequest": {"Item": item}} for item in items[start : start + _WRITE_BATCH]]
+            }
+            pause = 0.05
+            while request:
+                request = dict(self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or {})
+                if request:  # throttled: what is left, after a short backoff
+                    time.sleep(pause)
+                    pause = min(pause * 2, 1.0)
 
     @staticmethod
     def _attributes(order: Order, doc: str) -> dict[str, Any]:
@@ -136,5 +183,7 @@ class DynamoDBOrders:
             "version": attr(order.version),
             "status": attr(order.status.value),
             "channel": attr(order.channel),
-            "created_at": attr(order.created_at.isoformat()),
+            "created_at": attr(order_index.created_key(order.created_at)),
+            **order_index.order_attributes(order),
+            **queue_attributes(order),
         }

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from shared.domain.errors import DomainError
+
 
 class ExceptionType(StrEnum):
     PAYMENT_HOLD = "payment_hold"  # the PaymentIntent does not cover the order (ON_HOLD)
@@ -21,16 +23,22 @@ class ExceptionType(StrEnum):
     REFUND_FAILED = "refund_failed"  # a refund could not be paid
     RETURN_FAILED = "return_failed"  # a step of a return (label, receipt, restock, refund) failed
     PICKUP_NOT_COLLECTED = "pickup_not_collected"  # the customer never came for a pickup order
-    STUCK = "stuck"  # a flow failed after everything had left (e.g. a parcel never delivered)
+    # no progress within the time expected for its status, or a flow failed after everything had
+    # left (e.g. a parcel never delivered)
+    STUCK = "stuck"
+    BACKORDERED = "backordered"  # waiting for stock longer than expected
 
 
 class Action(StrEnum):
-    """What a person may do about an exception; `cancel` and `return` are API calls today."""
+    """What a person may do about an exception. The first four are POST /v1/orders/{id}/actions; a
+    failed refund or return is retried with `retry` too (or its own route); the rest are named for
+    the person to do outside Waybill, or through the routes they name."""
 
-    CANCEL = "cancel"  # POST /v1/orders/{id}/cancel: what has not left is cancelled and refunded
+    CANCEL = "cancel"  # what has not left is cancelled and refunded
+    RETRY = "retry"  # run the failed step again: fulfilment from where it stopped, a refund, a return
+    RELEASE_HOLD = "release_hold"  # check the payment again (or vouch for it) and carry on
+    REROUTE = "reroute"  # what a node holds and has not packed goes to another node
     RETURN = "return"  # POST /v1/orders/{id}/returns for what was delivered
-    RETRY = "retry"  # run the failed step again
-    RELEASE_HOLD = "release_hold"  # let the order go on as it is
     CLOSE_RETURN = "close_return"  # end the RMA: what arrived is refunded, the rest kept
     REFUND_MANUALLY = "refund_manually"  # settle the money outside Waybill and record it
     CONTACT_CARRIER = "contact_carrier"
@@ -40,13 +48,28 @@ ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
     ExceptionType.PAYMENT_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
     ExceptionType.ROUTING_HOLD: (Action.CANCEL, Action.RELEASE_HOLD),
     ExceptionType.UNFILLED_REMAINDER: (Action.CANCEL,),
-    ExceptionType.FULFILMENT_FAILED: (Action.CANCEL, Action.RETRY),
-    ExceptionType.CARRIER_REFUSED: (Action.CANCEL, Action.RETRY),
+    ExceptionType.FULFILMENT_FAILED: (Action.CANCEL, Action.RETRY, Action.REROUTE),
+    ExceptionType.CARRIER_REFUSED: (Action.CANCEL, Action.RETRY, Action.REROUTE),
     ExceptionType.REFUND_FAILED: (Action.RETRY, Action.REFUND_MANUALLY),
     ExceptionType.RETURN_FAILED: (Action.RETRY, Action.CLOSE_RETURN, Action.REFUND_MANUALLY),
     ExceptionType.PICKUP_NOT_COLLECTED: (Action.CANCEL,),
-    ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL),
+    ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL, Action.REROUTE),
+    ExceptionType.BACKORDERED: (Action.CANCEL,),
 }
+
+# The actions POST /v1/orders/{id}/actions takes.
+ORDER_ACTIONS = (Action.RELEASE_HOLD, Action.RETRY, Action.REROUTE, Action.CANCEL)
+
+
+class ActionRefused(DomainError):
+    """The action does not apply to the order as it is; nothing was changed."""
+
+    code = "action_not_applicable"
+    http_status = 409
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from shared.domain.audit import Actor
 from shared.domain.errors import DomainError, IllegalTransition
-from shared.domain.exceptions import ExceptionType, OrderException
+from shared.domain.exceptions import ActionRefused, ExceptionType, OrderException
 from shared.domain.routing import (
     Allocation,
     Candidate,
@@ -71,6 +72,10 @@ _CANCELLABLE = frozenset(
 # Statuses in which shipment progress moves the order's own status.
 _SHIPPING = frozenset({_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED})
 _SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
+# The subject of a stuck exception the sweep raised: it resolves as soon as the order moves.
+NO_PROGRESS = "progress"
+# Shipment statuses a re-route may take from a node: asked for, not yet packed.
+_REROUTABLE = frozenset({ShipmentStatus.REQUESTED, ShipmentStatus.ACCEPTED, ShipmentStatus.PICKED})
 
 
 class ShipmentNotFound(DomainError):
@@ -230,6 +235,8 @@ class HistoryEntry:
     status: OrderStatus
     event: str
     cause: str
+    # who asked for it, when a person or a client did (the audit trail); None for the flows' own steps
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -289,6 +296,10 @@ class Order:
     exceptions: list[OrderException] = field(default_factory=list)
     # allocation priority of the channel when the order was routed (lower is served first)
     priority: int = 100
+    # the node a person asked the next routing to use (a re-route to a named node)
+    routing_node: str | None = None
+    # operations' Idempotency-Keys: key -> "<digest of the action>|<execution it started>"
+    action_keys: dict[str, str] = field(default_factory=dict)
     # optimistic-concurrency counter, bumped by each save
     version: int = 0
 
@@ -302,14 +313,20 @@ class Order:
     def totals(self) -> Totals:
         return Totals(sum(line.amount for line in self.lines), self.shipping_amount, self.tax_amount)
 
-    def _move(self, to: OrderStatus, event: str, cause: str, at: datetime) -> None:
+    def _move(self, to: OrderStatus, event: str, cause: str, at: datetime, actor: Actor | None = None) -> None:
         if to not in TRANSITIONS[self.status]:
             raise IllegalTransition(self.status, to)
         self.status = to
-        self.history.append(HistoryEntry(at, to, event, cause))
+        # progress: an order found stuck in its old status is not any more
+        self.resolve_exceptions(at, ExceptionType.STUCK, ExceptionType.BACKORDERED, subject=NO_PROGRESS)
+        self.history.append(HistoryEntry(at, to, event, cause, actor))
 
-    def _note(self, event: str, cause: str, at: datetime) -> None:
-        self.history.append(HistoryEntry(at, self.status, event, cause))
+    def _note(self, event: str, cause: str, at: datetime, actor: Actor | None = None) -> None:
+        self.history.append(HistoryEntry(at, self.status, event, cause, actor))
+
+    def audit(self, event: str, cause: str, at: datetime, actor: Actor) -> None:
+        """Records a write a principal made that changes nothing else on the order (e.g. a retried refund)."""
+        self._note(event, cause, at, actor)
 
     def start_execution(self, execution: Execution) -> None:
         self.executions.append(execution)
@@ -353,10 +370,26 @@ class Order:
         self.confirmation_message_id = message_id
         self._note("confirmation_sent", message_id, at)
 
+    def unfulfilled(self) -> dict[str, int]:
+        """Units per line no live shipment holds: all of them before release, what is left after a failure."""
+        held: Counter[str] = Counter()
+        for s in self.shipments:
+            if s.active:
+                for line in s.lines:
+                    held[line.line_id] += line.quantity
+        return {
+            line.line_id: line.quantity - held[line.line_id]
+            for line in self.lines
+            if line.quantity > held[line.line_id]
+        }
+
     def routing_request(self) -> RoutingRequest:
         lat, lon = (self.ship_to.lat, self.ship_to.lon) if self.ship_to else (None, None)
+        left = self.unfulfilled()
         return RoutingRequest(
-            lines=tuple(RoutingLine(line.line_id, line.sku, line.quantity) for line in self.lines),
+            lines=tuple(
+                RoutingLine(line.line_id, line.sku, left[line.line_id]) for line in self.lines if line.line_id in left
+            ),
             method="pickup" if self.delivery.method == "pickup" else "ship",
             pickup_node=self.delivery.pickup_node,
             destination=GeoPoint(lat, lon) if lat is not None and lon is not None else None,
@@ -366,6 +399,7 @@ class Order:
     def apply_routing(self, decision: RoutingDecision, priority: int, at: datetime) -> None:
         """Records the decision; the order becomes RESERVED, BACKORDERED or ON_HOLD."""
         self.priority = priority
+        self.routing_node = None
         self.routing = Routing(
             decision.outcome,
             decision.reason,
@@ -390,11 +424,90 @@ class Order:
             self._move(OrderStatus.ON_HOLD, "routing_held", decision.reason, at)
             self.raise_exception(ExceptionType.ROUTING_HOLD, decision.reason, at)
 
+    # --- operations: what a person does about an exception ------------------------------------------
+
+    def release_hold(self, reason: str, at: datetime, actor: Actor, *, override: bool = False) -> None:
+        """ON_HOLD -> RECEIVED, to be run again from the payment check. A payment hold is checked
+        with Stripe again, unless `override`: then the person vouches for the payment."""
+        if self.status != OrderStatus.ON_HOLD:
+            raise ActionRefused("not_on_hold", f"order {self.order_id} is {self.status}, not ON_HOLD")
+        payment = any(e.open and e.type == ExceptionType.PAYMENT_HOLD for e in self.exceptions)
+        if payment and override:
+            self.payment_check = PaymentCheck.VERIFIED
+            self._note("payment_override", f"{self.hold_code or 'payment hold'} overridden: {reason}", at, actor)
+        elif payment:
+            self.payment_check = PaymentCheck.PENDING
+        self.hold_reason = self.hold_code = None
+        self.resolve_exceptions(at, ExceptionType.PAYMENT_HOLD, ExceptionType.ROUTING_HOLD)
+        self._move(OrderStatus.RECEIVED, "hold_released", reason, at, actor)
+
+    def retry_fulfilment(self, reason: str, at: datetime, actor: Actor, *, node_id: str | None = None) -> None:
+        """EXCEPTION -> RECEIVED after a failed fulfilment: what had not left is routed again (to
+        `node_id` when given) by a new execution; what had left stays as it is."""
+        failed = (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED)
+        if self.status != OrderStatus.EXCEPTION or not any(e.open and e.type in failed for e in self.exceptions):
+            raise ActionRefused("nothing_to_retry", f"order {self.order_id} is {self.status} with no failed fulfilment")
+        if self.cancellation is not None or not self.unfulfilled():
+            raise ActionRefused("nothing_to_retry", f"order {self.order_id} has nothing left to fulfil")
+        self.exception_cause = None
+        self.routing_node = node_id
+        self.resolve_exceptions(at, *failed)
+        event, why = ("rerouted", f"to {node_id}: {reason}") if node_id else ("retried", reason)
+        self._move(OrderStatus.RECEIVED, event, why, at, actor)
+
+    def reject_for_reroute(
+        self, reason: str, at: datetime, actor: Actor, *, node_id: str | None = None
+    ) -> list[Shipment]:
+        """Takes the shipments a node holds and has not packed away from it: each is rejected, so the
+        flow waiting on it routes its lines to another node (`node_id`, or by the routing rules).
+        Returns them, so their nodes can be told to stop."""
+        waiting = [
+            s
+            for s in self.shipments
+            if s.active and s.status in _REROUTABLE and s.request_token and s.node_id != node_id
+        ]
+        if self.status not in _SHIPPING or not waiting:
+            raise ActionRefused("nothing_to_reroute", f"order {self.order_id} has no shipment waiting at a node")
+        self.routing_node = node_id
+        for s in waiting:
+            s.status = ShipmentStatus.REJECTED
+            s.rejected_reason = f"re-routed by {actor}: {reason}"
+            self._note("shipment_reroute", f"{s.shipment_id} taken from {s.node_id}: {reason}", at, actor)
+        return waiting
+
+    def found_stuck(self, kind: ExceptionType, reason: str, since: datetime, at: datetime) -> None:
+        """No progress since `since`, longer than its status is expected to take (the sweep's finding)."""
+        self.raise_exception(kind, reason, since, NO_PROGRESS)
+        self._note("no_progress", reason, at)
+
+    def retry_return(self, rma_id: str, reason: str, at: datetime, actor: Actor) -> None:
+        """A failed return step is run again (a new returns execution): its exception is resolved."""
+        self.return_of(rma_id)
+        if not any(e.open and e.type == ExceptionType.RETURN_FAILED and e.subject == rma_id for e in self.exceptions):
+            raise ActionRefused("nothing_to_retry", f"return {rma_id} has not failed")
+        self.resolve_exceptions(at, ExceptionType.RETURN_FAILED, subject=rma_id)
+        self._note("return_retried", f"{rma_id}: {reason}", at, actor)
+
+    def refund_failed(self, refund_id: str, cause: str, at: datetime) -> None:
+        """A refund could not be paid: a refund_failed exception says why, until it is retried."""
+        if not any(
+            e.open and e.type == ExceptionType.REFUND_FAILED and e.subject == refund_id for e in self.exceptions
+        ):
+            self._note("refund_failed", f"{refund_id}: {cause}", at)
+        self.raise_exception(ExceptionType.REFUND_FAILED, cause, at, refund_id)
+
+    def refund_retried(self, refund_id: str, retry_id: str, reason: str, at: datetime, actor: Actor) -> None:
+        self.resolve_exceptions(at, ExceptionType.REFUND_FAILED, subject=refund_id)
+        self._note("refund_retried", f"{refund_id} failed; {retry_id} opened for it: {reason}", at, actor)
+
     # --- fulfilment ---------------------------------------------------------------------------
 
     def release(self, at: datetime) -> list[Shipment]:
-        """RESERVED -> RELEASED: one shipment per node the routing chose. Releasing again changes nothing."""
-        if self.shipments:
+        """RESERVED -> RELEASED: one shipment per node the routing chose. Releasing again changes nothing.
+
+        After a retry the order is RESERVED again with shipments from before: new ones are added for
+        what the new routing allocated, and the order's status follows what had already left."""
+        if self.shipments and self.status != OrderStatus.RESERVED:
             return self.shipments
         if self.routing is None:
             raise IllegalTransition(self.status, OrderStatus.RELEASED)
@@ -404,6 +517,7 @@ class Order:
         self._move(OrderStatus.RELEASED, "released", f"to {', '.join(per_node)}", at)
         for node_id, lines in per_node.items():
             self.shipments.append(self._new_shipment(node_id, tuple(lines)))
+        self._follow_shipments(at)
         return self.shipments
 
     def _new_shipment(self, node_id: str, lines: tuple[ShipmentLine, ...], replaces: str | None = None) -> Shipment:
@@ -428,6 +542,7 @@ class Order:
             raise IllegalTransition(rejected.status, "re-routed")
         new = self._new_shipment(node_id, rejected.lines, replaces=shipment_id)
         self.shipments.append(new)
+        self.routing_node = None
         self._note(
             "shipment_rerouted", f"{shipment_id} rejected at {rejected.node_id}; {new.shipment_id} to {node_id}", at
         )
@@ -449,6 +564,14 @@ class Order:
         label = shipment.label
         assert label is not None
         self._note("label_bought", f"{shipment_id}: {label.carrier} {label.service} {label.tracking_number}", at)
+
+    def repack_needed(self, shipment_id: str, reason: str, at: datetime) -> None:
+        """A packed event was refused (the parcel is over the carrier's limits): the shipment stays
+        where it was, waiting for the node to re-pack, and says why. Told once per reason."""
+        shipment = self.shipment(shipment_id)
+        if shipment.repack_reason != reason:
+            shipment.repack_reason = reason
+            self._note("shipment_repack", f"{shipment_id} at {shipment.node_id}: {reason}", at)
 
     def parcel_refused(self, shipment_id: str, reason: str, at: datetime) -> None:
         """The carrier refused the packed parcel: the shipment goes back to its node to be re-packed."""
@@ -511,7 +634,7 @@ class Order:
                 continue  # straight to SHIPPED when everything went at once
             self._move(step, step.value.lower(), causes[step], at)
 
-    def cancel(self, reason: str, by: str, at: datetime) -> Cancellation:
+    def cancel(self, reason: str, by: str, at: datetime, actor: Actor | None = None) -> Cancellation:
         """Cancels every unit that has not left its node. Cancelling again answers the first cancellation.
 
         Per unit: a line split over nodes keeps what one node shipped and cancels the rest. A pickup
@@ -549,10 +672,10 @@ class Order:
             at, ExceptionType.PAYMENT_HOLD, ExceptionType.ROUTING_HOLD, ExceptionType.UNFILLED_REMAINDER
         )
         if whole:
-            self._move(OrderStatus.CANCELLED, "cancelled", f"by {by}: {reason}", at)
+            self._move(OrderStatus.CANCELLED, "cancelled", f"by {by}: {reason}", at, actor)
             return self.cancellation
         units = ", ".join(f"{i} x{q}" for i, q in lines)
-        self._note("partially_cancelled", f"by {by}: {units}: {reason}", at)
+        self._note("partially_cancelled", f"by {by}: {units}: {reason}", at, actor)
         if self.status == OrderStatus.EXCEPTION:
             # the failed part is cancelled: the order finishes with what had left
             target = self._shipping_target()
@@ -578,7 +701,7 @@ class Order:
                 left[line_id] -= qty
         return {line_id: qty for line_id, qty in left.items() if qty > 0}
 
-    def open_return(self, units: dict[str, int], reason: str, at: datetime) -> Return:
+    def open_return(self, units: dict[str, int], reason: str, at: datetime, actor: Actor | None = None) -> Return:
         """A new RMA; the same request again while its parcel is still on the way answers that RMA."""
         for r in self.returns:
             asked = {rl.line_id: rl.quantity for rl in r.lines}
@@ -610,9 +733,9 @@ class Order:
         )
         self.returns.append(rma)
         if self.status != OrderStatus.RETURN_REQUESTED:
-            self._move(OrderStatus.RETURN_REQUESTED, "return_requested", f"{rma.rma_id}: {reason}", at)
+            self._move(OrderStatus.RETURN_REQUESTED, "return_requested", f"{rma.rma_id}: {reason}", at, actor)
         else:
-            self._note("return_requested", f"{rma.rma_id}: {reason}", at)
+            self._note("return_requested", f"{rma.rma_id}: {reason}", at, actor)
         return rma
 
     def return_of(self, rma_id: str) -> Return:
@@ -794,7 +917,9 @@ def place(
         delivery=delivery,
         created_at=at,
     )
-    order.history.append(HistoryEntry(at, OrderStatus.RECEIVED, "captured", f"channel {channel}"))
+    order.history.append(
+        HistoryEntry(at, OrderStatus.RECEIVED, "captured", f"channel {channel}", Actor("channel", channel))
+    )
     return order
 
 
@@ -809,4 +934,5 @@ def copy(order: Order) -> Order:
         emails=dict(order.emails),
         returns=_copy.deepcopy(order.returns),
         exceptions=list(order.exceptions),
+        action_keys=dict(order.action_keys),
     )

@@ -92,11 +92,19 @@ class PaymentView(ApiModel):
     )
 
 
+class ActorView(ApiModel):
+    kind: str = Field(description="The principal kind: channel, ops, finance, admin, warehouse or carrier")
+    name: str
+
+
 class HistoryView(ApiModel):
     at: datetime
     status: str
     event: str
     cause: str
+    actor: ActorView | None = Field(
+        default=None, description="Who asked for it (the audit trail); null for the flows' own steps"
+    )
 
 
 class AllocationView(ApiModel):
@@ -247,7 +255,16 @@ class OrderView(ApiModel):
             exceptions=[ExceptionView.of(e) for e in sorted(order.exceptions, key=lambda e: not e.open)],
             confirmation_sent=order.confirmation_sent,
             created_at=order.created_at,
-            history=[HistoryView(at=h.at, status=h.status.value, event=h.event, cause=h.cause) for h in order.history],
+            history=[
+                HistoryView(
+                    at=h.at,
+                    status=h.status.value,
+                    event=h.event,
+                    cause=h.cause,
+                    actor=ActorView(kind=h.actor.kind, name=h.actor.name) if h.actor else None,
+                )
+                for h in order.history
+            ],
             executions=[
                 ExecutionView(
                     arn=e.arn,
@@ -338,7 +355,3 @@ def _routing(order: Order) -> RoutingView | None:
         considered=r.considered,
         decided_at=r.decided_at,
     )
-
-
-class OrderList(ApiModel):
-    orders: list[OrderView]

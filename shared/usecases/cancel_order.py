@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from shared.domain.audit import Actor
 from shared.domain.inventory import StockChange
 from shared.domain.order import Cancellation, Order
-from shared.domain.refund_ledger import LedgerEntry, RefundStatus
+from shared.domain.refund_ledger import LedgerEntry, RefundExceedsCaptured, RefundStatus
 from shared.ports import (
     AdjustmentReplay,
     Clock,
@@ -28,7 +29,7 @@ from shared.ports import (
     Workflow,
 )
 from shared.usecases._update import update_order
-from shared.usecases.refunds import CANCEL_CAUSE, record_cancellation_refund
+from shared.usecases.refunds import CANCEL_CAUSE, owed_refund_failed, record_cancellation_refund
 from shared.usecases.reserve_order import release_reservations
 
 # The error a cancelled shipment's wait ends with; the state machine ends that shipment quietly.
@@ -58,17 +59,26 @@ def cancel_order(
     requests: FulfilmentRequests,
     ledger: RefundLedger,
     clock: Clock,
+    actor: Actor | None = None,
 ) -> CancelOutcome:
     def change(o: Order) -> tuple[bool, Cancellation]:
         first = o.cancellation is None
-        return first, o.cancel(reason, by, clock.now())
+        return first, o.cancel(reason, by, clock.now(), actor)
 
     first, cancellation = update_order(orders, order_id, change)
     order = orders.get(order_id)
     assert order is not None
     # Money owed is on record before any provider is called: whatever fails next, a retry, the
     # sweep or ops can finish the refund.
-    entry = record_cancellation_refund(order, ledger=ledger, clock=clock)
+    try:
+        entry = record_cancellation_refund(order, ledger=ledger, clock=clock)
+    except RefundExceedsCaptured as err:
+        # nothing more can be refunded on the PaymentIntent: a person decides, no flow retries for ever
+        ledger.discharge(order_id, CAUSE)
+        owed_refund_failed(order_id, err, orders=orders, clock=clock)
+        entry, refundable = None, False
+    else:
+        refundable = True
     stopped_nodes = {s.node_id for s in order.shipments if s.shipment_id in cancellation.shipments}
     # releasing twice changes nothing, and it finishes a release a crashed first attempt began
     release_reservations(order_id, inventory=inventory, at=None if cancellation.whole else stopped_nodes)
@@ -86,7 +96,8 @@ def cancel_order(
         if cancellation.whole:
             for execution in order.executions:
                 workflow.stop(execution.arn, f"order cancelled by {by}: {reason}")
-    _refund(order_id, entry, cancellation, first, refunds=refunds_workflow, clock=clock)
+    if refundable:
+        _refund(order_id, entry, cancellation, first, refunds=refunds_workflow, clock=clock)
     return CancelOutcome(order, cancellation)
 
 

@@ -108,3 +108,10 @@ def _authorise(principal: Principal, shipment: Shipment, event: EventType) -> No
             raise EventRefused("wrong_sender", f"{event} is a carrier event; a warehouse cannot send it")
     elif principal.kind == Kind.CARRIER and event not in CARRIER_EVENTS:
         raise EventRefused("wrong_sender", f"{event} is a warehouse event; a carrier cannot send it")
+
+
+def note_repack(shipment_id: str, reason: str, *, orders: OrderRepository, clock: Clock) -> None:
+    """A packed event from the queue over the carrier's limits: there is nobody to answer 422 to, so
+    the shipment records it (the node re-packs and sends packed again) instead of the event being
+    retried into the dead-letter queue."""
+    update_order(orders, order_id_of(shipment_id), lambda o: o.repack_needed(shipment_id, reason, clock.now()))

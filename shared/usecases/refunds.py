@@ -17,6 +17,7 @@ from shared.domain.order import Order
 from shared.domain.payment import ALREADY_USED
 from shared.domain.refund_ledger import (
     LedgerEntry,
+    RefundExceedsCaptured,
     RefundNotFound,
     RefundReason,
     RefundRejected,
@@ -32,6 +33,8 @@ from shared.usecases._update import update_order
 
 # the cause of a cancellation's refund: one per order
 CANCEL_CAUSE = "cancel"
+# the subject of a refund_failed exception for a cancellation's refund that could not be opened
+OWED_CANCEL = f"owed:{CANCEL_CAUSE}"
 
 
 def refund_id_for(key: str) -> str:
@@ -138,17 +141,27 @@ def open_cancellation_refund(
     if order.cancellation is None:
         return None
     entry = ledger.find(refund_key(order_id, CANCEL_CAUSE))
-    if entry is None and order.captured_amount > 0:
-        entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
-    elif entry is None and order.hold_code != ALREADY_USED:  # that intent pays for another order
-        intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
-        if intent is not None and intent.status == "requires_capture" and order.cancellation.whole:
-            payments.void(intent.intent_id)  # nothing was taken: the authorization is released instead
-            update_order(orders, order_id, lambda o: o.authorization_released(clock.now()))
-        elif intent is not None and intent.status == "succeeded":
-            entry = _open_cancellation(order, intent.amount_received, intent.currency, ledger=ledger, clock=clock)
+    try:
+        if entry is None and order.captured_amount > 0:
+            entry = _open_cancellation(order, order.captured_amount, order.currency, ledger=ledger, clock=clock)
+        elif entry is None and order.hold_code != ALREADY_USED:  # that intent pays for another order
+            intent = payments.get_intent(order.payment_intent)  # PaymentProviderUnavailable: retried
+            if intent is not None and intent.status == "requires_capture" and order.cancellation.whole:
+                payments.void(intent.intent_id)  # nothing was taken: the authorization is released instead
+                update_order(orders, order_id, lambda o: o.authorization_released(clock.now()))
+            elif intent is not None and intent.status == "succeeded":
+                entry = _open_cancellation(order, intent.amount_received, intent.currency, ledger=ledger, clock=clock)
+    except RefundExceedsCaptured as err:
+        owed_refund_failed(order_id, err, orders=orders, clock=clock)
     ledger.discharge(order_id, CANCEL_CAUSE)
     return entry
+
+
+def owed_refund_failed(order_id: str, err: RefundExceedsCaptured, *, orders: OrderRepository, clock: Clock) -> None:
+    """What is owed cannot be refunded (more than the PaymentIntent has left): asking again would
+    fail the same way for ever, so the order carries a refund_failed exception for a person instead."""
+    update_order(orders, order_id, lambda o: o.refund_failed(OWED_CANCEL, str(err), clock.now()))
+    metrics.refund_failed()
 
 
 def record_cancellation_refund(order: Order, *, ledger: RefundLedger, clock: Clock) -> LedgerEntry | None:

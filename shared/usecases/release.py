@@ -20,10 +20,11 @@ from shared.usecases.signals import answer_request
 
 
 def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> list[Shipment]:
-    """RESERVED -> RELEASED with its shipments; a retried step gets the same shipments back."""
+    """RESERVED -> RELEASED with its shipments; a retried step gets the same shipments back. An
+    order retried after a failure is RESERVED again beside its earlier shipments: it is released."""
 
     def release(order: Order) -> list[Shipment]:
-        if order.shipments:
+        if order.shipments and order.status != OrderStatus.RESERVED:
             return order.shipments
         if order.status != OrderStatus.RESERVED:
             raise IllegalTransition(order.status, OrderStatus.RELEASED)

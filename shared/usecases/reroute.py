@@ -16,7 +16,7 @@ from shared.domain.shipment import Shipment, ShipmentCancelled
 from shared.ports import Clock, Nodes, OrderRepository, Policies, Routing
 from shared.usecases._update import update_order
 from shared.usecases.capacity_routing import route_within_capacity
-from shared.usecases.reserve_order import LEASE_S, OrderBusy, release_reservations
+from shared.usecases.reserve_order import LEASE_S, OrderBusy, directory_missed, eligible, release_reservations
 
 ATTEMPTS = 3
 
@@ -89,8 +89,8 @@ def _reserve_elsewhere(
         order.routing_request(), lines=tuple(RoutingLine(li.line_id, li.sku, li.quantity) for li in rejected.lines)
     )
     policy = dataclasses.replace(policies.get(order.channel), allow_split=False)
-    candidates = [n for n in nodes.all() if n.node_id not in used]
-    capacities = {n.node_id: n.daily_capacity for n in candidates if n.daily_capacity is not None}
+    directory = nodes.all()
+    candidates = [n for n in eligible(order, directory) if n.node_id not in used]
     day = clock.now().date().isoformat()
     quantities: dict[str, int] = {}
     for line in rejected.lines:
@@ -101,6 +101,11 @@ def _reserve_elsewhere(
         stock = inventory.stock_for(quantities, consistent=attempt > 0)  # the reservation is the guard
         available = {k: v.available for k, v in stock.items()}
         decision = route_within_capacity(request, candidates, available, policy, day, inventory, known)
+        if attempt == 0 and directory_missed(decision, stock, directory):
+            directory = nodes.all(fresh=True)  # a node added since this environment's copy
+            candidates = [n for n in eligible(order, directory) if n.node_id not in used]
+            decision = route_within_capacity(request, candidates, available, policy, day, inventory, known)
+        capacities = {n.node_id: n.daily_capacity for n in candidates if n.daily_capacity is not None}
         if decision.outcome != "allocated":
             raise ShipmentUnroutable(
                 f"{rejected.shipment_id} was rejected at {rejected.node_id} "

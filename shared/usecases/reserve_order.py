@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from shared.domain.errors import IllegalTransition
@@ -61,7 +61,7 @@ def reserve_order(
             return _decided(order)
         release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
         policy = policies.get(order.channel)
-        decision, stock = _route_and_reserve(order, nodes.all(), policy, clock.now().date().isoformat(), inventory)
+        decision, stock = _route_and_reserve(order, nodes, policy, clock.now().date().isoformat(), inventory)
         if decision.outcome == "backorder":
             # in the queue before the status says so, so a receipt arriving now already finds it
             inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
@@ -76,26 +76,52 @@ def reserve_order(
         inventory.unclaim(order_id, owner)
 
 
+def eligible(order: Order, all_nodes: list[Node]) -> list[Node]:
+    """The nodes the routing may choose: the one a person named (a re-route), else every node but those
+    that already shipped part of the order (its reservation there is used up)."""
+    if order.routing_node is not None:
+        return [n for n in all_nodes if n.node_id == order.routing_node]
+    shipped = {s.node_id for s in order.shipments if s.handed_over}
+    return [n for n in all_nodes if n.node_id not in shipped]
+
+
 def _decided(order: Order) -> ReserveOutcome:
     routing = order.routing
     return ReserveOutcome(routing.outcome if routing else "skipped", _nodes_of(order), f"order is {order.status}")
 
 
+def directory_missed(decision: RoutingDecision, stock: Mapping[tuple[str, str], object], known: list[Node]) -> bool:
+    """Whether a kept copy of the directory may be why this decision fell short: the order was not
+    fully allocated, or there is stock at a node the copy does not know (one added since)."""
+    ids = {n.node_id for n in known}
+    return decision.outcome != "allocated" or any(node_id not in ids for _, node_id in stock)
+
+
 def _route_and_reserve(
-    order: Order, all_nodes: list[Node], policy: Policy, day: str, inventory: Routing
+    order: Order, nodes: Nodes, policy: Policy, day: str, inventory: Routing
 ) -> tuple[RoutingDecision, dict[tuple[str, str], StockLevel]]:
     """The decision, and the stock it was made on."""
     request = order.routing_request()
     skus = {line.sku for line in order.lines}
-    capacities = {n.node_id: n.daily_capacity for n in all_nodes if n.daily_capacity is not None}
+    directory = nodes.all()
     known: dict[str, int] = {}  # capacity left of the nodes read so far
     decision: RoutingDecision | None = None
+    refreshed = False
     for attempt in range(ATTEMPTS):
         # The reservation's condition is the guard, so the first read may be eventually consistent
         # (half the read units); after a lost race, read what the winner wrote.
         stock = inventory.stock_for(skus, consistent=attempt > 0)
         available = {key: level.available for key, level in stock.items()}
-        decision = route_within_capacity(request, all_nodes, available, policy, day, inventory, known)
+        decision = route_within_capacity(request, eligible(order, directory), available, policy, day, inventory, known)
+        if not refreshed and directory_missed(decision, stock, directory):
+            refreshed = True  # once per order: a backorder costs one directory read, not one per attempt
+            newer = nodes.all(fresh=True)
+            if newer != directory:
+                directory = newer
+                decision = route_within_capacity(
+                    request, eligible(order, directory), available, policy, day, inventory, known
+                )
+        capacities = {n.node_id: n.daily_capacity for n in directory if n.daily_capacity is not None}
         if decision.outcome not in ("allocated", "partial"):
             return decision, stock
         if _reserve_all(order.order_id, decision, capacities, day, inventory):

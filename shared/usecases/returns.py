@@ -20,6 +20,7 @@ import contextlib
 from dataclasses import dataclass, replace
 
 from shared import metrics
+from shared.domain.audit import Actor
 from shared.domain.errors import OrderNotFound
 from shared.domain.inventory import StockChange
 from shared.domain.order import Order, Return, ReturnRefused
@@ -61,9 +62,16 @@ def _order(orders: OrderRepository, order_id: str) -> Order:
 
 
 def open_return(
-    order_id: str, units: dict[str, int], reason: str, *, orders: OrderRepository, returns: Workflow, clock: Clock
+    order_id: str,
+    units: dict[str, int],
+    reason: str,
+    *,
+    orders: OrderRepository,
+    returns: Workflow,
+    clock: Clock,
+    actor: Actor | None = None,
 ) -> Return:
-    rma = update_order(orders, order_id, lambda o: o.open_return(units, reason, clock.now()))
+    rma = update_order(orders, order_id, lambda o: o.open_return(units, reason, clock.now(), actor))
     returns.start(rma.rma_id, {"order_id": order_id, "rma_id": rma.rma_id})
     return rma
 

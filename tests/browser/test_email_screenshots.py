@@ -5,18 +5,15 @@ name is text, not an element). Screenshots land in .waybill/screenshots/emails/ 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from devstack.outbox import render_message
 from shared.email.templates import load
 from tests.unit.email_samples import HOSTILE, SHOP, samples
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; scripts/test.sh installs it when missing
 SHOTS = Path(__file__).resolve().parents[2] / ".waybill" / "screenshots" / "emails"
 SAMPLES = samples()
 # What each email must say (beyond the shop's name and the customer's), as the customer reads it.
@@ -30,15 +27,6 @@ EXPECTED = {
     "return_opened": ["Your return label", "Download your return label (PDF)", "7 days"],
     "delivery_exception": ["A delivery problem", "Nobody at home <b>twice</b>", "Track your parcel"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does)"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_every_template_is_checked():

@@ -123,7 +123,12 @@ def test_lookup_by_external_id_is_per_channel(stack, pay):
     mine = stack.call("GET", "/v1/orders", params={"external_id": sent["external_id"]}).json()
     theirs = stack.call("GET", "/v1/orders", who="pos", params={"external_id": sent["external_id"]}).json()
     assert [o["order_id"] for o in mine["orders"]] == [order_id]
-    assert theirs == {"orders": []}
+    assert theirs == {"orders": [], "next": None}
+    # ops and finance name the channel the external_id belongs to
+    found = stack.call("GET", "/v1/orders", who="ops", params={"external_id": sent["external_id"], "channel": "web"})
+    assert [o["order_id"] for o in found.json()["orders"]] == [order_id]
+    unnamed = stack.call("GET", "/v1/orders", who="finance", params={"external_id": sent["external_id"]})
+    assert (unnamed.status_code, unnamed.json()["error"]["details"][0]["field"]) == (422, "channel")
 
 
 def test_function_logs_carry_no_personal_data(stack, pay):

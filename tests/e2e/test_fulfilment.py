@@ -17,6 +17,7 @@ from shared.adapters.dynamodb_keys import DynamoDBKeys
 from shared.domain.principal import Kind
 from shared.domain.tracking import is_valid_ups_tracking
 from shared.usecases.keys import create_key
+from tests.e2e.queue_reads import queued
 from tests.unit.builders import capture_body
 
 pytestmark = pytest.mark.e2e
@@ -286,6 +287,10 @@ def test_a_failed_fulfilment_goes_to_exception_and_gives_the_stock_back(stack, p
     assert level(stack, sku, at) == (5, 0, 5)
     ops_view = stack.call("GET", f"/v1/orders/{order_id}", "ops").json()
     assert ops_view["exception_cause"] == order["exception_cause"]
+    kind = "carrier_refused" if cause == "CarrierUnavailable" else "fulfilment_failed"
+    entry = queued(stack, order_id, kind)  # in the exception queue, under its type
+    assert entry is not None
+    assert (entry["reason"], entry["actions"]) == (order["exception_cause"], ["retry", "reroute", "cancel"])
 
 
 def post_event(stack, who, **event):

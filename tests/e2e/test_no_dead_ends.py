@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.e2e.queue_reads import queued
 from tests.e2e.test_fulfilment import DALLAS, keep_waiting, level, node, place, settled, stock
 from tests.e2e.test_refunds import cancel
 
@@ -95,6 +96,7 @@ def test_a_pickup_never_collected_becomes_an_exception_that_cancels_back_to_stoc
         ["cancel"],
     )
     assert level(stack, sku, store) == (3, 0, 3)  # consumed when it was made ready
+    assert queued(stack, order_id, "pickup_not_collected")["actions"] == ["cancel"]
 
     assert cancel(stack, order_id).status_code == 202
     order = refunds_settled(stack, order_id, 1)

@@ -68,7 +68,9 @@ def test_replayed_fulfilment_tasks_and_events_act_once(stack, pay):
     sid, tracking = shipment["shipment_id"], shipment["label"]["tracking_number"]
     task = {"order_id": order_id, "shipment_id": sid}
 
-    assert invoke(stack, "release_order", {"order_id": order_id})["shipments"][0]["shipment_id"] == sid
+    # released again after the handover: no shipment to run again (a retried order's new execution
+    # runs only what had not left), and the order is not released twice
+    assert invoke(stack, "release_order", {"order_id": order_id})["shipments"] == []
     assert invoke(stack, "request_fulfilment", {**task, "task_token": "a-retried-attempt"})["outcome"] == "answered"
     assert invoke(stack, "buy_label", task)["tracking_number"] == tracking
     assert invoke(stack, "hand_over", task)["status"] == "DELIVERED"

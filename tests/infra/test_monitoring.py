@@ -18,7 +18,7 @@ from aws_cdk.assertions import Template
 from infra.constructs.monitoring import ALARM_EMAIL_CONTEXT, QUEUE_MAX_AGE_S, Monitoring
 from infra.spec import Spec
 from shared import metrics
-from shared.topology import COMMON_ENVIRONMENT, ScheduleTrigger
+from shared.topology import COMMON_ENVIRONMENT, ScheduleTrigger, function
 from tests.infra.synth import Synthesized
 from tests.infra.variants import every_kind_spec
 
@@ -187,6 +187,17 @@ def test_failed_refunds_alarm_reads_the_metric_the_functions_emit(synth: Synthes
     assert alarm.dimensions == {"service": COMMON_ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]}
     assert (alarm.statistic, alarm.threshold, alarm.comparison) == ("Sum", 0, "GreaterThanThreshold")
     assert alarm.actions == [topic(synth.template)]
+
+
+def test_exceptions_waiting_over_a_day_alarm_on_the_gauge_the_sweep_emits(synth: Synthesized) -> None:
+    (alarm,) = [a for a in alarms(synth.template) if a.metric == metrics.OLDEST_EXCEPTION_AGE]
+    assert alarm.namespace == COMMON_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm.dimensions == {"service": COMMON_ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]}
+    assert (alarm.statistic, alarm.threshold, alarm.comparison) == ("Maximum", 86400, "GreaterThanThreshold")
+    assert alarm.actions == [topic(synth.template)]
+    # the gauge comes from a scheduled function of the topology
+    sweep = function("sweep_exceptions")
+    assert any(isinstance(trigger, ScheduleTrigger) for trigger in sweep.triggers)
 
 
 def test_one_dashboard_with_the_business_metrics(synth: Synthesized) -> None:

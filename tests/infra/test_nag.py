@@ -30,6 +30,8 @@ ACKNOWLEDGED = {
     "execution:Waybill-returns:*]",
     # objects of the documents bucket (labels, pick lists): keys are per shipment, so only a prefix names them
     "AwsSolutions-IAM5[Resource::<StorageDocumentsCD3FCE94.Arn>/*]",
+    # the orders table's search indexes: CDK grants index ARNs by the table's own prefix
+    "AwsSolutions-IAM5[Resource::<DataOrders20A4E13F.Arn>/index/*]",
     "AwsSolutions-L1",  # python3.13: the build compiles bytecode for that exact version
     # analytics: Firehose names its objects per delivery, Athena its results per query
     "AwsSolutions-IAM5[Resource::<StorageAnalytics36F9F624.Arn>/*]",
@@ -37,6 +39,19 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Resource::<StorageAnalytics36F9F624.Arn>/facts-errors/*]",
     "AwsSolutions-IAM5[Resource::<StorageAnalytics36F9F624.Arn>/athena-results/*]",
     "AwsSolutions-SMG4",  # Stripe keys are rolled in Stripe, not by a rotation Lambda
+    # the console's distribution: no geo restriction, no WAF, CloudFront's default certificate
+    "AwsSolutions-CFR1",
+    "AwsSolutions-CFR2",
+    "AwsSolutions-CFR4",
+    # CDK's BucketDeployment handler, which copies the console's files into its bucket
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:List*]",
+    "AwsSolutions-IAM5[Action::s3:Abort*]",
+    "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+    "AwsSolutions-IAM5[Resource::<ConsoleFiles2D43986C.Arn>/*]",
 }
 
 

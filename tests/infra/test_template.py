@@ -156,7 +156,8 @@ def test_ses_templates_come_from_shared_email_templates(synth: Synthesized) -> N
 def test_one_function_per_topology_function(synth: Synthesized, template: Template) -> None:
     functions = named(synth, "waybill:function")
     assert set(functions) == {f.name for f in topology.FUNCTIONS}
-    template.resource_count_is("AWS::Lambda::Function", len(topology.FUNCTIONS))
+    # and CDK's BucketDeployment handler, which copies the console's files
+    template.resource_count_is("AWS::Lambda::Function", len(topology.FUNCTIONS) + 1)
     roles = {json.dumps(props(synth, lid)["Role"]) for lid in functions.values()}
     assert len(roles) == len(functions), "every function has its own role"
     for spec in topology.FUNCTIONS:
@@ -186,6 +187,10 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         **{t.env: {"Ref": named(synth, "waybill:table")[t.name]} for t in topology.TABLES},
         **{q.env: {"Ref": named(synth, "waybill:queue")[q.name]} for q in topology.QUEUES},
         **{t.env: {"Ref": named(synth, "waybill:topic")[t.name]} for t in topology.TOPICS},
+        **{
+            topology.DeadLetterSend(q).env: {"Ref": named(synth, "waybill:dead_letter_queue")[q.dlq_name]}
+            for q in topology.QUEUES
+        },
         **{b.env: {"Ref": named(synth, "waybill:bucket")[b.name]} for b in topology.BUCKETS},
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
@@ -231,8 +236,17 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
                 allowed.add(named(synth, "waybill:secret")[s.name])
-            case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
+            case (
+                topology.StartExecution(state_machine=m)
+                | topology.TaskCallback(state_machine=m)
+                | topology.ReadExecutions(state_machine=m)
+            ):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
+            case topology.DeadLetterRedrive(queue=q):
+                allowed.add(named(synth, "waybill:queue")[q.name])
+                allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
+            case topology.DeadLetterSend(queue=q):
+                allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
             case topology.FactsPut():
                 allowed |= set(synth.resources("AWS::KinesisFirehose::DeliveryStream"))
             case topology.FactsQuery(store=store):
@@ -281,7 +295,9 @@ def test_queue_triggers_report_batch_item_failures(synth: Synthesized) -> None:
 
 
 def _layers(synth: Synthesized) -> dict[str, dict[str, Any]]:
-    return {lid: r["Properties"] for lid, r in synth.resources("AWS::Lambda::LayerVersion").items()}
+    """Waybill's own layers (not the AWS CLI layer of CDK's BucketDeployment)."""
+    layers = synth.resources("AWS::Lambda::LayerVersion").items()
+    return {lid: r["Properties"] for lid, r in layers if "AwsCliLayer" not in lid}
 
 
 def _compiled_for_313(tree: Path) -> None:
@@ -392,7 +408,10 @@ def test_api_methods_match_topology_routes(synth: Synthesized) -> None:
 
     wiring = wiring_from_template(synth.template)
     assert wiring.routes == {(r.method, r.path, f.name) for f in topology.FUNCTIONS for r in f.routes}
-    methods = synth.resources("AWS::ApiGateway::Method").values()
+    # (OPTIONS is the browser's CORS preflight, answered by API Gateway: tests/infra/test_console.py)
+    methods = [
+        m for m in synth.resources("AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] != "OPTIONS"
+    ]
     assert {m["Properties"]["AuthorizationType"] for m in methods} <= {"CUSTOM", "NONE"}
     for m in methods:
         assert m["Properties"]["Integration"]["Type"] == "AWS_PROXY"
@@ -455,7 +474,11 @@ def test_gateway_responses_use_the_error_shape(
         if r["Properties"]["ResponseType"] == response_type
     ]
     assert response.get("StatusCode") == status
-    assert response["ResponseParameters"] == {"gatewayresponse.header.Content-Type": "'application/json'"}
+    parameters = dict(response["ResponseParameters"])
+    # the console (another origin) reads the refusal too: tests/infra/test_console.py checks the origin
+    assert parameters.pop("gatewayresponse.header.Access-Control-Allow-Origin")
+    assert parameters.pop("gatewayresponse.header.Vary") == "'Origin'"
+    assert parameters == {"gatewayresponse.header.Content-Type": "'application/json'"}
     # API Gateway fills $context.error.messageString with a JSON string literal.
     body = response["ResponseTemplates"]["application/json"].replace("$context.error.messageString", '"msg"')
     error = json.loads(body)["error"]

@@ -23,6 +23,7 @@ def _identity_resources() -> Resources:
         res.tables[table.name] = table.name
     for queue in t.QUEUES:
         res.queue_urls[queue.name] = queue.name
+        res.dlq_urls[queue.name] = queue.dlq_name
     for topic in t.TOPICS:
         res.topic_arns[topic.name] = topic.name
     for bucket in t.BUCKETS:
@@ -50,7 +51,10 @@ def local_wiring(built: local_plan.LocalPlan) -> Wiring:
         task_functions=frozenset((task.state_machine, task.function) for task in built.tasks),
         schedules=frozenset((s.expression, s.function) for s in built.schedules),
         stream_triggers=frozenset((s.table.name, s.function) for s in built.streams),
-        environment={fn.name: frozenset(function_environment(fn, res, "x@example.com")) for fn in built.functions},
+        environment={
+            fn.name: frozenset(function_environment(fn, res, "x@example.com", "http://127.0.0.1:4000"))
+            for fn in built.functions
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.topology import (
+    BROWSER_ORIGIN_ENV,
     COMMON_ENVIRONMENT,
     EMAIL_FROM_ENV,
     AuthorizerTrigger,
@@ -29,7 +30,9 @@ def declared_wiring(functions: tuple[Function, ...]) -> Wiring:
         schedules=frozenset((t.expression, fn.name) for fn, t in triggers if isinstance(t, ScheduleTrigger)),
         stream_triggers=frozenset((t.table.name, fn.name) for fn, t in triggers if isinstance(t, StreamTrigger)),
         environment={
-            fn.name: frozenset({*COMMON_ENVIRONMENT, EMAIL_FROM_ENV, *resource_environment(fn), *fn.environment})
+            fn.name: frozenset(
+                {*COMMON_ENVIRONMENT, EMAIL_FROM_ENV, BROWSER_ORIGIN_ENV, *resource_environment(fn), *fn.environment}
+            )
             for fn in functions
         },
     )

@@ -32,7 +32,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def resources(moto_endpoint: str) -> Resources:
-    return provision(plan.build(), moto_endpoint, REGION, SENDER, "sk_test_integration")
+    return provision(plan.build(), moto_endpoint, REGION, SENDER, "sk_test_integration", "http://127.0.0.1:4000")
 
 
 @pytest.fixture(scope="session")

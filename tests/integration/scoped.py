@@ -17,5 +17,5 @@ class ScopedNodes:
     def get(self, node_id: str) -> Node | None:
         return self._store.get(node_id)
 
-    def all(self) -> list[Node]:
-        return [n for n in self._store.all() if n.node_id.startswith(self._prefix)]
+    def all(self, *, fresh: bool = False) -> list[Node]:
+        return [n for n in self._store.all(fresh=fresh) if n.node_id.startswith(self._prefix)]

@@ -234,7 +234,7 @@ class InMemoryNodes:
     def get(self, node_id: str) -> Node | None:
         return self.nodes.get(node_id)
 
-    def all(self) -> list[Node]:
+    def all(self, *, fresh: bool = False) -> list[Node]:
         return list(self.nodes.values())
 
 

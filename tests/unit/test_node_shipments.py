@@ -26,6 +26,7 @@ from tests.unit.fakes import (
     InMemoryLedger,
     InMemoryOrders,
 )
+from tests.unit.fakes_ops_reads import InMemoryOrderIndex
 from tests.unit.test_shipments import order, walk
 
 SID = "ord_1-S1"  # at dc-a; ord_1-S2 is at dc-b
@@ -60,6 +61,7 @@ def call(orders: InMemoryOrders, path: str, kind: str = "warehouse", nodes: str 
         signals=FakeSignals(),
         requests=FakeRequests(),
         clock=FixedClock(),
+        search=InMemoryOrderIndex(),
         logger=Logger(service="test"),
         notify_cancelled=lambda order_id: "m-1",
     )

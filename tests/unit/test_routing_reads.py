@@ -77,7 +77,7 @@ def test_the_directory_is_read_once_per_ttl_and_a_put_here_is_seen_at_once() -> 
     class Counting(InMemoryNodes):
         reads = 0
 
-        def all(self) -> list[Node]:
+        def all(self, *, fresh: bool = False) -> list[Node]:
             Counting.reads += 1
             return super().all()
 
@@ -159,3 +159,56 @@ def test_batch_reads_ask_again_for_what_dynamodb_left_unprocessed() -> None:
         )
         assert DynamoDBInventory(db, "inv").capacity_used(["b", "a"], DAY) == {"a": 3, "b": 7}
         stub.assert_no_pending_responses()
+
+
+def _order_at(orders: InMemoryOrders, order_id: str) -> None:
+    order = place(
+        order_id=order_id,
+        channel="web",
+        external_id=f"W-{order_id}",
+        currency="USD",
+        customer=Customer("ada@example.com", "Ada"),
+        ship_to=Address("Ada", "1 Main", "Austin", "TX", "73301", "US", lat=30.27, lon=-97.74),
+        lines=[("SKU", 2, 1000)],
+        shipping_amount=0,
+        tax_amount=0,
+        payment_intent="pi_1",
+        delivery=Delivery("ship", "standard"),
+        at=datetime(2026, 11, 22, 9, tzinfo=UTC),
+    )
+    order.payment_check = PaymentCheck.VERIFIED
+    orders.add(order, order_id)
+
+
+def test_a_node_added_after_the_copy_was_kept_is_routed_to_at_once() -> None:
+    # The integrated run's backorders: a node and its stock created just before an order, in an
+    # environment whose copy of the directory predates the node.
+    directory, inventory, orders = InMemoryNodes(), InMemoryInventory(), InMemoryOrders()
+    cached = CachedNodes(directory, ttl_s=30, now=lambda: 0.0)
+    assert cached.all() == []
+    directory.put(NEAR)
+    inventory.shelf.put("SKU", "near", 5)
+    _order_at(orders, "ord_new")
+    outcome = reserve_order(
+        "ord_new", orders=orders, inventory=inventory, nodes=cached, policies=InMemoryPolicies(), clock=FixedClock()
+    )
+    assert (outcome.outcome, outcome.nodes) == ("allocated", ("near",))
+    assert [n.node_id for n in cached.all()] == ["near"]  # the refreshed copy is kept
+
+
+def test_an_order_the_directory_cannot_serve_reads_it_once_more_not_once_per_attempt() -> None:
+    class Counting(InMemoryNodes):
+        fresh_reads = 0
+
+        def all(self, *, fresh: bool = False) -> list[Node]:
+            Counting.fresh_reads += fresh
+            return super().all()
+
+    inventory, orders = InMemoryInventory(), InMemoryOrders()
+    directory = Counting(NEAR)
+    _order_at(orders, "ord_none")  # no stock anywhere: a backorder, whatever the directory says
+    outcome = reserve_order(
+        "ord_none", orders=orders, inventory=inventory, nodes=directory, policies=InMemoryPolicies(), clock=FixedClock()
+    )
+    assert outcome.outcome == "backorder"
+    assert Counting.fresh_reads == 1

@@ -1,0 +1,149 @@
+// Finance: the refund ledger with its filters, and reconciliations of the ledger against Stripe,
+// per class, with the CSV to download and a button that reconciles a day now.
+
+import { describe, get, post } from "../api.js";
+import { badge, facts, field, h, section, table, toast } from "../dom.js";
+import { money, today, when } from "../format.js";
+
+function ledgerForm(params, go) {
+  const status = h(
+    "select",
+    { name: "status" },
+    h("option", { value: "" }, "any"),
+    ["PENDING", "SUCCEEDED", "FAILED"].map((st) => h("option", { value: st, selected: params.get("status") === st }, st)),
+  );
+  const inputs = {
+    status,
+    order_id: h("input", { name: "order_id", value: params.get("order_id") || "" }),
+    since: h("input", { name: "since", type: "date", value: params.get("since") || "" }),
+    until: h("input", { name: "until", type: "date", value: params.get("until") || "" }),
+  };
+  const form = h(
+    "form",
+    { class: "filters", role: "search", "aria-label": "Filter the refund ledger" },
+    field("Status", status),
+    field("Order", inputs.order_id),
+    field("Created from", inputs.since),
+    field("Created before", inputs.until),
+    h("button", { type: "submit" }, "Filter"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, el] of Object.entries(inputs)) if (el.value.trim()) q.set(k, el.value.trim());
+    go(`#/finance${q.toString() ? `?${q}` : ""}`);
+  });
+  return form;
+}
+
+function ledgerQuery(params) {
+  const day = (v) => (v ? `${v}T00:00:00Z` : undefined);
+  return { status: params.get("status"), order_id: params.get("order_id"), since: day(params.get("since")), until: day(params.get("until")) };
+}
+
+function reconciliationView(rec) {
+  const link = (url, text, file) => h("a", { href: url, download: file, class: "button" }, text);
+  // the summary names every class, those with no refund too
+  const summary = Object.entries(rec.summary).map(([kind, x]) => ({ kind, ...x }));
+  return h(
+    "article",
+    { class: "reconciliation", "data-reconciliation": rec.reconciliation_id },
+    h("h3", {}, `Reconciliation ${rec.reconciliation_id} `, badge(rec.clean ? "clean" : "differences")),
+    facts([
+      ["Period", `${when(rec.period_start)} to ${when(rec.period_end)}`],
+      ["Ran", rec.ran_at ? when(rec.ran_at) : null],
+    ]),
+    table(
+      "Reconciliation per class",
+      [
+        { title: "Class", value: (x) => x.kind.replace(/_/g, " ") },
+        { title: "Refunds", value: (x) => String(x.count), class: "num" },
+        { title: "Ledger", value: (x) => Object.entries(x.ledger_amounts || {}).map(([c, a]) => money(a, c)).join(", "), class: "num" },
+        { title: "Stripe", value: (x) => Object.entries(x.stripe_amounts || {}).map(([c, a]) => money(a, c)).join(", "), class: "num" },
+      ],
+      summary,
+    ),
+    rec.rows
+      ? table(
+          "Reconciliation rows",
+          [
+            { title: "Class", value: (r) => r.kind.replace(/_/g, " ") },
+            { title: "Refund", value: (r) => r.refund_id || r.stripe_refund_id || "" },
+            { title: "Order", value: (r) => (r.order_id ? h("a", { href: `#/order/${encodeURIComponent(r.order_id)}` }, r.order_id) : "") },
+            { title: "Ledger", value: (r) => money(r.ledger_amount, r.currency), class: "num" },
+            { title: "Stripe", value: (r) => money(r.stripe_amount, r.currency), class: "num" },
+            { title: "Detail", value: (r) => r.detail },
+          ],
+          rec.rows,
+          "No refund in this period.",
+        )
+      : null,
+    h("p", { class: "downloads" }, link(rec.csv_url, "Download CSV", `${rec.reconciliation_id}.csv`), " ", link(rec.json_url, "Download JSON", `${rec.reconciliation_id}.json`)),
+  );
+}
+
+function reconcilePanel(params, go) {
+  const date = h("input", { name: "date", type: "date", value: params.get("day") || today(), required: true });
+  const button = h("button", { type: "submit" }, "Reconcile this day");
+  const lookup = h("input", { name: "reconciliation_id", value: params.get("rec") || "", placeholder: "rec_…" });
+  const out = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "filters", "aria-label": "Reconcile a day" }, field("Day (UTC)", date), button);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    out.replaceChildren(h("p", {}, "Reconciling…"));
+    try {
+      const created = await post("/v1/finance/reconciliations", { date: date.value });
+      toast(`Reconciled ${date.value}: ${created.clean ? "clean" : "differences found"}.`);
+      go(`#/finance?rec=${encodeURIComponent(created.reconciliation_id)}`);
+    } catch (error) {
+      out.replaceChildren(h("p", { class: "error", role: "alert" }, describe(error)));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const find = h("form", { class: "filters", role: "search", "aria-label": "Open a reconciliation" }, field("Reconciliation id", lookup), h("button", { type: "submit", class: "secondary" }, "Open"));
+  find.addEventListener("submit", (event) => {
+    event.preventDefault();
+    go(`#/finance?rec=${encodeURIComponent(lookup.value.trim())}`);
+  });
+  return { panel: [form, find, out], out };
+}
+
+export async function render(main, { params, kind, go, stale }) {
+  main.append(h("h1", {}, "Finance"));
+  if (kind === "finance") {
+    const { panel, out } = reconcilePanel(params, go);
+    main.append(section("Reconciliations", panel));
+    if (params.get("rec")) {
+      try {
+        out.replaceChildren(reconciliationView(await get(`/v1/finance/reconciliations/${encodeURIComponent(params.get("rec"))}`)));
+      } catch (error) {
+        out.replaceChildren(h("p", { class: "error", role: "alert" }, describe(error)));
+      }
+    }
+  }
+  const ledger = await get("/v1/finance/refunds", ledgerQuery(params));
+  if (stale()) return;
+  main.append(
+    section(
+      "Refund ledger",
+      ledgerForm(params, go),
+      table(
+        "Refund ledger",
+        [
+          { title: "Refund", value: (r) => r.refund_id },
+          { title: "Order", value: (r) => h("a", { href: `#/order/${encodeURIComponent(r.order_id)}` }, r.order_id) },
+          { title: "Amount", value: (r) => money(r.amount, r.currency), class: "num" },
+          { title: "Reason", value: (r) => r.reason },
+          { title: "Status", value: (r) => badge(r.status) },
+          { title: "Stripe refund", value: (r) => r.stripe_refund_id || r.failure_reason || "" },
+          { title: "Created", value: (r) => when(r.created_at) },
+          { title: "Settled", value: (r) => when(r.settled_at) },
+        ],
+        ledger.refunds,
+        "No refund matches.",
+      ),
+    ),
+  );
+}

@@ -1,0 +1,60 @@
+"""Lambda entry point of the operations routes: the exception queue and the actions. Wiring only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.exceptions_api import routes
+from shared import http
+from shared.adapters.dynamodb_exception_queue import DynamoDBExceptionIndex
+from shared.bootstrap import Wiring
+from shared.schemas.order_view import OrderView
+from shared.topology import CANCELLED, FULFILMENT, ORDERS, REFUNDS, RETURNS
+from shared.usecases.act_on_order import ActionPorts
+from shared.usecases.notify import send_cancellation_email
+
+w = Wiring("exceptions_api")
+logger = w.logger
+orders, mailer, template, clock, documents, ledger = (
+    w.orders(),
+    w.mailer(),
+    w.template(CANCELLED),
+    w.clock,
+    w.documents(),
+    w.ledger(),
+)
+once, config = w.once_per("order_id")
+
+
+@once
+def email_cancelled(task: dict[str, Any]) -> dict[str, Any]:
+    message_id = send_cancellation_email(task["order_id"], orders=orders, mailer=mailer, template=template, clock=clock)
+    return {"message_id": message_id}
+
+
+ports = routes.ExceptionsPorts(
+    index=DynamoDBExceptionIndex(w.client("dynamodb"), w.table(ORDERS)),
+    actions=ActionPorts(
+        orders=orders,
+        workflow=w.workflow(FULFILMENT),
+        refunds_workflow=w.workflow(REFUNDS),
+        returns_workflow=w.workflow(RETURNS),
+        signals=w.signals(FULFILMENT),
+        requests=w.fulfilment_requests(),
+        inventory=w.inventory(),
+        ledger=ledger,
+        clock=clock,
+    ),
+    logger=logger,
+    view=lambda order: OrderView.of(order, documents.url, ledger.list(order_id=order.order_id)),
+    notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
+)
+app = http.resolver(routes.register)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    config.register_lambda_context(context)
+    return http.serve(app, w.function, event, context, ports=ports)

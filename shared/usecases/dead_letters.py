@@ -1,0 +1,126 @@
+"""Dead-lettered messages: what each queue's dead-letter queue holds, and moving them back.
+
+Samples are peeked (received with no visibility timeout, so they stay where they are) and shown
+with personal data masked. The failure reason is the message's `failure_reason` attribute where
+whoever dead-lettered it set one, else what SQS knows: how many times it was received. A redrive
+moves at most `limit` messages back to their source queue; every consumer is idempotent, so a
+message moved twice (a redrive cut short between send and delete) is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain.errors import DomainError
+from shared.logging import mask
+
+SAMPLES = 5
+MAX_REDRIVE = 1000
+
+
+class UnknownQueue(DomainError):
+    code = "not_found"
+    http_status = 404
+
+    def __init__(self, queue: str, known: list[str]) -> None:
+        super().__init__(f"no queue {queue!r}; the queues are: {', '.join(known)}")
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    body: str
+    sent_at: datetime  # when it was first sent to its source queue
+    receive_count: int
+    failure_reason: str | None  # as the consumer recorded it, if it did
+
+
+@dataclass(frozen=True)
+class DeadLetterQueueState:
+    queue: str
+    count: int  # approximate, as SQS counts (visible and in flight)
+    samples: list[DeadLetter]
+
+
+@dataclass(frozen=True)
+class Sample:
+    message_id: str
+    body: Any  # the message's JSON, masked
+    sent_at: datetime
+    age_s: int
+    receive_count: int
+    failure_reason: str
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    queue: str
+    count: int
+    oldest_age_s: int | None  # of the sampled messages; None when the queue is empty
+    samples: list[Sample]
+
+
+@dataclass(frozen=True)
+class Redrive:
+    queue: str
+    moved: int
+    remaining: int  # approximate, after the move
+
+
+class DeadLetterQueues(Protocol):
+    def queues(self) -> list[str]:
+        """The source queues (by topology name) that have a dead-letter queue."""
+
+    def state(self, queue: str, samples: int) -> DeadLetterQueueState: ...
+
+    def redrive(self, queue: str, limit: int) -> int:
+        """Moves up to `limit` messages from the queue's DLQ back to the queue; returns how many."""
+
+
+def _reason(letter: DeadLetter) -> str:
+    if letter.failure_reason:
+        return str(mask(letter.failure_reason))
+    return (
+        f"its consumer failed it on every receive ({letter.receive_count} so far, views like this one included); "
+        f"the consumer's log names message {letter.message_id} with each failure"
+    )
+
+
+def _body(text: str) -> Any:
+    try:
+        return mask(json.loads(text))
+    except ValueError:
+        return mask(text)
+
+
+def dead_letter_report(now: datetime, *, dead_letters: DeadLetterQueues) -> list[QueueReport]:
+    reports = []
+    for queue in dead_letters.queues():
+        state = dead_letters.state(queue, SAMPLES)
+        samples = [
+            Sample(
+                message_id=s.message_id,
+                body=_body(s.body),
+                sent_at=s.sent_at,
+                age_s=max(int((now - s.sent_at).total_seconds()), 0),
+                receive_count=s.receive_count,
+                failure_reason=_reason(s),
+            )
+            for s in sorted(state.samples, key=lambda s: s.sent_at)
+        ]
+        oldest = samples[0].age_s if samples else None
+        reports.append(
+            QueueReport(queue=queue, count=max(state.count, len(samples)), oldest_age_s=oldest, samples=samples)
+        )
+    return reports
+
+
+def redrive(queue: str, limit: int, *, dead_letters: DeadLetterQueues) -> Redrive:
+    known = dead_letters.queues()
+    if queue not in known:
+        raise UnknownQueue(queue, known)
+    moved = dead_letters.redrive(queue, min(limit, MAX_REDRIVE))
+    return Redrive(queue=queue, moved=moved, remaining=dead_letters.state(queue, 0).count)

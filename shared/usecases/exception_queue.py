@@ -1,0 +1,146 @@
+"""GET /v1/ops/exceptions: every order that needs a person, typed, counted, filtered and paged.
+
+Served by the orders table's sparse `exceptions` index: an order is in it while it has an open
+exception, in the partition of the type it is filed under, sorted by `since` (then order id, so
+every position is unique). A page merges the partitions asked for (one query each, never a scan),
+oldest or newest first; the cursor is the last position returned, so each order appears once
+across pages. Channel and node filters are applied to what the index returns, reading on until
+the page is full.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shared.domain.errors import DomainError
+from shared.domain.exceptions import ExceptionType
+from shared.domain.ops import QueueEntry, queue_entry
+from shared.domain.order import Order
+
+MAX_LIMIT = 200
+
+
+def position(since: datetime, order_id: str) -> str:
+    """An order's place in its partition of the index."""
+    return f"{since.isoformat()}#{order_id}"
+
+
+@dataclass(frozen=True)
+class Filed:
+    position: str
+    order: Order
+
+
+class ExceptionIndex(Protocol):
+    def filed(
+        self, kind: ExceptionType, *, low: str | None, high: str | None, newest_first: bool, limit: int
+    ) -> Sequence[Filed]:
+        """Up to `limit` orders filed under `kind` with low <= position <= high, in position order."""
+
+    def count(self, kind: ExceptionType) -> int:
+        """How many orders are filed under `kind`."""
+
+
+class BadCursor(DomainError):
+    code = "validation_failed"
+    http_status = 422
+
+    def __init__(self) -> None:
+        super().__init__("cursor is not one this API returned")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    types: tuple[ExceptionType, ...] = tuple(ExceptionType)
+    channel: str | None = None
+    node_id: str | None = None
+    # only exceptions open since at least this long: those that began before `older_than`
+    older_than: datetime | None = None
+    newest_first: bool = False
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: tuple[QueueEntry, ...]
+    counts: dict[str, int]
+    next: str | None
+
+
+def encode_cursor(at: str, newest_first: bool) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"p": at, "n": newest_first}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, newest_first: bool) -> str:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at, order = raw["p"], raw["n"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as err:
+        raise BadCursor from err
+    if not isinstance(at, str) or order != newest_first:
+        raise BadCursor
+    return at
+
+
+def _partition(
+    index: ExceptionIndex, kind: ExceptionType, low: str | None, high: str | None, q: QueueQuery
+) -> Iterator[Filed]:
+    """One partition in position order, read a page at a time; the bound just read is not repeated."""
+    after = None
+    batch = max(q.limit, 25)
+    while True:
+        lo, hi = (low, after or high) if q.newest_first else (after or low, high)
+        found = [
+            f
+            for f in index.filed(kind, low=lo, high=hi, newest_first=q.newest_first, limit=batch + 1)
+            if f.position != after
+        ]
+        yield from found[:batch]
+        if len(found) <= batch:
+            return
+        after = found[batch - 1].position
+
+
+def list_exceptions(index: ExceptionIndex, query: QueueQuery) -> QueuePage:
+    start = decode_cursor(query.cursor, query.newest_first) if query.cursor else None
+    # inclusive bounds: the cursor's own position is read again and skipped
+    low, high = None, position(query.older_than, "~") if query.older_than else None
+    if start is not None and query.newest_first:
+        high = min(start, high) if high else start
+    elif start is not None:
+        low = start
+    streams = {kind: _partition(index, kind, low, high, query) for kind in query.types}
+    heads: dict[ExceptionType, Filed] = {}
+    for kind, stream in streams.items():
+        first = next((f for f in stream if f.position != start), None)
+        if first is not None:
+            heads[kind] = first
+    entries: list[QueueEntry] = []
+    last: str | None = None
+    while heads and len(entries) < query.limit:
+        pick = (max if query.newest_first else min)(heads, key=lambda k: heads[k].position)
+        filed = heads.pop(pick)
+        following = next(streams[pick], None)
+        if following is not None:
+            heads[pick] = following
+        last = filed.position
+        entry = queue_entry(filed.order)
+        # the index may lag its order: one resolved, or filed elsewhere since, is not answered here
+        if entry is not None and entry.type == pick and _matches(entry, query):
+            entries.append(entry)
+    more = bool(heads) and last is not None
+    counts = {kind.value: index.count(kind) for kind in query.types}
+    return QueuePage(tuple(entries), counts, encode_cursor(last, query.newest_first) if more and last else None)
+
+
+def _matches(entry: QueueEntry, query: QueueQuery) -> bool:
+    if query.channel is not None and entry.channel != query.channel:
+        return False
+    return query.node_id is None or query.node_id in entry.node_ids
