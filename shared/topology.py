@@ -109,6 +109,8 @@ ORDERS = Table(
         # sparse: only orders with an open exception, by the type of their oldest (the exception queue)
         ("exceptions", "queue_type", "queue_at"),
     ),
+    # the queue's counts honour its channel and node filters without reading the orders
+    index_attributes=(("exceptions", ("channel", "queue_nodes")),),
 )
 API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")

@@ -26,6 +26,11 @@ class Table:
     ttl_attribute: str | None = None
     # GSI name -> (partition key, sort key or None)
     indexes: tuple[tuple[str, str, str | None], ...] = ()
+    # GSI name -> the non-key attributes it copies (INCLUDE); an index not named here holds keys only
+    index_attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def projected(self, index: str) -> tuple[str, ...]:
+        return next((attrs for name, attrs in self.index_attributes if name == index), ())
 
     @property
     def env(self) -> str:

@@ -67,7 +67,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "the actions that apply to it now. Newest first by default (`order=oldest` for the longest "
         "waiting); `type` narrows to one type, `min_age_s` to those open at least that long. Served by "
         "the orders table's exceptions index, one partition per type. `counts` are per type, of the "
-        "types asked for, regardless of the other filters.",
+        "types asked for, and honour the channel, node and age filters.",
         responses={
             200: {"description": "A page of the queue", "content": {"application/json": {"model": ExceptionQueuePage}}},
             **http.documented_errors(401, 403, 422),

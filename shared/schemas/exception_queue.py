@@ -44,7 +44,9 @@ class QueueEntryView(ApiModel):
 
 class ExceptionQueuePage(ApiModel):
     exceptions: list[QueueEntryView]
-    counts: dict[str, int] = Field(description="Orders in the queue per type (of the types asked for)")
+    counts: dict[str, int] = Field(
+        description="Orders in the queue per type (of the types asked for), with the channel, node and age filters"
+    )
     next: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")
 
 

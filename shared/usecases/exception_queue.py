@@ -5,7 +5,9 @@ exception, in the partition of the type it is filed under, sorted by `since` (th
 every position is unique). A page merges the partitions asked for (one query each, never a scan),
 oldest or newest first; the cursor is the last position returned, so each order appears once
 across pages. Channel and node filters are applied to what the index returns, reading on until
-the page is full.
+the page is full. Counts honour every filter but `type` (they are per type, of the types asked
+for): the age is a bound on the index's sort key, the channel and nodes are copied into the index
+and filtered there, one counting query per type.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ class ExceptionIndex(Protocol):
     ) -> Sequence[Filed]:
         """Up to `limit` orders filed under `kind` with low <= position <= high, in position order."""
 
-    def count(self, kind: ExceptionType) -> int:
-        """How many orders are filed under `kind`."""
+    def count(
+        self, kind: ExceptionType, *, high: str | None = None, channel: str | None = None, node_id: str | None = None
+    ) -> int:
+        """How many orders are filed under `kind` at a position up to `high`, of `channel`, at `node_id`."""
 
 
 class BadCursor(DomainError):
@@ -111,7 +115,8 @@ def _partition(
 def list_exceptions(index: ExceptionIndex, query: QueueQuery) -> QueuePage:
     start = decode_cursor(query.cursor, query.newest_first) if query.cursor else None
     # inclusive bounds: the cursor's own position is read again and skipped
-    low, high = None, position(query.older_than, "~") if query.older_than else None
+    age_bound = position(query.older_than, "~") if query.older_than else None
+    low, high = None, age_bound
     if start is not None and query.newest_first:
         high = min(start, high) if high else start
     elif start is not None:
@@ -136,7 +141,10 @@ def list_exceptions(index: ExceptionIndex, query: QueueQuery) -> QueuePage:
         if entry is not None and entry.type == pick and _matches(entry, query):
             entries.append(entry)
     more = bool(heads) and last is not None
-    counts = {kind.value: index.count(kind) for kind in query.types}
+    counts = {
+        kind.value: index.count(kind, high=age_bound, channel=query.channel, node_id=query.node_id)
+        for kind in query.types
+    }
     return QueuePage(tuple(entries), counts, encode_cursor(last, query.newest_first) if more and last else None)
 
 

@@ -106,3 +106,18 @@ def test_a_cursor_made_up_or_from_the_other_order_is_refused():
         list_exceptions(index, QueueQuery(limit=1, cursor=page.next, newest_first=True))
     with pytest.raises(BadCursor):
         list_exceptions(index, QueueQuery(cursor="not-a-cursor"))
+
+
+def test_counts_honour_the_channel_node_and_age_filters_but_not_the_type():
+    orders = _store(12)
+    index = InMemoryExceptionIndex(orders)
+    everything = list_exceptions(index, QueueQuery()).counts
+    assert (everything["payment_hold"], everything["fulfilment_failed"]) == (6, 6)
+    pos = list_exceptions(index, QueueQuery(channel="pos")).counts  # ord_000, 003, 006, 009
+    assert (pos["payment_hold"], pos["fulfilment_failed"]) == (2, 2)
+    at_b = list_exceptions(index, QueueQuery(node_id="dc-b")).counts  # only the routed (failed) ones
+    assert (at_b["payment_hold"], at_b["fulfilment_failed"]) == (0, 6)
+    old = list_exceptions(index, QueueQuery(older_than=AT + timedelta(minutes=4))).counts  # ord_000..004
+    assert (old["payment_hold"], old["fulfilment_failed"]) == (3, 2)
+    held = list_exceptions(index, QueueQuery(types=(ExceptionType.PAYMENT_HOLD,), channel="pos")).counts
+    assert held == {"payment_hold": 2}
