@@ -12,6 +12,7 @@ from shared.topology_types import (
     AuthorizerTrigger,
     Bucket,
     BucketGrant,
+    DeadLetterRead,
     DeadLetterRedrive,
     DeadLetterSend,
     EmailTemplate,
@@ -48,6 +49,7 @@ __all__ = [
     "AuthorizerTrigger",
     "Bucket",
     "BucketGrant",
+    "DeadLetterRead",
     "DeadLetterRedrive",
     "DeadLetterSend",
     "EmailTemplate",
@@ -542,6 +544,8 @@ FUNCTIONS += (
             _TELL_NODES,
             _IDEMPOTENCY_RW,
             SendEmail((CANCELLED,)),
+            # the queue lists each dead-letter queue holding messages
+            *(DeadLetterRead(q) for q in QUEUES),
         ),
     ),
     Function(
