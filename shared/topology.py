@@ -285,6 +285,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
             Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN)),
             Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),
+            Route("GET", "/v1/policies/{channel}", (Kind.OPS, Kind.ADMIN)),
         ),
         grants=(_INVENTORY_RW, QueueSend(RESTOCK)),
     ),

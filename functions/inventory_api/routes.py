@@ -13,11 +13,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel
 
 from shared import http
+from shared.domain.audit import Actor
 from shared.domain.inventory import StockLevel
 from shared.domain.principal import Kind, Principal
 from shared.domain.routing import Node, Policy
 from shared.domain.values import GeoPoint, PostalAddress
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
+from shared.schemas.audit import StampView
 from shared.schemas.inventory import (
     AdjustmentIn,
     AdjustmentResult,
@@ -26,11 +28,13 @@ from shared.schemas.inventory import (
     NodeList,
     NodeView,
     PolicyIn,
+    PolicyView,
     ReorderSuggestions,
     StockAtNode,
     StockTotals,
 )
 from shared.usecases.adjust_stock import adjust_stock
+from shared.usecases.audited_settings import save_node, save_policy
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,14 @@ def _node_view(node: Node) -> NodeView:
             "pickup": node.pickup,
             "handling_cost": node.handling_cost,
             "daily_capacity": node.daily_capacity,
+            "updated": StampView.of(node.updated),
         }
     )
+
+
+def _policy_view(policy: Policy) -> PolicyView:
+    settings = {name: getattr(policy, name) for name in PolicyIn.model_fields}
+    return PolicyView.model_validate({**settings, "updated": StampView.of(policy.updated)})
 
 
 def _stock_view(level: StockLevel) -> StockAtNode:
@@ -91,6 +101,9 @@ def register(app: APIGatewayRestResolver) -> None:
     def principal_() -> Principal:
         found: Principal = app.context["principal"]
         return found
+
+    def actor() -> Actor:
+        return Actor.of(principal_())
 
     @app.put(
         "/v1/nodes/<node_id>",
@@ -117,9 +130,10 @@ def register(app: APIGatewayRestResolver) -> None:
             name=body.name,
             address=PostalAddress(**postal) if any(postal.values()) else None,
         )
-        created = ports().nodes.put(node)
-        ports().logger.info("node saved", node_id=node_id, new_node=created)
-        return _json(_node_view(node), 201 if created else 200)
+        p = ports()
+        saved, created = save_node(node, actor(), nodes=p.nodes, clock=p.clock)
+        p.logger.info("node saved", node_id=node_id, new_node=created, by=str(actor()))
+        return _json(_node_view(saved), 201 if created else 200)
 
     @app.get(
         "/v1/nodes",
@@ -210,7 +224,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "/v1/policies/<channel>",
         summary="Set a channel's routing policy",
         responses={
-            200: {"description": "Saved", "content": {"application/json": {"model": PolicyIn}}},
+            200: {"description": "Saved, with who set it", "content": {"application/json": {"model": PolicyView}}},
             **http.documented_errors(400, 401, 403, 413, 415, 422),
         },
         tags=["inventory"],
@@ -218,6 +232,19 @@ def register(app: APIGatewayRestResolver) -> None:
     )
     def put_policy(channel: ChannelPath, policy: Annotated[PolicyIn, Body()]) -> Response[Any]:
         p = ports()
-        p.policies.put(channel, Policy(**policy.model_dump()))
-        saved = PolicyIn.model_validate(asdict(p.policies.get(channel)))
-        return _json(saved)
+        saved = save_policy(channel, Policy(**policy.model_dump()), actor(), policies=p.policies, clock=p.clock)
+        p.logger.info("policy saved", channel=channel, by=str(actor()))
+        return _json(_policy_view(saved))
+
+    @app.get(
+        "/v1/policies/<channel>",
+        summary="A channel's routing policy, with who last set it",
+        responses={
+            200: {"description": "The policy", "content": {"application/json": {"model": PolicyView}}},
+            **http.documented_errors(401, 403, 422),
+        },
+        tags=["inventory"],
+        operation_id="get_policy",
+    )
+    def get_policy(channel: ChannelPath) -> Response[Any]:
+        return _json(_policy_view(ports().policies.get(channel)))

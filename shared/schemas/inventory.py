@@ -6,6 +6,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from shared.schemas.audit import StampView
 from shared.schemas.base import ApiModel
 from shared.schemas.capture import Sku, Text, integral
 
@@ -46,6 +47,7 @@ class NodeIn(_In):
 
 class NodeView(NodeIn):
     node_id: str
+    updated: StampView | None = Field(default=None, description="Who last created or changed the node, and when")
 
 
 class NodeList(ApiModel):
@@ -133,6 +135,12 @@ class PolicyIn(_In):
     max_shipments: Annotated[int, Field(ge=1, le=10), _I] = 2
     when_unfillable: Literal["backorder", "hold", "partial"] = "backorder"
     priority: Annotated[int, Field(ge=0, le=99_999, description="Lower is served first"), _I] = 100
+
+
+class PolicyView(PolicyIn):
+    updated: StampView | None = Field(
+        default=None, description="Who last set the policy, and when; null for the default policy"
+    )
 
 
 class StockAtNode(ApiModel):
