@@ -282,6 +282,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("PUT", "/v1/nodes/{node_id}", (Kind.ADMIN,)),
             Route("GET", "/v1/nodes", (Kind.OPS, Kind.ADMIN)),
             Route("POST", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.ADMIN)),
+            Route("GET", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN), query=("reference",)),
             Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
             Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN)),
             Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),

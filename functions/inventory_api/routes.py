@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel
 
 from shared import http
@@ -21,7 +21,9 @@ from shared.domain.values import GeoPoint, PostalAddress
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
 from shared.schemas.audit import StampView
 from shared.schemas.inventory import (
+    REFERENCE_PATTERN,
     AdjustmentIn,
+    AdjustmentRecord,
     AdjustmentResult,
     Availability,
     NodeIn,
@@ -31,6 +33,7 @@ from shared.schemas.inventory import (
     PolicyView,
     ReorderSuggestions,
     StockAtNode,
+    StockMovement,
     StockTotals,
 )
 from shared.usecases.adjust_stock import adjust_stock
@@ -172,7 +175,9 @@ def register(app: APIGatewayRestResolver) -> None:
         if principal.kind == Kind.WAREHOUSE and adjustment.node_id not in principal.nodes:
             return http.error(403, "forbidden", f"this warehouse key does not act for node {adjustment.node_id}")
         p = ports()
-        outcome = adjust_stock(adjustment, inventory=p.inventory, nodes=p.nodes, notifier=p.restock, clock=p.clock)
+        outcome = adjust_stock(
+            adjustment, actor(), inventory=p.inventory, nodes=p.nodes, notifier=p.restock, clock=p.clock
+        )
         result = AdjustmentResult(
             reference=adjustment.reference,
             node_id=adjustment.node_id,
@@ -186,6 +191,33 @@ def register(app: APIGatewayRestResolver) -> None:
             replayed=outcome.replayed,
         )
         return _json(result, 200, headers)
+
+    @app.get(
+        "/v1/inventory/adjustments",
+        summary="An applied stock adjustment: what moved, who made it, when and why",
+        responses={
+            200: {"description": "The adjustment", "content": {"application/json": {"model": AdjustmentRecord}}},
+            **http.documented_errors(401, 403, 404, 422),
+        },
+        tags=["inventory"],
+        operation_id="get_adjustment",
+    )
+    def get_adjustment(
+        reference: Annotated[str, Query(pattern=REFERENCE_PATTERN, description="The adjustment's reference")],
+    ) -> Response[Any]:
+        found = ports().inventory.adjustment(reference)
+        principal = principal_()
+        # a warehouse key sees the adjustments of its own nodes only; another node's is not there for it
+        if found is None or (principal.kind == Kind.WAREHOUSE and found.node_id not in principal.nodes):
+            return http.error(404, "not_found", f"no adjustment {reference!r}")
+        view = AdjustmentRecord(
+            reference=found.reference,
+            node_id=found.node_id,
+            type=found.type.value if found.type else None,
+            changes=[StockMovement(sku=sku, on_hand_change=n) for sku, n in found.changes],
+            updated=StampView.of(found.stamp),
+        )
+        return _json(view)
 
     @app.get(
         "/v1/inventory/<sku>",

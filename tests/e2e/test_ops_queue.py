@@ -207,3 +207,74 @@ def test_waybill_ops_lists_the_queue_and_acts_on_the_embedded_stack(stack, pay, 
     [audit] = by_ops(order, "cancelled")
     assert audit["cause"].endswith("customer asked by phone")
     assert queued(stack, held, "payment_hold") is None
+
+
+def test_waybill_keys_records_who_created_and_revoked_a_key(stack):
+    name = f"b2b-{uuid.uuid4().hex[:6]}"
+    created = waybill(stack, "keys", "create", "--kind", "channel", "--name", name, "--by", "ada@shop")
+    assert created.returncode == 0, created.stderr
+    revoked = waybill(stack, "keys", "revoke", "--kind", "channel", "--name", name)  # by the AWS identity
+    assert revoked.returncode == 0, revoked.stderr
+    listed = waybill(stack, "keys", "list")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [line for line in listed.stdout.splitlines() if f" {name} " in line]
+    assert "by admin:ada@shop" in row
+    assert "by admin:arn:aws:" in row  # moto's caller identity, as STS answers in AWS
+
+
+def test_a_refund_stripe_refuses_is_queued_and_the_retry_pays_it_with_an_audit_entry(stack, pay):
+    from shared.adapters.dynamodb_ledger import DynamoDBLedger
+    from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
+
+    body = capture_body(external_id=f"RF-{uuid.uuid4().hex[:8]}", shipping_amount=0, tax_amount=0)
+    body["lines"] = [{"sku": f"RF-{uuid.uuid4().hex[:6]}", "quantity": 1, "unit_amount": 2000}]  # never stocked
+    body["payment"] = {"stripe_payment_intent": pay(2000)}
+    order_id = stack.call("POST", "/v1/orders", json=body).json()["order_id"]
+    order = stack.wait_for(order_id, lambda o: o["status"] == "BACKORDERED", timeout_s=60)
+    # a goodwill refund booked against a PaymentIntent Stripe does not know: Stripe refuses to pay it
+    info = stack.info
+    ledger = DynamoDBLedger(
+        boto3.client("dynamodb", endpoint_url=info["moto"], region_name=info["region"]),
+        info["resources"]["tables"]["ledger"],
+    )
+    refund_id = f"rf_{uuid.uuid4().hex[:20]}"
+    entry = LedgerEntry(
+        refund_id,
+        order_id,
+        "pi_doesnotexist42",
+        700,
+        "USD",
+        RefundReason.GOODWILL,
+        "ticket-12",
+        f"k-{refund_id}",
+        RefundStatus.PENDING,
+        None,
+        None,
+        datetime.now(UTC),
+        None,
+    )
+    ledger.open(entry, 700)
+    sfn = boto3.client("stepfunctions", endpoint_url=info["moto"], region_name=info["region"])
+    machine = info["resources"]["state_machines"]["refunds"]
+    sfn.start_execution(
+        stateMachineArn=machine,
+        name=f"{order_id}-{refund_id}",
+        input=json.dumps({"order_id": order_id, "refund_id": refund_id}),
+    )
+    stack.wait_for(
+        order_id, lambda o: any(e["type"] == "refund_failed" and not e["resolved_at"] for e in o["exceptions"]), "ops"
+    )
+    entry = queued(stack, order_id, "refund_failed")
+    assert entry is not None
+    assert (entry["subject"], entry["actions"]) == (refund_id, ["retry"])
+
+    retried = stack.call("POST", f"/v1/finance/refunds/{refund_id}/retry", "ops", json={"reason": "paid on the card"})
+    assert retried.status_code == 202, retried.text
+    retry_id = retried.json()["refund_id"]
+    assert queued(stack, order_id, "refund_failed") is None
+    order = stack.wait_for(
+        order_id, lambda o: any(r["refund_id"] == retry_id and r["status"] == "SUCCEEDED" for r in o["refunds"]), "ops"
+    )
+    [audit] = by_ops(order, "refund_retried")
+    assert audit["actor"] == {"kind": "ops", "name": "ops"}
+    assert audit["cause"].endswith("paid on the card")
