@@ -266,7 +266,8 @@ def test_a_refund_stripe_refuses_is_queued_and_the_retry_pays_it_with_an_audit_e
     )
     entry = queued(stack, order_id, "refund_failed")
     assert entry is not None
-    assert (entry["subject"], entry["actions"]) == (refund_id, ["retry"])
+    assert entry["subject"] == refund_id
+    assert entry["actions"][0] == "retry"  # then cancel: the order is still waiting for stock
 
     retried = stack.call("POST", f"/v1/finance/refunds/{refund_id}/retry", "ops", json={"reason": "paid on the card"})
     assert retried.status_code == 202, retried.text
