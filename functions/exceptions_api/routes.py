@@ -73,7 +73,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "`counts` are per type, of the types asked for, and honour the channel, node and age filters.",
         responses={
             200: {"description": "A page of the queue", "content": {"application/json": {"model": ExceptionQueuePage}}},
-            **http.documented_errors(401, 403, 422),
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["operations"],
         operation_id="list_exceptions",

@@ -453,7 +453,7 @@ class InMemoryBackorders(_OnShelf):
 class InMemoryRoutingLease(_OnShelf):
     def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
         held = self.shelf.leases.get(order_id)
-        if held is not None and held[1] >= int(now):
+        if held is not None and held[0] != owner and held[1] >= int(now):
             return False
         self.shelf.leases[order_id] = (owner, int(now) + lease_s)
         return True
