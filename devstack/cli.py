@@ -117,12 +117,28 @@ def _moto_client(service: str, info: dict[str, Any]) -> Any:
     )
 
 
+def _operator(args: argparse.Namespace) -> Any:
+    """Who is managing keys, for the audit trail: `--by`, else the AWS identity writing to the table
+    (STS's caller identity: in AWS the IAM user or role; on the dev stack moto's)."""
+    import boto3
+
+    from shared.adapters.system import SystemClock
+    from shared.domain.audit import Actor, Stamp
+
+    name = args.by
+    if not name:
+        sts = boto3.client("sts") if args.table else _moto_client("sts", running_stack("--table"))
+        name = sts.get_caller_identity()["Arn"]
+    return Stamp(Actor("admin", name), SystemClock().now())
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from shared.topology import Kind
     from shared.usecases.keys import create_key
 
     try:
-        key, principal = create_key(_key_store(args), Kind(args.kind), args.name, tuple(args.node or ()))
+        store, by = _key_store(args), _operator(args)
+        key, principal = create_key(store, Kind(args.kind), args.name, tuple(args.node or ()), by)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -136,11 +152,34 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from shared.topology import Kind
-    from shared.usecases.keys import principal_id
+    from shared.usecases.keys import revoke_keys
 
-    count = _key_store(args).revoke(principal_id(Kind(args.kind), args.name))
+    store = _key_store(args)
+    count = revoke_keys(store, Kind(args.kind), args.name, _operator(args))
     print(f"revoked {count} key(s) of {args.kind} {args.name!r}")
     return 0 if count else 1
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from devstack.ops_cli import render
+
+    def stamp(s: Any) -> str | None:
+        return f"{s.at:%Y-%m-%d %H:%M:%S} by {s.by}" if s else None
+
+    records = sorted(_key_store(args).records(), key=lambda r: (r.principal.principal_id, r.key_id))
+    rows = [
+        {
+            "key": r.key_id,
+            "kind": r.principal.kind.value,
+            "name": r.principal.name,
+            "nodes": ",".join(r.principal.nodes) or None,
+            "created": stamp(r.created),
+            "revoked": stamp(r.revoked) or ("yes" if r.principal.revoked else None),
+        }
+        for r in records
+    ]
+    print(render(["key", "kind", "name", "nodes", "created", "revoked"], rows))
+    return 0
 
 
 def _api_and_key(args: argparse.Namespace, kind: str = "admin") -> tuple[str, str]:
@@ -331,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("--name", required=True)
     revoke.add_argument("--table")
     revoke.set_defaults(func=cmd_keys_revoke)
+    for managing in (create, revoke):
+        managing.add_argument("--by", help="who is doing it, for the audit trail (default: your AWS identity's ARN)")
+    listing = keys.add_parser("list", help="every key (never the key itself): whose, created and revoked by whom")
+    listing.add_argument("--table")
+    listing.set_defaults(func=cmd_keys_list)
     for what in ("nodes", "stock"):
         imp = sub.add_parser(what, help=f"{what} from CSV or JSON").add_subparsers(dest="action", required=True)
         run = imp.add_parser("import", help=f"import {what} from a .csv or .json file through the API")

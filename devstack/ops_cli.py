@@ -151,7 +151,9 @@ def cmd_act(args: argparse.Namespace) -> int:
     # one key per invocation: retrying this command's request is harmless, running it again is a new action
     headers = {"Idempotency-Key": args.idempotency_key or str(uuid.uuid4())}
     order = api_call(args, "ops", "POST", f"/v1/orders/{args.order}/actions", json=body, headers=headers)
-    last = order["history"][-1] if order.get("history") else {}
+    history = order.get("history") or []
+    # what the action recorded: the latest entry naming who did it (notes such as emails follow it)
+    last = next((h for h in reversed(history) if h.get("actor")), history[-1] if history else {})
     print(f"{args.action} on {order['order_id']}: status now {order['status']}")
     if last:
         print(f"  recorded: {last.get('event')} by {actor(last)} at {last.get('at')}: {_text(last.get('cause'), 100)}")

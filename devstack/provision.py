@@ -125,6 +125,12 @@ def provision(
     return res
 
 
+def _projection(included: tuple[str, ...]) -> dict[str, Any]:
+    if not included:
+        return {"ProjectionType": "KEYS_ONLY"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
+
+
 def _tables(res: Resources, streamed: frozenset[str]) -> None:
     ddb = _client("dynamodb", res)
     for table in t.TABLES:
@@ -135,7 +141,7 @@ def _tables(res: Resources, streamed: frozenset[str]) -> None:
                 "IndexName": index,
                 "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}]
                 + ([{"AttributeName": sk, "KeyType": "RANGE"}] if sk else []),
-                "Projection": {"ProjectionType": "KEYS_ONLY"},  # as infra/constructs/data.py
+                "Projection": _projection(table.projected(index)),  # as infra/constructs/data.py
             }
             for index, pk, sk in table.indexes
         ]

@@ -266,13 +266,14 @@ class Wiring:
         return self._once("history", lambda: StepFunctionsHistory(self.client("stepfunctions"), machines))
 
     def dead_letters(self) -> SqsDeadLetters:
-        """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive)."""
+        """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive) or read
+        (DeadLetterRead: its policy allows no redrive)."""
         from shared.adapters.sqs_dead_letters import SqsDeadLetters
 
         urls = {
-            g.queue.name: (self._env[g.queue.env], self._env[g.env])
+            g.queue.name: (self._env.get(g.queue.env, ""), self._env[g.env])
             for g in self.function.grants
-            if isinstance(g, t.DeadLetterRedrive)
+            if isinstance(g, t.DeadLetterRedrive | t.DeadLetterRead)
         }
         if not urls:
             raise NotGranted(f"{self.function.name} is not granted any dead-letter queue (see shared/topology.py)")

@@ -8,8 +8,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.analytics.result import ReportResult
+from shared.domain.audit import Stamp
 from shared.domain.facts import Fact
-from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
+from shared.domain.inventory import (
+    AdjustmentType,
+    AppliedAdjustment,
+    ReorderSuggestion,
+    Reservation,
+    StockChange,
+    StockLevel,
+)
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
@@ -92,13 +100,26 @@ class Mailer(Protocol):
         """Sends a templated email; returns the provider's message id."""
 
 
+@dataclass(frozen=True)
+class KeyRecord:
+    """An API key as stored (never the key itself): whose it is, who created it and who revoked it."""
+
+    key_id: str  # the start of the key's hash: tells a principal's keys apart
+    principal: Principal
+    created: Stamp | None  # None for keys created before the audit trail
+    revoked: Stamp | None
+
+
 class KeyStore(Protocol):
-    def put(self, key_hash: str, principal: Principal) -> None: ...
+    def put(self, key_hash: str, principal: Principal, created: Stamp | None = None) -> None: ...
 
     def get(self, key_hash: str) -> Principal | None: ...
 
-    def revoke(self, principal_id: str) -> int:
-        """Revokes every key of the principal; returns how many were revoked."""
+    def revoke(self, principal_id: str, by: Stamp | None = None) -> int:
+        """Revokes every key of the principal, recording who did it; returns how many were revoked."""
+
+    def records(self) -> list[KeyRecord]:
+        """Every key, revoked ones too."""
 
 
 class Clock(Protocol):
@@ -119,10 +140,24 @@ class StockLevels(Protocol):
 
 
 class StockAdjustments(Protocol):
-    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
-        """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed."""
+    def adjust(
+        self,
+        reference: str,
+        body_hash: str,
+        node_id: str,
+        changes: list[StockChange],
+        at: datetime,
+        stamp: Stamp | None = None,
+        kind: AdjustmentType | None = None,
+    ) -> None:
+        """All changes or none; AdjustmentReplay if the reference was used, StockChanged if a condition failed.
+        `stamp` and `kind` are kept with the reference: who made the adjustment, why, and of what type."""
 
     def adjustment_hash(self, reference: str) -> str | None: ...
+
+
+class AdjustmentLog(Protocol):
+    def adjustment(self, reference: str) -> AppliedAdjustment | None: ...
 
 
 class Reservations(Protocol):
@@ -180,7 +215,7 @@ class StockKeeping(StockLevels, StockAdjustments, Reorders, Protocol):
     """What receiving and adjusting stock reads and writes."""
 
 
-class Inventory(Allocation, StockAdjustments, Protocol):
+class Inventory(Allocation, StockAdjustments, AdjustmentLog, Protocol):
     """Every inventory role at once, as the DynamoDB adapter implements them."""
 
 

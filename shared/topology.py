@@ -12,6 +12,7 @@ from shared.topology_types import (
     AuthorizerTrigger,
     Bucket,
     BucketGrant,
+    DeadLetterRead,
     DeadLetterRedrive,
     DeadLetterSend,
     EmailTemplate,
@@ -48,6 +49,7 @@ __all__ = [
     "AuthorizerTrigger",
     "Bucket",
     "BucketGrant",
+    "DeadLetterRead",
     "DeadLetterRedrive",
     "DeadLetterSend",
     "EmailTemplate",
@@ -109,6 +111,8 @@ ORDERS = Table(
         # sparse: only orders with an open exception, by the type of their oldest (the exception queue)
         ("exceptions", "queue_type", "queue_at"),
     ),
+    # the queue's counts honour its channel and node filters without reading the orders
+    index_attributes=(("exceptions", ("channel", "queue_nodes")),),
 )
 API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
@@ -278,9 +282,11 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("PUT", "/v1/nodes/{node_id}", (Kind.ADMIN,)),
             Route("GET", "/v1/nodes", (Kind.OPS, Kind.ADMIN)),
             Route("POST", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.ADMIN)),
+            Route("GET", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN), query=("reference",)),
             Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
             Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN)),
             Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),
+            Route("GET", "/v1/policies/{channel}", (Kind.OPS, Kind.ADMIN)),
         ),
         grants=(_INVENTORY_RW, QueueSend(RESTOCK)),
     ),
@@ -540,6 +546,8 @@ FUNCTIONS += (
             _TELL_NODES,
             _IDEMPOTENCY_RW,
             SendEmail((CANCELLED,)),
+            # the queue lists each dead-letter queue holding messages
+            *(DeadLetterRead(q) for q in QUEUES),
         ),
     ),
     Function(

@@ -26,6 +26,11 @@ class Table:
     ttl_attribute: str | None = None
     # GSI name -> (partition key, sort key or None)
     indexes: tuple[tuple[str, str, str | None], ...] = ()
+    # GSI name -> the non-key attributes it copies (INCLUDE); an index not named here holds keys only
+    index_attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def projected(self, index: str) -> tuple[str, ...]:
+        return next((attrs for name, attrs in self.index_attributes if name == index), ())
 
     @property
     def env(self) -> str:
@@ -220,6 +225,17 @@ class DeadLetterRedrive:
 
 
 @dataclass(frozen=True)
+class DeadLetterRead:
+    """May count and peek at the queue's dead-letter queue (never take or move a message)."""
+
+    queue: Queue
+
+    @property
+    def env(self) -> str:
+        return f"DLQ_{self.queue.name.upper()}_URL"
+
+
+@dataclass(frozen=True)
 class DeadLetterSend:
     """May put the queue's messages on its dead-letter queue (a consumer giving one up, with the reason)."""
 
@@ -280,6 +296,7 @@ Grant = (
     | FactsQuery
     | ReadExecutions
     | DeadLetterRedrive
+    | DeadLetterRead
     | DeadLetterSend
 )
 
@@ -336,6 +353,6 @@ def resource_environment(fn: Function) -> dict[str, str]:
             case DeadLetterRedrive(queue=q):
                 env[q.env] = q.name
                 env[grant.env] = q.name
-            case DeadLetterSend(queue=q):
+            case DeadLetterSend(queue=q) | DeadLetterRead(queue=q):
                 env[grant.env] = q.name
     return env

@@ -36,6 +36,7 @@ def email_cancelled(task: dict[str, Any]) -> dict[str, Any]:
 
 ports = routes.ExceptionsPorts(
     index=DynamoDBExceptionIndex(w.client("dynamodb"), w.table(ORDERS)),
+    dead_letters=w.dead_letters(),
     actions=ActionPorts(
         orders=orders,
         workflow=w.workflow(FULFILMENT),

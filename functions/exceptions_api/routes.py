@@ -21,6 +21,7 @@ from shared.schemas.exception_queue import ActionIn, ExceptionQueuePage, QueueEn
 from shared.schemas.finance import LedgerEntryView
 from shared.schemas.order_view import OrderView
 from shared.usecases.act_on_order import ActionPorts, act_on_order
+from shared.usecases.dead_letters import DeadLetterStates, dead_letter_entries
 from shared.usecases.exception_queue import MAX_LIMIT, ExceptionIndex, QueueQuery, list_exceptions
 from shared.usecases.ops_actions import ActionRequest
 from shared.usecases.ops_retries import retry_refund, retry_return
@@ -35,6 +36,7 @@ _ACTION_CODES = ("not_on_hold", "nothing_to_retry", "nothing_to_reroute", "alrea
 @dataclass(frozen=True)
 class ExceptionsPorts:
     index: ExceptionIndex
+    dead_letters: DeadLetterStates
     actions: ActionPorts
     logger: Logger
     # the order as GET /v1/orders/{id} shows it (documents linked, refunds listed)
@@ -64,10 +66,11 @@ def register(app: APIGatewayRestResolver) -> None:
         "/v1/ops/exceptions",
         summary="The exception queue: every order that needs a person",
         description="Each order with an open exception, filed under its oldest (type, reason, since), with "
-        "the actions that apply to it now. Newest first by default (`order=oldest` for the longest "
-        "waiting); `type` narrows to one type, `min_age_s` to those open at least that long. Served by "
-        "the orders table's exceptions index, one partition per type. `counts` are per type, of the "
-        "types asked for, regardless of the other filters.",
+        "the actions that apply to it now, and one `dead_letter` entry per dead-letter queue holding messages "
+        "(no order: `subject` names the queue, the action is `redrive`). Newest first by default "
+        "(`order=oldest` for the longest waiting); `type` narrows to one type, `min_age_s` to those open "
+        "at least that long. Served by the orders table's exceptions index, one partition per type. "
+        "`counts` are per type, of the types asked for, and honour the channel, node and age filters.",
         responses={
             200: {"description": "A page of the queue", "content": {"application/json": {"model": ExceptionQueuePage}}},
             **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
@@ -95,7 +98,10 @@ def register(app: APIGatewayRestResolver) -> None:
             limit=limit,
             cursor=cursor,
         )
-        page = list_exceptions(p.index, query)
+        # dead letters name no channel or node: the queues are only read when they can be listed
+        wanted = ExceptionType.DEAD_LETTER in query.types and channel is None and node_id is None
+        letters = dead_letter_entries(now, dead_letters=p.dead_letters) if wanted else []
+        page = list_exceptions(p.index, query, letters)
         body = ExceptionQueuePage(
             exceptions=[QueueEntryView.of(e) for e in page.entries], counts=page.counts, next=page.next
         )

@@ -9,28 +9,35 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel
 
 from shared import http
+from shared.domain.audit import Actor
 from shared.domain.inventory import StockLevel
 from shared.domain.principal import Kind, Principal
 from shared.domain.routing import Node, Policy
 from shared.domain.values import GeoPoint, PostalAddress
 from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
+from shared.schemas.audit import StampView
 from shared.schemas.inventory import (
+    REFERENCE_PATTERN,
     AdjustmentIn,
+    AdjustmentRecord,
     AdjustmentResult,
     Availability,
     NodeIn,
     NodeList,
     NodeView,
     PolicyIn,
+    PolicyView,
     ReorderSuggestions,
     StockAtNode,
+    StockMovement,
     StockTotals,
 )
 from shared.usecases.adjust_stock import adjust_stock
+from shared.usecases.audited_settings import save_node, save_policy
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,14 @@ def _node_view(node: Node) -> NodeView:
             "pickup": node.pickup,
             "handling_cost": node.handling_cost,
             "daily_capacity": node.daily_capacity,
+            "updated": StampView.of(node.updated),
         }
     )
+
+
+def _policy_view(policy: Policy) -> PolicyView:
+    settings = {name: getattr(policy, name) for name in PolicyIn.model_fields}
+    return PolicyView.model_validate({**settings, "updated": StampView.of(policy.updated)})
 
 
 def _stock_view(level: StockLevel) -> StockAtNode:
@@ -91,6 +104,9 @@ def register(app: APIGatewayRestResolver) -> None:
     def principal_() -> Principal:
         found: Principal = app.context["principal"]
         return found
+
+    def actor() -> Actor:
+        return Actor.of(principal_())
 
     @app.put(
         "/v1/nodes/<node_id>",
@@ -117,9 +133,10 @@ def register(app: APIGatewayRestResolver) -> None:
             name=body.name,
             address=PostalAddress(**postal) if any(postal.values()) else None,
         )
-        created = ports().nodes.put(node)
-        ports().logger.info("node saved", node_id=node_id, new_node=created)
-        return _json(_node_view(node), 201 if created else 200)
+        p = ports()
+        saved, created = save_node(node, actor(), nodes=p.nodes, clock=p.clock)
+        p.logger.info("node saved", node_id=node_id, new_node=created, by=str(actor()))
+        return _json(_node_view(saved), 201 if created else 200)
 
     @app.get(
         "/v1/nodes",
@@ -158,7 +175,9 @@ def register(app: APIGatewayRestResolver) -> None:
         if principal.kind == Kind.WAREHOUSE and adjustment.node_id not in principal.nodes:
             return http.error(403, "forbidden", f"this warehouse key does not act for node {adjustment.node_id}")
         p = ports()
-        outcome = adjust_stock(adjustment, inventory=p.inventory, nodes=p.nodes, notifier=p.restock, clock=p.clock)
+        outcome = adjust_stock(
+            adjustment, actor(), inventory=p.inventory, nodes=p.nodes, notifier=p.restock, clock=p.clock
+        )
         result = AdjustmentResult(
             reference=adjustment.reference,
             node_id=adjustment.node_id,
@@ -172,6 +191,33 @@ def register(app: APIGatewayRestResolver) -> None:
             replayed=outcome.replayed,
         )
         return _json(result, 200, headers)
+
+    @app.get(
+        "/v1/inventory/adjustments",
+        summary="An applied stock adjustment: what moved, who made it, when and why",
+        responses={
+            200: {"description": "The adjustment", "content": {"application/json": {"model": AdjustmentRecord}}},
+            **http.documented_errors(401, 403, 404, 422),
+        },
+        tags=["inventory"],
+        operation_id="get_adjustment",
+    )
+    def get_adjustment(
+        reference: Annotated[str, Query(pattern=REFERENCE_PATTERN, description="The adjustment's reference")],
+    ) -> Response[Any]:
+        found = ports().inventory.adjustment(reference)
+        principal = principal_()
+        # a warehouse key sees the adjustments of its own nodes only; another node's is not there for it
+        if found is None or (principal.kind == Kind.WAREHOUSE and found.node_id not in principal.nodes):
+            return http.error(404, "not_found", f"no adjustment {reference!r}")
+        view = AdjustmentRecord(
+            reference=found.reference,
+            node_id=found.node_id,
+            type=found.type.value if found.type else None,
+            changes=[StockMovement(sku=sku, on_hand_change=n) for sku, n in found.changes],
+            updated=StampView.of(found.stamp),
+        )
+        return _json(view)
 
     @app.get(
         "/v1/inventory/<sku>",
@@ -210,7 +256,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "/v1/policies/<channel>",
         summary="Set a channel's routing policy",
         responses={
-            200: {"description": "Saved", "content": {"application/json": {"model": PolicyIn}}},
+            200: {"description": "Saved, with who set it", "content": {"application/json": {"model": PolicyView}}},
             **http.documented_errors(400, 401, 403, 413, 415, 422),
         },
         tags=["inventory"],
@@ -218,6 +264,19 @@ def register(app: APIGatewayRestResolver) -> None:
     )
     def put_policy(channel: ChannelPath, policy: Annotated[PolicyIn, Body()]) -> Response[Any]:
         p = ports()
-        p.policies.put(channel, Policy(**policy.model_dump()))
-        saved = PolicyIn.model_validate(asdict(p.policies.get(channel)))
-        return _json(saved)
+        saved = save_policy(channel, Policy(**policy.model_dump()), actor(), policies=p.policies, clock=p.clock)
+        p.logger.info("policy saved", channel=channel, by=str(actor()))
+        return _json(_policy_view(saved))
+
+    @app.get(
+        "/v1/policies/<channel>",
+        summary="A channel's routing policy, with who last set it",
+        responses={
+            200: {"description": "The policy", "content": {"application/json": {"model": PolicyView}}},
+            **http.documented_errors(401, 403, 422),
+        },
+        tags=["inventory"],
+        operation_id="get_policy",
+    )
+    def get_policy(channel: ChannelPath) -> Response[Any]:
+        return _json(_policy_view(ports().policies.get(channel)))

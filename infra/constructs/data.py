@@ -38,12 +38,15 @@ class DataTables(Construct):
                 stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if spec.name in streamed else None,
             )
             for index_name, pk, sk in spec.indexes:
+                included = spec.projected(index_name)
                 table.add_global_secondary_index(
                     index_name=index_name,
                     partition_key=dynamodb.Attribute(name=pk, type=_S),
                     sort_key=dynamodb.Attribute(name=sk, type=_S) if sk else None,
-                    # keys only: a reader fetches the items it found by key, so no write copies a document
-                    projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+                    # keys (and a few small attributes): a reader fetches the items it found by key,
+                    # so no write copies a document
+                    projection_type=dynamodb.ProjectionType.INCLUDE if included else dynamodb.ProjectionType.KEYS_ONLY,
+                    non_key_attributes=list(included) or None,
                 )
             metadata.tag(table, metadata.TABLE, spec.name)
             self.tables[spec.name] = table

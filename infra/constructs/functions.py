@@ -43,6 +43,7 @@ from shared.topology import (
     EMAIL_FROM_ENV,
     Access,
     BucketGrant,
+    DeadLetterRead,
     DeadLetterRedrive,
     DeadLetterSend,
     FactsPut,
@@ -264,6 +265,11 @@ class Functions(Construct):
             case DeadLetterSend(queue=q):
                 dlq = res.dead_letter_queues[q.name]
                 dlq.grant_send_messages(role)
+                self._env(spec, grant.env, dlq.queue_url)
+            case DeadLetterRead(queue=q):
+                dlq = res.dead_letter_queues[q.name]
+                # count and peek (a zero visibility timeout): nothing is deleted or moved
+                dlq.grant(role, "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
                 self._env(spec, grant.env, dlq.queue_url)
             case TaskCallback(state_machine=m):
                 # By name, not by reference: the machine invokes these functions, so referencing it

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.dynamodb_orders import order_from_item
-from shared.adapters.exception_index import INDEX, POSITION_ATTRIBUTE, TYPE_ATTRIBUTE
+from shared.adapters.exception_index import (
+    CHANNEL_ATTRIBUTE,
+    INDEX,
+    NODES_ATTRIBUTE,
+    POSITION_ATTRIBUTE,
+    TYPE_ATTRIBUTE,
+)
 from shared.domain.exceptions import ExceptionType
 from shared.domain.order import Order
 from shared.usecases.exception_queue import Filed
@@ -69,8 +75,22 @@ class DynamoDBExceptionIndex:
                 request = answer.get("UnprocessedKeys") or None
         return found
 
-    def count(self, kind: ExceptionType) -> int:
-        query: dict[str, Any] = {**self._query(kind, None, None), "Select": "COUNT"}
+    def count(
+        self, kind: ExceptionType, *, high: str | None = None, channel: str | None = None, node_id: str | None = None
+    ) -> int:
+        query: dict[str, Any] = {**self._query(kind, None, high), "Select": "COUNT"}
+        # channel and nodes are copied into the index: filtered there, no order is read
+        filters = []
+        if channel is not None:
+            filters.append("#c = :c")
+            query["ExpressionAttributeNames"]["#c"] = CHANNEL_ATTRIBUTE
+            query["ExpressionAttributeValues"][":c"] = {"S": channel}
+        if node_id is not None:
+            filters.append("contains(#n, :n)")
+            query["ExpressionAttributeNames"]["#n"] = NODES_ATTRIBUTE
+            query["ExpressionAttributeValues"][":n"] = {"S": node_id}
+        if filters:
+            query["FilterExpression"] = " AND ".join(filters)
         total = 0
         while True:
             page = self._db.query(**query)

@@ -4,7 +4,7 @@ the backorder queue, in one table.
   SKU#<sku>        NODE#<node>              stock: on_hand, reserved, safety, unreserved, available, reorder_*
   RES#<order>      NODE#<node>              a reservation: lines, status, day
   CAP#<node>       DAY#<yyyy-mm-dd>         shipments planned that day (daily capacity)
-  ADJ#<reference>  ADJ                      an applied adjustment (idempotency on reference)
+  ADJ#<reference>  ADJ                      an applied adjustment (idempotency on reference): what moved, who, why
   REORDER          <sku>#<node>             an open purchase-order suggestion
   BACKORDER#<sku>  <priority>#<at>#<order>  backordered orders in allocation order
   CLAIM#<order>    CLAIM                    who is routing the order now (a lease)
@@ -22,8 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.dataclass_json import decode, encode
 from shared.adapters.dynamodb_items import attr, cancellation_reasons, condition_failed, key, raise_if_transient, value
-from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
+from shared.domain.audit import Stamp
+from shared.domain.inventory import (
+    AdjustmentType,
+    AppliedAdjustment,
+    ReorderSuggestion,
+    Reservation,
+    StockChange,
+    StockLevel,
+)
 from shared.ports import AdjustmentReplay, StockChanged
 
 if TYPE_CHECKING:
@@ -97,23 +106,32 @@ class DynamoDBInventory:
 
     # --- adjustments -----------------------------------------------------------------------------
 
-    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
+    def adjust(
+        self,
+        reference: str,
+        body_hash: str,
+        node_id: str,
+        changes: list[StockChange],
+        at: datetime,
+        stamp: Stamp | None = None,
+        kind: AdjustmentType | None = None,
+    ) -> None:
         """Applies every change or none. AdjustmentReplay if the reference was used before;
         StockChanged if a line's condition failed (too few free units, or a concurrent change)."""
+        record: dict[str, Any] = {
+            "pk": attr(f"ADJ#{reference}"),
+            "sk": attr("ADJ"),
+            "body_hash": attr(body_hash),
+            "node_id": attr(node_id),
+            "at": attr(at.isoformat()),
+            "changes": attr(json.dumps([[c.sku, c.on_hand_delta] for c in changes])),
+        }
+        if stamp is not None:
+            record["stamp"] = attr(json.dumps(encode(stamp)))
+        if kind is not None:
+            record["type"] = attr(kind.value)
         items: list[Any] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {
-                        "pk": attr(f"ADJ#{reference}"),
-                        "sk": attr("ADJ"),
-                        "body_hash": attr(body_hash),
-                        "node_id": attr(node_id),
-                        "at": attr(at.isoformat()),
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
+            {"Put": {"TableName": self._table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}}
         ]
         items += [{"Update": self._change(node_id, change)} for change in changes]
         try:
@@ -130,6 +148,19 @@ class DynamoDBInventory:
             if reasons:
                 raise StockChanged(str(reasons)) from err
             raise
+
+    def adjustment(self, reference: str) -> AppliedAdjustment | None:
+        item = self._db.get_item(TableName=self._table, Key=key(f"ADJ#{reference}", "ADJ")).get("Item")
+        if item is None:
+            return None
+        return AppliedAdjustment(
+            reference=reference,
+            node_id=value(item["node_id"]),
+            type=AdjustmentType(value(item["type"])) if "type" in item else None,
+            # adjustments applied before their changes were kept show none
+            changes=tuple((sku, int(n)) for sku, n in json.loads(value(item["changes"]))) if "changes" in item else (),
+            stamp=decode(Stamp, json.loads(value(item["stamp"]))) if "stamp" in item else None,
+        )
 
     def adjustment_hash(self, reference: str) -> str | None:
         """The body hash of the adjustment applied under this reference, if any."""

@@ -1,35 +1,28 @@
 """Fulfilment nodes and channel routing policies, in the inventory table.
 
-NODES           <node_id>    a node (JSON)
-POLICY#<chan>   POLICY       a channel's routing policy (JSON)
+NODES           <node_id>    a node (JSON), with who last changed it (`updated`)
+POLICY#<chan>   POLICY       a channel's routing policy (JSON), with who last changed it (`updated`)
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from shared.adapters.dataclass_json import encode, from_json
 from shared.adapters.dynamodb_items import attr, key, value
 from shared.domain.routing import Node, Policy
-from shared.domain.values import GeoPoint, PostalAddress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def node_to_json(node: Node) -> str:
-    return json.dumps(asdict(node), sort_keys=True)
+    return json.dumps(encode(node), sort_keys=True)
 
 
 def node_from_json(text: str) -> Node:
-    doc: dict[str, Any] = json.loads(text)
-    location, address = doc.pop("location"), doc.pop("address", None)
-    return Node(
-        location=GeoPoint(**location) if location else None,
-        address=PostalAddress(**address) if address else None,
-        **doc,
-    )
+    return from_json(Node, json.loads(text))
 
 
 class DynamoDBNodes:
@@ -67,7 +60,7 @@ class DynamoDBPolicies:
 
     def get(self, channel: str) -> Policy:
         item = self._db.get_item(TableName=self._table, Key=key(f"POLICY#{channel}", "POLICY")).get("Item")
-        return Policy(**json.loads(value(item["doc"]))) if item else self._default
+        return from_json(Policy, json.loads(value(item["doc"]))) if item else self._default
 
     def put(self, channel: str, policy: Policy) -> None:
         self._db.put_item(
@@ -75,6 +68,6 @@ class DynamoDBPolicies:
             Item={
                 "pk": attr(f"POLICY#{channel}"),
                 "sk": attr("POLICY"),
-                "doc": attr(json.dumps(asdict(policy), sort_keys=True)),
+                "doc": attr(json.dumps(encode(policy), sort_keys=True)),
             },
         )

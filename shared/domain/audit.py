@@ -1,8 +1,10 @@
-"""Who did it: the principal behind a write, as the order's history (the audit trail) records it."""
+"""Who did it: the principal behind a write, as the order's history (the audit trail) records it,
+and the stamp other records (nodes, routing policies, stock adjustments, API keys) carry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,3 +22,13 @@ class Actor:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who wrote a record, when, and why where the write says. Orders keep a whole history
+    instead; a node or a policy keeps the stamp of its last change."""
+
+    by: Actor
+    at: datetime
+    reason: str | None = None

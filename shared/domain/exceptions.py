@@ -27,6 +27,9 @@ class ExceptionType(StrEnum):
     # left (e.g. a parcel never delivered)
     STUCK = "stuck"
     BACKORDERED = "backordered"  # waiting for stock longer than expected
+    # messages a consumer gave up on, waiting in a queue's dead-letter queue: filed per queue, not
+    # on an order (the exception queue lists one entry per dead-letter queue holding messages)
+    DEAD_LETTER = "dead_letter"
 
 
 class Action(StrEnum):
@@ -42,6 +45,7 @@ class Action(StrEnum):
     CLOSE_RETURN = "close_return"  # end the RMA: what arrived is refunded, the rest kept
     REFUND_MANUALLY = "refund_manually"  # settle the money outside Waybill and record it
     CONTACT_CARRIER = "contact_carrier"
+    REDRIVE = "redrive"  # POST /v1/ops/dead-letters/{queue}/redrive: the messages go back to their queue
 
 
 ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
@@ -55,7 +59,11 @@ ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
     ExceptionType.PICKUP_NOT_COLLECTED: (Action.CANCEL,),
     ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL, Action.REROUTE),
     ExceptionType.BACKORDERED: (Action.CANCEL,),
+    ExceptionType.DEAD_LETTER: (Action.REDRIVE,),
 }
+
+# The types an order's exceptions have: the partitions of the exceptions index.
+ORDER_TYPES = tuple(t for t in ExceptionType if t != ExceptionType.DEAD_LETTER)
 
 # The actions POST /v1/orders/{id}/actions takes.
 ORDER_ACTIONS = (Action.RELEASE_HOLD, Action.RETRY, Action.REROUTE, Action.CANCEL)

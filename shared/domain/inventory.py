@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.domain.audit import Stamp
 from shared.domain.errors import DomainError
 
 
@@ -18,6 +19,19 @@ class AdjustmentType(StrEnum):
     RECEIPT = "receipt"  # goods in: quantity added to on hand
     ADJUSTMENT = "adjustment"  # found or lost units: quantity (+ or -) added to on hand
     COUNT = "count"  # a stock count: on hand becomes quantity
+
+
+@dataclass(frozen=True)
+class AppliedAdjustment:
+    """An adjustment as applied under its reference: what moved at the node, and who moved it (the
+    stock's audit trail)."""
+
+    reference: str
+    node_id: str
+    # receipt, adjustment or count; None for Waybill's own (a return restocked, a cancelled shipment)
+    type: AdjustmentType | None
+    changes: tuple[tuple[str, int], ...]  # (sku, units added to on hand; negative: taken away)
+    stamp: Stamp | None  # None for Waybill's own: the order's history says who caused it
 
 
 class InsufficientStock(DomainError):

@@ -21,11 +21,11 @@ _PROBE = Actor("ops", "probe")
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """One order in the exception queue."""
+    """One order in the exception queue, or one dead-letter queue holding messages (no order)."""
 
-    order_id: str
-    external_id: str
-    channel: str
+    order_id: str | None
+    external_id: str | None
+    channel: str | None
     type: ExceptionType
     reason: str
     since: datetime
@@ -59,6 +59,32 @@ def queue_entry(order: Order) -> QueueEntry | None:
         actions=applicable_actions(order),
         open=(head, *rest),
     )
+
+
+def dead_letter_entry(queue: str, count: int, oldest_sent_at: datetime, now: datetime) -> QueueEntry:
+    """A dead-letter queue holding `count` messages, the oldest sent at `oldest_sent_at`."""
+    age = max(now - oldest_sent_at, timedelta(0))
+    return QueueEntry(
+        order_id=None,
+        external_id=None,
+        channel=None,
+        type=ExceptionType.DEAD_LETTER,
+        reason=f"{count} message(s) in the {queue} queue's dead-letter queue, the oldest sent "
+        f"{_duration(age)} ago; GET /v1/ops/dead-letters shows them with their failure reasons",
+        since=oldest_sent_at,
+        subject=queue,
+        node_ids=(),
+        actions=(Action.REDRIVE,),
+        open=(),
+    )
+
+
+def _duration(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 def nodes_of(order: Order) -> tuple[str, ...]:

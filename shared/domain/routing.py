@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from shared.domain.audit import Stamp
 from shared.domain.rates import estimate_rate, haversine_km
 from shared.domain.values import Address, GeoPoint, PostalAddress
 
@@ -44,6 +45,8 @@ class Node:
     daily_capacity: int | None  # shipments per day; None = unlimited
     name: str | None = None  # as customers know it ("Waybill Manhattan store"): pickup emails name it
     address: PostalAddress | None = None  # where a pickup customer goes, and what its labels print
+    # who last changed it (the audit trail); not part of what the node is
+    updated: Stamp | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -85,6 +88,8 @@ class Policy:
     max_shipments: int = 2
     when_unfillable: Literal["backorder", "hold", "partial"] = "backorder"
     priority: int = 100  # lower = served first when scarce stock is allocated (not used here)
+    # who last changed it (the audit trail); not part of how orders are routed
+    updated: Stamp | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_shipments < 1:

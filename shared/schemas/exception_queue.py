@@ -13,16 +13,22 @@ from shared.schemas.order_view import ExceptionView
 
 
 class QueueEntryView(ApiModel):
-    order_id: str
-    external_id: str
-    channel: str
-    type: str = Field(description="The type of the order's oldest open exception, which files it in the queue")
+    order_id: str | None = Field(description="Null for a `dead_letter` entry, which is about a queue")
+    external_id: str | None
+    channel: str | None
+    type: str = Field(
+        description="The type of the order's oldest open exception, which files it in the queue; "
+        "`dead_letter` for a dead-letter queue holding messages"
+    )
     reason: str
-    since: datetime
-    subject: str | None = Field(description="The shipment, RMA or refund it is about; null for the whole order")
+    since: datetime = Field(description="Since when; for `dead_letter`, when its oldest sampled message was sent")
+    subject: str | None = Field(
+        description="The shipment, RMA or refund it is about (null for the whole order); for `dead_letter`, the queue"
+    )
     node_ids: list[str] = Field(description="The nodes the order was routed to or shipped from")
     actions: list[str] = Field(
-        description="The actions POST /v1/orders/{order_id}/actions takes for the order as it is now"
+        description="The actions POST /v1/orders/{order_id}/actions takes for the order as it is now; "
+        "`redrive` (POST /v1/ops/dead-letters/{queue}/redrive) for `dead_letter`"
     )
     open_exceptions: list[ExceptionView] = Field(description="Every open exception of the order, this one first")
 
@@ -44,7 +50,9 @@ class QueueEntryView(ApiModel):
 
 class ExceptionQueuePage(ApiModel):
     exceptions: list[QueueEntryView]
-    counts: dict[str, int] = Field(description="Orders in the queue per type (of the types asked for)")
+    counts: dict[str, int] = Field(
+        description="Orders in the queue per type (of the types asked for), with the channel, node and age filters"
+    )
     next: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")
 
 

@@ -6,11 +6,13 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from shared.schemas.audit import StampView
 from shared.schemas.base import ApiModel
 from shared.schemas.capture import Sku, Text, integral
 
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
-Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$"
+Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 MAX_ADJUSTMENT_LINES = 50
 _I = BeforeValidator(integral)  # 2.0 counts as the integer 2, as in JSON Schema
 
@@ -46,6 +48,7 @@ class NodeIn(_In):
 
 class NodeView(NodeIn):
     node_id: str
+    updated: StampView | None = Field(default=None, description="Who last created or changed the node, and when")
 
 
 class NodeList(ApiModel):
@@ -135,6 +138,12 @@ class PolicyIn(_In):
     priority: Annotated[int, Field(ge=0, le=99_999, description="Lower is served first"), _I] = 100
 
 
+class PolicyView(PolicyIn):
+    updated: StampView | None = Field(
+        default=None, description="Who last set the policy, and when; null for the default policy"
+    )
+
+
 class StockAtNode(ApiModel):
     node_id: str
     on_hand: int
@@ -162,6 +171,24 @@ class AdjustmentResult(ApiModel):
     reference: str
     node_id: str
     stock: list[StockAtNode]
+
+
+class StockMovement(ApiModel):
+    sku: str
+    on_hand_change: int = Field(description="Units added to on hand (negative: taken away)")
+
+
+class AdjustmentRecord(ApiModel):
+    """An applied adjustment, as kept under its reference: the stock's audit trail."""
+
+    reference: str
+    node_id: str
+    type: str | None = Field(description="receipt, adjustment or count; null for Waybill's own (a return restocked)")
+    changes: list[StockMovement]
+    updated: StampView | None = Field(
+        description="Who made it, when and why (the adjustment's reason); null for Waybill's own, "
+        "whose order history says who caused it"
+    )
 
 
 class ReorderSuggestionView(ApiModel):

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from shared.domain.audit import Actor, Stamp
 from shared.domain.errors import DomainError
 from shared.domain.inventory import (
     AdjustmentType,
@@ -39,12 +40,14 @@ class AdjustmentOutcome:
 
 def adjust_stock(
     request: AnyAdjustment,
+    by: Actor,
     *,
     inventory: StockKeeping,
     nodes: Nodes,
     notifier: RestockNotifier,
     clock: Clock,
 ) -> AdjustmentOutcome:
+    """`by`: the principal adjusting, kept with the adjustment (with its reason) for the audit trail."""
     if nodes.get(request.node_id) is None:
         raise UnknownNode(f"node {request.node_id} not found; create it with PUT /v1/nodes/{request.node_id}")
     digest = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
@@ -58,7 +61,10 @@ def adjust_stock(
         current = _levels(inventory, request.node_id, skus)
         changes = [_change(request, line, current[line.sku]) for line in request.lines]
         try:
-            inventory.adjust(request.reference, digest, request.node_id, changes, clock.now())
+            now = clock.now()
+            stamp = Stamp(by, now, request.reason)
+            kind = AdjustmentType(request.type)
+            inventory.adjust(request.reference, digest, request.node_id, changes, now, stamp, kind)
             break
         except AdjustmentReplay as replay:  # applied concurrently under the same reference
             return _replay(request, replay.body_hash, digest, inventory, notifier)

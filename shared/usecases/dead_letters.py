@@ -4,7 +4,8 @@ Samples are peeked (received with no visibility timeout, so they stay where they
 with personal data masked. The failure reason is the message's `failure_reason` attribute where
 whoever dead-lettered it set one, else what SQS knows: how many times it was received. A redrive
 moves at most `limit` messages back to their source queue; every consumer is idempotent, so a
-message moved twice (a redrive cut short between send and delete) is harmless.
+message moved twice (a redrive cut short between send and delete) is harmless. The exception queue
+lists each dead-letter queue holding messages as one entry (`dead_letter`, action `redrive`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.errors import DomainError
+from shared.domain.ops import QueueEntry, dead_letter_entry
 from shared.logging import mask
 
 SAMPLES = 5
@@ -70,12 +72,16 @@ class Redrive:
     remaining: int  # approximate, after the move
 
 
-class DeadLetterQueues(Protocol):
+class DeadLetterStates(Protocol):
+    """What the dead-letter queues hold: read only."""
+
     def queues(self) -> list[str]:
         """The source queues (by topology name) that have a dead-letter queue."""
 
     def state(self, queue: str, samples: int) -> DeadLetterQueueState: ...
 
+
+class DeadLetterQueues(DeadLetterStates, Protocol):
     def redrive(self, queue: str, limit: int) -> int:
         """Moves up to `limit` messages from the queue's DLQ back to the queue; returns how many."""
 
@@ -96,7 +102,7 @@ def _body(text: str) -> Any:
         return mask(text)
 
 
-def dead_letter_report(now: datetime, *, dead_letters: DeadLetterQueues) -> list[QueueReport]:
+def dead_letter_report(now: datetime, *, dead_letters: DeadLetterStates) -> list[QueueReport]:
     reports = []
     for queue in dead_letters.queues():
         state = dead_letters.state(queue, SAMPLES)
@@ -124,3 +130,16 @@ def redrive(queue: str, limit: int, *, dead_letters: DeadLetterQueues) -> Redriv
         raise UnknownQueue(queue, known)
     moved = dead_letters.redrive(queue, min(limit, MAX_REDRIVE))
     return Redrive(queue=queue, moved=moved, remaining=dead_letters.state(queue, 0).count)
+
+
+def dead_letter_entries(now: datetime, *, dead_letters: DeadLetterStates) -> list[QueueEntry]:
+    """The exception queue's entries for dead letters: one per dead-letter queue holding messages."""
+    entries = []
+    for queue in dead_letters.queues():
+        state = dead_letters.state(queue, SAMPLES)
+        if not state.count and not state.samples:
+            continue
+        # every message in flight (being redriven) and none sampled: waiting since now, as far as is known
+        oldest = min((s.sent_at for s in state.samples), default=now)
+        entries.append(dead_letter_entry(queue, max(state.count, len(state.samples)), oldest, now))
+    return entries

@@ -5,7 +5,9 @@ exception, in the partition of the type it is filed under, sorted by `since` (th
 every position is unique). A page merges the partitions asked for (one query each, never a scan),
 oldest or newest first; the cursor is the last position returned, so each order appears once
 across pages. Channel and node filters are applied to what the index returns, reading on until
-the page is full.
+the page is full. Counts honour every filter but `type` (they are per type, of the types asked
+for): the age is a bound on the index's sort key, the channel and nodes are copied into the index
+and filtered there, one counting query per type.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import DomainError
-from shared.domain.exceptions import ExceptionType
+from shared.domain.exceptions import ORDER_TYPES, ExceptionType
 from shared.domain.ops import QueueEntry, queue_entry
 from shared.domain.order import Order
 
@@ -43,8 +45,10 @@ class ExceptionIndex(Protocol):
     ) -> Sequence[Filed]:
         """Up to `limit` orders filed under `kind` with low <= position <= high, in position order."""
 
-    def count(self, kind: ExceptionType) -> int:
-        """How many orders are filed under `kind`."""
+    def count(
+        self, kind: ExceptionType, *, high: str | None = None, channel: str | None = None, node_id: str | None = None
+    ) -> int:
+        """How many orders are filed under `kind` at a position up to `high`, of `channel`, at `node_id`."""
 
 
 class BadCursor(DomainError):
@@ -59,6 +63,7 @@ class BadCursor(DomainError):
 
 @dataclass(frozen=True)
 class QueueQuery:
+    # DEAD_LETTER among them: the dead-letter queues holding messages are listed too
     types: tuple[ExceptionType, ...] = tuple(ExceptionType)
     channel: str | None = None
     node_id: str | None = None
@@ -110,36 +115,63 @@ def _partition(
         after = found[batch - 1].position
 
 
-def list_exceptions(index: ExceptionIndex, query: QueueQuery) -> QueuePage:
+def list_exceptions(index: ExceptionIndex, query: QueueQuery, dead_letters: Sequence[QueueEntry] = ()) -> QueuePage:
+    """`dead_letters`: one entry per dead-letter queue holding messages (shared/usecases/dead_letters.py);
+    they are merged in by `since` like the orders, and name no channel or node."""
     start = decode_cursor(query.cursor, query.newest_first) if query.cursor else None
     # inclusive bounds: the cursor's own position is read again and skipped
-    low, high = None, position(query.older_than, "~") if query.older_than else None
+    age_bound = position(query.older_than, "~") if query.older_than else None
+    low, high = None, age_bound
     if start is not None and query.newest_first:
         high = min(start, high) if high else start
     elif start is not None:
         low = start
-    streams = {kind: _partition(index, kind, low, high, query) for kind in query.types}
-    heads: dict[ExceptionType, Filed] = {}
+    streams: dict[ExceptionType, Iterator[tuple[str, Order | QueueEntry]]] = {
+        kind: ((f.position, f.order) for f in _partition(index, kind, low, high, query))
+        for kind in query.types
+        if kind in ORDER_TYPES
+    }
+    letters = _dead_letters(dead_letters, query)
+    if ExceptionType.DEAD_LETTER in query.types:
+        inside = [(at, e) for at, e in letters if (low is None or at >= low) and (high is None or at <= high)]
+        streams[ExceptionType.DEAD_LETTER] = iter(sorted(inside, key=lambda x: x[0], reverse=query.newest_first))
+    heads: dict[ExceptionType, tuple[str, Order | QueueEntry]] = {}
     for kind, stream in streams.items():
-        first = next((f for f in stream if f.position != start), None)
+        first = next((f for f in stream if f[0] != start), None)
         if first is not None:
             heads[kind] = first
     entries: list[QueueEntry] = []
     last: str | None = None
     while heads and len(entries) < query.limit:
-        pick = (max if query.newest_first else min)(heads, key=lambda k: heads[k].position)
-        filed = heads.pop(pick)
+        pick = (max if query.newest_first else min)(heads, key=lambda k: heads[k][0])
+        last, found = heads.pop(pick)
         following = next(streams[pick], None)
         if following is not None:
             heads[pick] = following
-        last = filed.position
-        entry = queue_entry(filed.order)
+        if isinstance(found, QueueEntry):
+            entries.append(found)
+            continue
+        entry = queue_entry(found)
         # the index may lag its order: one resolved, or filed elsewhere since, is not answered here
         if entry is not None and entry.type == pick and _matches(entry, query):
             entries.append(entry)
     more = bool(heads) and last is not None
-    counts = {kind.value: index.count(kind) for kind in query.types}
+    counts = {
+        kind.value: index.count(kind, high=age_bound, channel=query.channel, node_id=query.node_id)
+        for kind in query.types
+        if kind in ORDER_TYPES
+    }
+    if ExceptionType.DEAD_LETTER in query.types:
+        counts[ExceptionType.DEAD_LETTER.value] = sum(1 for at, _ in letters if age_bound is None or at <= age_bound)
     return QueuePage(tuple(entries), counts, encode_cursor(last, query.newest_first) if more and last else None)
+
+
+def _dead_letters(entries: Sequence[QueueEntry], query: QueueQuery) -> list[tuple[str, QueueEntry]]:
+    """The dead-letter entries with their positions; none under a channel or node filter (they name neither)."""
+    if query.channel is not None or query.node_id is not None:
+        return []
+    # after every order filed at the same instant: `~` sorts after any order id
+    return [(position(e.since, f"~{e.subject}"), e) for e in entries]
 
 
 def _matches(entry: QueueEntry, query: QueueQuery) -> bool:

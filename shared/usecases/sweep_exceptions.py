@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shared.domain.exceptions import ExceptionType
+from shared.domain.exceptions import ORDER_TYPES
 from shared.domain.ops import EXPECTED_PROGRESS, no_progress
 from shared.domain.order import Order, OrderStatus
 from shared.ports import Clock, OrderRepository
@@ -58,7 +58,7 @@ def sweep_exceptions(
 def oldest_age(queue: ExceptionIndex, now: datetime) -> float:
     """How long the order at the head of the queue has waited: one item read per type."""
     oldest = None
-    for kind in ExceptionType:
+    for kind in ORDER_TYPES:
         head = next(iter(queue.filed(kind, low=None, high=None, newest_first=False, limit=1)), None)
         if head is not None:
             since = datetime.fromisoformat(head.position.partition("#")[0])

@@ -90,6 +90,16 @@ def settled(stack, order_id, timeout_s=90):
     return stack.wait_for(order_id, lambda o: o["status"] in ("DELIVERED", "EXCEPTION"), timeout_s=timeout_s)
 
 
+def delivered_one(stack, pay, prefix, unit_amount):
+    """One unit of a new sku ordered from a new node and delivered: (order id, node id)."""
+    sku = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    at = node(stack)
+    stock(stack, at, sku, 5)
+    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": unit_amount}])
+    assert settled(stack, order_id)["status"] == "DELIVERED"
+    return order_id, at
+
+
 def mails_about(stack, external_id):
     return sorted(
         text for p in Path(stack.info["outbox"]).glob("*.eml") if external_id in (text := p.read_text(errors="replace"))

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.e2e.queue_reads import queued
-from tests.e2e.test_fulfilment import DALLAS, keep_waiting, level, node, place, settled, stock
+from tests.e2e.test_fulfilment import (
+    AUSTIN,
+    DALLAS,
+    delivered_one,
+    keep_waiting,
+    level,
+    node,
+    place,
+    settled,
+    stock,
+)
 from tests.e2e.test_refunds import cancel
 
 pytestmark = pytest.mark.e2e
@@ -129,3 +139,36 @@ def test_a_return_in_two_parcels_is_refunded_per_parcel_and_returned_only_when_t
     [rma] = order["returns"]
     assert (rma["status"], rma["outstanding"]) == ("REFUNDED", 0)
     assert level(stack, sku, at) == (5, 0, 5)
+
+
+def test_a_return_whose_label_cannot_be_bought_is_queued_and_the_ops_retry_finishes_it(stack, pay):
+    order_id, at = delivered_one(stack, pay, "RF", 1500)
+    # the carrier will not sell a label to the returns dock now
+    closed = {"kind": "warehouse", "address": {**AUSTIN, "line1": "1 Dock Rd", "line2": "sim:carrier-down"}}
+    assert stack.call("PUT", f"/v1/nodes/{at}", "admin", json=closed).status_code == 200
+    answer = stack.call(
+        "POST", f"/v1/orders/{order_id}/returns", json={"lines": [{"line_id": "L1", "quantity": 1}], "reason": "x"}
+    )
+    assert answer.status_code == 202, answer.text
+    rma_id = f"{order_id}-R1"
+
+    def failed(o):
+        return any(e["type"] == "return_failed" and not e["resolved_at"] for e in o["exceptions"])
+
+    stack.wait_for(order_id, failed, timeout_s=90)
+    entry = queued(stack, order_id, "return_failed")
+    assert entry is not None
+    assert entry["subject"] == rma_id
+    assert "retry" in entry["actions"]
+
+    opened = {"kind": "warehouse", "address": {**AUSTIN, "line1": "1 Dock Rd"}}
+    assert stack.call("PUT", f"/v1/nodes/{at}", "admin", json=opened).status_code == 200
+    retried = stack.call(
+        "POST", f"/v1/orders/{order_id}/actions", "ops", json={"action": "retry", "reason": "the dock reopened"}
+    )
+    assert retried.status_code == 200, retried.text
+    assert queued(stack, order_id, "return_failed") is None
+    order = refunds_settled(stack, order_id, 1)
+    [audit] = [h for h in order["history"] if h["event"] == "return_retried"]
+    assert audit["actor"] == {"kind": "ops", "name": "ops"}
+    assert audit["cause"] == f"{rma_id}: the dock reopened"

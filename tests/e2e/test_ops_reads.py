@@ -133,6 +133,16 @@ def test_dead_letters_are_counted_masked_and_redriven_at_most_n(stack, capsys):
     assert sample["receive_count"] >= 1
     # the consumer gave it up on its last receive and said why
     assert "Input tag 'teleported'" in sample["failure_reason"]
+    # and the exception queue lists the dead-letter queue, to be redriven
+    page = stack.call("GET", "/v1/ops/exceptions", "ops", params={"type": "dead_letter"}).json()
+    [entry] = [e for e in page["exceptions"] if e["subject"] == "events"]
+    assert (entry["type"], entry["order_id"], entry["actions"]) == ("dead_letter", None, ["redrive"])
+    assert "message(s) in the events queue's dead-letter queue" in entry["reason"]
+    assert page["counts"] == {"dead_letter": len(page["exceptions"])}
+    everything = stack.call("GET", "/v1/ops/exceptions", "ops", params={"limit": 200}).json()
+    assert everything["counts"]["dead_letter"] == page["counts"]["dead_letter"]
+    of_web = stack.call("GET", "/v1/ops/exceptions", "ops", params={"channel": "web"}).json()
+    assert of_web["counts"]["dead_letter"] == 0  # a dead letter names no channel
 
     assert cli.main(["ops", "dead-letters", "--api", stack.api, "--key", stack.key("ops")]) == 0
     out = capsys.readouterr().out

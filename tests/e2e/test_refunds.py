@@ -14,7 +14,7 @@ import boto3
 import pytest
 import stripe
 
-from tests.e2e.test_fulfilment import keep_waiting, level, node, place, settled, stock
+from tests.e2e.test_fulfilment import delivered_one, keep_waiting, level, node, place, settled, stock
 
 pytestmark = pytest.mark.e2e
 
@@ -110,11 +110,7 @@ def test_cancelling_before_shipping_refunds_everything_once_however_often_asked(
 
 
 def test_a_shipped_order_cannot_be_cancelled(stack, pay):
-    sku = f"CS-{uuid.uuid4().hex[:6]}"
-    at = node(stack)
-    stock(stack, at, sku, 5)
-    order_id, _ = place(stack, pay, [{"sku": sku, "quantity": 1, "unit_amount": 900}])
-    assert settled(stack, order_id)["status"] == "DELIVERED"
+    order_id, _ = delivered_one(stack, pay, "CS", 900)
     answer = cancel(stack, order_id)
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "already_shipped"

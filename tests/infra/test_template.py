@@ -245,7 +245,7 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
             case topology.DeadLetterRedrive(queue=q):
                 allowed.add(named(synth, "waybill:queue")[q.name])
                 allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
-            case topology.DeadLetterSend(queue=q):
+            case topology.DeadLetterSend(queue=q) | topology.DeadLetterRead(queue=q):
                 allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
             case topology.FactsPut():
                 allowed |= set(synth.resources("AWS::KinesisFirehose::DeliveryStream"))

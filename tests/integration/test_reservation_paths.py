@@ -11,6 +11,7 @@ from shared.adapters.dynamodb_inventory import DynamoDBInventory
 from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.system import SystemClock
+from shared.domain.audit import Actor
 from shared.domain.inventory import StockChange
 from shared.domain.order import Customer, Delivery, OrderStatus, PaymentCheck, place
 from shared.domain.routing import Node
@@ -19,6 +20,8 @@ from shared.schemas.inventory import Correction
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.reserve_order import OrderBusy, reserve_order
 from tests.integration.scoped import ScopedNodes
+
+ADMIN = Actor("admin", "stock-desk")
 
 AT = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -135,12 +138,19 @@ def test_replaying_an_adjustment_answers_the_first_result_even_when_its_rules_no
             "node_id": world.node.node_id,
             "type": "adjustment",
             "lines": [{"sku": world.sku, "quantity": -2}],
+            "reason": "two dropped in aisle 4",
         }
     )
     notes = Notes()
-    first = adjust_stock(lost, inventory=world.inventory, nodes=world.nodes, notifier=notes, clock=SystemClock())
-    again = adjust_stock(lost, inventory=world.inventory, nodes=world.nodes, notifier=notes, clock=SystemClock())
+    first = adjust_stock(lost, ADMIN, inventory=world.inventory, nodes=world.nodes, notifier=notes, clock=SystemClock())
+    again = adjust_stock(lost, ADMIN, inventory=world.inventory, nodes=world.nodes, notifier=notes, clock=SystemClock())
     assert not first.replayed
     assert again.replayed
+    # the audit trail: who took them away, and why, kept with the reference (a replay changes nothing)
+    applied = world.inventory.adjustment(lost.reference)
+    assert applied is not None
+    assert (applied.node_id, applied.type, applied.changes) == (world.node.node_id, "adjustment", ((world.sku, -2),))
+    assert applied.stamp is not None
+    assert (applied.stamp.by, applied.stamp.reason) == (ADMIN, "two dropped in aisle 4")
     level = world.level()
     assert (level.on_hand, level.reserved, level.available) == (3, 3, 0)

@@ -1,12 +1,14 @@
 import json
 import uuid
+from datetime import UTC, datetime
 
 from shared.adapters.dynamodb_keys import DynamoDBKeys
 from shared.adapters.ses_mailer import SesMailer
 from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+from shared.domain.audit import Actor, Stamp
 from shared.domain.principal import Principal
 from shared.topology import Kind
-from shared.usecases.keys import create_key, resolve_key
+from shared.usecases.keys import create_key, resolve_key, revoke_keys
 
 
 def test_starting_an_execution_twice_makes_one(aws, resources):
@@ -51,3 +53,36 @@ def test_keys_are_found_by_hash_and_revoked_by_principal(aws, resources):
     assert resolve_key(keys, wh) is not None
     stored = aws("dynamodb").scan(TableName=resources.tables["api_keys"])["Items"]
     assert not any(k1 in json.dumps(item) for item in stored)
+
+
+def test_a_key_records_who_created_it_and_who_revoked_it(aws, resources):
+    keys = DynamoDBKeys(aws("dynamodb"), resources.tables["api_keys"])
+    name = f"shop-{uuid.uuid4().hex[:6]}"
+    created = Stamp(Actor("admin", "arn:aws:iam::123456789012:user/ada"), datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    revoked = Stamp(Actor("admin", "arn:aws:iam::123456789012:role/oncall"), datetime(2026, 11, 2, tzinfo=UTC))
+    create_key(keys, Kind.CHANNEL, name, by=created)
+    create_key(keys, Kind.CHANNEL, f"{name}-2", by=created)
+    assert revoke_keys(keys, Kind.CHANNEL, name, revoked) == 1
+    mine = {r.principal.name: r for r in keys.records() if r.principal.name.startswith(name)}
+    assert (mine[name].created, mine[name].revoked, mine[name].principal.revoked) == (created, revoked, True)
+    assert (mine[f"{name}-2"].created, mine[f"{name}-2"].revoked) == (created, None)
+    assert len(mine[name].key_id) == 12
+
+
+def test_nodes_and_policies_keep_who_last_changed_them(aws, resources):
+    from shared.adapters.dynamodb_nodes import DynamoDBNodes, DynamoDBPolicies
+    from shared.domain.routing import Node, Policy
+    from shared.domain.values import GeoPoint
+
+    stamp = Stamp(Actor("admin", "k"), datetime(2026, 11, 1, 9, 0, tzinfo=UTC), "opened the dock")
+    nodes = DynamoDBNodes(aws("dynamodb"), resources.tables["inventory"])
+    node_id = f"dc-{uuid.uuid4().hex[:6]}"
+    nodes.put(Node(node_id, "warehouse", GeoPoint(1.0, 2.0), True, False, 100, None, updated=stamp))
+    stored = nodes.get(node_id)
+    assert stored is not None
+    assert stored.updated == stamp
+    policies = DynamoDBPolicies(aws("dynamodb"), resources.tables["inventory"])
+    channel = f"c-{uuid.uuid4().hex[:6]}"
+    assert policies.get(channel).updated is None
+    policies.put(channel, Policy(strategy="distance", updated=stamp))
+    assert (policies.get(channel).strategy, policies.get(channel).updated) == ("distance", stamp)

@@ -11,8 +11,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain import order as order_model
+from shared.domain.audit import Stamp
 from shared.domain.errors import ConcurrentUpdate, PaymentProviderUnavailable
-from shared.domain.inventory import ReorderSuggestion, Reservation, StockChange, StockLevel
+from shared.domain.inventory import (
+    AdjustmentType,
+    AppliedAdjustment,
+    ReorderSuggestion,
+    Reservation,
+    StockChange,
+    StockLevel,
+)
 from shared.domain.order import Order
 from shared.domain.payment import PaymentIntent
 from shared.domain.principal import Principal
@@ -26,7 +34,7 @@ from shared.domain.refund_ledger import (
 )
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
-from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture, StockChanged
+from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture, KeyRecord, StockChanged
 
 
 class InMemoryOrders:
@@ -206,19 +214,25 @@ class FakeCarrier:
 class InMemoryKeys:
     def __init__(self) -> None:
         self.items: dict[str, Principal] = {}
+        self.stamps: dict[str, tuple[Stamp | None, Stamp | None]] = {}  # hash -> (created, revoked)
 
-    def put(self, key_hash: str, principal: Principal) -> None:
+    def put(self, key_hash: str, principal: Principal, created: Stamp | None = None) -> None:
         self.items[key_hash] = principal
+        self.stamps[key_hash] = (created, None)
 
     def get(self, key_hash: str) -> Principal | None:
         return self.items.get(key_hash)
 
-    def revoke(self, principal_id: str) -> int:
+    def revoke(self, principal_id: str, by: Stamp | None = None) -> int:
         hits = [h for h, p in self.items.items() if p.principal_id == principal_id and not p.revoked]
         for h in hits:
             p = self.items[h]
             self.items[h] = Principal(p.principal_id, p.kind, p.name, p.nodes, revoked=True)
+            self.stamps[h] = (self.stamps[h][0], by)
         return len(hits)
+
+    def records(self) -> list[KeyRecord]:
+        return [KeyRecord(h[:12], p, *self.stamps[h]) for h, p in self.items.items()]
 
 
 class InMemoryNodes:
@@ -266,6 +280,7 @@ class Shelf:
     reservations: dict[tuple[str, str], Reservation] = field(default_factory=dict)  # (order, node)
     capacity: dict[tuple[str, str], int] = field(default_factory=dict)  # (node, day) -> shipments
     adjustments: dict[str, str] = field(default_factory=dict)  # reference -> body hash
+    applied: dict[str, AppliedAdjustment] = field(default_factory=dict)  # reference -> what moved, who
     reorders: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     backorders: dict[str, set[tuple[int, str, str]]] = field(default_factory=dict)  # sku -> (priority, at, order)
     leases: dict[str, tuple[str, float]] = field(default_factory=dict)  # order -> (owner, expires)
@@ -300,7 +315,16 @@ class InMemoryStockLevels(_OnShelf):
 
 
 class InMemoryStockAdjustments(_OnShelf):
-    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
+    def adjust(
+        self,
+        reference: str,
+        body_hash: str,
+        node_id: str,
+        changes: list[StockChange],
+        at: datetime,
+        stamp: Stamp | None = None,
+        kind: AdjustmentType | None = None,
+    ) -> None:
         if reference in self.shelf.adjustments:
             raise AdjustmentReplay(self.shelf.adjustments[reference])
         after = dict(self.shelf.stock)
@@ -325,9 +349,14 @@ class InMemoryStockAdjustments(_OnShelf):
             )
         self.shelf.stock = after
         self.shelf.adjustments[reference] = body_hash
+        moved = tuple((c.sku, c.on_hand_delta) for c in changes)
+        self.shelf.applied[reference] = AppliedAdjustment(reference, node_id, kind, moved, stamp)
 
     def adjustment_hash(self, reference: str) -> str | None:
         return self.shelf.adjustments.get(reference)
+
+    def adjustment(self, reference: str) -> AppliedAdjustment | None:
+        return self.shelf.applied.get(reference)
 
 
 class InMemoryReservations(_OnShelf):
@@ -595,7 +624,16 @@ class FakeInventory:
         self.adjustments: dict[str, tuple[str, list[StockChange]]] = {}
         self.held = list(reservations or [])
 
-    def adjust(self, reference: str, body_hash: str, node_id: str, changes: list[StockChange], at: datetime) -> None:
+    def adjust(
+        self,
+        reference: str,
+        body_hash: str,
+        node_id: str,
+        changes: list[StockChange],
+        at: datetime,
+        stamp: Stamp | None = None,
+        kind: AdjustmentType | None = None,
+    ) -> None:
         if reference in self.adjustments:
             raise AdjustmentReplay(reference)
         self.adjustments[reference] = (node_id, changes)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shared.domain.exceptions import ExceptionType
-from shared.domain.ops import filed_under
+from shared.domain.ops import filed_under, nodes_of
 from shared.domain.order import Order, OrderStatus
 from shared.usecases.exception_queue import Filed, position
 from tests.unit.fakes import InMemoryOrders
@@ -37,8 +37,16 @@ class InMemoryExceptionIndex:
         ]
         return (found[::-1] if newest_first else found)[:limit]
 
-    def count(self, kind: ExceptionType) -> int:
-        return len(self._partition(kind))
+    def count(
+        self, kind: ExceptionType, *, high: str | None = None, channel: str | None = None, node_id: str | None = None
+    ) -> int:
+        return sum(
+            1
+            for f in self._partition(kind)
+            if (high is None or f.position <= high)
+            and (channel is None or f.order.channel == channel)
+            and (node_id is None or node_id in nodes_of(f.order))
+        )
 
 
 class InMemoryStatusIndex:

@@ -88,7 +88,9 @@ def test_put_node_stores_the_name_and_full_street_address_and_get_shows_them():
     status, listed = _call(app, ports, "GET", "/v1/nodes")
     assert status == 200
     assert listed["nodes"] == [{**BODY, "node_id": "dc-a", "ships": True, "pickup": False, "handling_cost": 0,
-                                "daily_capacity": None}]  # fmt: skip
+                                "daily_capacity": None,
+                                "updated": {"by": {"kind": "admin", "name": "k"}, "at": "2026-11-22T09:00:00Z",
+                                            "reason": None}}]  # fmt: skip
 
 
 def test_a_shipment_label_goes_from_the_nodes_address_to_the_customer():

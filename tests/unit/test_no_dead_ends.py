@@ -469,8 +469,8 @@ def test_a_parcel_that_arrives_while_the_last_one_is_settled_keeps_the_machine_w
     receive(world, rma_id, "ev-1", 1)
 
     class ParcelDuringRestock(FakeInventory):
-        def adjust(self, reference, body_hash, node_id, changes, at):
-            super().adjust(reference, body_hash, node_id, changes, at)
+        def adjust(self, reference, body_hash, node_id, changes, at, stamp=None, kind=None):
+            super().adjust(reference, body_hash, node_id, changes, at, stamp, kind)
             if len(self.adjustments) == 1:
                 receive(world, rma_id, "ev-2", 2)  # the rest comes in meanwhile
 

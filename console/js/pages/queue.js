@@ -2,7 +2,7 @@
 // offers the actions the API allows for it; one asks a reason, shows the result, and the row leaves.
 
 import { act, askReason, label } from "../actions.js";
-import { describe, get } from "../api.js";
+import { describe, get, post } from "../api.js";
 import { field, h, toast } from "../dom.js";
 import { age, when } from "../format.js";
 
@@ -76,7 +76,35 @@ export async function render(main, { params, go, stale }) {
     empty.hidden = body.children.length > 0;
   };
 
+  // a dead-letter queue holding messages: no order; its one action moves them back to their queue
+  const letterRow = (x) => {
+    const result = h("span", { class: "result", role: "status" });
+    const redrive = async () => {
+      result.textContent = "Working…";
+      try {
+        const moved = await post(`/v1/ops/dead-letters/${encodeURIComponent(x.subject)}/redrive`, { limit: 100 });
+        toast(`Moved ${moved.moved} message(s) back to ${moved.queue}; ${moved.remaining} left.`);
+        if (!moved.remaining) leave(row, x.type);
+        else result.textContent = `${moved.remaining} left`;
+      } catch (error) {
+        result.textContent = `Redrive refused: ${describe(error)}`;
+      }
+    };
+    const row = h(
+      "tr",
+      { "data-queue": x.subject, "data-type": x.type },
+      h("td", {}, h("time", { datetime: x.since, title: when(x.since) }, `${age(x.since)} ago`)),
+      h("td", {}, `${x.subject} queue`),
+      h("td", {}, "—"),
+      h("td", {}, x.type.replace(/_/g, " ")),
+      h("td", {}, x.reason),
+      h("td", { class: "actions" }, h("button", { type: "button", class: "small", onclick: redrive }, label("redrive")), result),
+    );
+    return row;
+  };
+
   const rowOf = (x) => {
+    if (x.type === "dead_letter") return letterRow(x);
     const result = h("span", { class: "result", role: "status" });
     const row = h(
       "tr",
