@@ -10,8 +10,14 @@ start and the end of every execution it started, divided by its orders.
 Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
 5 minutes per key, so it runs about once per key in that time, not once per order), and the
 simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
-Lambda durations are this machine's (handlers talking to local emulators, and the first invocation of
-each function includes its imports), not Lambda's.
+
+Lambda is priced as it bills a warm invocation: each invocation's handler run on this machine (talking
+to local emulators, under whatever load the machine has), in 1 ms steps, times the function's memory.
+Loading a function's module (imports and composition root, once per execution environment: Lambda's
+INIT phase, billed since 2025-08 but once per environment, so a fraction of a cent spread over
+thousands of orders) is printed apart, not per order. So is the figure priced the way this benchmark
+did before 2026-12-01 (the whole in-process invoke, module load and the wait for a free environment
+included), as `lambda (as measured)` beside each total.
 
 Run: .venv/bin/python -m benchmarks.cost [--orders N] [--quick]
 """
@@ -128,10 +134,17 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     return lines
 
 
-def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float]:
+def lambda_gb_s(s: Scenario, unit: str) -> float:
+    return sum(v for (u, owner), v in s.usage.units.items() if u == unit and owner not in EXCLUDED_OWNERS)
+
+
+def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, float]:
+    """Prints the scenario's bill; returns (total, without SES, without SES priced the old way) per 1,000."""
     lines = price_lines(s, prices)
     total = sum(usd for *_, usd in lines)
     without_ses = sum(usd for service, *_, usd in lines if service != "ses")
+    gb_s_price = prices["lambda_arm64_per_gb_second"]
+    as_measured = without_ses + (lambda_gb_s(s, "lambda_wall_gb_s") - lambda_gb_s(s, "lambda_gb_s")) * gb_s_price
     per = 1000 / s.orders
     print(f"\n== {s.name}: {s.orders} order(s); per 1,000 orders ==")
     print(f"{'service':<15} {'function / owner':<24} {'what':<12} {'quantity':>12} {'USD':>9}")
@@ -143,7 +156,13 @@ def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float]:
         services[service] += usd * per
     print("by service: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(services.items(), key=lambda kv: -kv[1])))
     print(f"total {total * per:.4f} USD, without SES {without_ses * per:.4f} USD per 1,000 orders")
-    return total * per, without_ses * per
+    init = lambda_gb_s(s, "lambda_init_gb_s")
+    print(
+        f"lambda init (module loads, once per environment, not in the total): {init:.2f} GB-s, "
+        f"{init * gb_s_price:.6f} USD in all; lambda (as measured, init and waits per order): "
+        f"without SES {as_measured * per:.4f} USD per 1,000 orders"
+    )
+    return total * per, without_ses * per, as_measured * per
 
 
 class Workload:
@@ -327,16 +346,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nAWS list prices, {prices['region']}, as of {prices['as_of']} ({PRICES_FILE.name}); workload {took:.0f} s")
     summary = []
     for s in scenarios:
-        total, without_ses = print_scenario(s, prices)
-        summary.append((s, total, without_ses))
-    print(f"\n{'scenario':<30} {'orders':>6} {'transitions':>11} {'WRU':>7} {'RRU':>7} {'USD/1k':>8} {'no SES':>8}")
-    for s, total, without_ses in summary:
+        total, without_ses, as_measured = print_scenario(s, prices)
+        summary.append((s, total, without_ses, as_measured))
+    header = f"{'scenario':<30} {'orders':>6} {'transitions':>11} {'WRU':>7} {'RRU':>7} {'USD/1k':>8} {'no SES':>8}"
+    print(f"\n{header} {'as measured':>11}")
+    for s, total, without_ses, as_measured in summary:
         wru = sum(v for (u, o), v in s.usage.units.items() if u == "wru" and o not in EXCLUDED_OWNERS) / s.orders
         rru = sum(v for (u, o), v in s.usage.units.items() if u == "rru" and o not in EXCLUDED_OWNERS) / s.orders
         transitions = sum(s.transitions.values()) / s.orders
         print(
             f"{s.name:<30} {s.orders:>6} {transitions:>11.1f} {wru:>7.1f} {rru:>7.1f} {total:>8.4f} {without_ses:>8.4f}"
+            f" {as_measured:>11.4f}"
         )
+    print("(as measured: Lambda priced on the whole in-process invoke, module loads and waits included)")
     print(f"cost_per_1000_orders_usd_without_ses: {summary[0][2]:.4f}")
 
 
