@@ -7,7 +7,11 @@ Workload, one scenario after the other: orders delivered in one shipment, orders
 the return of one unit of a delivered order. Each scenario's cost is what was counted between its
 start and the end of every execution it started, divided by its orders.
 
-Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
+Step Functions: a Standard machine's transitions are the states its executions entered (from their
+history); an Express machine's runs are billed per request and per 100 ms of duration at 64 MB.
+
+Not counted: CloudWatch Logs and X-Ray (the Express child logs about 3 KB of events per order: at
+$0.50 per GB ingested, $0.0015 per 1,000 orders), storage (DynamoDB, S3), the authorizer (its answer is cached
 5 minutes per key, so it runs about once per key in that time, not once per order), and the
 simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cost_meter import Meter
+from shared.topology import STATE_MACHINES
 
 PRICES_FILE = Path(__file__).with_name("aws_prices.json")
 TRANSITION = "StateEntered"
@@ -70,7 +76,9 @@ class Scenario:
     name: str
     orders: int
     usage: Snapshot
-    transitions: Counter[str] = field(default_factory=Counter)  # by state machine
+    transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
+    express_runs: Counter[str] = field(default_factory=Counter)  # by Express state machine
+    express_seconds: dict[str, float] = field(default_factory=dict)  # billed duration, 100 ms steps
 
 
 def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str, float, float]]:
@@ -79,6 +87,14 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     for machine, count in sorted(s.transitions.items()):
         lines.append(
             ("stepfunctions", machine, "transitions", count, count * prices["stepfunctions_standard_per_transition"])
+        )
+    for machine, count in sorted(s.express_runs.items()):
+        lines.append(
+            ("stepfunctions", machine, "express runs", count, count * prices["stepfunctions_express_per_request"])
+        )
+        gb_s = s.express_seconds.get(machine, 0.0) * prices["stepfunctions_express_billed_mb"] / 1024
+        lines.append(
+            ("stepfunctions", machine, "express GB-s", gb_s, gb_s * prices["stepfunctions_express_per_gb_second"])
         )
     for (unit, owner), amount in sorted(s.usage.units.items()):
         if owner in EXCLUDED_OWNERS or not amount:
@@ -242,22 +258,33 @@ class Workload:
             self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"] for arn in machines
         )
 
-    def transitions_since(self, started: float) -> Counter[str]:
-        counted: Counter[str] = Counter()
+    def executions_since(self, started: float) -> tuple[Counter[str], Counter[str], dict[str, float]]:
+        """Standard transitions (states entered, from each execution's history), and Express runs
+        with their billed duration (AWS bills an Express execution per request and per 100 ms)."""
+        transitions: Counter[str] = Counter()
+        runs: Counter[str] = Counter()
+        seconds: dict[str, float] = defaultdict(float)
+        express = {m.name for m in STATE_MACHINES if m.express}
         for name, arn in self.info["resources"]["state_machines"].items():
             for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
                 for execution in page["executions"]:
                     if execution["startDate"].timestamp() < started:
                         continue
+                    if name in express:
+                        d = self.sfn.describe_execution(executionArn=execution["executionArn"])
+                        took = ((d.get("stopDate") or d["startDate"]) - d["startDate"]).total_seconds()
+                        runs[name] += 1
+                        seconds[name] += math.ceil(took * 10) / 10
+                        continue
                     events = self.sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
-                    counted[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
-        return counted
+                    transitions[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
+        return transitions, runs, seconds
 
     def scenario(self, name: str, orders: int, run: Any) -> Scenario:
         started, before = time.time() - 0.5, Snapshot.of(self.meter)
         run()
         usage = Snapshot.of(self.meter) - before
-        return Scenario(name, orders, usage, self.transitions_since(started))
+        return Scenario(name, orders, usage, *self.executions_since(started))
 
 
 def run(orders: int) -> list[Scenario]:
