@@ -21,7 +21,8 @@ Loading a function's module (imports and composition root, once per execution en
 INIT phase, billed since 2025-08 but once per environment, so a fraction of a cent spread over
 thousands of orders) is printed apart, not per order. So is the figure priced the way this benchmark
 did before 2026-12-01 (the whole in-process invoke, module load and the wait for a free environment
-included), as `lambda (as measured)` beside each total.
+included), as `lambda (as measured)` beside each total, and the figure had every invocation taken
+its function's median duration (this machine's load spikes aside).
 
 Run: .venv/bin/python -m benchmarks.cost [--orders N] [--quick]
 """
@@ -33,6 +34,7 @@ import json
 import logging
 import math
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -56,18 +58,39 @@ class Snapshot:
     units: dict[tuple[str, str], float]
     invocations: Counter[str]
     api_requests: int
+    billed_ms: dict[str, list[int]]  # each invocation's billed duration, by function
+    memory_mb: dict[str, int]
 
     @classmethod
     def of(cls, meter: Meter) -> Snapshot:
-        return cls(Counter(meter.requests), dict(meter.units), Counter(meter.invocations), meter.api_requests)
+        billed = {name: list(ms) for name, ms in meter.billed_ms.items()}
+        return cls(
+            Counter(meter.requests),
+            dict(meter.units),
+            Counter(meter.invocations),
+            meter.api_requests,
+            billed,
+            dict(meter.memory_mb),
+        )
 
     def __sub__(self, other: Snapshot) -> Snapshot:
         units = {k: v - other.units.get(k, 0.0) for k, v in self.units.items()}
+        billed = {name: ms[len(other.billed_ms.get(name, [])) :] for name, ms in self.billed_ms.items()}
         return Snapshot(
             self.requests - other.requests,
             units,
             self.invocations - other.invocations,
             self.api_requests - other.api_requests,
+            billed,
+            self.memory_mb,
+        )
+
+    def median_gb_s(self) -> float:
+        """Lambda GB-s had every invocation taken its function's median duration (load spikes aside)."""
+        return sum(
+            statistics.median(ms) / 1000 * len(ms) * self.memory_mb[name] / 1024
+            for name, ms in self.billed_ms.items()
+            if ms and name not in EXCLUDED_OWNERS
         )
 
 
@@ -161,6 +184,7 @@ def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, f
     without_ses = sum(usd for service, *_, usd in lines if service != "ses")
     gb_s_price = prices["lambda_arm64_per_gb_second"]
     as_measured = without_ses + (lambda_gb_s(s, "lambda_wall_gb_s") - lambda_gb_s(s, "lambda_gb_s")) * gb_s_price
+    at_medians = without_ses + (s.usage.median_gb_s() - lambda_gb_s(s, "lambda_gb_s")) * gb_s_price
     per = 1000 / s.orders
     print(f"\n== {s.name}: {s.orders} order(s); per 1,000 orders ==")
     print(f"{'service':<15} {'function / owner':<24} {'what':<12} {'quantity':>12} {'USD':>9}")
@@ -178,6 +202,7 @@ def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, f
         f"{init * gb_s_price:.6f} USD in all; lambda (as measured, init and waits per order): "
         f"without SES {as_measured * per:.4f} USD per 1,000 orders"
     )
+    print(f"lambda at each function's median duration: without SES {at_medians * per:.4f} USD per 1,000 orders")
     return total * per, without_ses * per, as_measured * per
 
 

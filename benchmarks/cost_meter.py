@@ -85,6 +85,8 @@ class Meter:
         self.requests: Counter[tuple[str, str, str]] = Counter()  # (service, operation, owner)
         self.units: dict[tuple[str, str], float] = defaultdict(float)  # ("wru"|"rru"|"lambda_gb_s"|..., owner)
         self.invocations: Counter[str] = Counter()
+        self.billed_ms: dict[str, list[int]] = defaultdict(list)  # each invocation's, by function
+        self.memory_mb: dict[str, int] = {}
         self.api_requests = 0
         self.item_sizes: Counter[str] = Counter()  # largest item seen per table (bytes)
         self._lock = threading.Lock()
@@ -105,6 +107,7 @@ class Meter:
         as `lambda_init_gb_s`, and so is the time an invocation waited for a free environment."""
         invoke, load = runtime.invoke, runtime._load
         memory = {name: pool.fn.memory_mb for name, pool in runtime._pools.items()}
+        self.memory_mb.update(memory)
         ran: contextvars.ContextVar[float] = contextvars.ContextVar("handler_seconds", default=0.0)
 
         def loaded(pool: Any) -> Any:
@@ -137,6 +140,7 @@ class Meter:
                 CURRENT_FUNCTION.reset(token)
                 with self._lock:
                     self.invocations[name] += 1
+                    self.billed_ms[name].append(billed_ms)
                     self.units[("lambda_gb_s", name)] += billed_ms / 1000 * memory[name] / 1024
                     self.units[("lambda_wall_gb_s", name)] += whole_ms / 1000 * memory[name] / 1024
 
