@@ -357,6 +357,9 @@ def run(orders: int) -> list[Scenario]:
             line = [{"sku": "TSHIRT-BLK-M", "quantity": 1, "unit_amount": 1900}]
             order_id = work.call("POST", "/v1/orders", "web", work.body(line, "sim:silent"))["order_id"]
             _until(work, order_id, "RELEASED")
+            # cancelled while its warehouse has the request: the flow waits on the request's task token
+            # (a cancel before that token exists is stopped by StopExecution, which moto cannot do)
+            _until_requested(work, order_id)
             work.call("POST", f"/v1/orders/{order_id}/cancel", "web", {"reason": "changed my mind"})
             work.settle([order_id], {"CANCELLED"})
 
@@ -382,6 +385,17 @@ def _until(work: Workload, order_id: str, status: str, timeout_s: float = 60) ->
     while work.status(order_id) != status:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{order_id} never reached {status}: {work.status(order_id)}")
+        time.sleep(0.2)
+
+
+def _until_requested(work: Workload, order_id: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        order = work.orders.get(order_id)
+        if order is not None and all(s.request_token for s in order.shipments):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{order_id}: its fulfilment requests were never sent")
         time.sleep(0.2)
 
 
