@@ -85,7 +85,11 @@ def _alive(pid: Any) -> bool:
 def cmd_demo(args: argparse.Namespace) -> int:
     from devstack.demo import run_demo
 
-    return run_demo(STATE_DIR, args.port)
+    stay = threading.Event() if args.stay else None
+    if stay is not None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda _signum, _frame: stay.set())
+    return run_demo(STATE_DIR, args.port, stay)
 
 
 def _key_store(args: argparse.Namespace) -> Any:
@@ -313,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     dev.set_defaults(func=cmd_dev)
     demo = sub.add_parser("demo", help="start the stack, send demo orders through it, show them, stop")
     demo.add_argument("--port", type=int, default=_port())
+    demo.add_argument("--stay", action="store_true", help="keep the stack up after the demo, until Ctrl-C")
     demo.set_defaults(func=cmd_demo)
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create a key (printed once)")

@@ -7,6 +7,7 @@ that can be fulfilled reaches DELIVERED: a split shipment and a store pickup amo
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -185,13 +186,23 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def run_demo(state_dir: Path, port: int) -> int:
+def run_demo(state_dir: Path, port: int, stay: threading.Event | None = None) -> int:
+    """Runs the demo and stops the stack; with `stay`, the stack (and the demo's orders, the held
+    one in the exception queue among them) stays up for the console until `stay` is set."""
     began = time.perf_counter()
     stack, info = _start_beside_others(state_dir, port)
     print(f"embedded stack up in {info['startup_s']} s: API {info['api']}, outbox {info['outbox']}")
-    print(f"console {info['console']} while the demo runs (ops key: .keys.ops in {stack.dev_json})")
+    print(f"console {info['console']} (ops key: .keys.ops in {stack.dev_json})")
     try:
-        return _drive(stack, info, began)
+        status = _drive(stack, info, began)
+        if stay is not None:
+            print(
+                f"\nthe stack stays up with the demo's orders: {info['console']}; Ctrl-C or SIGTERM stops it",
+                flush=True,
+            )
+            while not stay.wait(0.5):
+                pass
+        return status
     finally:
         stack.stop()
         print(f"stack stopped; whole demo took {time.perf_counter() - began:.1f} s")
@@ -320,9 +331,23 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     stack.documents.flush()
     print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
     demo_analytics.headline(call, delivered)
+    queued = _show_exception_queue(call)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])
     fulfilled = all(o["status"] != "EXCEPTION" for o in orders) and delivered >= 5
-    return 0 if fulfilled and money_ok and reconciliation["summary"]["matched"]["count"] >= 2 else 1
+    matched = reconciliation["summary"]["matched"]["count"] >= 2
+    return 0 if fulfilled and money_ok and matched and queued >= 1 else 1
+
+
+def _show_exception_queue(call: Any) -> int:
+    """What operations would see first in the console: the orders waiting for a person."""
+    page = call("GET", "/v1/ops/exceptions", "ops").json()
+    rows = page["exceptions"]
+    print(f"\nexception queue (GET /v1/ops/exceptions, ops key): {len(rows)} order(s) for a person")
+    for row in rows:
+        print(f"  {row['type']:18} {row['external_id']:12} {row['reason']}  actions: {', '.join(row['actions'])}")
+    if rows:
+        print("  `waybill demo --stay` keeps the stack up after the demo, to act on them in the console")
+    return len(rows)
 
 
 def _load_catalogue(call: Any) -> None:

@@ -162,7 +162,8 @@ class Backorders(Protocol):
 
 class RoutingLease(Protocol):
     def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
-        """The order's routing lease: one attempt at a time routes and reserves an order."""
+        """The order's routing lease: one attempt at a time routes and reserves an order. The holder
+        may claim again to extend it; False while another attempt holds an unexpired one."""
 
     def unclaim(self, order_id: str, owner: str) -> None: ...
 

@@ -70,7 +70,7 @@ def register(app: APIGatewayRestResolver) -> None:
         "types asked for, regardless of the other filters.",
         responses={
             200: {"description": "A page of the queue", "content": {"application/json": {"model": ExceptionQueuePage}}},
-            **http.documented_errors(401, 403, 422),
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["operations"],
         operation_id="list_exceptions",

@@ -327,7 +327,8 @@ class DynamoDBInventory:
     # --- routing claims ---------------------------------------------------------------------------
 
     def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
-        """Takes the order's routing lease; False while another attempt holds an unexpired one."""
+        """Takes (or, for its owner, extends) the order's routing lease; False while another attempt
+        holds an unexpired one."""
         try:
             self._db.put_item(
                 TableName=self._table,
@@ -337,8 +338,9 @@ class DynamoDBInventory:
                     "owner": attr(owner),
                     "expires": attr(int(now) + lease_s),
                 },
-                ConditionExpression="attribute_not_exists(pk) OR expires < :now",
-                ExpressionAttributeValues={":now": attr(int(now))},
+                ConditionExpression="attribute_not_exists(pk) OR expires < :now OR #o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":now": attr(int(now)), ":owner": attr(owner)},
             )
         except ClientError as err:
             if condition_failed(err):

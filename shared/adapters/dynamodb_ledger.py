@@ -36,7 +36,6 @@ from shared.domain.errors import DomainError
 from shared.domain.refund_ledger import (
     LedgerEntry,
     Owed,
-    RefundAlreadySettled,
     RefundExceedsCaptured,
     RefundNotFound,
     RefundReason,
@@ -202,15 +201,11 @@ class DynamoDBLedger:
         """PENDING -> SUCCEEDED or FAILED. Settling again with the same outcome changes nothing and
         returns the entry as first settled; the other outcome is RefundAlreadySettled. A FAILED
         refund gives its amount back to the PaymentIntent's total (so another cause may refund it)."""
-        if status is RefundStatus.PENDING:
-            raise ValueError("a refund settles SUCCEEDED or FAILED")
-        if status is RefundStatus.SUCCEEDED and stripe_refund_id is None:
-            raise ValueError("a SUCCEEDED refund has a Stripe refund id")
         current = self.get(refund_id)
         if current is None:
             raise RefundNotFound(refund_id)
-        if current.status is not RefundStatus.PENDING:
-            return self._already(current, status)
+        if current.settled(status, stripe_refund_id, failure_reason, at) is None:
+            return current  # settled before, with this outcome
 
         sets = ["#status = :status", "settled_at = :at"]
         values: dict[str, Any] = {":status": attr(status.value), ":at": attr(_stamp(at)), ":pending": attr("PENDING")}
@@ -272,7 +267,10 @@ class DynamoDBLedger:
                 settled = self.get(refund_id)
                 if settled is None:
                     raise
-                return self._already(settled, status)
+                # the same outcome is this settlement; the other raises RefundAlreadySettled
+                if settled.settled(status, stripe_refund_id, failure_reason, at) is not None:
+                    raise  # still PENDING: the condition failed for another reason
+                return settled
             raise
         return self.find(current.idempotency_key) or current
 
@@ -303,12 +301,6 @@ class DynamoDBLedger:
     @staticmethod
     def _owed_key(order_id: str, cause_id: str) -> dict[str, Any]:
         return key(OWED_PK, f"{order_id}#{cause_id}")
-
-    @staticmethod
-    def _already(current: LedgerEntry, wanted: RefundStatus) -> LedgerEntry:
-        if current.status is wanted:
-            return current
-        raise RefundAlreadySettled(current.refund_id, current.status, wanted)
 
     # --- reads ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ Money is in integer minor units of an ISO 4217 currency throughout.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -118,6 +118,23 @@ class LedgerEntry:
             raise InvalidRefundRequest(f"a refund amount must be > 0, got {self.amount}")
         if self.created_at.tzinfo is None:
             raise InvalidRefundRequest("created_at must be timezone-aware")
+
+    def settled(
+        self, status: RefundStatus, stripe_refund_id: str | None, failure_reason: str | None, at: datetime
+    ) -> LedgerEntry | None:
+        """The entry settled PENDING -> SUCCEEDED or FAILED; None when it already was, with this
+        outcome (settling again changes nothing); RefundAlreadySettled for the other outcome."""
+        if status is RefundStatus.PENDING:
+            raise ValueError("a refund settles SUCCEEDED or FAILED")
+        if status is RefundStatus.SUCCEEDED and stripe_refund_id is None:
+            raise ValueError("a SUCCEEDED refund has a Stripe refund id")
+        if self.status is not RefundStatus.PENDING:
+            if self.status is status:
+                return None
+            raise RefundAlreadySettled(self.refund_id, self.status, status)
+        return replace(
+            self, status=status, stripe_refund_id=stripe_refund_id, failure_reason=failure_reason, settled_at=at
+        )
 
 
 @dataclass(frozen=True)

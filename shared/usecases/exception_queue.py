@@ -48,11 +48,13 @@ class ExceptionIndex(Protocol):
 
 
 class BadCursor(DomainError):
-    code = "validation_failed"
-    http_status = 422
+    """The same answer as a search's made-up cursor: 400 invalid_cursor."""
+
+    code = "invalid_cursor"
+    http_status = 400
 
     def __init__(self) -> None:
-        super().__init__("cursor is not one this API returned")
+        super().__init__("the cursor is not one this queue gave out; start again without `cursor`")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from shared.domain.errors import IllegalTransition
@@ -25,6 +25,9 @@ from shared.usecases.capacity_routing import route_within_capacity
 ATTEMPTS = 3
 # longer than the reserve function's timeout, so a lease only outlives an attempt that died
 LEASE_S = 60
+# An attempt that has run this long extends its lease before it reserves or records, and stops if
+# another attempt took the order over (a stalled attempt must not act on an order it lost).
+RENEW_AFTER_S = LEASE_S / 2
 
 
 class OrderBusy(Exception):
@@ -53,18 +56,32 @@ def reserve_order(
     if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
         return _decided(order)  # a retried step, or an order cancelled or held meanwhile
     owner = uuid.uuid4().hex
-    if not inventory.claim(order_id, owner, clock.now().timestamp(), LEASE_S):
+    claimed_at = clock.now().timestamp()
+    if not inventory.claim(order_id, owner, claimed_at, LEASE_S):
         raise OrderBusy(f"order {order_id} is being routed by another attempt")
+
+    def keep_lease() -> None:
+        nonlocal claimed_at
+        now = clock.now().timestamp()
+        if now - claimed_at < RENEW_AFTER_S:
+            return
+        if not inventory.claim(order_id, owner, now, LEASE_S):
+            raise OrderBusy(f"order {order_id} was taken over by another attempt while this one stalled")
+        claimed_at = now
+
     try:
         order = orders.get(order_id) or order  # what the previous lease holder left
         if order.status not in (OrderStatus.RECEIVED, OrderStatus.BACKORDERED):
             return _decided(order)
         release_reservations(order_id, inventory=inventory)  # leftovers of an attempt that died midway
         policy = policies.get(order.channel)
-        decision, stock = _route_and_reserve(order, nodes, policy, clock.now().date().isoformat(), inventory)
+        decision, stock = _route_and_reserve(
+            order, nodes, policy, clock.now().date().isoformat(), inventory, keep_lease
+        )
         if decision.outcome == "backorder":
             # in the queue before the status says so, so a receipt arriving now already finds it
             inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
+        keep_lease()
         try:
             update_order(orders, order_id, lambda o: o.apply_routing(decision, policy.priority, clock.now()))
         except IllegalTransition:
@@ -98,7 +115,7 @@ def directory_missed(decision: RoutingDecision, stock: Mapping[tuple[str, str], 
 
 
 def _route_and_reserve(
-    order: Order, nodes: Nodes, policy: Policy, day: str, inventory: Routing
+    order: Order, nodes: Nodes, policy: Policy, day: str, inventory: Routing, keep_lease: Callable[[], None]
 ) -> tuple[RoutingDecision, dict[tuple[str, str], StockLevel]]:
     """The decision, and the stock it was made on."""
     request = order.routing_request()
@@ -124,6 +141,7 @@ def _route_and_reserve(
         capacities = {n.node_id: n.daily_capacity for n in directory if n.daily_capacity is not None}
         if decision.outcome not in ("allocated", "partial"):
             return decision, stock
+        keep_lease()
         if _reserve_all(order.order_id, decision, capacities, day, inventory):
             return decision, stock
     assert decision is not None

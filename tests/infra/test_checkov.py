@@ -19,6 +19,9 @@ import pytest
 from infra.checkov_acknowledgements import ACKNOWLEDGED, Acknowledgement
 from tests.infra.synth import Synthesized
 
+# one worker runs the module, so the scan (minutes on a busy machine) runs once, not once per worker
+pytestmark = pytest.mark.xdist_group("checkov")
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 

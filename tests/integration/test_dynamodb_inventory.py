@@ -137,3 +137,5 @@ def test_the_routing_lease_admits_one_attempt_until_it_expires(inventory):
     assert inventory.claim(order, "b", 1061, 60)  # a's lease ran out
     inventory.unclaim(order, "b")
     assert inventory.claim(order, "c", 1062, 60)
+    assert inventory.claim(order, "c", 1100, 60)  # its holder extends it, to 1160
+    assert not inventory.claim(order, "d", 1130, 60)  # past the first lease, inside the extended one

@@ -19,7 +19,6 @@ from shared.domain.principal import Principal
 from shared.domain.refund_ledger import (
     LedgerEntry,
     Owed,
-    RefundAlreadySettled,
     RefundExceedsCaptured,
     RefundNotFound,
     RefundStatus,
@@ -424,7 +423,7 @@ class InMemoryBackorders(_OnShelf):
 class InMemoryRoutingLease(_OnShelf):
     def claim(self, order_id: str, owner: str, now: float, lease_s: int) -> bool:
         held = self.shelf.leases.get(order_id)
-        if held is not None and held[1] >= int(now):
+        if held is not None and held[0] != owner and held[1] >= int(now):
             return False
         self.shelf.leases[order_id] = (owner, int(now) + lease_s)
         return True
@@ -489,20 +488,12 @@ class InMemoryLedger:
         failure_reason: str | None,
         at: datetime,
     ) -> LedgerEntry:
-        if status is RefundStatus.PENDING:
-            raise ValueError("a refund settles SUCCEEDED or FAILED")
-        if status is RefundStatus.SUCCEEDED and stripe_refund_id is None:
-            raise ValueError("a SUCCEEDED refund has a Stripe refund id")
         current = self.get(refund_id)
         if current is None:
             raise RefundNotFound(refund_id)
-        if current.status is not RefundStatus.PENDING:
-            if current.status is status:
-                return current
-            raise RefundAlreadySettled(refund_id, current.status, status)
-        settled = replace(
-            current, status=status, stripe_refund_id=stripe_refund_id, failure_reason=failure_reason, settled_at=at
-        )
+        settled = current.settled(status, stripe_refund_id, failure_reason, at)
+        if settled is None:
+            return current
         self.entries[self.entries.index(current)] = settled
         return settled
 

@@ -3,7 +3,7 @@ ports (no moto): what each does, what it does again, and how it fails."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -212,6 +212,37 @@ def test_reserve_refuses_while_another_attempt_holds_the_lease(world: World) -> 
         world.reserve(order_id)
     assert world.level("SKU-1", "dc-east") == (5, 0, 5)
     assert world.orders.get(order_id).status == OrderStatus.RECEIVED  # type: ignore[union-attr]
+
+
+def test_an_attempt_that_stalled_past_its_lease_stops_when_another_took_the_order_over(world: World) -> None:
+    # Seen under load on the embedded stack: 200 orders for 50 units released 51. An attempt ran past
+    # its lease, a retry took the order over and released the stalled attempt's units, then both
+    # recorded the order: it was RESERVED holding nothing, and its units went to another order.
+    world.shelf.put("SKU-1", "dc-east", 5)
+    order_id = world.order(("SKU-1", 1))
+
+    def stall_then_taken_over() -> None:
+        world.clock.at += timedelta(seconds=LEASE_S + 1)
+        assert world.inventory.claim(order_id, "the-retry", world.clock.now().timestamp(), LEASE_S)
+
+    world.shelf.before_reserve.append(stall_then_taken_over)  # the stall: its reservation's write
+    with pytest.raises(OrderBusy):
+        world.reserve(order_id)
+    # it recorded nothing on the order and left the retry's lease alone
+    assert world.orders.get(order_id).status == OrderStatus.RECEIVED  # type: ignore[union-attr]
+    assert world.shelf.leases[order_id][0] == "the-retry"
+    world.shelf.before_reserve.clear()
+    world.inventory.unclaim(order_id, "the-retry")  # the retry's own attempt runs
+    assert world.reserve(order_id).outcome == "allocated"
+    assert world.level("SKU-1", "dc-east") == (5, 1, 4)  # the order holds its one unit, once
+
+
+def test_a_slow_attempt_that_kept_its_lease_reserves(world: World) -> None:
+    world.shelf.put("SKU-1", "dc-east", 5)
+    order_id = world.order(("SKU-1", 1))
+    world.shelf.before_reserve.append(lambda: setattr(world.clock, "at", world.clock.at + timedelta(seconds=45)))
+    assert world.reserve(order_id).outcome == "allocated"  # nobody took over: it extended its lease
+    assert world.level("SKU-1", "dc-east") == (5, 1, 4)
 
 
 def test_reserve_after_an_attempt_died_midway_holds_exactly_the_order(world: World) -> None:
