@@ -141,7 +141,10 @@ CANCELLED = EmailTemplate("order_cancelled")
 RETURN_OPENED = EmailTemplate("return_opened")
 DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
-FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
+# an order's synchronous steps (payment, confirmation, reservation, release), one Express run each
+PREPARE = StateMachine("prepare", "prepare.asl.json", express=True)
+# an order's fulfilment: the Express preparation, then each shipment's waits on its node and carrier
+FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json", children=(PREPARE,))
 # one refund: paid through Stripe once, settled, the customer told
 REFUNDS = StateMachine("refunds", "refunds.asl.json")
 # one return: a label, the wait for the parcel, restock and refund
@@ -162,7 +165,7 @@ EMAIL_TEMPLATES = (
     RETURN_OPENED,
     DELIVERY_EXCEPTION,
 )
-STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
+STATE_MACHINES = (PREPARE, FULFILMENT, REFUNDS, RETURNS)  # children before the machines that run them
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
@@ -247,21 +250,21 @@ FUNCTIONS: tuple[Function, ...] = (
         name="check_payment",
         handler="functions.check_payment.handler.handler",
         description="Fulfilment step: checks the order's Stripe PaymentIntent covers the order",
-        triggers=(TaskTrigger(FULFILMENT, "CheckPaymentFunctionArn"),),
+        triggers=(TaskTrigger(PREPARE, "CheckPaymentFunctionArn"),),
         grants=(_ORDERS_RW, SecretRead(STRIPE)),
     ),
     Function(
         name="send_confirmation",
         handler="functions.send_confirmation.handler.handler",
         description="Fulfilment step: emails the customer the order confirmation, exactly once",
-        triggers=(TaskTrigger(FULFILMENT, "SendConfirmationFunctionArn"),),
+        triggers=(TaskTrigger(PREPARE, "SendConfirmationFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(IDEMPOTENCY, Access.READ_WRITE), SendEmail((CONFIRMATION,))),
     ),
     Function(
         name="reserve_order",
         handler="functions.reserve_order.handler.handler",
         description="Fulfilment step: routes the order and reserves its stock, all or nothing",
-        triggers=(TaskTrigger(FULFILMENT, "ReserveOrderFunctionArn"),),
+        triggers=(TaskTrigger(PREPARE, "ReserveOrderFunctionArn"),),
         grants=(_ORDERS_RW, _INVENTORY_RW),
     ),
     Function(
@@ -307,7 +310,7 @@ FUNCTIONS += (
         name="release_order",
         handler="functions.release_order.handler.handler",
         description="Fulfilment step: releases a reserved order to its nodes, one shipment per node",
-        triggers=(TaskTrigger(FULFILMENT, "ReleaseOrderFunctionArn"),),
+        triggers=(TaskTrigger(PREPARE, "ReleaseOrderFunctionArn"),),
         grants=(_ORDERS_RW,),
         environment=FULFILMENT_TIMEOUTS,
     ),
