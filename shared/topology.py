@@ -453,7 +453,7 @@ FUNCTIONS += (
         handler="functions.stripe_webhook.handler.handler",
         description="Stripe's refund events (signature checked): settles the ledger entries they name",
         triggers=(Route("POST", "/v1/webhooks/stripe", authorized=False),),
-        grants=(_LEDGER_RW, SecretRead(STRIPE_WEBHOOK)),
+        grants=(_LEDGER_RW, _ORDERS_RW, SecretRead(STRIPE_WEBHOOK)),
     ),
 )
 

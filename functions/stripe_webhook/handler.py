@@ -12,7 +12,9 @@ from shared.bootstrap import Wiring
 
 w = Wiring("stripe_webhook")
 logger = w.logger
-ports = routes.WebhookPorts(ledger=w.ledger(), secret=w.webhook_secret(), clock=w.clock, logger=logger)
+ports = routes.WebhookPorts(
+    ledger=w.ledger(), orders=w.orders(), secret=w.webhook_secret(), clock=w.clock, logger=logger
+)
 app = http.resolver(routes.register, w.browser_origin())
 
 

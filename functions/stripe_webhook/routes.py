@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared import http
 from shared.adapters.stripe_refunds import refunds_in_event, verify_webhook
-from shared.ports import Clock, RefundLedger
+from shared.ports import Clock, OrderRepository, RefundLedger
 from shared.usecases.stripe_events import settle_reported_refunds
 
 
@@ -39,6 +39,7 @@ class WebhookReceived(BaseModel):
 @dataclass(frozen=True)
 class WebhookPorts:
     ledger: RefundLedger
+    orders: OrderRepository  # a refund Stripe reports failed is an exception on its order
     secret: Callable[[], str]
     clock: Clock
     logger: Logger
@@ -85,6 +86,8 @@ def register(app: APIGatewayRestResolver) -> None:
             "Stripe-Signature", ""
         )
         event = verify_webhook(body.encode(), signature, ports.secret())
-        outcome = settle_reported_refunds(refunds_in_event(event), ledger=ports.ledger, clock=ports.clock)
+        outcome = settle_reported_refunds(
+            refunds_in_event(event), ledger=ports.ledger, orders=ports.orders, clock=ports.clock
+        )
         ports.logger.info("stripe webhook", event_id=event.get("id"), event_type=event.get("type"), outcome=outcome)
         return Response(200, content_types.APPLICATION_JSON, json.dumps({"received": True, **outcome}))

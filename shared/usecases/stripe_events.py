@@ -3,7 +3,8 @@
 The adapter reads the provider's event (shared.adapters.stripe_refunds.refunds_in_event); this
 sees only the refunds in it. A refund Waybill never asked for (made in the Stripe dashboard)
 changes nothing here: reconciliation reports it as missing in Waybill. Replaying an event is
-harmless: an entry already settled the same way stays as it is.
+harmless: an entry already settled the same way stays as it is. A refund Stripe reports failed puts
+a refund_failed exception on its order, as a refund the flow could not pay does.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from collections.abc import Iterable
 
 from shared import metrics
 from shared.domain.refund_ledger import RefundStatus, StripeRefund, status_of_stripe
-from shared.ports import Clock, RefundLedger
+from shared.ports import Clock, OrderRepository, RefundLedger
+from shared.usecases.ops_retries import refund_failed_on_order
 
 
-def settle_reported_refunds(refunds: Iterable[StripeRefund], *, ledger: RefundLedger, clock: Clock) -> dict[str, int]:
+def settle_reported_refunds(
+    refunds: Iterable[StripeRefund], *, ledger: RefundLedger, orders: OrderRepository, clock: Clock
+) -> dict[str, int]:
     """Counts of what each reported refund did: settled, unchanged, pending, unknown."""
     done: Counter[str] = Counter()
     for refund in refunds:
@@ -32,6 +36,10 @@ def settle_reported_refunds(refunds: Iterable[StripeRefund], *, ledger: RefundLe
             done["unchanged"] += 1  # a replay, or settled by the refund step first
         else:
             failure = None if status == RefundStatus.SUCCEEDED else f"Stripe reported the refund {refund.status}"
+            if failure is not None:
+                # on the order before the entry settles: a redelivery after a failed settle records it
+                # again (harmless), never an entry FAILED with nothing on the order for a person
+                refund_failed_on_order(entry.order_id, entry.refund_id, failure, orders=orders, clock=clock)
             ledger.settle(entry.refund_id, status, refund.id, failure, clock.now())
             done["settled"] += 1
             if status == RefundStatus.FAILED:
