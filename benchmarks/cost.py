@@ -7,22 +7,11 @@ Workload, one scenario after the other: orders delivered in one shipment, orders
 the return of one unit of a delivered order. Each scenario's cost is what was counted between its
 start and the end of every execution it started, divided by its orders.
 
-Step Functions: a Standard machine's transitions are the states its executions entered (from their
-history); an Express machine's runs are billed per request and per 100 ms of duration at 64 MB.
-
-Not counted: CloudWatch Logs and X-Ray (the Express child logs about 3 KB of events per order: at
-$0.50 per GB ingested, $0.0015 per 1,000 orders), storage (DynamoDB, S3), the authorizer (its answer is cached
+Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
 5 minutes per key, so it runs about once per key in that time, not once per order), and the
 simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
-
-Lambda is priced as it bills a warm invocation: each invocation's handler run on this machine (talking
-to local emulators, under whatever load the machine has), in 1 ms steps, times the function's memory.
-Loading a function's module (imports and composition root, once per execution environment: Lambda's
-INIT phase, billed since 2025-08 but once per environment, so a fraction of a cent spread over
-thousands of orders) is printed apart, not per order. So is the figure priced the way this benchmark
-did before 2026-12-01 (the whole in-process invoke, module load and the wait for a free environment
-included), as `lambda (as measured)` beside each total, and the figure had every invocation taken
-its function's median duration (this machine's load spikes aside).
+Lambda durations are this machine's (handlers talking to local emulators, and the first invocation of
+each function includes its imports), not Lambda's.
 
 Run: .venv/bin/python -m benchmarks.cost [--orders N] [--quick]
 """
@@ -32,9 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -44,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cost_meter import Meter
-from shared.topology import STATE_MACHINES
 
 PRICES_FILE = Path(__file__).with_name("aws_prices.json")
 TRANSITION = "StateEntered"
@@ -58,39 +44,18 @@ class Snapshot:
     units: dict[tuple[str, str], float]
     invocations: Counter[str]
     api_requests: int
-    billed_ms: dict[str, list[int]]  # each invocation's billed duration, by function
-    memory_mb: dict[str, int]
 
     @classmethod
     def of(cls, meter: Meter) -> Snapshot:
-        billed = {name: list(ms) for name, ms in meter.billed_ms.items()}
-        return cls(
-            Counter(meter.requests),
-            dict(meter.units),
-            Counter(meter.invocations),
-            meter.api_requests,
-            billed,
-            dict(meter.memory_mb),
-        )
+        return cls(Counter(meter.requests), dict(meter.units), Counter(meter.invocations), meter.api_requests)
 
     def __sub__(self, other: Snapshot) -> Snapshot:
         units = {k: v - other.units.get(k, 0.0) for k, v in self.units.items()}
-        billed = {name: ms[len(other.billed_ms.get(name, [])) :] for name, ms in self.billed_ms.items()}
         return Snapshot(
             self.requests - other.requests,
             units,
             self.invocations - other.invocations,
             self.api_requests - other.api_requests,
-            billed,
-            self.memory_mb,
-        )
-
-    def median_gb_s(self) -> float:
-        """Lambda GB-s had every invocation taken its function's median duration (load spikes aside)."""
-        return sum(
-            statistics.median(ms) / 1000 * len(ms) * self.memory_mb[name] / 1024
-            for name, ms in self.billed_ms.items()
-            if ms and name not in EXCLUDED_OWNERS
         )
 
 
@@ -99,9 +64,7 @@ class Scenario:
     name: str
     orders: int
     usage: Snapshot
-    transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
-    express_runs: Counter[str] = field(default_factory=Counter)  # by Express state machine
-    express_seconds: dict[str, float] = field(default_factory=dict)  # billed duration, 100 ms steps
+    transitions: Counter[str] = field(default_factory=Counter)  # by state machine
 
 
 def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str, float, float]]:
@@ -110,14 +73,6 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     for machine, count in sorted(s.transitions.items()):
         lines.append(
             ("stepfunctions", machine, "transitions", count, count * prices["stepfunctions_standard_per_transition"])
-        )
-    for machine, count in sorted(s.express_runs.items()):
-        lines.append(
-            ("stepfunctions", machine, "express runs", count, count * prices["stepfunctions_express_per_request"])
-        )
-        gb_s = s.express_seconds.get(machine, 0.0) * prices["stepfunctions_express_billed_mb"] / 1024
-        lines.append(
-            ("stepfunctions", machine, "express GB-s", gb_s, gb_s * prices["stepfunctions_express_per_gb_second"])
         )
     for (unit, owner), amount in sorted(s.usage.units.items()):
         if owner in EXCLUDED_OWNERS or not amount:
@@ -173,18 +128,10 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     return lines
 
 
-def lambda_gb_s(s: Scenario, unit: str) -> float:
-    return sum(v for (u, owner), v in s.usage.units.items() if u == unit and owner not in EXCLUDED_OWNERS)
-
-
-def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, float]:
-    """Prints the scenario's bill; returns (total, without SES, without SES priced the old way) per 1,000."""
+def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float]:
     lines = price_lines(s, prices)
     total = sum(usd for *_, usd in lines)
     without_ses = sum(usd for service, *_, usd in lines if service != "ses")
-    gb_s_price = prices["lambda_arm64_per_gb_second"]
-    as_measured = without_ses + (lambda_gb_s(s, "lambda_wall_gb_s") - lambda_gb_s(s, "lambda_gb_s")) * gb_s_price
-    at_medians = without_ses + (s.usage.median_gb_s() - lambda_gb_s(s, "lambda_gb_s")) * gb_s_price
     per = 1000 / s.orders
     print(f"\n== {s.name}: {s.orders} order(s); per 1,000 orders ==")
     print(f"{'service':<15} {'function / owner':<24} {'what':<12} {'quantity':>12} {'USD':>9}")
@@ -196,14 +143,7 @@ def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, f
         services[service] += usd * per
     print("by service: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(services.items(), key=lambda kv: -kv[1])))
     print(f"total {total * per:.4f} USD, without SES {without_ses * per:.4f} USD per 1,000 orders")
-    init = lambda_gb_s(s, "lambda_init_gb_s")
-    print(
-        f"lambda init (module loads, once per environment, not in the total): {init:.2f} GB-s, "
-        f"{init * gb_s_price:.6f} USD in all; lambda (as measured, init and waits per order): "
-        f"without SES {as_measured * per:.4f} USD per 1,000 orders"
-    )
-    print(f"lambda at each function's median duration: without SES {at_medians * per:.4f} USD per 1,000 orders")
-    return total * per, without_ses * per, as_measured * per
+    return total * per, without_ses * per
 
 
 class Workload:
@@ -283,33 +223,22 @@ class Workload:
             self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"] for arn in machines
         )
 
-    def executions_since(self, started: float) -> tuple[Counter[str], Counter[str], dict[str, float]]:
-        """Standard transitions (states entered, from each execution's history), and Express runs
-        with their billed duration (AWS bills an Express execution per request and per 100 ms)."""
-        transitions: Counter[str] = Counter()
-        runs: Counter[str] = Counter()
-        seconds: dict[str, float] = defaultdict(float)
-        express = {m.name for m in STATE_MACHINES if m.express}
+    def transitions_since(self, started: float) -> Counter[str]:
+        counted: Counter[str] = Counter()
         for name, arn in self.info["resources"]["state_machines"].items():
             for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
                 for execution in page["executions"]:
                     if execution["startDate"].timestamp() < started:
                         continue
-                    if name in express:
-                        d = self.sfn.describe_execution(executionArn=execution["executionArn"])
-                        took = ((d.get("stopDate") or d["startDate"]) - d["startDate"]).total_seconds()
-                        runs[name] += 1
-                        seconds[name] += math.ceil(took * 10) / 10
-                        continue
                     events = self.sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
-                    transitions[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
-        return transitions, runs, seconds
+                    counted[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
+        return counted
 
     def scenario(self, name: str, orders: int, run: Any) -> Scenario:
         started, before = time.time() - 0.5, Snapshot.of(self.meter)
         run()
         usage = Snapshot.of(self.meter) - before
-        return Scenario(name, orders, usage, *self.executions_since(started))
+        return Scenario(name, orders, usage, self.transitions_since(started))
 
 
 def run(orders: int) -> list[Scenario]:
@@ -357,9 +286,6 @@ def run(orders: int) -> list[Scenario]:
             line = [{"sku": "TSHIRT-BLK-M", "quantity": 1, "unit_amount": 1900}]
             order_id = work.call("POST", "/v1/orders", "web", work.body(line, "sim:silent"))["order_id"]
             _until(work, order_id, "RELEASED")
-            # cancelled while its warehouse has the request: the flow waits on the request's task token
-            # (a cancel before that token exists is stopped by StopExecution, which moto cannot do)
-            _until_requested(work, order_id)
             work.call("POST", f"/v1/orders/{order_id}/cancel", "web", {"reason": "changed my mind"})
             work.settle([order_id], {"CANCELLED"})
 
@@ -388,17 +314,6 @@ def _until(work: Workload, order_id: str, status: str, timeout_s: float = 60) ->
         time.sleep(0.2)
 
 
-def _until_requested(work: Workload, order_id: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        order = work.orders.get(order_id)
-        if order is not None and all(s.request_token for s in order.shipments):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{order_id}: its fulfilment requests were never sent")
-        time.sleep(0.2)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--orders", type=int, default=10, help="orders in the one-shipment scenario (default 10)")
@@ -412,19 +327,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nAWS list prices, {prices['region']}, as of {prices['as_of']} ({PRICES_FILE.name}); workload {took:.0f} s")
     summary = []
     for s in scenarios:
-        total, without_ses, as_measured = print_scenario(s, prices)
-        summary.append((s, total, without_ses, as_measured))
-    header = f"{'scenario':<30} {'orders':>6} {'transitions':>11} {'WRU':>7} {'RRU':>7} {'USD/1k':>8} {'no SES':>8}"
-    print(f"\n{header} {'as measured':>11}")
-    for s, total, without_ses, as_measured in summary:
+        total, without_ses = print_scenario(s, prices)
+        summary.append((s, total, without_ses))
+    print(f"\n{'scenario':<30} {'orders':>6} {'transitions':>11} {'WRU':>7} {'RRU':>7} {'USD/1k':>8} {'no SES':>8}")
+    for s, total, without_ses in summary:
         wru = sum(v for (u, o), v in s.usage.units.items() if u == "wru" and o not in EXCLUDED_OWNERS) / s.orders
         rru = sum(v for (u, o), v in s.usage.units.items() if u == "rru" and o not in EXCLUDED_OWNERS) / s.orders
         transitions = sum(s.transitions.values()) / s.orders
         print(
             f"{s.name:<30} {s.orders:>6} {transitions:>11.1f} {wru:>7.1f} {rru:>7.1f} {total:>8.4f} {without_ses:>8.4f}"
-            f" {as_measured:>11.4f}"
         )
-    print("(as measured: Lambda priced on the whole in-process invoke, module loads and waits included)")
     print(f"cost_per_1000_orders_usd_without_ses: {summary[0][2]:.4f}")
 
 

@@ -5,9 +5,7 @@
 - DynamoDB capacity units from item sizes, as DynamoDB bills on demand: a write is ceil(KB) WRU of
   the larger of the item before and after it (read aside, uncounted), twice inside a transaction;
   a read is ceil(4 KB) RRU of what it returns, half for an eventually consistent one;
-- Lambda invocations and their billed duration: the handler's run, as for a warm invocation, with
-  each environment's module load (Lambda's INIT) and the wait for a free environment counted apart
-  (the runtime's invoke and load are wrapped); API Gateway requests
+- Lambda invocations and their duration (the runtime's invoke is wrapped), API Gateway requests
   (the gateway's handler is wrapped), Step Functions transitions (from execution history, counted
   by the caller after the workload).
 
@@ -85,8 +83,6 @@ class Meter:
         self.requests: Counter[tuple[str, str, str]] = Counter()  # (service, operation, owner)
         self.units: dict[tuple[str, str], float] = defaultdict(float)  # ("wru"|"rru"|"lambda_gb_s"|..., owner)
         self.invocations: Counter[str] = Counter()
-        self.billed_ms: dict[str, list[int]] = defaultdict(list)  # each invocation's, by function
-        self.memory_mb: dict[str, int] = {}
         self.api_requests = 0
         self.item_sizes: Counter[str] = Counter()  # largest item seen per table (bytes)
         self._lock = threading.Lock()
@@ -101,50 +97,22 @@ class Meter:
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call", self._after_call))
 
     def wrap_runtime(self, runtime: Any) -> None:
-        """Counts each invocation and prices its duration as Lambda bills a warm one: the handler's
-        own run, in 1 ms steps. Loading a function's module (its imports and composition root: what
-        Lambda's INIT phase runs once per execution environment, not once per request) is kept apart
-        as `lambda_init_gb_s`, and so is the time an invocation waited for a free environment."""
-        invoke, load = runtime.invoke, runtime._load
-        memory = {name: pool.fn.memory_mb for name, pool in runtime._pools.items()}
-        self.memory_mb.update(memory)
-        ran: contextvars.ContextVar[float] = contextvars.ContextVar("handler_seconds", default=0.0)
-
-        def loaded(pool: Any) -> Any:
-            started = time.perf_counter()
-            handler = load(pool)
-            gb_s = math.ceil((time.perf_counter() - started) * 1000) / 1000 * memory[pool.fn.name] / 1024
-            with self._lock:
-                self.units[("lambda_init_gb_s", pool.fn.name)] += gb_s
-
-            def timed(event: Any, context: Any) -> Any:
-                began = time.perf_counter()
-                try:
-                    return handler(event, context)
-                finally:
-                    ran.set(time.perf_counter() - began)
-
-            return timed
+        invoke, memory = runtime.invoke, {name: pool.fn.memory_mb for name, pool in runtime._pools.items()}
 
         def counted(name: str, event: Any) -> Any:
             if IGNORED.get():
                 return invoke(name, event)
-            token, run = CURRENT_FUNCTION.set(name), ran.set(0.0)
+            token = CURRENT_FUNCTION.set(name)
             started = time.perf_counter()
             try:
                 return invoke(name, event)
             finally:
-                whole_ms = math.ceil((time.perf_counter() - started) * 1000)
-                billed_ms = math.ceil(ran.get() * 1000)  # Lambda bills per 1 ms
-                ran.reset(run)
+                billed_ms = math.ceil((time.perf_counter() - started) * 1000)  # Lambda bills per 1 ms
                 CURRENT_FUNCTION.reset(token)
                 with self._lock:
                     self.invocations[name] += 1
-                    self.billed_ms[name].append(billed_ms)
                     self.units[("lambda_gb_s", name)] += billed_ms / 1000 * memory[name] / 1024
-                    self.units[("lambda_wall_gb_s", name)] += whole_ms / 1000 * memory[name] / 1024
 
-        runtime._load = loaded
         runtime.invoke = counted
 
     def wrap_gateway(self, gateway: Any, ignored_keys: set[str]) -> None:

@@ -8,8 +8,6 @@
 - TransactWriteItems snapshots only the partitions it touches for its rollback. moto deep-copies
   the whole table once per transaction item, which made a 50-line stock adjustment take seconds
   on a table of a few thousand items; with requests serialized, a partition snapshot is enough.
-- Step Functions runs a nested Express execution (startExecution.sync:2) and writes an Express
-  machine's history to its log group, as AWS does (devstack/moto_sfn.py).
 - A Query on the table's own key reads only that partition. moto sorts and scans every item of the
   table for each Query, which made the embedded stack slow down as its tables filled.
 """
@@ -31,7 +29,6 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from devstack import moto_sfn
 from devstack.runtime import LambdaError, LambdaRuntime
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -60,7 +57,6 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         # both safe only because DynamoDB requests are serialized
         snapshot_partitions_in_transactions()
         query_partitions_only()
-        moto_sfn.behave_like_aws()  # nested Express executions, and their history in CloudWatch Logs
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()

@@ -58,8 +58,6 @@ class Resources:
             return self.buckets[logical]
         if env_name.startswith("SECRET_"):
             return self.secrets[logical]
-        if env_name.startswith("STATE_MACHINE_") and env_name.endswith("_LOG_GROUP"):
-            return log_group_name(logical)
         if env_name.startswith("STATE_MACHINE_"):
             return self.state_machines[logical]
         if env_name.startswith("EMAIL_TEMPLATE_"):
@@ -67,11 +65,6 @@ class Resources:
         if env_name.startswith(("FACTS_", "ANALYTICS_")):
             return self.fact_stores[logical][env_name]
         raise KeyError(env_name)
-
-
-def log_group_name(machine: str) -> str:
-    """A state machine's log group, named as the CDK stack names it."""
-    return f"/aws/vendedlogs/states/{PREFIX}-{machine}"
 
 
 def _client(service: str, res: Resources) -> Any:
@@ -274,35 +267,17 @@ def _functions(plan: LocalPlan, res: Resources, sender: str, browser_origin: str
 
 
 def _state_machines(plan: LocalPlan, res: Resources) -> None:
-    sfn, iam, logs = _client("stepfunctions", res), _client("iam", res), _client("logs", res)
+    sfn, iam = _client("stepfunctions", res), _client("iam", res)
     role = _role(iam, f"{PREFIX}-states", "states.amazonaws.com")
     for machine in t.STATE_MACHINES:
         definition = (ROOT / machine.definition_path).read_text()
         for task in plan.tasks:
             if task.state_machine == machine.name:
                 definition = definition.replace("${" + task.placeholder + "}", res.function_arns[task.function])
-        for child in machine.children:
-            definition = definition.replace("${" + child.placeholder + "}", res.state_machines[child.name])
         if "${" in definition:
             raise ValueError(f"{machine.definition_path} has a placeholder no topology task fills")
-        extra: dict[str, Any] = {}
-        if machine.express:
-            # as in AWS, an Express machine's history is in its log group (devstack/moto_server.py
-            # makes moto's interpreter write it there)
-            group = log_group_name(machine.name)
-            logs.create_log_group(logGroupName=group)
-            group_arn = f"arn:aws:logs:{res.region}:{ACCOUNT}:log-group:{group}:*"
-            extra["loggingConfiguration"] = {
-                "level": "ALL",
-                "includeExecutionData": True,  # as in the CDK stack: its only history, ids and outcomes
-                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}],
-            }
         arn = sfn.create_state_machine(
-            name=f"{PREFIX}-{machine.name}",
-            definition=definition,
-            roleArn=role,
-            type="EXPRESS" if machine.express else "STANDARD",
-            **extra,
+            name=f"{PREFIX}-{machine.name}", definition=definition, roleArn=role, type="STANDARD"
         )["stateMachineArn"]
         assert arn == res.state_machines[machine.name], arn
 

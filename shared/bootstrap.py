@@ -263,23 +263,7 @@ class Wiring:
         }
         if not machines:
             raise NotGranted(f"{self.function.name} is not granted reading executions (see shared/topology.py)")
-        # an Express child's steps are in its log group: its machine name (as in its ARN) -> log group
-        children = {
-            self._env[child.env].rsplit(":", 1)[-1]: self._env[child.log_group_env]
-            for g in self.function.grants
-            if isinstance(g, t.ReadExecutions)
-            for child in g.state_machine.children
-            if child.express
-        }
-        return self._once(
-            "history",
-            lambda: StepFunctionsHistory(
-                self.client("stepfunctions"),
-                machines,
-                logs=self.client("logs") if children else None,
-                child_log_groups=children,
-            ),
-        )
+        return self._once("history", lambda: StepFunctionsHistory(self.client("stepfunctions"), machines))
 
     def dead_letters(self) -> SqsDeadLetters:
         """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive) or read

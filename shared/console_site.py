@@ -4,13 +4,10 @@ security headers. Pure: the caller reads the files."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.domain.values import exponent
 from shared.schemas.iso_codes import CURRENCIES
-from shared.topology_types import StateMachine
 
 CONSOLE_DIR = "console"
 # What the console sends beyond the CORS-safelisted headers (the API's preflights allow these).
@@ -20,12 +17,8 @@ BROWSER_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 _GRAPH_KEYS = ("Type", "Comment", "Next", "End", "Default", "TimeoutSeconds", "HeartbeatSeconds")
 
 
-def workflow_graph(asl: dict[str, Any], children: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The drawable shape of an ASL definition (or of a Map's or Parallel's inner block).
-
-    `children`: the ASL of each state machine it runs as a step (by its `${...StateMachineArn}`
-    placeholder); that step holds the child's graph as `Execution`, drawn inside it."""
-    children = children or {}
+def workflow_graph(asl: dict[str, Any]) -> dict[str, Any]:
+    """The drawable shape of an ASL definition (or of a Map's or Parallel's inner block)."""
     states: dict[str, Any] = {}
     for name, state in asl["States"].items():
         shape = {k: state[k] for k in _GRAPH_KEYS if k in state}
@@ -40,20 +33,11 @@ def workflow_graph(asl: dict[str, Any], children: Mapping[str, dict[str, Any]] |
             ]
         processor = state.get("ItemProcessor") or state.get("Iterator")
         if processor is not None:
-            shape["ItemProcessor"] = workflow_graph(processor, children)
+            shape["ItemProcessor"] = workflow_graph(processor)
         if "Branches" in state:
-            shape["Branches"] = [workflow_graph(b, children) for b in state["Branches"]]
-        child = str((state.get("Parameters") or {}).get("StateMachineArn", "")).removeprefix("${").removesuffix("}")
-        if child in children:
-            shape["Execution"] = workflow_graph(children[child])
+            shape["Branches"] = [workflow_graph(b) for b in state["Branches"]]
         states[name] = shape
     return {"StartAt": asl["StartAt"], "States": states}
-
-
-def machine_graph(machine: StateMachine, read: Callable[[str], str]) -> dict[str, Any]:
-    """A topology state machine's graph with its children's inside; `read` gives a file's text."""
-    children = {c.placeholder: json.loads(read(c.definition_path)) for c in machine.children}
-    return workflow_graph(json.loads(read(machine.definition_path)), children)
 
 
 def console_config(api: str) -> dict[str, Any]:

@@ -141,10 +141,7 @@ CANCELLED = EmailTemplate("order_cancelled")
 RETURN_OPENED = EmailTemplate("return_opened")
 DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
-# an order's synchronous steps (payment, confirmation, reservation, release), one Express run each
-PREPARE = StateMachine("prepare", "prepare.asl.json", express=True)
-# an order's fulfilment: the Express preparation, then each shipment's waits on its node and carrier
-FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json", children=(PREPARE,))
+FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
 REFUNDS = StateMachine("refunds", "refunds.asl.json")
 # one return: a label, the wait for the parcel, restock and refund
@@ -165,7 +162,7 @@ EMAIL_TEMPLATES = (
     RETURN_OPENED,
     DELIVERY_EXCEPTION,
 )
-STATE_MACHINES = (PREPARE, FULFILMENT, REFUNDS, RETURNS)  # children before the machines that run them
+STATE_MACHINES = (FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
 _INVENTORY_RW = TableGrant(INVENTORY, Access.READ_WRITE)
@@ -250,21 +247,21 @@ FUNCTIONS: tuple[Function, ...] = (
         name="check_payment",
         handler="functions.check_payment.handler.handler",
         description="Fulfilment step: checks the order's Stripe PaymentIntent covers the order",
-        triggers=(TaskTrigger(PREPARE, "CheckPaymentFunctionArn"),),
+        triggers=(TaskTrigger(FULFILMENT, "CheckPaymentFunctionArn"),),
         grants=(_ORDERS_RW, SecretRead(STRIPE)),
     ),
     Function(
         name="send_confirmation",
         handler="functions.send_confirmation.handler.handler",
         description="Fulfilment step: emails the customer the order confirmation, exactly once",
-        triggers=(TaskTrigger(PREPARE, "SendConfirmationFunctionArn"),),
+        triggers=(TaskTrigger(FULFILMENT, "SendConfirmationFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(IDEMPOTENCY, Access.READ_WRITE), SendEmail((CONFIRMATION,))),
     ),
     Function(
         name="reserve_order",
         handler="functions.reserve_order.handler.handler",
         description="Fulfilment step: routes the order and reserves its stock, all or nothing",
-        triggers=(TaskTrigger(PREPARE, "ReserveOrderFunctionArn"),),
+        triggers=(TaskTrigger(FULFILMENT, "ReserveOrderFunctionArn"),),
         grants=(_ORDERS_RW, _INVENTORY_RW),
     ),
     Function(
@@ -310,7 +307,7 @@ FUNCTIONS += (
         name="release_order",
         handler="functions.release_order.handler.handler",
         description="Fulfilment step: releases a reserved order to its nodes, one shipment per node",
-        triggers=(TaskTrigger(PREPARE, "ReleaseOrderFunctionArn"),),
+        triggers=(TaskTrigger(FULFILMENT, "ReleaseOrderFunctionArn"),),
         grants=(_ORDERS_RW,),
         environment=FULFILMENT_TIMEOUTS,
     ),

@@ -102,25 +102,10 @@ class StateMachine:
     name: str
     # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
     definition: str
-    # Express: billed per request and duration, not per transition; its history is only in its
-    # CloudWatch log group (no GetExecutionHistory), so only short synchronous steps belong in one
-    express: bool = False
-    # the state machines it runs as a step (startExecution.sync:2), named ${<Name>StateMachineArn}
-    children: tuple[StateMachine, ...] = ()
 
     @property
     def env(self) -> str:
         return f"STATE_MACHINE_{self.name.upper()}_ARN"
-
-    @property
-    def log_group_env(self) -> str:
-        """Where an Express machine's execution history is read from (its CloudWatch log group)."""
-        return f"STATE_MACHINE_{self.name.upper()}_LOG_GROUP"
-
-    @property
-    def placeholder(self) -> str:
-        """How a parent's ASL names this machine's ARN."""
-        return "".join(part.capitalize() for part in self.name.split("_")) + "StateMachineArn"
 
     @property
     def definition_path(self) -> str:
@@ -365,11 +350,6 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env.update(dict.fromkeys(grant.envs, store.name))
             case ReadExecutions(state_machine=sm):
                 env[sm.env] = sm.name
-                # the steps of its Express children are read from their log groups
-                for child in sm.children:
-                    if child.express:
-                        env[child.env] = child.name
-                        env[child.log_group_env] = child.name
             case DeadLetterRedrive(queue=q):
                 env[q.env] = q.name
                 env[grant.env] = q.name

@@ -3,7 +3,7 @@
 //
 // Layout: states are ranked by the longest path from StartAt over forward transitions (a transition
 // back to a state already on the path, such as a retry loop, is drawn on the side instead); a Map or
-// Parallel state (or a step running a nested execution) is a box holding its own graph.
+// Parallel state is a box holding its own graph.
 
 import { s } from "./dom.js";
 
@@ -37,7 +37,6 @@ export function transitions(state) {
 function inner(state) {
   if (state.Type === "Map") return [state.ItemProcessor || state.Iterator].filter(Boolean);
   if (state.Type === "Parallel") return state.Branches || [];
-  if (state.Execution) return [state.Execution]; // a nested (Express) execution's own steps
   return [];
 }
 

@@ -28,10 +28,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     order_id, shipment_id = event["order_id"], event["shipment_id"]
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
-    if event.get("method") == "pickup":
-        # collected at the store: no label. Answered here rather than by a Choice state before this
-        # task, which would cost a Standard transition on every shipment.
-        return {"tracking_number": None, "service": None, "amount": None}
     label = buy_label(order_id, shipment_id, orders=orders, nodes=nodes, carrier=carrier, clock=clock)
     tell_node(task={"key": f"{shipment_id}#label_ready", "order_id": order_id, "shipment_id": shipment_id})
     logger.info("label bought", carrier=label.carrier, service=label.service, tracking_number=label.tracking_number)

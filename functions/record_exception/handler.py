@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.usecases.record_exception import child_failure, describe, failed_shipment, record_exception
+from shared.usecases.record_exception import describe, failed_shipment, record_exception
 from shared.usecases.reserve_order import release_reservations
 from shared.usecases.returns import record_return_failure
 
@@ -21,7 +21,7 @@ orders, inventory, requests, clock = w.orders(), w.inventory(), w.fulfilment_req
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    error = child_failure(event.get("error") or {})  # a Prepare failure: the Express step's own error
+    error = event.get("error") or {}
     cause = describe(error)
     if "rma_id" in event:
         logger.append_keys(rma_id=event["rma_id"])

@@ -200,15 +200,9 @@ class Functions(Construct):
         self.failure_queues[spec.name] = queue
         return queue
 
-    def bind_state_machines(
-        self,
-        state_machines: Mapping[str, tuple[sfn.IStateMachine, str]],
-        log_groups: Mapping[str, logs.ILogGroup],
-    ) -> None:
-        """Second phase: StartExecution grants, then a check that every function got its environment.
-        `log_groups`: each state machine's; an Express child's history is read from it."""
+    def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
+        """Second phase: StartExecution grants, then a check that every function got its environment."""
         self._resources.state_machines.update(state_machines)
-        self._log_groups = dict(log_groups)
         for spec in self.specs.values():
             for grant in spec.grants:
                 if isinstance(grant, StartExecution | TaskCallback | ReadExecutions):
@@ -262,14 +256,6 @@ class Functions(Construct):
                     )
                 )
                 self._env(spec, m.env, machine.state_machine_arn)
-                for child in (c for c in m.children if c.express):
-                    # an Express execution has no GetExecutionHistory: its events are in its log group
-                    group = self._log_groups[child.name]
-                    role.add_to_principal_policy(
-                        iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=[group.log_group_arn])
-                    )
-                    self._env(spec, child.env, res.state_machines[child.name][0].state_machine_arn)
-                    self._env(spec, child.log_group_env, group.log_group_name)
             case DeadLetterRedrive(queue=q):
                 dlq, queue = res.dead_letter_queues[q.name], res.queues[q.name]
                 dlq.grant_consume_messages(role)  # receive, delete, attributes: peek and take

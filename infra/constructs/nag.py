@@ -13,15 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from infra.constructs.analytics import ERRORS_PREFIX
-from shared.topology import (
-    STATE_MACHINES,
-    BucketGrant,
-    FactsQuery,
-    ReadExecutions,
-    StartExecution,
-    StreamTrigger,
-    TableGrant,
-)
+from shared.topology import BucketGrant, FactsQuery, ReadExecutions, StartExecution, StreamTrigger, TableGrant
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -209,18 +201,6 @@ def _console(stack: WaybillStack) -> None:
 def _workflows(stack: WaybillStack) -> None:
     for machine, _ in stack.workflows.state_machines.values():
         ack(machine, "AwsSolutions-IAM5[Resource::*]", STATE_MACHINE_STAR)
-    for spec in STATE_MACHINES:
-        machine, _ = stack.workflows.state_machines[spec.name]
-        for child in spec.children:
-            _, child_name = stack.workflows.state_machines[child.name]
-            for kind in ("execution", "express"):
-                ack(
-                    machine,
-                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
-                    f"<AWS::AccountId>:{kind}:{child_name}:*]",
-                    f"startExecution.sync:2 follows (and on a stop, stops) the executions it starts of {child_name} "
-                    "only: their ARNs are made per start, so only this machine's prefix can name them.",
-                )
 
 
 def _api(stack: WaybillStack) -> None:

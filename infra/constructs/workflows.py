@@ -1,8 +1,7 @@
-"""Step Functions state machines, one per topology StateMachine, from the ASL files: Standard, or
-Express for a machine of short synchronous steps that another runs as one step (startExecution.sync:2).
+"""Standard Step Functions state machines, one per topology StateMachine, from the ASL files.
 
-Each `${Placeholder}` in the ASL is substituted with the ARN of the function whose TaskTrigger names it
-(or of the child state machine it runs), and the state machine's role may invoke exactly those.
+Each `${Placeholder}` in the ASL is substituted with the ARN of the function whose TaskTrigger names it,
+and the state machine's role may invoke exactly those functions.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -48,16 +47,14 @@ class Workflows(Construct):
         super().__init__(scope, construct_id)
         # topology name -> (state machine, physical name)
         self.state_machines: dict[str, tuple[sfn.IStateMachine, str]] = {}
-        self.log_groups: dict[str, logs.LogGroup] = {}
         for spec in state_machines:
             tasks = task_functions(spec, functions)
             path = REPO_ROOT / spec.definition_path
             used = set(_PLACEHOLDER.findall(path.read_text()))
-            expected = set(tasks) | {child.placeholder for child in spec.children}
-            if used != expected:
+            if used != set(tasks):
                 # A placeholder with no function (or a task nobody references) would only fail at deploy.
                 raise ValueError(
-                    f"{spec.definition_path}: placeholders {sorted(used)} != task triggers {sorted(expected)}"
+                    f"{spec.definition_path}: placeholders {sorted(used)} != task triggers {sorted(tasks)}"
                 )
             self.state_machines[spec.name] = self._add(spec, path.as_posix(), tasks, lambdas)
 
@@ -77,22 +74,16 @@ class Workflows(Construct):
             retention=logs.RetentionDays.THREE_MONTHS,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        children = {child.placeholder: self.state_machines[child.name] for child in spec.children}
         machine = sfn.StateMachine(
             self,
             pascal(spec.name),
             # A fixed name gives ops a readable console entry and callers a precise execution ARN grant.
             state_machine_name=name,
-            state_machine_type=sfn.StateMachineType.EXPRESS if spec.express else sfn.StateMachineType.STANDARD,
+            state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(path),
-            definition_substitutions={
-                **{p: lambdas[fn].function_arn for p, fn in tasks.items()},
-                **{p: child.state_machine_arn for p, (child, _) in children.items()},
-            },
-            # Every transition is logged. A Standard machine's state data (customer details) stays in its
-            # execution history; an Express machine's log is its only history, and its state data is
-            # ids and outcomes (its tasks pass the order id and select what they return), so it is kept.
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=spec.express),
+            definition_substitutions={p: lambdas[fn].function_arn for p, fn in tasks.items()},
+            # Every transition is logged; state data (customer details) stays in the execution history.
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
         )
         # Exactly the unqualified ARNs the ASL invokes; grant_invoke would add a `:*` wildcard.
@@ -102,32 +93,5 @@ class Workflows(Construct):
                 resources=[lambdas[fn].function_arn for fn in sorted(set(tasks.values()))],
             )
         )
-        for child, child_name in children.values():
-            _may_run(machine, child, child_name)
         metadata.tag(machine, metadata.STATE_MACHINE, spec.name)
-        self.log_groups[spec.name] = log_group
         return machine, name
-
-
-def _may_run(machine: sfn.StateMachine, child: sfn.IStateMachine, child_name: str) -> None:
-    """What startExecution.sync:2 needs: start the child, follow (or stop) its executions, and the
-    EventBridge rule Step Functions manages to learn when they end."""
-    stack = Stack.of(machine)
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["states:StartExecution"], resources=[child.state_machine_arn])
-    )
-    executions = [
-        stack.format_arn(
-            service="states", resource=kind, resource_name=f"{child_name}:*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-        )
-        for kind in ("execution", "express")
-    ]
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["states:DescribeExecution", "states:StopExecution"], resources=executions)
-    )
-    rule = stack.format_arn(
-        service="events", resource="rule", resource_name="StepFunctionsGetEventsForStepFunctionsExecutionRule"
-    )
-    machine.add_to_role_policy(
-        iam.PolicyStatement(actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"], resources=[rule])
-    )

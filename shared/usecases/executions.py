@@ -5,10 +5,6 @@ entered and left, how long it took, how it ended, how many times its task was re
 error, and its input and output with personal data masked. It is a pure function of the events;
 the same events come from moto's interpreter on the embedded stack and from AWS.
 
-A step that runs a nested Express execution (startExecution.sync:2) is followed by that execution's
-own steps: `splice_children` puts the child's events (from its CloudWatch log group: Express
-executions have no GetExecutionHistory) right after the parent's TaskSubmitted event.
-
 Events are tied to their state by `previousEventId` (each event names the one it follows in its own
 branch, so parallel Map iterations do not mix); where an emulator leaves that link out, an event
 belongs to the latest open state it can belong to.
@@ -114,51 +110,6 @@ class ExecutionHistory(Protocol):
 
     def events(self, arn: str) -> list[dict[str, Any]]:
         """Every history event of the execution, oldest first, with its data."""
-
-
-_NESTED = ("startExecution.sync", "startExecution.sync:2")
-_CHILD_BOUNDS = frozenset({"ExecutionStarted", *_EXECUTION_END})
-
-
-def nested_executions(events: Sequence[Mapping[str, Any]]) -> list[tuple[int, str, datetime]]:
-    """(TaskSubmitted event id, child execution ARN, when) for each nested execution a step started."""
-    found = []
-    for event in events:
-        details = _details(event)
-        if event["type"] != "TaskSubmitted" or details.get("resource") not in _NESTED:
-            continue
-        try:
-            arn = json.loads(str(details.get("output")))["ExecutionArn"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        found.append((int(event["id"]), str(arn), event["timestamp"]))
-    return found
-
-
-def splice_children(
-    events: Sequence[Mapping[str, Any]], children: Mapping[int, Sequence[Mapping[str, Any]]]
-) -> list[dict[str, Any]]:
-    """The parent's events with each child's (keyed by the TaskSubmitted that started it) after it.
-
-    The child's own start and end are left out (the parent's step tells them); its events are
-    renumbered after the parent's, and its first ones follow the TaskSubmitted."""
-    spliced: list[dict[str, Any]] = []
-    next_id = max((int(e["id"]) for e in events), default=0) + 1
-    for event in events:
-        spliced.append(dict(event))
-        submitted = int(event["id"])
-        if submitted not in children:
-            continue
-        renumbered: dict[int, int] = {}
-        for child in sorted(children[submitted], key=lambda e: int(e["id"])):
-            if child["type"] in _CHILD_BOUNDS:
-                renumbered[int(child["id"])] = submitted
-                continue
-            renumbered[int(child["id"])] = next_id
-            prev = renumbered.get(int(child.get("previousEventId") or 0), submitted)
-            spliced.append(dict(child, id=next_id, previousEventId=prev))
-            next_id += 1
-    return spliced
 
 
 def masked(text: str | None) -> Any:

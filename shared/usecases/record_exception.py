@@ -70,18 +70,6 @@ def _parse(error: dict[str, Any]) -> tuple[str, Any]:
     return name, parsed
 
 
-def child_failure(error: dict[str, Any]) -> dict[str, Any]:
-    """A failed nested execution's error as its own failed step's {"Error", "Cause"}.
-
-    A startExecution.sync:2 step fails with States.TaskFailed, its cause the child execution's
-    description (with the child's own Error and Cause); anything else is returned as it is."""
-    name, parsed = _parse(error)
-    if name != "States.TaskFailed" or not isinstance(parsed, dict) or "ExecutionArn" not in parsed:
-        return error
-    inner = parsed.get("Error")
-    return {"Error": inner, "Cause": parsed.get("Cause") or ""} if inner else error
-
-
 def failed_shipment(error: dict[str, Any]) -> str | None:
     """The shipment a ShipmentFailed names, if the failure came from one."""
     name, parsed = _parse(error)

@@ -28,10 +28,6 @@ ACKNOWLEDGED = {
     "execution:Waybill-refunds:*]",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
     "execution:Waybill-returns:*]",
-    # the fulfilment machine follows (and stops) the executions it starts of its Express child
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-    "execution:Waybill-prepare:*]",
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:express:Waybill-prepare:*]",
     # objects of the documents bucket (labels, pick lists): keys are per shipment, so only a prefix names them
     "AwsSolutions-IAM5[Resource::<StorageDocumentsCD3FCE94.Arn>/*]",
     # the orders table's search indexes: CDK grants index ARNs by the table's own prefix

@@ -195,7 +195,6 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
         **{m.env: {"Ref": named(synth, "waybill:state_machine")[m.name]} for m in topology.STATE_MACHINES},
-        **{m.log_group_env: {"Ref": _log_group(synth, m)} for m in topology.STATE_MACHINES if m.express},
     }
     for store in topology.FACT_STORES:
         (stream,) = synth.resources("AWS::KinesisFirehose::DeliveryStream")
@@ -218,12 +217,6 @@ def _policy_statements(synth: Synthesized, role: str) -> list[dict[str, Any]]:
     ]
 
 
-def _log_group(synth: Synthesized, machine: topology.StateMachine) -> str:
-    """The logical id of the log group a state machine logs to."""
-    config = props(synth, named(synth, "waybill:state_machine")[machine.name])["LoggingConfiguration"]
-    return next(references(config["Destinations"]))
-
-
 @pytest.mark.parametrize("fn", topology.FUNCTIONS, ids=lambda f: f.name)
 def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized, fn: topology.Function) -> None:
     lid = named(synth, "waybill:function")[fn.name]
@@ -243,13 +236,12 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
                 allowed.add(named(synth, "waybill:secret")[s.name])
-            case topology.StartExecution(state_machine=m) | topology.TaskCallback(state_machine=m):
+            case (
+                topology.StartExecution(state_machine=m)
+                | topology.TaskCallback(state_machine=m)
+                | topology.ReadExecutions(state_machine=m)
+            ):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
-            case topology.ReadExecutions(state_machine=m):
-                allowed.add(named(synth, "waybill:state_machine")[m.name])
-                # an Express child's steps: its machine (for its ARN) and its log group (FilterLogEvents)
-                for child in (c for c in m.children if c.express):
-                    allowed |= {named(synth, "waybill:state_machine")[child.name], _log_group(synth, child)}
             case topology.DeadLetterRedrive(queue=q):
                 allowed.add(named(synth, "waybill:queue")[q.name])
                 allowed.add(named(synth, "waybill:dead_letter_queue")[q.dlq_name])
@@ -378,41 +370,34 @@ def test_state_machines_run_the_asl_with_function_arns(synth: Synthesized, templ
     assert set(machines) == {m.name for m in topology.STATE_MACHINES}
     template.all_resources_properties(
         "AWS::StepFunctions::StateMachine",
-        {"TracingConfiguration": {"Enabled": True}, "LoggingConfiguration": Match.object_like({"Level": "ALL"})},
+        {
+            "StateMachineType": "STANDARD",
+            "TracingConfiguration": {"Enabled": True},
+            "LoggingConfiguration": Match.object_like({"Level": "ALL"}),
+        },
     )
     for spec in topology.STATE_MACHINES:
         p = props(synth, machines[spec.name])
-        assert p["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
-        # an Express machine's log is its only history: it keeps its state data (ids and outcomes)
-        assert p["LoggingConfiguration"]["IncludeExecutionData"] is spec.express
         tasks = {
             t.placeholder: fn.name
             for fn in topology.FUNCTIONS
             for t in fn.triggers
             if isinstance(t, topology.TaskTrigger) and t.state_machine == spec
         }
-        children = {child.placeholder: {"Ref": machines[child.name]} for child in spec.children}
         assert p["DefinitionSubstitutions"] == {
-            **{placeholder: {"Fn::GetAtt": [functions[name], "Arn"]} for placeholder, name in tasks.items()},
-            **children,
+            placeholder: {"Fn::GetAtt": [functions[name], "Arn"]} for placeholder, name in tasks.items()
         }
         # The definition CDK uploads is the ASL file; every placeholder in it has a substitution.
         definition = synth.asset_source(p["DefinitionS3Location"]["Key"]).read_text()
         asl = json.loads((REPO_ROOT / spec.definition_path).read_text())
         assert json.loads(definition)["States"].keys() == asl["States"].keys()
-        assert set(re.findall(r"\$\{(\w+)\}", definition)) == set(tasks) | set(children)
-        # Its role may invoke exactly the task functions, and start exactly its children.
+        assert set(re.findall(r"\$\{(\w+)\}", definition)) == set(tasks)
+        # Its role may invoke exactly the task functions.
         role = next(references(p["RoleArn"]))
-        statements = _policy_statements(synth, role)
-        invoke = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+        invoke = [s for s in _policy_statements(synth, role) if s["Action"] == "lambda:InvokeFunction"]
         assert [sorted(next(references(r)) for r in s["Resource"]) for s in invoke] == [
             sorted(functions[name] for name in set(tasks.values()))
         ]
-        started = [s for s in statements if s["Action"] == "states:StartExecution"]
-        assert [s["Resource"] for s in started] == list(children.values())
-        if children:
-            rule = [s for s in statements if "events:PutRule" in s["Action"]]
-            assert "StepFunctionsGetEventsForStepFunctionsExecutionRule" in json.dumps(rule)
 
 
 # --- API -----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request
 from devstack.console_files import ConsoleFiles
 from shared import http
 from shared import topology as t
-from shared.console_site import console_config, machine_graph, security_headers, workflow_graph
+from shared.console_site import console_config, security_headers, workflow_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,14 +44,6 @@ def test_a_graph_keeps_every_state_and_transition_and_none_of_the_wiring():
     assert "RequestFulfilment" in fulfilment["States"]["FulfilShipments"]["ItemProcessor"]["States"]
 
 
-def test_a_step_that_runs_a_child_machine_holds_the_childs_graph():
-    graph = machine_graph(t.FULFILMENT, lambda path: (ROOT / path).read_text())
-    inside = graph["States"]["Prepare"]["Execution"]
-    assert inside["StartAt"] == "CheckPayment"
-    assert {"PaymentVerified", "Reserved?", "Release", "Backordered"} <= set(inside["States"])
-    assert "Execution" not in graph["States"]["FulfilShipments"]
-
-
 def test_the_config_names_the_api_and_the_currencies_that_are_not_hundredths():
     config = console_config(api="https://api.example")
     assert config["api"] == "https://api.example"
@@ -78,8 +70,7 @@ def test_the_gateway_serves_the_console_with_its_headers():
     assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
     status, _, body = _get("/console/statemachines/fulfilment.json")
     assert status == 200
-    assert json.loads(body)["StartAt"] == "Prepare"
-    assert json.loads(body)["States"]["Prepare"]["Execution"]["StartAt"] == "CheckPayment"
+    assert json.loads(body)["StartAt"] == "CheckPayment"
     assert json.loads(_get("/console/config.json")[2])["api"] == ""
     assert _get("/console")[:2][0] == 308
 
