@@ -24,7 +24,7 @@ from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER, Packed
 from shared.topology import DELIVERY_EXCEPTION, EVENTS
 from shared.usecases.fulfilment_events import note_repack
-from shared.usecases.notify import send_shipment_email
+from shared.usecases.notify import mail_shipment_email, record_shipment_email
 
 w = Wiring("fulfilment_events")
 logger = w.logger
@@ -35,15 +35,17 @@ once, config = w.once_per("key")
 @once
 def email_exception(task: dict[str, Any]) -> dict[str, Any]:
     order_id, shipment_id = task["order_id"], task["shipment_id"]
-    message_id = send_shipment_email(
-        order_id, shipment_id, "delivery_exception", orders=orders, mailer=mailer, template=template, clock=clock
+    message_id = mail_shipment_email(
+        order_id, shipment_id, "delivery_exception", orders=orders, mailer=mailer, template=template
     )
     return {"message_id": message_id}
 
 
 def notify_exception(order_id: str, shipment_id: str) -> str:
     task = {"key": f"{shipment_id}#delivery_exception", "order_id": order_id, "shipment_id": shipment_id}
-    return str(email_exception(task=task)["message_id"])
+    sent = str(email_exception(task=task)["message_id"])
+    # outside the idempotency record: a failed write here is retried without a second email
+    return record_shipment_email(order_id, shipment_id, "delivery_exception", sent, orders=orders, clock=clock)
 
 
 ports = routes.EventPorts(

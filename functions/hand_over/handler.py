@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.bootstrap import Wiring
 from shared.topology import READY_FOR_PICKUP, SHIPPED
 from shared.usecases.hand_over import ship
-from shared.usecases.notify import send_shipment_email
+from shared.usecases.notify import mail_shipment_email, record_shipment_email
 
 w = Wiring("hand_over")
 logger = w.logger
@@ -22,8 +22,8 @@ once, config = w.once_per("key")
 @once
 def email(task: dict[str, Any]) -> dict[str, Any]:
     order_id, shipment_id, kind = task["order_id"], task["shipment_id"], task["kind"]
-    message_id = send_shipment_email(
-        order_id, shipment_id, kind, orders=orders, mailer=mailer, template=templates[kind], clock=clock
+    message_id = mail_shipment_email(
+        order_id, shipment_id, kind, orders=orders, mailer=mailer, template=templates[kind]
     )
     return {"message_id": message_id}
 
@@ -35,5 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
     shipment, kind = ship(order_id, shipment_id, orders=orders, inventory=inventory, payments=payments(), clock=clock)
     sent = email(task={"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind})
-    logger.info("shipment handed over", status=shipment.status.value, message_id=sent["message_id"])
-    return {"status": shipment.status.value, "message_id": sent["message_id"]}
+    # outside the idempotency record: a failed write here is retried without a second email
+    message_id = record_shipment_email(order_id, shipment_id, kind, sent["message_id"], orders=orders, clock=clock)
+    logger.info("shipment handed over", status=shipment.status.value, message_id=message_id)
+    return {"status": shipment.status.value, "message_id": message_id}

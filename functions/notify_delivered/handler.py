@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.topology import DELIVERED
-from shared.usecases.notify import send_shipment_email
+from shared.usecases.notify import mail_shipment_email, record_shipment_email
 
 w = Wiring("notify_delivered")
 logger = w.logger
@@ -19,8 +19,8 @@ once, config = w.once_per("key")
 @once
 def email(task: dict[str, Any]) -> dict[str, Any]:
     order_id, shipment_id = task["order_id"], task["shipment_id"]
-    message_id = send_shipment_email(
-        order_id, shipment_id, "delivered", orders=orders, mailer=mailer, template=template, clock=clock
+    message_id = mail_shipment_email(
+        order_id, shipment_id, "delivered", orders=orders, mailer=mailer, template=template
     )
     return {"message_id": message_id}
 
@@ -32,5 +32,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
     task = {"key": f"{shipment_id}#delivered", "order_id": order_id, "shipment_id": shipment_id}
     sent: dict[str, Any] = email(task=task)
-    logger.info("delivery email sent", message_id=sent["message_id"])
-    return sent
+    # outside the idempotency record: a failed write here is retried without a second email
+    message_id = record_shipment_email(
+        order_id, shipment_id, "delivered", sent["message_id"], orders=orders, clock=clock
+    )
+    logger.info("delivery email sent", message_id=message_id)
+    return {"message_id": message_id}

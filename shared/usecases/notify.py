@@ -59,12 +59,36 @@ def send_shipment_email(
     clock: Clock,
     nodes: Nodes | None = None,
 ) -> str:
+    message_id = mail_shipment_email(
+        order_id, shipment_id, kind, orders=orders, mailer=mailer, template=template, nodes=nodes
+    )
+    return record_shipment_email(order_id, shipment_id, kind, message_id, orders=orders, clock=clock)
+
+
+def mail_shipment_email(
+    order_id: str,
+    shipment_id: str,
+    kind: str,
+    *,
+    orders: OrderRepository,
+    mailer: Mailer,
+    template: str,
+    nodes: Nodes | None = None,
+) -> str:
+    """Sends the email unless the order records it already; the message id. The only step a
+    caller's idempotency record must cover: recording it on the order comes after, so a failed
+    record is retried without sending again (record_shipment_email)."""
     order = _order(orders, order_id)
     shipment = order.shipment(shipment_id)
     if kind in shipment.emails:
         return shipment.emails[kind]
-    message_id = mailer.send(template, order.customer.email, email_data(order, shipment, nodes))
+    return mailer.send(template, order.customer.email, email_data(order, shipment, nodes))
 
+
+def record_shipment_email(
+    order_id: str, shipment_id: str, kind: str, message_id: str, *, orders: OrderRepository, clock: Clock
+) -> str:
+    """Keeps the message id on the order (harmless to repeat); the first one recorded."""
     return update_order(orders, order_id, lambda o: o.shipment_emailed(shipment_id, kind, message_id, clock.now()))
 
 
