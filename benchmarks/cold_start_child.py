@@ -16,11 +16,12 @@ import resource
 import sys
 import time
 
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 module_name, _, attribute = sys.argv[1].rpartition(".")
 module = importlib.import_module(module_name)
 handler = getattr(module, attribute)
-init_s = time.perf_counter() - started
+init_s, init_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
+init_modules = sorted(sys.modules)
 
 
 class _Raw:
@@ -98,12 +99,13 @@ class Context:
 
 
 event = json.loads(sys.stdin.read())
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 try:
     handler(event, Context())
     outcome = "ok"
 except Exception as err:  # a refused or failed invocation is still a first invocation
     outcome = type(err).__name__
-first_s = time.perf_counter() - started
+first_s, first_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"init_s": init_s, "first_s": first_s, "outcome": outcome, "rss_mb": rss_mb}))
+times = {"init_s": init_s, "init_cpu_s": init_cpu_s, "first_s": first_s, "first_cpu_s": first_cpu_s}
+print(json.dumps({**times, "outcome": outcome, "rss_mb": rss_mb, "init_modules": init_modules}))

@@ -21,14 +21,13 @@ from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, TypeAdapter
+from annotated_types import Ge, Interval
 
 from shared import topology as t
 from shared.logging import masked_logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     from shared.adapters.cached_nodes import CachedNodes
     from shared.adapters.dynamodb_inventory import DynamoDBInventory
@@ -52,14 +51,14 @@ if TYPE_CHECKING:
     from shared.adapters.stripe_payments import StripePayments
     from shared.adapters.stripe_refunds import StripeRefunds
     from shared.adapters.system import SystemClock
-    from shared.exactly_once import Task
+    from shared.exactly_once import OnceConfig, Task
     from shared.ports import ReportEngine
 
 V = TypeVar("V")
 
-# Types for `Wiring.setting`.
-Seconds = Annotated[int, Field(ge=1)]
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+# Types for `Wiring.setting` (annotated_types: pydantic reads them, and they load without it).
+Seconds = Annotated[int, Ge(1)]
+Rate = Annotated[float, Interval(ge=0.0, le=1.0)]
 
 # Set only by the embedded stack, where localstripe stands in for api.stripe.com.
 STRIPE_API_BASE_ENV = "STRIPE_API_BASE"
@@ -157,6 +156,9 @@ class Wiring:
         """A value of the function's own `environment` in the topology, validated as `kind`."""
         if name not in self.function.environment:
             raise NotGranted(f"{self.function.name} has no setting {name} (see shared/topology.py)")
+        # imported here: pydantic is ~0.1 s of a cold start, and most functions read no setting
+        from pydantic import TypeAdapter
+
         return TypeAdapter(kind).validate_python(self._env[name])
 
     def _once(self, key: object, build: Callable[[], V]) -> V:
@@ -402,7 +404,7 @@ class Wiring:
         # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
         return lambda: secret(name)
 
-    def once_per(self, key: str) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
+    def once_per(self, key: str) -> tuple[Callable[[Task], Task], OnceConfig]:
         """Exactly once per task[key] (shared.exactly_once), recorded in the idempotency table."""
         from shared.exactly_once import once_per
 

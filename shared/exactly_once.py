@@ -3,29 +3,78 @@
 Powertools' idempotency keeps an in-progress record keyed on the task's `key`: a second attempt
 arriving while the first runs fails with IdempotencyAlreadyInProgressError (the state machine
 retries it) and one arriving afterwards gets the first result back.
+
+Powertools' idempotency package imports all of boto3 when it loads (~0.2 s), so it is loaded, and
+the decorator built, by the first call of a decorated step, not while the handler module loads.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Task = Callable[..., dict[str, Any]]
 WEEK_S = 7 * 24 * 3600
 
 
-def once_per(table: str, key: str, dynamodb: Any) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
+class OnceConfig:
+    """The idempotency settings of one function, built on first use; the handler registers each
+    invocation's Lambda context on it, so a record outliving a timed-out invocation expires."""
+
+    def __init__(self, table: str, key: str, dynamodb: Any) -> None:
+        self._table, self._key, self._dynamodb = table, key, dynamodb
+        self._lock = threading.Lock()
+        self._built: tuple[Callable[[Task], Task], IdempotencyConfig] | None = None
+        self._context: LambdaContext | None = None
+
+    def register_lambda_context(self, context: LambdaContext) -> None:
+        self._context = context
+        if self._built is not None:
+            self._built[1].register_lambda_context(context)
+
+    def decorator(self) -> Callable[[Task], Task]:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built[0]
+
+    def _build(self) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        persistence = DynamoDBPersistenceLayer(table_name=self._table, boto3_client=self._dynamodb)
+        config = IdempotencyConfig(event_key_jmespath=self._key, expires_after_seconds=WEEK_S)
+        if self._context is not None:
+            config.register_lambda_context(self._context)
+        decorator: Callable[[Task], Task] = idempotent_function(
+            data_keyword_argument="task", persistence_store=persistence, config=config
+        )
+        return decorator, config
+
+
+def once_per(table: str, key: str, dynamodb: Any) -> tuple[Callable[[Task], Task], OnceConfig]:
     """A decorator for `def step(task: dict)` keyed on task[key], and its config (register the Lambda
-    context on it in the handler so a record outliving a timed-out invocation expires)."""
-    persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=dynamodb)
-    config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=WEEK_S)
-    decorator: Callable[[Task], Task] = idempotent_function(
-        data_keyword_argument="task", persistence_store=persistence, config=config
-    )
+    context on it in the handler)."""
+    config = OnceConfig(table, key, dynamodb)
+
+    def decorator(step: Task) -> Task:
+        guarded: list[Task] = []
+
+        @functools.wraps(step)
+        def once(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            if not guarded:
+                guarded.append(config.decorator()(step))
+            return guarded[0](*args, **kwargs)
+
+        return once
+
     return decorator, config
