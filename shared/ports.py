@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.analytics.result import ReportResult
-from shared.domain.audit import Stamp
-from shared.domain.facts import Fact
-from shared.domain.inventory import (
-    AdjustmentType,
-    AppliedAdjustment,
-    ReorderSuggestion,
-    Reservation,
-    StockChange,
-    StockLevel,
-)
-from shared.domain.order import Order
-from shared.domain.payment import PaymentIntent
-from shared.domain.principal import Principal
-from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
-from shared.domain.routing import Node, Policy
-from shared.domain.shipping import Label, LabelRequest, RateQuote
+# Only annotations name these: a handler importing its ports does not load every domain module.
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime
+
+    from shared.analytics.result import ReportResult
+    from shared.domain.audit import Stamp
+    from shared.domain.facts import Fact
+    from shared.domain.inventory import (
+        AdjustmentType,
+        AppliedAdjustment,
+        ReorderSuggestion,
+        Reservation,
+        StockChange,
+        StockLevel,
+    )
+    from shared.domain.order import Order
+    from shared.domain.payment import PaymentIntent
+    from shared.domain.principal import Principal
+    from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
+    from shared.domain.routing import Node, Policy
+    from shared.domain.shipping import Label, LabelRequest, RateQuote
 
 
 @dataclass(frozen=True)

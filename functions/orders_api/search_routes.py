@@ -13,7 +13,7 @@ from shared.domain.order import Order, OrderStatus
 from shared.domain.principal import Principal
 from shared.ports import OrderRepository
 from shared.schemas.errors import ErrorDetail
-from shared.schemas.ops import IsoTime, OrderPage, OrderSummary
+from shared.schemas.order_search import IsoTime, OrderPage, OrderSummary
 from shared.usecases.search_orders import DEFAULT_LIMIT, MAX_LIMIT, OrderFilter, OrderIndex, scoped, search_orders
 
 _TEXT = {"min_length": 1, "max_length": 128}

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from shared.domain.order import Customer, Delivery, Order, OrderStatus, place
 from shared.domain.principal import Principal
 from shared.domain.values import Address
-from shared.schemas.ops import IsoTime
+from shared.schemas.order_search import IsoTime
 from shared.topology import Kind
 from shared.usecases.search_orders import (
     BY_CHANNEL,
