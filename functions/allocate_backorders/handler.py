@@ -6,17 +6,16 @@ import json
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.batches import PartialBatch
 from shared.bootstrap import Wiring
 from shared.topology import FULFILMENT
 from shared.usecases.allocate_backorders import allocate_backorders, resume_fulfilment
 
 w = Wiring("allocate_backorders")
 logger = w.logger
-processor = BatchProcessor(event_type=EventType.SQS)
 orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.node_directory(), w.policies(), w.clock
 resume = partial(
     resume_fulfilment, orders=orders, workflow=w.workflow(FULFILMENT), clock=clock, state_machine=FULFILMENT.name
@@ -32,8 +31,9 @@ def record_handler(record: SQSRecord) -> None:
             logger.info("backorders re-evaluated", sku=sku, results=[(o, r.outcome) for o, r in results])
 
 
+batch = PartialBatch(record_handler, "SQS")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return batch(event, context)

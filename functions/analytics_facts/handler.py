@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.stream_facts import facts_of_record
+from shared.batches import PartialBatch
 from shared.bootstrap import Wiring
 from shared.topology import FACTS
 
 w = Wiring("analytics_facts")
 logger = w.logger
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 sink = w.fact_sink(FACTS)
 
 
@@ -27,8 +26,9 @@ def record_handler(record: DynamoDBRecord) -> int:
     return len(facts)
 
 
+batch = PartialBatch(record_handler, "DynamoDBStreams")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return batch(event, context)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.fulfilment_events import routes
 from shared import http
+from shared.batches import PartialBatch
 from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
 from shared.domain.principal import Kind, Principal
@@ -52,7 +52,6 @@ ports = routes.EventPorts(
     orders=orders, signals=w.signals(), clock=clock, logger=logger, notify_exception=notify_exception
 )
 app = http.resolver(routes.register)
-processor = BatchProcessor(event_type=EventType.SQS)
 # Whoever may send to the events queue is decided by IAM; the event's node and tracking number
 # are still checked against the shipment.
 QUEUE_SENDER = Principal("queue:events", Kind.ADMIN, "events-queue")
@@ -77,11 +76,12 @@ def apply_event(record: SQSRecord) -> str:
 record_handler = dead_letter_with_reason(apply_event, w.dead_letter_sink(EVENTS), EVENTS.max_receive_count, logger)
 
 
+batch = PartialBatch(record_handler, "SQS")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     if "Records" in event:
-        return dict(
-            process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-        )
+        return batch(event, context)
     return http.serve(app, w.function, event, context, ports=ports)

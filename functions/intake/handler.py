@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.system import new_order_id
+from shared.batches import PartialBatch
 from shared.bootstrap import Wiring
 from shared.domain.errors import IdempotencyConflict
 from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
@@ -22,7 +22,6 @@ from shared.usecases.capture_order import capture_order
 
 w = Wiring("intake")
 logger = w.logger
-processor = BatchProcessor(event_type=EventType.SQS)
 orders, workflow, clock = w.orders(), w.workflow(FULFILMENT), w.clock
 
 
@@ -48,8 +47,9 @@ def capture(record: SQSRecord) -> str:
 record_handler = dead_letter_with_reason(capture, w.dead_letter_sink(INTAKE), INTAKE.max_receive_count, logger)
 
 
+batch = PartialBatch(record_handler, "SQS")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return batch(event, context)

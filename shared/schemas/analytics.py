@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from shared.schemas.base import ApiModel
 
 
-class ColumnView(BaseModel):
+class ColumnView(ApiModel):
     name: str
     type: str = Field(description="date (YYYY-MM-DD), string, integer or number")
 
 
-class ParameterView(BaseModel):
+class ParameterView(ApiModel):
     name: str
     type: str
     required: bool
     description: str
 
 
-class ReportInfo(BaseModel):
+class ReportInfo(ApiModel):
     name: str
     title: str
     description: str
@@ -27,11 +29,11 @@ class ReportInfo(BaseModel):
     parameters: list[ParameterView]
 
 
-class ReportList(BaseModel):
+class ReportList(ApiModel):
     reports: list[ReportInfo]
 
 
-class ReportAnswer(BaseModel):
+class ReportAnswer(ApiModel):
     model_config = ConfigDict(populate_by_name=True)
 
     report: str

@@ -129,8 +129,9 @@ class CaptureOrder(_Model):
     payment: PaymentIn
     # The default is applied here but kept out of the schema: a default object on a oneOf is valid JSON
     # Schema, yet client generators refuse it (openapi-python-client then drops the whole operation).
+    # A factory, not an instance: building one at import would build the deferred validators.
     delivery: DeliveryIn = Field(
-        default=ShipDelivery(method="ship"),
+        default_factory=lambda: ShipDelivery(method="ship"),
         description="How the customer gets the order; without it: ship, standard",
         json_schema_extra=_no_default,
     )

@@ -113,7 +113,8 @@ class ReturnReceived(ApiModel):
 
 AnyEvent = WarehouseStep | Packed | Rejected | CarrierScan | ReturnReceived
 FulfilmentEventIn = Annotated[AnyEvent, Field(discriminator="type")]
-EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(FulfilmentEventIn)
+# defer_build: built by the first event validated, not by every function that imports these views
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(FulfilmentEventIn, config=ConfigDict(defer_build=True))
 
 
 class ShipmentLineView(ApiModel):

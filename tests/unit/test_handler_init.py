@@ -12,13 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # boto3 and s3transfer (~0.2 s) are loaded by the first client a request uses, and botocore's
-# client machinery with them; Powertools' idempotency and parameters utilities import boto3.
+# client machinery with them; Powertools' idempotency and parameters utilities import boto3, and its
+# batch utility builds pydantic models of every event source it knows.
 DEFERRED = (
     "boto3",
     "s3transfer",
     "botocore.client",
     "aws_lambda_powertools.utilities.idempotency",
     "aws_lambda_powertools.utilities.parameters",
+    "aws_lambda_powertools.utilities.batch",
     "stripe",
     "fpdf",
     "PIL",
