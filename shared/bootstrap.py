@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from shared.adapters.sfn_signals import StepFunctionsSignals
     from shared.adapters.sfn_workflow import StepFunctionsWorkflow
     from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
-    from shared.adapters.sqs_dead_letters import SqsDeadLetters, SqsDeadLetterSink
+    from shared.adapters.sqs_dead_letter_sink import SqsDeadLetterSink
+    from shared.adapters.sqs_dead_letters import SqsDeadLetters
     from shared.adapters.sqs_restock import SqsRestock
     from shared.adapters.stripe_payments import StripePayments
     from shared.adapters.stripe_refunds import StripeRefunds
@@ -283,7 +284,7 @@ class Wiring:
 
     def dead_letter_sink(self, queue: t.Queue) -> SqsDeadLetterSink:
         """Where the function's consumer of `queue` puts a message it gives up, with the reason."""
-        from shared.adapters.sqs_dead_letters import SqsDeadLetterSink
+        from shared.adapters.sqs_dead_letter_sink import SqsDeadLetterSink
 
         grant = next((g for g in self.function.grants if isinstance(g, t.DeadLetterSend) and g.queue == queue), None)
         if grant is None:

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.adapters.sqs_dead_letter_sink import REASON_ATTRIBUTE
 from shared.usecases.dead_letters import DeadLetter, DeadLetterQueueState
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-REASON_ATTRIBUTE = "failure_reason"
 # Time a message being redriven stays hidden in the dead-letter queue (send and delete take ms).
 _MOVING_S = 30
 
@@ -84,17 +84,3 @@ def _letter(message: Mapping[str, Any]) -> DeadLetter:
         receive_count=int(system.get("ApproximateReceiveCount", 0)),
         failure_reason=reason,
     )
-
-
-class SqsDeadLetterSink:
-    """DeadLetterSink on SQS: one queue's dead-letter queue."""
-
-    def __init__(self, client: SQSClient, dlq_url: str) -> None:
-        self._sqs = client
-        self._url = dlq_url
-
-    def dead_letter(self, body: str, attributes: dict[str, Any], reason: str) -> None:
-        why = {"DataType": "String", "StringValue": reason[:1000] or "refused"}
-        sent: dict[str, Any] = {"QueueUrl": self._url, "MessageBody": body}
-        sent["MessageAttributes"] = {**attributes, REASON_ATTRIBUTE: why}
-        self._sqs.send_message(**sent)

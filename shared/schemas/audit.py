@@ -1,4 +1,5 @@
-"""Who last changed a record, as HTTP API v1 shows it on nodes, policies, adjustments."""
+"""Who last changed a record, as HTTP API v1 shows it on nodes, policies, adjustments (and who acted,
+in an order's history)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from pydantic import Field
 
 from shared.domain.audit import Stamp
 from shared.schemas.base import ApiModel
-from shared.schemas.order_view import ActorView
+
+
+class ActorView(ApiModel):
+    kind: str = Field(description="The principal kind: channel, ops, finance, admin, warehouse or carrier")
+    name: str
 
 
 class StampView(ApiModel):

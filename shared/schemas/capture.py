@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.domain.values import amount_problem
 from shared.schemas.base import ApiModel
+from shared.schemas.fields import Sku, Text, integral
 from shared.schemas.iso_codes import COUNTRIES, CURRENCIES
 
 # A reservation writes one stock item per distinct sku at a node, plus its record and the node's
@@ -26,19 +27,7 @@ MAX_LINES = 50
 # Amounts are integer minor units; the cap keeps totals far inside a 64-bit integer and Stripe's limits.
 MAX_AMOUNT = 99_999_999_999
 
-# Not blank: at least one visible character. Kept as sent (no stripping), so the schema says it all.
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$")]
-
-
-def integral(value: object) -> object:
-    """JSON Schema counts 2.0 as an integer; Python would not. 2.5 still fails."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(integral)]
 Quantity = Annotated[int, Field(ge=1, le=10_000), BeforeValidator(integral)]
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 
 from shared.schemas.audit import StampView
 from shared.schemas.base import ApiModel
-from shared.schemas.capture import Sku, Text, integral
+from shared.schemas.fields import Sku, Text, integral
 
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-/#]{0,127}$"

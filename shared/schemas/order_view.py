@@ -14,6 +14,7 @@ from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
 from shared.links import shipment_links
+from shared.schemas.audit import ActorView
 from shared.schemas.base import ApiModel
 from shared.schemas.fulfilment_events import (
     LabelView,
@@ -90,11 +91,6 @@ class PaymentView(ApiModel):
         description="Why the order is held for payment: payment_not_found, payment_not_authorized, "
         "payment_currency_mismatch, payment_insufficient or payment_already_used",
     )
-
-
-class ActorView(ApiModel):
-    kind: str = Field(description="The principal kind: channel, ops, finance, admin, warehouse or carrier")
-    name: str
 
 
 class HistoryView(ApiModel):
