@@ -326,6 +326,9 @@ class Wiring:
         """The built-in sandbox carrier; a real carrier is another adapter behind shared.ports.Carrier."""
         from shared.adapters.sandbox_carrier import SandboxCarrier
 
+        if not self.function.draws_labels:
+            # in AWS only functions marked draws_labels get the layer with the PDF stack
+            raise NotGranted(f"{self.function.name} draws labels but is not marked draws_labels (shared/topology.py)")
         bucket = self.bucket(t.DOCUMENTS)
         return self._once("carrier", lambda: SandboxCarrier(self.client("s3"), bucket, failure_rate=failure_rate))
 

@@ -103,3 +103,13 @@ def test_settings_are_validated() -> None:
     env = {**own_environment(fn), "FULFILMENT_HEARTBEAT_S": "0"}
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         load_handler(fn, env)
+
+
+def test_only_a_function_marked_draws_labels_gets_the_carrier() -> None:
+    # In AWS the PDF stack (fpdf2, Pillow, fontTools) is a layer only draws_labels functions get:
+    # a carrier anywhere else would fail on its first label with ModuleNotFoundError.
+    wiring = Wiring("release_order", own_environment(t.function("release_order")))
+    with pytest.raises(NotGranted, match="draws_labels"):
+        wiring.carrier()
+    for name in ("buy_label", "return_label"):
+        assert Wiring(name, own_environment(t.function(name))).carrier() is not None
