@@ -274,7 +274,7 @@ def measure(functions: list[Function], rounds: int, bytecode: bool) -> list[dict
 
 def _summary(fn: Function, pairs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     def median_ms(who: str, figure: str) -> float:
-        return statistics.median(p[who][figure] for p in pairs) * 1000
+        return float(statistics.median(p[who][figure] for p in pairs)) * 1000
 
     return {
         "function": fn.name,

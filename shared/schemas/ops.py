@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from shared.links import console_url
 from shared.schemas.base import ApiModel
-from shared.schemas.order_view import console_url
 from shared.usecases.dead_letters import QueueReport, Redrive
 from shared.usecases.executions import ExecutionInfo, ExecutionSteps, Step
 

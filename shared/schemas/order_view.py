@@ -13,7 +13,7 @@ from shared.domain.order import Order, Return
 from shared.domain.refund_ledger import LedgerEntry
 from shared.domain.shipment import Shipment
 from shared.domain.shipping import Label
-from shared.links import shipment_links
+from shared.links import console_url, shipment_links
 from shared.schemas.audit import ActorView
 from shared.schemas.base import ApiModel
 from shared.schemas.fulfilment_events import (
@@ -27,18 +27,6 @@ from shared.schemas.fulfilment_events import (
 
 # Turns a stored document's key into a download link (presigned); None where links cannot be made.
 Linker = Callable[[str], str] | None
-
-CONSOLE = "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
-# The account of emulators (moto) and of AWS's documentation examples: no console shows its executions.
-EMULATED_ACCOUNT = "123456789012"
-
-
-def console_url(arn: str) -> str | None:
-    """The AWS console page of an execution; None for an emulator's execution (the embedded stack)."""
-    parts = arn.split(":")
-    if len(parts) < 5 or parts[4] == EMULATED_ACCOUNT:
-        return None
-    return CONSOLE.format(region=parts[3], arn=arn)
 
 
 class LineView(ApiModel):

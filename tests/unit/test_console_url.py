@@ -1,6 +1,6 @@
 """An execution links to the AWS console only when it ran in AWS."""
 
-from shared.schemas.order_view import console_url
+from shared.links import console_url
 
 ARN = "arn:aws:states:eu-west-1:{account}:execution:waybill-fulfilment:ord_1"
 
