@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.topology import CONFIRMATION
-from shared.usecases.send_confirmation import send_confirmation
+from shared.usecases.send_confirmation import confirmation_due, send_confirmation
 
 w = Wiring("send_confirmation")
 logger = w.logger
@@ -28,6 +28,11 @@ def confirm(task: dict[str, Any]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     logger.append_keys(order_id=event["order_id"])
+    # an execution started before the step was given the outcome only got here once verified
+    payment = event.get("payment", "verified")
+    if not confirmation_due(payment):
+        logger.info("no confirmation: the payment is not verified", payment=payment)
+        return {"order_id": event["order_id"], "message_id": None}
     result: dict[str, Any] = confirm(task={"order_id": event["order_id"]})
     logger.info("confirmation sent", message_id=result["message_id"])
     return result

@@ -120,6 +120,25 @@ def test_one_label_per_shipment_and_the_cheapest_meeting_the_level(world):
     assert stored(world).shipment(SID).label == first
 
 
+def test_a_pickup_shipment_needs_no_label_and_the_step_changes_nothing():
+    """The state machine sends every packed shipment to BuyLabel (no Choice state on the method)."""
+    orders, clock = InMemoryOrders(), FixedClock()
+    orders.add(order("pickup", (("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1))), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    world = (orders, clock, FakeSignals())
+    for kind in ("accepted", "picked"):
+        event(world, kind, node_id="store-1")
+    event(world, "packed", node_id="store-1", parcel=PARCEL)
+    before = orders.get("ord_1")
+    carrier = FakeCarrier()
+    assert buy_label("ord_1", SID, orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock) is None
+    assert carrier.bought == []
+    after = orders.get("ord_1")
+    assert before is not None
+    assert after is not None
+    assert (after.version, after.shipment(SID).label) == (before.version, None)
+
+
 def test_a_shipment_email_is_sent_once(world):
     orders, clock, _ = world
     mailer = FakeMailer()
