@@ -191,3 +191,42 @@ def test_an_event_that_cannot_have_happened_then_is_refused(world, occurred_at):
             e, SID, node_id="dc-a", tracking_number=None, principal=ADMIN, orders=orders, signals=signals, clock=clock
         )
     assert stored(world).shipment(SID).status.value == "REQUESTED"
+
+
+class CountingOrders(InMemoryOrders):
+    """Counts reads and saves; `race` saves another change just before the next save."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets, self.saves, self.race = 0, 0, False
+
+    def get(self, order_id):
+        self.gets += 1
+        return super().get(order_id)
+
+    def save(self, order):
+        if self.race:
+            self.race = False
+            other = super().get(order.order_id)
+            assert other is not None
+            other._note("changed_meanwhile", "another writer", AT)
+            super().save(other)
+        self.saves += 1
+        super().save(order)
+
+
+def test_an_event_reads_its_order_once_and_a_concurrent_save_makes_it_read_again():
+    orders, clock, signals = CountingOrders(), FixedClock(), FakeSignals()
+    orders.add(order(), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    world = (orders, clock, signals)
+    orders.gets = orders.saves = 0
+    assert event(world, "accepted").applied
+    assert (orders.gets, orders.saves) == (1, 1)
+    orders.gets = orders.saves = 0
+    orders.race = True  # the conditional write on the version loses: read afresh, applied again
+    assert event(world, "picked").applied
+    assert (orders.gets, orders.saves) == (2, 2)
+    stored_order = orders.orders["ord_1"]
+    assert "changed_meanwhile" in [h.event for h in stored_order.history]
+    assert stored_order.shipment(SID).status.value == "PICKED"
