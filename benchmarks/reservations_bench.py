@@ -6,18 +6,23 @@ Run: .venv/bin/python -m benchmarks.reservations_bench [orders]   (--quick: 50 r
    (the storage path of every reservation: one conditional transaction per node).
 2. Orders per second end to end: HTTP capture -> state machine -> payment check -> confirmation
    email -> route and reserve, until every order has been reserved (RESERVED or further along:
-   with the simulators on, an order leaves RESERVED within a second).
+   with the simulators on, an order leaves RESERVED within a second), and on until every order is
+   DELIVERED by the simulated warehouse and carrier at their fastest; capture latency p50/p95.
+3. The stack itself: its resident memory after the run, and how long it takes to stop.
 The embedded stack serializes DynamoDB requests (to be atomic like AWS), so these figures measure
 this machine's emulator, not DynamoDB; see docs/hot-sku.md for the load model on AWS.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,27 +106,56 @@ def _end_to_end(info: dict[str, object], orders: int) -> None:
         answer.raise_for_status()
         return str(answer.json()["order_id"])
 
+    latencies: list[float] = []
+
+    def timed(i: int) -> str:
+        sent = time.perf_counter()
+        order_id = place(i)
+        latencies.append(time.perf_counter() - sent)
+        return order_id
+
     began = time.perf_counter()
     with ThreadPoolExecutor(20) as pool:
-        ids = list(pool.map(place, range(orders)))
+        ids = list(pool.map(timed, range(orders)))
     captured = time.perf_counter() - began
-    pending, refused = set(ids), {}
-    while pending:
-        for oid in list(pending):
-            status = requests.get(f"{api}/v1/orders/{oid}", headers=web, timeout=30).json()["status"]
-            if status in REACHED:
-                pending.discard(oid)
-            elif status in NOT_RESERVED:
-                refused[oid] = status
-                pending.discard(oid)
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - began
+    statuses = _wait(api, web, ids, lambda s: s in REACHED or s in NOT_RESERVED)
+    reserved = time.perf_counter() - began
+    refused = {oid: s for oid, s in statuses.items() if s in NOT_RESERVED}
     if refused:
         raise SystemExit(f"{len(refused)} order(s) were never reserved: {refused}")
+    statuses = _wait(api, web, ids, lambda s: s in {"DELIVERED", "EXCEPTION", "CANCELLED"})
+    delivered = time.perf_counter() - began
+    stuck = {oid: s for oid, s in statuses.items() if s != "DELIVERED"}
+    if stuck:
+        raise SystemExit(f"{len(stuck)} order(s) were not delivered: {stuck}")
+    p50, p95 = statistics.median(latencies), statistics.quantiles(latencies, n=20, method="inclusive")[18]
+    print(f"capture latency: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms ({orders} orders, 20 at a time)")
+    print(f"delivered: all {orders} after {delivered:.1f} s ({orders / delivered:,.2f} orders/s to DELIVERED)")
     print(
         f"end to end: {orders} orders captured in {captured:.1f} s ({orders / captured:,.1f}/s), "
-        f"all reserved after {elapsed:.1f} s ({orders / elapsed:,.1f} orders/s)"
+        f"all reserved after {reserved:.1f} s ({orders / reserved:,.1f} orders/s)"
     )
+
+
+def _wait(api: str, headers: dict[str, str], ids: list[str], done: Callable[[str], bool]) -> dict[str, str]:
+    """Each order's status once `done` holds for every one."""
+    pending, statuses = set(ids), {}
+    while pending:
+        for oid in list(pending):
+            status = requests.get(f"{api}/v1/orders/{oid}", headers=headers, timeout=30).json()["status"]
+            if done(status):
+                statuses[oid] = status
+                pending.discard(oid)
+        time.sleep(0.2)
+    return statuses
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (the stack runs in it), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _now() -> datetime:
@@ -134,9 +168,12 @@ def main(argv: list[str] | None = None) -> None:
     numbers = [int(a) for a in args if a.isdigit()]
     orders = numbers[0] if numbers else (10 if quick else 100)
     reservations = 50 if quick else 300
+    # the simulated warehouse and carrier at their fastest: the stack's own speed is measured
+    os.environ.setdefault("WAYBILL_SIM_STEP_S", "0.02")
     with tempfile.TemporaryDirectory() as state:
         stack = EmbeddedStack(Path(state), api_port=free_port())
         info = stack.start()
+        stopped = False
         try:
             admin = {"Authorization": f"Bearer {info['keys']['admin']}"}
             requests.put(f"{info['api']}/v1/nodes/bench-dc", json={"kind": "warehouse"}, headers=admin, timeout=30)
@@ -145,8 +182,14 @@ def main(argv: list[str] | None = None) -> None:
             for workers in (1, 8):
                 _adapter_reservations(inventory, reservations, workers)
             _end_to_end(info, orders)
-        finally:
+            rss = _rss_mb()
+            began = time.perf_counter()
             stack.stop()
+            stopped = True
+            print(f"stack: {rss:,.0f} MB resident after the run, stopped in {time.perf_counter() - began:.1f} s")
+        finally:
+            if not stopped:
+                stack.stop()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@
   on a table of a few thousand items; with requests serialized, a partition snapshot is enough.
 - A Query on the table's own key reads only that partition. moto sorts and scans every item of the
   table for each Query, which made the embedded stack slow down as its tables filled.
+- moto keeps a reference to every model object it ever created (for its dashboard, which the
+  embedded stack does not serve), so items deleted or overwritten were never freed: a long-running
+  stack grew by gigabytes. Nothing else reads that list.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.common_models import BaseModel
 from moto.core.config import default_user_config
+from moto.core.model_instances import reset_model_data
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -57,10 +62,21 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         # both safe only because DynamoDB requests are serialized
         snapshot_partitions_in_transactions()
         query_partitions_only()
+        forget_model_instances()
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+
+def forget_model_instances() -> None:
+    """moto's BaseModel without its list of every instance (see the module's docstring)."""
+
+    def new(cls: type[BaseModel], *_args: Any, **_kwargs: Any) -> BaseModel:
+        return object.__new__(cls)
+
+    BaseModel.__new__ = staticmethod(new)  # type: ignore[method-assign]
+    reset_model_data()  # what was tracked before the server started
 
 
 def route_lambda_to(runtime: LambdaRuntime, prefix: str) -> None:

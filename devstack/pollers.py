@@ -14,6 +14,10 @@ from devstack.plan import Poller
 from devstack.runtime import LambdaError, LambdaRuntime
 
 log = logging.getLogger("devstack.pollers")
+# Long polls, as Lambda's pollers make (they wait up to 20 s): moto answers one as soon as a message
+# arrives, so a longer wait costs no latency, only the stop (bounded by it); short waits kept every
+# idle stack busy answering empty receives.
+WAIT_S = 5
 
 
 class QueuePoller:
@@ -41,15 +45,19 @@ class QueuePoller:
         for thread in self._threads:
             thread.start()
 
-    def stop(self) -> None:
+    def stopping(self) -> None:
+        """Asks every thread to stop after its current poll."""
         self._stop.set()
+
+    def stop(self) -> None:
+        self.stopping()
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=WAIT_S + 5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once(wait_s=1)
+                self.poll_once(wait_s=WAIT_S)
             except Exception:  # keep polling, as Lambda's pollers do, but say why
                 log.exception("poller for %s failed", self._poller.queue.name)
                 self._stop.wait(1)
@@ -92,3 +100,21 @@ class QueuePoller:
             "eventSourceARN": self._arn,
             "awsRegion": self._region,
         }
+
+
+class QueuePollers:
+    """Every queue's poller, stopped together: each long poll ends within WAIT_S, so asking them all
+    first bounds the stop by one wait, not one per queue."""
+
+    def __init__(self, pollers: list[QueuePoller]) -> None:
+        self._pollers = pollers
+
+    def start(self) -> None:
+        for poller in self._pollers:
+            poller.start()
+
+    def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stopping()
+        for poller in self._pollers:
+            poller.stop()

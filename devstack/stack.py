@@ -24,7 +24,7 @@ from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
 from devstack.outbox import Outbox
 from devstack.plan import GatewayRoute
-from devstack.pollers import QueuePoller
+from devstack.pollers import QueuePoller, QueuePollers
 from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
 from devstack.runtime import LambdaRuntime
 from devstack.scheduler import Scheduler
@@ -200,10 +200,11 @@ class EmbeddedStack:
         except SystemExit:  # werkzeug's answer to a port taken since the check above
             raise PortInUse(self.api_port) from None
         self._started.append(gateway)
-        for poller in self.plan.pollers:
-            qp = QueuePoller(poller, res.queue_urls[poller.queue.name], runtime, endpoint, REGION)
-            qp.start()
-            self._started.append(qp)
+        pollers = QueuePollers(
+            [QueuePoller(p, res.queue_urls[p.queue.name], runtime, endpoint, REGION) for p in self.plan.pollers]
+        )
+        pollers.start()
+        self._started.append(pollers)
         # EventBridge rules are provisioned but moto never fires them: the scheduler does
         speedup = float(os.environ.get("WAYBILL_DEV_SCHEDULE_SPEEDUP", "1"))
         scheduler = Scheduler(self.plan.schedules, runtime.invoke, lambda s: rule_arn(s.name), speedup)

@@ -18,6 +18,9 @@ from devstack.runtime import LambdaError, LambdaRuntime
 log = logging.getLogger("devstack.streams")
 RETRY_ATTEMPTS = 10
 IDLE_S = 0.25  # Lambda polls a shard about four times a second
+# A quiet shard is read less often, up to once a second: each empty read takes the emulator's
+# DynamoDB lock, which a busy stack's real calls wait for.
+IDLE_MAX_S = 1.0
 
 
 def _as_lambda_json(value: Any) -> Any:
@@ -60,10 +63,14 @@ class TableStreamPoller:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        idle_s = IDLE_S
         while not self._stop.is_set():
             try:
-                if not self.poll_once():
-                    self._stop.wait(IDLE_S)
+                if self.poll_once():
+                    idle_s = IDLE_S
+                else:
+                    self._stop.wait(idle_s)
+                    idle_s = min(idle_s * 2, IDLE_MAX_S)
             except Exception:  # keep polling, as Lambda's pollers do, but say why
                 log.exception("stream poller for %s failed", self._poller.table.name)
                 self._stop.wait(1)

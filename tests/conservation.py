@@ -25,6 +25,7 @@ import argparse
 import email
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -519,8 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     stack = start_stack(state, soak_environment(args.fault_rate, args.seed))
     try:
         table, seconds = soak(stack, args.orders, args.seed, args.rate, args.settle)
+        # the table first: a stack slow to stop must not lose it (the faults come with the stop)
+        (state.parent / "table.json").write_text(json.dumps(table, indent=2, default=str))
     finally:
-        stop_stack(stack)
+        try:
+            stop_stack(stack, timeout_s=300)
+        except subprocess.TimeoutExpired:
+            stack.proc.kill()
+            print("the stack did not stop within 300 s: killed (its faults.json is missing)")
     faults = injected(stack)
     print(render(table, seconds, faults))
     print(f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")

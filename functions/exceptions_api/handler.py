@@ -10,10 +10,11 @@ from functions.exceptions_api import routes
 from shared import http
 from shared.adapters.dynamodb_exception_queue import DynamoDBExceptionIndex
 from shared.bootstrap import Wiring
+from shared.exactly_once import sent_then_recorded
 from shared.schemas.order_view import OrderView
 from shared.topology import CANCELLED, FULFILMENT, ORDERS, REFUNDS, RETURNS
 from shared.usecases.act_on_order import ActionPorts
-from shared.usecases.notify import send_cancellation_email
+from shared.usecases.notify import mail_cancellation_email, record_order_email
 
 w = Wiring("exceptions_api")
 logger = w.logger
@@ -28,10 +29,16 @@ orders, mailer, template, clock, documents, ledger = (
 once, config = w.once_per("order_id")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def email_cancelled(task: dict[str, Any]) -> dict[str, Any]:
-    message_id = send_cancellation_email(task["order_id"], orders=orders, mailer=mailer, template=template, clock=clock)
-    return {"message_id": message_id}
+    return {"message_id": mail_cancellation_email(task["order_id"], orders=orders, mailer=mailer, template=template)}
+
+
+cancelled_email = sent_then_recorded(
+    email_cancelled,
+    record=lambda task, sent: record_order_email(task["order_id"], "cancelled", sent, orders=orders, clock=clock),
+)
 
 
 ports = routes.ExceptionsPorts(
@@ -50,7 +57,7 @@ ports = routes.ExceptionsPorts(
     ),
     logger=logger,
     view=lambda order: OrderView.of(order, documents.url, ledger.list(order_id=order.order_id)),
-    notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
+    notify_cancelled=lambda order_id: cancelled_email({"order_id": order_id}),
 )
 app = http.resolver(routes.register)
 

@@ -20,6 +20,7 @@ from shared.bootstrap import Wiring
 from shared.domain.errors import DomainError
 from shared.domain.principal import Kind, Principal
 from shared.domain.shipping import ParcelOverLimit
+from shared.exactly_once import sent_then_recorded
 from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER, Packed
 from shared.topology import DELIVERY_EXCEPTION, EVENTS
@@ -32,20 +33,28 @@ orders, mailer, template, clock = w.orders(), w.mailer(), w.template(DELIVERY_EX
 once, config = w.once_per("key")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def email_exception(task: dict[str, Any]) -> dict[str, Any]:
-    order_id, shipment_id = task["order_id"], task["shipment_id"]
-    message_id = mail_shipment_email(
-        order_id, shipment_id, "delivery_exception", orders=orders, mailer=mailer, template=template
-    )
-    return {"message_id": message_id}
+    return {
+        "message_id": mail_shipment_email(
+            task["order_id"], task["shipment_id"], "delivery_exception", orders=orders, mailer=mailer, template=template
+        )
+    }
+
+
+exception_email = sent_then_recorded(
+    email_exception,
+    record=lambda task, sent: record_shipment_email(
+        task["order_id"], task["shipment_id"], "delivery_exception", sent, orders=orders, clock=clock
+    ),
+)
 
 
 def notify_exception(order_id: str, shipment_id: str) -> str:
-    task = {"key": f"{shipment_id}#delivery_exception", "order_id": order_id, "shipment_id": shipment_id}
-    sent = str(email_exception(task=task)["message_id"])
-    # outside the idempotency record: a failed write here is retried without a second email
-    return record_shipment_email(order_id, shipment_id, "delivery_exception", sent, orders=orders, clock=clock)
+    return exception_email(
+        {"key": f"{shipment_id}#delivery_exception", "order_id": order_id, "shipment_id": shipment_id}
+    )
 
 
 ports = routes.EventPorts(

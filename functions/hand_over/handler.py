@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
+from shared.exactly_once import sent_then_recorded
 from shared.topology import READY_FOR_PICKUP, SHIPPED
 from shared.usecases.hand_over import ship
 from shared.usecases.notify import mail_shipment_email, record_shipment_email
@@ -19,13 +20,27 @@ templates = {"shipped": w.template(SHIPPED), "ready_for_pickup": w.template(READ
 once, config = w.once_per("key")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def email(task: dict[str, Any]) -> dict[str, Any]:
-    order_id, shipment_id, kind = task["order_id"], task["shipment_id"], task["kind"]
-    message_id = mail_shipment_email(
-        order_id, shipment_id, kind, orders=orders, mailer=mailer, template=templates[kind]
-    )
-    return {"message_id": message_id}
+    return {
+        "message_id": mail_shipment_email(
+            task["order_id"],
+            task["shipment_id"],
+            task["kind"],
+            orders=orders,
+            mailer=mailer,
+            template=templates[task["kind"]],
+        )
+    }
+
+
+shipment_email = sent_then_recorded(
+    email,
+    record=lambda task, sent: record_shipment_email(
+        task["order_id"], task["shipment_id"], task["kind"], sent, orders=orders, clock=clock
+    ),
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -34,8 +49,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id, shipment_id = event["order_id"], event["shipment_id"]
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
     shipment, kind = ship(order_id, shipment_id, orders=orders, inventory=inventory, payments=payments(), clock=clock)
-    sent = email(task={"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind})
-    # outside the idempotency record: a failed write here is retried without a second email
-    message_id = record_shipment_email(order_id, shipment_id, kind, sent["message_id"], orders=orders, clock=clock)
+    message_id = shipment_email(
+        {"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind}
+    )
     logger.info("shipment handed over", status=shipment.status.value, message_id=message_id)
     return {"status": shipment.status.value, "message_id": message_id}

@@ -10,8 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.orders_api import routes, shipment_routes
 from shared import http
 from shared.bootstrap import Wiring
+from shared.exactly_once import sent_then_recorded
 from shared.topology import CANCELLED, FULFILMENT, REFUNDS, RETURNS
-from shared.usecases.notify import send_cancellation_email
+from shared.usecases.notify import mail_cancellation_email, record_order_email
 
 w = Wiring("orders_api")
 logger = w.logger
@@ -19,10 +20,16 @@ orders, mailer, template, clock = w.orders(), w.mailer(), w.template(CANCELLED),
 once, config = w.once_per("order_id")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def email_cancelled(task: dict[str, Any]) -> dict[str, Any]:
-    message_id = send_cancellation_email(task["order_id"], orders=orders, mailer=mailer, template=template, clock=clock)
-    return {"message_id": message_id}
+    return {"message_id": mail_cancellation_email(task["order_id"], orders=orders, mailer=mailer, template=template)}
+
+
+cancelled_email = sent_then_recorded(
+    email_cancelled,
+    record=lambda task, sent: record_order_email(task["order_id"], "cancelled", sent, orders=orders, clock=clock),
+)
 
 
 ports = routes.OrdersPorts(
@@ -38,7 +45,7 @@ ports = routes.OrdersPorts(
     clock=clock,
     search=w.order_search(),
     logger=logger,
-    notify_cancelled=lambda order_id: str(email_cancelled(task={"order_id": order_id})["message_id"]),
+    notify_cancelled=lambda order_id: cancelled_email({"order_id": order_id}),
 )
 
 

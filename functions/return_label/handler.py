@@ -7,8 +7,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
+from shared.exactly_once import sent_then_recorded
 from shared.topology import RETURN_OPENED
-from shared.usecases.notify import send_return_email
+from shared.usecases.notify import mail_return_email, record_order_email, return_email_kind
 from shared.usecases.returns import buy_return_label, order_id_of_rma
 
 w = Wiring("return_label")
@@ -19,18 +20,22 @@ mailer, documents, template = w.mailer(), w.documents(), w.template(RETURN_OPENE
 once, config = w.once_per("key")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def email(task: dict[str, Any]) -> dict[str, Any]:
-    message_id = send_return_email(
-        task["order_id"],
-        task["rma_id"],
-        orders=orders,
-        mailer=mailer,
-        documents=documents,
-        template=template,
-        clock=clock,
-    )
-    return {"message_id": message_id}
+    return {
+        "message_id": mail_return_email(
+            task["order_id"], task["rma_id"], orders=orders, mailer=mailer, documents=documents, template=template
+        )
+    }
+
+
+return_email = sent_then_recorded(
+    email,
+    record=lambda task, sent: record_order_email(
+        task["order_id"], return_email_kind(task["rma_id"]), sent, orders=orders, clock=clock
+    ),
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -39,6 +44,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rma_id = event["rma_id"]
     logger.append_keys(rma_id=rma_id)
     label = buy_return_label(rma_id, orders=orders, nodes=nodes, carrier=carrier, clock=clock)
-    sent = email(task={"key": f"{rma_id}#return_opened", "order_id": order_id_of_rma(rma_id), "rma_id": rma_id})
-    logger.info("return label bought and sent", tracking_number=label.tracking_number, message_id=sent["message_id"])
+    message_id = return_email({"key": f"{rma_id}#return_opened", "order_id": order_id_of_rma(rma_id), "rma_id": rma_id})
+    logger.info("return label bought and sent", tracking_number=label.tracking_number, message_id=message_id)
     return {"tracking_number": label.tracking_number}

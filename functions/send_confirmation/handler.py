@@ -7,8 +7,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
+from shared.exactly_once import sent_then_recorded
 from shared.topology import CONFIRMATION
-from shared.usecases.send_confirmation import confirmation_due, send_confirmation
+from shared.usecases.send_confirmation import confirmation_due, mail_confirmation, record_confirmation
 
 w = Wiring("send_confirmation")
 logger = w.logger
@@ -18,10 +19,15 @@ orders, mailer, template, clock = w.orders(), w.mailer(), w.template(CONFIRMATIO
 once, config = w.once_per("order_id")
 
 
+# The idempotency key is this function's name and the task's key: keep both across deploys.
 @once
 def confirm(task: dict[str, Any]) -> dict[str, Any]:
-    message_id = send_confirmation(task["order_id"], orders=orders, mailer=mailer, template=template, clock=clock)
-    return {"order_id": task["order_id"], "message_id": message_id}
+    return {"message_id": mail_confirmation(task["order_id"], orders=orders, mailer=mailer, template=template)}
+
+
+confirmation = sent_then_recorded(
+    confirm, record=lambda task, sent: record_confirmation(task["order_id"], sent, orders=orders, clock=clock)
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -33,6 +39,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not confirmation_due(payment):
         logger.info("no confirmation: the payment is not verified", payment=payment)
         return {"order_id": event["order_id"], "message_id": None}
-    result: dict[str, Any] = confirm(task={"order_id": event["order_id"]})
-    logger.info("confirmation sent", message_id=result["message_id"])
-    return result
+    message_id = confirmation({"order_id": event["order_id"]})
+    logger.info("confirmation sent", message_id=message_id)
+    return {"order_id": event["order_id"], "message_id": message_id}

@@ -366,9 +366,12 @@ class Order:
     def confirmation_sent(self) -> bool:
         return self.confirmation_message_id is not None
 
-    def confirm_sent(self, message_id: str, at: datetime) -> None:
-        self.confirmation_message_id = message_id
-        self._note("confirmation_sent", message_id, at)
+    def confirm_sent(self, message_id: str, at: datetime) -> str:
+        """Records the confirmation; returns the first message id if one was recorded."""
+        if self.confirmation_message_id is None:
+            self.confirmation_message_id = message_id
+            self._note("confirmation_sent", message_id, at)
+        return self.confirmation_message_id
 
     def unfulfilled(self) -> dict[str, int]:
         """Units per line no live shipment holds: all of them before release, what is left after a failure."""

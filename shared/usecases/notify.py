@@ -108,11 +108,21 @@ def send_cancellation_email(
     order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock
 ) -> str:
     """Once per order: cancelling again answers the same cancellation, and sends nothing."""
+    message_id = mail_cancellation_email(order_id, orders=orders, mailer=mailer, template=template)
+    return record_order_email(order_id, "cancelled", message_id, orders=orders, clock=clock)
+
+
+def mail_cancellation_email(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str) -> str:
+    """Sends the cancellation email unless the order records it; the message id."""
     order = _order(orders, order_id)
     if "cancelled" in order.emails:
         return order.emails["cancelled"]
-    message_id = mailer.send(template, order.customer.email, cancellation_data(order))
-    return update_order(orders, order_id, lambda o: o.emailed("cancelled", message_id, clock.now()))
+    return mailer.send(template, order.customer.email, cancellation_data(order))
+
+
+def record_order_email(order_id: str, kind: str, message_id: str, *, orders: OrderRepository, clock: Clock) -> str:
+    """Keeps an order email's message id on the order (harmless to repeat); the first one recorded."""
+    return update_order(orders, order_id, lambda o: o.emailed(kind, message_id, clock.now()))
 
 
 def return_data(order: Order, rma_id: str, documents: DocumentStore) -> dict[str, Any]:
@@ -138,9 +148,22 @@ def send_return_email(
     clock: Clock,
 ) -> str:
     """Once per return, after its label is bought: the customer gets the label to print."""
-    kind = f"return_opened:{rma_id}"
+    message_id = mail_return_email(
+        order_id, rma_id, orders=orders, mailer=mailer, documents=documents, template=template
+    )
+    return record_order_email(order_id, return_email_kind(rma_id), message_id, orders=orders, clock=clock)
+
+
+def return_email_kind(rma_id: str) -> str:
+    return f"return_opened:{rma_id}"
+
+
+def mail_return_email(
+    order_id: str, rma_id: str, *, orders: OrderRepository, mailer: Mailer, documents: DocumentStore, template: str
+) -> str:
+    """Sends the return label email unless the order records it; the message id."""
+    kind = return_email_kind(rma_id)
     order = _order(orders, order_id)
     if kind in order.emails:
         return order.emails[kind]
-    message_id = mailer.send(template, order.customer.email, return_data(order, rma_id, documents))
-    return update_order(orders, order_id, lambda o: o.emailed(kind, message_id, clock.now()))
+    return mailer.send(template, order.customer.email, return_data(order, rma_id, documents))

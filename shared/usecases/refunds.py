@@ -118,7 +118,16 @@ def send_refund_email(
     template: str,
     clock: Clock,
 ) -> str:
-    """One email per refund: the message id is kept on the order (the caller holds an idempotency record)."""
+    """One email per refund: the message id is kept on the order."""
+    message_id = mail_refund_email(order_id, refund_id, orders=orders, ledger=ledger, mailer=mailer, template=template)
+    return record_refund_email(order_id, refund_id, message_id, orders=orders, clock=clock)
+
+
+def mail_refund_email(
+    order_id: str, refund_id: str, *, orders: OrderRepository, ledger: RefundLedger, mailer: Mailer, template: str
+) -> str:
+    """Sends the refund email unless the order records it; the message id. The handler's
+    idempotency record covers this step only (shared.exactly_once.mailed_once)."""
     order = orders.get(order_id)
     if order is None:
         raise OrderNotFound(order_id)
@@ -133,7 +142,13 @@ def send_refund_email(
         "reason": "order cancelled" if entry.reason == RefundReason.CANCELLATION else "items returned",
         "refund_id": refund_id,
     }
-    message_id = mailer.send(template, order.customer.email, data)
+    return mailer.send(template, order.customer.email, data)
+
+
+def record_refund_email(
+    order_id: str, refund_id: str, message_id: str, *, orders: OrderRepository, clock: Clock
+) -> str:
+    """Keeps the message id on the order (harmless to repeat); the first one recorded."""
     return update_order(orders, order_id, lambda o: o.refund_emailed(refund_id, message_id, clock.now()))
 
 

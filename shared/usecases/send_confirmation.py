@@ -37,16 +37,22 @@ def confirmation_due(payment_outcome: str) -> bool:
 
 
 def send_confirmation(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock) -> str:
-    """Sends the confirmation and records it on the order; returns the message id.
+    """Sends the confirmation and records it on the order; returns the message id."""
+    message_id = mail_confirmation(order_id, orders=orders, mailer=mailer, template=template)
+    return record_confirmation(order_id, message_id, orders=orders, clock=clock)
 
-    The caller wraps this in an idempotency record keyed on the order, so a retried step
-    returns the first message id instead of sending again.
-    """
+
+def mail_confirmation(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str) -> str:
+    """Sends the confirmation unless the order records it; the message id. The handler's
+    idempotency record covers this step only (shared.exactly_once.mailed_once)."""
     order = orders.get(order_id)
     if order is None:
         raise OrderNotFound(order_id)
     if order.confirmation_message_id is not None:
         return order.confirmation_message_id  # a retried step after the email went out
-    message_id = mailer.send(template, order.customer.email, confirmation_data(order))
-    update_order(orders, order_id, lambda o: o.confirm_sent(message_id, clock.now()))
-    return message_id
+    return mailer.send(template, order.customer.email, confirmation_data(order))
+
+
+def record_confirmation(order_id: str, message_id: str, *, orders: OrderRepository, clock: Clock) -> str:
+    """Keeps the message id on the order (harmless to repeat); the first one recorded."""
+    return update_order(orders, order_id, lambda o: o.confirm_sent(message_id, clock.now()))

@@ -82,9 +82,9 @@ def start_stack(state_dir: Path, extra_env: dict[str, str] | None = None) -> Run
     return RunningStack(json.loads(dev_json.read_text()), proc, state_dir)
 
 
-def stop_stack(stack: RunningStack) -> int:
+def stop_stack(stack: RunningStack, timeout_s: float = 30) -> int:
     stack.proc.send_signal(signal.SIGTERM)
-    return stack.proc.wait(timeout=30)
+    return stack.proc.wait(timeout=timeout_s)
 
 
 @pytest.fixture(scope="session")

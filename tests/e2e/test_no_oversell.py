@@ -10,7 +10,8 @@ import pytest
 
 from tests.unit.builders import capture_body
 
-pytestmark = pytest.mark.e2e
+# one worker runs every quiet-stack module, so one quiet stack starts, not one per worker
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("quiet")]
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from devstack.stack import free_port
 from tests.e2e.conftest import ROOT, start_stack, stop_stack
 from tests.unit.builders import capture_body
 
-pytestmark = pytest.mark.e2e
+# one worker, in this order: the module's stack is shared by the next two tests, the second stops it
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("lifecycle")]
 
 
 def alive(pid):
@@ -26,8 +27,68 @@ def alive(pid):
     return True
 
 
-def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(tmp_path):
-    stack = start_stack(tmp_path / "state")
+def _waybill(state_dir, *args, timeout=120):
+    env = {**os.environ, "WAYBILL_STATE_DIR": str(state_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "devstack.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
+
+
+def _state(state_dir):
+    return (state_dir / "dev.json").read_text(), (state_dir / "functions.log").stat().st_size
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """One stack for the two tests below: the first leaves it serving, the second stops it."""
+    state = tmp_path_factory.mktemp("lifecycle") / "state"
+    stack = start_stack(state)
+    yield stack
+    if stack.proc.poll() is None:
+        stop_stack(stack)
+
+
+def test_a_stack_that_cannot_start_says_why_and_leaves_the_running_one_alone(running, tmp_path):
+    stack, state = running, running.state_dir
+    port = stack.api.rsplit(":", 1)[1]
+    sent = capture_body(external_id=f"LOG-{uuid.uuid4().hex[:6]}", payment={"stripe_payment_intent": "pi_x"})
+    assert stack.call("POST", "/v1/orders", json=sent).status_code == 202  # logged in functions.log
+    deadline = time.monotonic() + 30
+    while _state(state)[1] == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    before = _state(state)
+    assert before[1] > 0
+
+    # Its port, from another state directory: the port and WAYBILL_PORT are named.
+    busy = _waybill(tmp_path / "other", "dev", "--port", port)
+    assert busy.returncode == 1
+    assert f"port {port} is already in use" in busy.stderr
+    assert "WAYBILL_PORT=" in busy.stderr
+    assert "Traceback" not in busy.stderr
+
+    # Its state directory, on a free port: refused before anything is touched.
+    twin = _waybill(state, "dev", "--port", str(free_port()))
+    assert twin.returncode == 1
+    assert f"already running from {state}" in twin.stderr
+    assert f"pid {stack.proc.pid}" in twin.stderr
+    assert "Traceback" not in twin.stderr
+
+    after = _state(state)
+    assert after[0] == before[0]  # dev.json untouched
+    assert after[1] >= before[1]  # functions.log not emptied
+    assert stack.call("GET", "/v1/orders/ord_nope").status_code == 404  # still serving
+    listed = _waybill(state, "finance", "refunds")
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(running):
+    stack = running
     try:
         assert stack.info["startup_s"] > 0
         assert set(stack.info["keys"]) == {"admin", "channels", "warehouse", "ops", "finance", "carrier"}
@@ -54,62 +115,8 @@ def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(tmp_pa
     finally:
         code = stop_stack(stack)
     assert code == 0
-    assert not (tmp_path / "state" / "dev.json").exists()
+    assert not (stack.state_dir / "dev.json").exists()
     assert not alive(stripe_pid)
-
-
-def _waybill(state_dir, *args, timeout=120):
-    env = {**os.environ, "WAYBILL_STATE_DIR": str(state_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "devstack.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-    )
-
-
-def _state(state_dir):
-    return (state_dir / "dev.json").read_text(), (state_dir / "functions.log").stat().st_size
-
-
-def test_a_stack_that_cannot_start_says_why_and_leaves_the_running_one_alone(tmp_path):
-    state = tmp_path / "state"
-    stack = start_stack(state)
-    try:
-        port = stack.api.rsplit(":", 1)[1]
-        sent = capture_body(external_id=f"LOG-{uuid.uuid4().hex[:6]}", payment={"stripe_payment_intent": "pi_x"})
-        assert stack.call("POST", "/v1/orders", json=sent).status_code == 202  # logged in functions.log
-        deadline = time.monotonic() + 30
-        while _state(state)[1] == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        before = _state(state)
-        assert before[1] > 0
-
-        # Its port, from another state directory: the port and WAYBILL_PORT are named.
-        busy = _waybill(tmp_path / "other", "dev", "--port", port)
-        assert busy.returncode == 1
-        assert f"port {port} is already in use" in busy.stderr
-        assert "WAYBILL_PORT=" in busy.stderr
-        assert "Traceback" not in busy.stderr
-
-        # Its state directory, on a free port: refused before anything is touched.
-        twin = _waybill(state, "dev", "--port", str(free_port()))
-        assert twin.returncode == 1
-        assert f"already running from {state}" in twin.stderr
-        assert f"pid {stack.proc.pid}" in twin.stderr
-        assert "Traceback" not in twin.stderr
-
-        after = _state(state)
-        assert after[0] == before[0]  # dev.json untouched
-        assert after[1] >= before[1]  # functions.log not emptied
-        assert stack.call("GET", "/v1/orders/ord_nope").status_code == 404  # still serving
-        listed = _waybill(state, "finance", "refunds")
-        assert listed.returncode == 0, listed.stderr
-    finally:
-        stop_stack(stack)
 
 
 def test_a_stale_dev_json_after_sigkill_gets_one_line_not_a_traceback(tmp_path):
