@@ -137,14 +137,16 @@ class Meter:
     # --- attribution ----------------------------------------------------------------------------
 
     def _owner(self) -> str | None:
-        if IGNORED.get():
+        # the meter's own size reads first: they happen inside a function's call, and counting them
+        # as the function's had every write add two reads of the whole item
+        if IGNORED.get() or getattr(_ASIDE, "on", False):
             return None
         function = CURRENT_FUNCTION.get()
         if function is not None:
             return function
         thread = threading.current_thread()
-        if thread is self._main or getattr(_ASIDE, "on", False):
-            return None  # the benchmark itself, or the meter's own size reads
+        if thread is self._main:
+            return None  # the benchmark itself
         name = thread.name
         if name.startswith("poller-"):
             return "event source mapping"

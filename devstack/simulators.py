@@ -95,9 +95,9 @@ class _Api:
             # order was saved concurrently too often): a WMS sends the event again, so the simulator does
             retry = (r.status_code == 409 and code == "out_of_order") or r.status_code >= 500
             if not retry:
-                log.warning(
-                    "simulated %s for %s refused: %s %s", event["type"], event["shipment_id"], r.status_code, r.text
-                )
+                # return events name their RMA, not a shipment
+                about = event.get("shipment_id") or event.get("rma_id")
+                log.warning("simulated %s for %s refused: %s %s", event["type"], about, r.status_code, r.text)
                 return False
             self._stop.wait(0.25)
         return False

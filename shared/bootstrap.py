@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from shared.adapters.dynamodb_order_search import DynamoDBOrderSearch
     from shared.adapters.dynamodb_orders import DynamoDBOrders
     from shared.adapters.dynamodb_payment_claims import DynamoDBPaymentClaims
+    from shared.adapters.dynamodb_reconciliations import DynamoDBReconciliations
     from shared.adapters.firehose_facts import FirehoseFacts
     from shared.adapters.s3_documents import S3Documents
     from shared.adapters.s3_reports import S3Reports
@@ -232,6 +233,12 @@ class Wiring:
 
         table = self.table(t.LEDGER)
         return self._once("ledger", lambda: DynamoDBLedger(self.client("dynamodb"), table))
+
+    def reconciliations(self) -> DynamoDBReconciliations:
+        from shared.adapters.dynamodb_reconciliations import DynamoDBReconciliations
+
+        table = self.table(t.RECONCILIATIONS)
+        return self._once("reconciliations", lambda: DynamoDBReconciliations(self.client("dynamodb"), table))
 
     def keys(self) -> DynamoDBKeys:
         from shared.adapters.dynamodb_keys import DynamoDBKeys

@@ -118,6 +118,9 @@ API_KEYS = Table("api_keys", sort_key=None)
 IDEMPOTENCY = Table("idempotency", partition_key="id", sort_key=None, ttl_attribute="expiration")
 LEDGER = Table("ledger")
 INVENTORY = Table("inventory")
+# Past reconciliations, one item each (pk RECONCILIATION, sk "<ran_at>#<id>"): listed newest first.
+# Apart from the ledger so that finance keeps the ledger read-only and its stream carries refunds only.
+RECONCILIATIONS = Table("reconciliations")
 
 INTAKE = Queue("intake", visibility_timeout_s=60, max_receive_count=3)
 # stock arrived for these skus: re-evaluate their backorders
@@ -147,7 +150,7 @@ REFUNDS = StateMachine("refunds", "refunds.asl.json")
 # one return: a label, the wait for the parcel, restock and refund
 RETURNS = StateMachine("returns", "returns.asl.json")
 
-TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY)
+TABLES = (ORDERS, API_KEYS, IDEMPOTENCY, LEDGER, INVENTORY, RECONCILIATIONS)
 QUEUES = (INTAKE, RESTOCK, EVENTS)
 TOPICS = (FULFILMENT_TOPIC,)
 BUCKETS: tuple[Bucket, ...] = (DOCUMENTS,)
@@ -393,16 +396,18 @@ FUNCTIONS += (
                 "GET", "/v1/finance/refunds", (Kind.FINANCE, Kind.OPS), query=("status", "order_id", "since", "until")
             ),
             Route("POST", "/v1/finance/reconciliations", (Kind.FINANCE,)),
+            Route("GET", "/v1/finance/reconciliations", (Kind.FINANCE,), query=("limit", "cursor")),
             Route("GET", "/v1/finance/reconciliations/{reconciliation_id}", (Kind.FINANCE,)),
         ),
-        grants=_FINANCE_GRANTS,
+        grants=(*_FINANCE_GRANTS, TableGrant(RECONCILIATIONS, Access.READ_WRITE)),
     ),
     Function(
         name="reconcile",
         handler="functions.reconcile.handler.handler",
         description="Daily: reconciles the previous UTC day's refunds, ledger against Stripe, report to S3",
         triggers=(ScheduleTrigger("daily-reconciliation", "cron(30 2 * * ? *)"),),
-        grants=_FINANCE_GRANTS,
+        # it records each run; only the finance API lists them
+        grants=(*_FINANCE_GRANTS, TableGrant(RECONCILIATIONS, Access.WRITE)),
         timeout_s=300,
     ),
 )

@@ -103,3 +103,34 @@ export function toast(message, kind = "ok") {
   el.className = `toast toast-${kind}`;
   el.textContent = message;
 }
+
+/**
+ * Previous and next page over one of the API's listings (its `next` cursors). `show(cursor)` puts a
+ * page on the screen and returns the listing's `next`, or undefined when the page went stale.
+ */
+export function pager(show) {
+  const previous = h("button", { type: "button", class: "secondary" }, "Previous page");
+  const nextButton = h("button", { type: "button", class: "secondary" }, "Next page");
+  const where = h("span", { class: "page-number" });
+  const cursors = [null]; // the cursor of each page seen, to go back
+  let page = 0;
+  let next = null;
+  const load = async () => {
+    const found = await show(cursors[page] || undefined);
+    if (found === undefined) return;
+    next = found;
+    where.textContent = `Page ${page + 1}`;
+    previous.disabled = page === 0;
+    nextButton.disabled = !next;
+  };
+  previous.addEventListener("click", () => {
+    page -= 1;
+    load();
+  });
+  nextButton.addEventListener("click", () => {
+    cursors[page + 1] = next;
+    page += 1;
+    load();
+  });
+  return { el: h("div", { class: "pager" }, previous, where, nextButton), load };
+}

@@ -29,6 +29,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id, shipment_id = event["order_id"], event["shipment_id"]
     logger.append_keys(order_id=order_id, shipment_id=shipment_id)
     label = buy_label(order_id, shipment_id, orders=orders, nodes=nodes, carrier=carrier, clock=clock)
+    if label is None:
+        logger.info("pickup shipment: no label")
+        return {"tracking_number": None, "service": None, "amount": None}
     tell_node(task={"key": f"{shipment_id}#label_ready", "order_id": order_id, "shipment_id": shipment_id})
     logger.info("label bought", carrier=label.carrier, service=label.service, tracking_number=label.tracking_number)
     return {"tracking_number": label.tracking_number, "service": label.service, "amount": label.amount}

@@ -13,7 +13,12 @@ from shared.bootstrap import Wiring
 w = Wiring("finance_api")
 logger = w.logger
 ports = routes.FinancePorts(
-    ledger=w.ledger(), gateway=w.stripe_refunds(), reports=w.reports(), clock=w.clock, logger=logger
+    ledger=w.ledger(),
+    gateway=w.stripe_refunds(),
+    reports=w.reports(),
+    log=w.reconciliations(),
+    clock=w.clock,
+    logger=logger,
 )
 app = http.resolver(routes.register, w.browser_origin())
 

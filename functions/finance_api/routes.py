@@ -21,6 +21,8 @@ from shared.schemas.finance import (
     LedgerEntryView,
     ReconciliationCreated,
     ReconciliationIn,
+    ReconciliationListed,
+    ReconciliationPage,
     ReconciliationView,
     RefundList,
 )
@@ -31,6 +33,13 @@ from shared.usecases.reconcile import (
     report_keys,
     run_reconciliation,
     stored_reconciliation,
+)
+from shared.usecases.reconciliation_log import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ReconciliationLog,
+    ReconciliationRecord,
+    list_reconciliations,
 )
 
 # Without an order or a start, the listing covers the last 30 days; a time range spans at most 92
@@ -46,6 +55,7 @@ class FinancePorts:
     # Stripe, with the key as currently stored (read per call, cached a few minutes)
     gateway: Callable[[], RefundGateway]
     reports: ReportStore
+    log: ReconciliationLog
     clock: Clock
     logger: Logger
 
@@ -59,6 +69,28 @@ def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
 
 def _invalid(field: str, issue: str) -> Response[Any]:
     return http.error(422, "validation_failed", issue, [ErrorDetail(field=field, issue=issue)])
+
+
+def _links(rec_id: str, reports: ReportStore) -> dict[str, str]:
+    json_key, csv_key = report_keys(rec_id)
+    return {"csv_url": reports.url(csv_key, LINK_EXPIRES_S), "json_url": reports.url(json_key, LINK_EXPIRES_S)}
+
+
+def _listed(record: ReconciliationRecord, reports: ReportStore) -> ReconciliationListed:
+    return ReconciliationListed.model_validate(
+        {
+            "reconciliation_id": record.reconciliation_id,
+            "ran_at": record.ran_at,
+            "period_start": record.period_start,
+            "period_end": record.period_end,
+            "day": record.day,
+            "clean": record.clean,
+            "totals": record.totals,
+            "summary": record.summary,
+            **_links(record.reconciliation_id, reports),
+        },
+        from_attributes=True,
+    )
 
 
 def register(app: APIGatewayRestResolver) -> None:
@@ -123,18 +155,40 @@ def register(app: APIGatewayRestResolver) -> None:
     def post_reconciliation(body: Annotated[ReconciliationIn, Body()]) -> Response[Any]:
         p = ports()
         start, end = body.period()
-        run = run_reconciliation(start, end, ledger=p.ledger, gateway=p.gateway(), reports=p.reports, clock=p.clock)
+        run = run_reconciliation(
+            start, end, ledger=p.ledger, gateway=p.gateway(), reports=p.reports, log=p.log, clock=p.clock
+        )
         summary = {str(kind): s.count for kind, s in run.report.summary.items()}
         p.logger.info("reconciled", reconciliation_id=run.reconciliation_id, clean=run.report.clean, summary=summary)
-        created = ReconciliationCreated.model_validate(
-            {
-                **run.document,
-                "csv_url": p.reports.url(run.csv_key, LINK_EXPIRES_S),
-                "json_url": p.reports.url(run.json_key, LINK_EXPIRES_S),
-            }
-        )
+        created = ReconciliationCreated.model_validate({**run.document, **_links(run.reconciliation_id, p.reports)})
         headers = {"Location": f"/v1/finance/reconciliations/{run.reconciliation_id}"}
         return _json(created, 201, headers)
+
+    @app.get(
+        "/v1/finance/reconciliations",
+        summary="Past reconciliations, newest first, with the count and amounts per class",
+        description="Every reconciliation run (by hand or the daily one), newest first by when it ran: its "
+        "period (and `day` when it is one UTC day), whether it is clean, the totals and the summary per class, "
+        "and links to its CSV and JSON. `limit` 1 to 200 (default 50); pass `next` back as `cursor` for the "
+        "next page. A cursor this listing did not give out is `400 invalid_cursor`.",
+        responses={
+            200: {
+                "description": "A page of reconciliations",
+                "content": {"application/json": {"model": ReconciliationPage}},
+            },
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
+        },
+        tags=["finance"],
+        operation_id="list_reconciliations",
+    )
+    def list_past_reconciliations(
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(min_length=1, max_length=1000)] = None,
+    ) -> Response[Any]:
+        p = ports()
+        page = list_reconciliations(p.log, limit, cursor)
+        listed = [_listed(record, p.reports) for record in page.records]
+        return _json(ReconciliationPage(reconciliations=listed, next=page.next))
 
     @app.get(
         "/v1/finance/reconciliations/<reconciliation_id>",
@@ -151,12 +205,4 @@ def register(app: APIGatewayRestResolver) -> None:
         document = stored_reconciliation(reconciliation_id, reports=p.reports)
         if document is None:
             return http.error(404, "not_found", f"reconciliation {reconciliation_id} not found")
-        json_key, csv_key = report_keys(reconciliation_id)
-        view = ReconciliationView.model_validate(
-            {
-                **document,
-                "csv_url": p.reports.url(csv_key, LINK_EXPIRES_S),
-                "json_url": p.reports.url(json_key, LINK_EXPIRES_S),
-            }
-        )
-        return _json(view)
+        return _json(ReconciliationView.model_validate({**document, **_links(reconciliation_id, p.reports)}))

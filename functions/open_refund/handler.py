@@ -20,4 +20,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     entry = open_cancellation_refund(event["order_id"], orders=orders, payments=payments(), ledger=ledger, clock=clock)
     logger.info("cancellation refund opened", refund_id=entry.refund_id if entry else None)
     # the state machine pays it; None: nothing was captured, nothing is owed
-    return {"refund_id": entry.refund_id if entry else None, "owed": entry is not None}
+    # order_id too: the answer becomes the execution's state
+    return {"order_id": event["order_id"], "refund_id": entry.refund_id if entry else None, "owed": entry is not None}

@@ -15,13 +15,16 @@ from shared.usecases.reconcile import run_reconciliation, scheduled_period
 w = Wiring("reconcile")
 logger = w.logger
 ledger, reports, gateway, clock = w.ledger(), w.reports(), w.stripe_refunds(), w.clock
+reconciliations = w.reconciliations()
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     day = (event or {}).get("date")
     start, end = scheduled_period(date.fromisoformat(day) if day else None, clock.now())
-    run = run_reconciliation(start, end, ledger=ledger, gateway=gateway(), reports=reports, clock=clock)
+    run = run_reconciliation(
+        start, end, ledger=ledger, gateway=gateway(), reports=reports, log=reconciliations, clock=clock
+    )
     summary = {str(kind): s.count for kind, s in run.report.summary.items()}
     log = logger.info if run.report.clean else logger.warning
     log(

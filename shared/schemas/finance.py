@@ -122,3 +122,23 @@ class ReconciliationCreated(ApiModel):
 class ReconciliationView(ReconciliationCreated):
     ran_at: datetime
     rows: list[ReconciliationRowView]
+
+
+class ReconciliationListed(ApiModel):
+    """A past reconciliation as the listing shows it: the report without its rows."""
+
+    reconciliation_id: str
+    ran_at: datetime
+    period_start: datetime
+    period_end: datetime
+    day: Day | None = Field(description="The UTC day reconciled, when the period is exactly one; else null")
+    clean: bool
+    totals: ClassSummaryView = Field(description="Every class added up: refunds, amounts per currency")
+    summary: dict[Match, ClassSummaryView]
+    csv_url: str = Field(description="Presigned download link of the CSV report, valid for an hour")
+    json_url: str = Field(description="Presigned download link of the JSON report, valid for an hour")
+
+
+class ReconciliationPage(ApiModel):
+    reconciliations: list[ReconciliationListed] = Field(description="Newest first, by when each ran")
+    next: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")

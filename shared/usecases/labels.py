@@ -23,10 +23,14 @@ from shared.usecases._update import update_order
 
 def buy_label(
     order_id: str, shipment_id: str, *, orders: OrderRepository, nodes: Nodes, carrier: Carrier, clock: Clock
-) -> Label:
+) -> Label | None:
+    """The shipment's label; None for a pickup shipment, which needs none (the state machine has no
+    Choice state on the method: this step answers for pickup at once)."""
     order = orders.get(order_id)
     assert order is not None
     shipment = order.shipment(shipment_id)
+    if shipment.method == "pickup":
+        return None
     if shipment.label is not None:
         return shipment.label
     if shipment.status == ShipmentStatus.CANCELLED:

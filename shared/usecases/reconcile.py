@@ -1,6 +1,7 @@
 """Reconcile the refund ledger against Stripe for a period, and keep the report (JSON and CSV).
 
-Runs on demand (POST /v1/finance/reconciliations) and daily for the previous UTC day.
+Runs on demand (POST /v1/finance/reconciliations) and daily for the previous UTC day; each run is
+listed in the reconciliation log (shared/usecases/reconciliation_log.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from shared.domain.errors import DomainError
 from shared.domain.reconciliation import ReconciliationReport, reconcile, to_csv, to_json
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
+from shared.usecases.reconciliation_log import ReconciliationLog, ReconciliationRecord
 
 MAX_PERIOD = timedelta(days=31)
 # Periods outside these years are refused (nothing to reconcile there, and no date arithmetic overflows).
@@ -91,9 +93,10 @@ def run_reconciliation(
     ledger: RefundLedger,
     gateway: RefundGateway,
     reports: ReportStore,
+    log: ReconciliationLog,
     clock: Clock,
 ) -> ReconciliationRun:
-    """The ledger against Stripe for [period_start, period_end), stored as JSON and CSV."""
+    """The ledger against Stripe for [period_start, period_end), stored as JSON and CSV, and listed."""
     check_period(period_start, period_end)
     ran_at = clock.now()
     entries = ledger.list(since=period_start - SLACK, until=period_end + SLACK)
@@ -105,6 +108,8 @@ def run_reconciliation(
     reports.put(csv_key, to_csv(report).encode(), "text/csv")
     # the JSON last: a report that can be read by id always has its CSV
     reports.put(json_key, json.dumps(document).encode(), "application/json")
+    # listed last: every listed reconciliation can be read and downloaded
+    log.add(ReconciliationRecord.of(rec_id, ran_at, report))
     return ReconciliationRun(rec_id, ran_at, report, document, json_key, csv_key)
 
 

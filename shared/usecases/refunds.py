@@ -98,6 +98,16 @@ def pay_refund(refund_id: str, *, ledger: RefundLedger, gateway: RefundGateway, 
     )
 
 
+def pay_refund_step(refund_id: str, *, ledger: RefundLedger, gateway: RefundGateway, clock: Clock) -> LedgerEntry:
+    """pay_refund as the refunds state machine runs it: an entry that ends FAILED (Stripe refused the
+    refund, or failed it) raises RefundRejected, which the state machine's catch records like any
+    other failure. A Choice state on the answer would cost a transition on every refund paid."""
+    entry = pay_refund(refund_id, ledger=ledger, gateway=gateway, clock=clock)
+    if entry.status == RefundStatus.FAILED:
+        raise RefundRejected(entry.failure_reason or "Stripe refused the refund")
+    return entry
+
+
 def send_refund_email(
     order_id: str,
     refund_id: str,

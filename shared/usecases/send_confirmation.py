@@ -28,6 +28,14 @@ def confirmation_data(order: Order) -> dict[str, Any]:
     }
 
 
+def confirmation_due(payment_outcome: str) -> bool:
+    """Whether the fulfilment step confirms the order: only once CheckPayment verified its payment
+    (the state machine has no Choice state on that outcome; a held order is confirmed by the
+    execution its release starts). Decided before the idempotency record, whose "nothing sent" would
+    answer that later execution for a week."""
+    return payment_outcome == "verified"
+
+
 def send_confirmation(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock) -> str:
     """Sends the confirmation and records it on the order; returns the message id."""
     message_id = mail_confirmation(order_id, orders=orders, mailer=mailer, template=template)

@@ -113,7 +113,9 @@ def test_inventory_shows_a_sku_across_nodes_and_reorder_suggestions(
     console.screenshot("inventory")
 
 
-def test_finance_reconciles_a_day_and_downloads_its_csv(console: Console, console_stack: RunningStack, orders: Orders):
+def test_finance_reconciles_a_day_lists_it_and_downloads_its_csv(
+    console: Console, console_stack: RunningStack, orders: Orders
+):
     console.sign_in(console_stack.key("finance"))
     page = console.page
     expect(page.get_by_role("table", name="Refund ledger").or_(page.get_by_text("No refund matches."))).to_be_visible()
@@ -135,5 +137,22 @@ def test_finance_reconciles_a_day_and_downloads_its_csv(console: Console, consol
     expect(classes.get_by_role("row").filter(has_text="matched").first).to_contain_text(
         str(stored["summary"]["matched"]["count"])
     )
+
+    # the past reconciliations, newest first: the one just run on top, with its count per class
+    past = page.get_by_role("table", name="Past reconciliations")
+    newest = past.get_by_role("row").nth(1)
+    day = stored["period_start"][:10]  # the link shows the day, and names the reconciliation
+    expect(newest.get_by_role("link", name=f"{day} {rec_id}", exact=True)).to_have_attribute(
+        "href", f"#/finance?rec={rec_id}"
+    )
+    columns = past.get_by_role("columnheader").all_inner_texts()
+    shown = dict(zip(columns, newest.get_by_role("cell").all_inner_texts(), strict=True))
+    assert {kind: shown[kind.replace("_", " ")] for kind in stored["summary"]} == {
+        kind: str(s["count"]) for kind, s in stored["summary"].items()
+    }
+    assert (shown["Result"], shown["Refunds"]) == ("clean" if stored["clean"] else "differences", str(len(rows)))
+    with page.expect_download() as listed_download:
+        newest.get_by_role("link", name=f"CSV {rec_id}", exact=True).click()
+    assert listed_download.value.path().read_text() == path.read_text()
     assert console.axe() == []
     console.screenshot("finance")

@@ -103,7 +103,7 @@ def test_a_delivered_execution_is_green_along_its_path(console: Console, console
     graph = console.page.locator("article.execution svg.graph").first
     for state in ("CheckPayment", "ReserveOrder", "Release", "RequestFulfilment", "BuyLabel", "NotifyDelivered"):
         expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "succeeded")
-    for state in ("RecordException", "Backordered", "HeldForPayment"):
+    for state in ("RecordException", "Backordered", "NotReserved"):
         expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "not_reached")
 
 

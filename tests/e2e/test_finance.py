@@ -151,6 +151,45 @@ def test_the_csv_and_json_links_download_the_report(stack, scenario):
     assert stored["reconciliation_id"] == body["reconciliation_id"]
 
 
+def test_past_reconciliations_are_listed_newest_first_with_their_classes(stack, scenario):
+    first = scenario["created"].json()
+    again = reconcile_today(stack)
+    assert again.status_code == 201, again.text
+    second = again.json()
+    answer = stack.call("GET", "/v1/finance/reconciliations", "finance", params={"limit": 50})
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    ids = [r["reconciliation_id"] for r in page["reconciliations"]]
+    assert ids.index(second["reconciliation_id"]) < ids.index(first["reconciliation_id"])
+    ran = [datetime.fromisoformat(r["ran_at"]) for r in page["reconciliations"]]
+    assert ran == sorted(ran, reverse=True)
+    listed = page["reconciliations"][ids.index(first["reconciliation_id"])]
+    assert listed["summary"] == first["summary"]
+    assert (listed["day"], listed["clean"]) == (datetime.now(UTC).date().isoformat(), False)
+    assert listed["period_start"] == first["period_start"]
+    totals = listed["totals"]
+    assert totals["count"] == sum(s["count"] for s in first["summary"].values())
+    assert totals["ledger_amounts"]["USD"] == sum(s["ledger_amounts"].get("USD", 0) for s in first["summary"].values())
+    assert totals["stripe_amounts"]["USD"] >= 500 + 1200  # the scenario's Stripe-only and paired refunds
+    # its CSV link downloads that reconciliation's report
+    rows = list(csv.DictReader(io.StringIO(requests.get(listed["csv_url"], timeout=30).text)))
+    assert len(rows) == totals["count"]
+    assert any(r["refund_id"] == scenario["waybill_only"].refund_id for r in rows)
+
+    # a page at a time: each once, in the same order, until `next` is null
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        paged = stack.call("GET", "/v1/finance/reconciliations", "finance", params=params).json()
+        assert len(paged["reconciliations"]) <= 2
+        seen += [r["reconciliation_id"] for r in paged["reconciliations"]]
+        cursor = paged["next"]
+        if cursor is None:
+            break
+    assert seen[: len(ids)] == ids
+    assert len(seen) == len(set(seen))
+
+
 def test_the_ledger_lists_by_order_status_and_time(stack, scenario):
     paired = scenario["paired"]
     answer = stack.call("GET", "/v1/finance/refunds", "finance", params={"order_id": paired.order_id})
@@ -178,6 +217,17 @@ def test_bad_requests_are_refused(stack):
     assert reconcile_today(stack, who="ops").status_code == 403
     assert stack.call("GET", "/v1/finance/reconciliations/rec_20260101_000000_00000000", "ops").status_code == 403
     assert stack.call("GET", "/v1/finance/refunds", "web").status_code == 403
+    assert stack.call("GET", "/v1/finance/reconciliations", "ops").status_code == 403
+    for cursor in ("not-a-cursor", "eyJiZWZvcmUiOiAiMjAyNiJ9"):  # the second: {"before": "2026"}
+        refused = stack.call("GET", "/v1/finance/reconciliations", "finance", params={"cursor": cursor})
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert (error["code"], error["details"]) == ("invalid_cursor", [])
+        assert "cursor" in error["message"]
+    for params in ({"limit": "0"}, {"limit": "201"}, {"since": "2026-01-01T00:00:00Z"}):
+        refused = stack.call("GET", "/v1/finance/reconciliations", "finance", params=params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.json()["error"]["code"] == "validation_failed"
     for body in (
         {"date": "2026-13-45"},
         {"date": "yesterday"},

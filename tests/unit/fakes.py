@@ -35,6 +35,7 @@ from shared.domain.refund_ledger import (
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
 from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture, KeyRecord, StockChanged
+from shared.usecases.reconciliation_log import ReconciliationRecord
 
 
 class InMemoryOrders:
@@ -614,6 +615,22 @@ class InMemoryReports:
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         return f"https://reports.example/{key}?expires={expires_s}"
+
+
+class InMemoryReconciliations:
+    """The reconciliation log: records by position, listed newest first below a position."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, ReconciliationRecord] = {}
+        self.asked: list[tuple[int, str | None]] = []
+
+    def add(self, record: ReconciliationRecord) -> None:
+        self.records[record.position] = record
+
+    def newest(self, limit: int, before: str | None) -> list[ReconciliationRecord]:
+        self.asked.append((limit, before))
+        below = sorted((p for p in self.records if before is None or p < before), reverse=True)
+        return [self.records[p] for p in below[:limit]]
 
 
 class FakeInventory:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from types import SimpleNamespace
+
 import pytest
 
-from benchmarks.cost_meter import item_size, read_units, value_size, write_units
+from benchmarks.cost_meter import (
+    CURRENT_FUNCTION,
+    Meter,
+    _reading_aside,
+    item_size,
+    read_units,
+    value_size,
+    write_units,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +48,22 @@ def test_units_round_up_per_kb_written_and_per_4kb_read() -> None:
     assert read_units(6_200, consistent=True) == 2
     assert read_units(6_200, consistent=False) == 1
     assert read_units(100, consistent=False) == 0.5
+
+
+def test_the_meters_own_size_reads_are_not_counted_as_the_functions() -> None:
+    """The meter reads an item's size around each write while a function runs; those reads once
+    counted as the function's, two whole-item reads per write (fulfilment_events looked like three
+    reads of the order per event)."""
+    meter = Meter()
+    get_item = SimpleNamespace(name="GetItem", service_model=SimpleNamespace(service_name="dynamodb"))
+    answer = {"Item": {"pk": {"S": "ORDER#1"}, "doc": {"B": b"x" * 5000}}}
+    token = CURRENT_FUNCTION.set("fulfilment_events")
+    try:
+        with _reading_aside():
+            meter._after_call(get_item, answer, {})
+        assert meter.requests == Counter()
+        meter._after_call(get_item, answer, {"waybill_params": {"ConsistentRead": True}})
+    finally:
+        CURRENT_FUNCTION.reset(token)
+    assert meter.requests == Counter({("dynamodb", "GetItem", "fulfilment_events"): 1})
+    assert meter.units[("rru", "fulfilment_events")] == 2

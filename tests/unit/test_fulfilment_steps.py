@@ -8,7 +8,8 @@ from shared.schemas.capture import CaptureOrder
 from shared.usecases.capture_order import capture_order
 from shared.usecases.check_payment import check_payment
 from shared.usecases.record_exception import record_exception
-from shared.usecases.send_confirmation import confirmation_data, send_confirmation
+from shared.usecases.reserve_order import reserve_order
+from shared.usecases.send_confirmation import confirmation_data, confirmation_due, send_confirmation
 from tests.unit.builders import GRAND_TOTAL, capture_body
 from tests.unit.fakes import (
     FakeClaims,
@@ -18,7 +19,10 @@ from tests.unit.fakes import (
     FakeWorkflow,
     FixedClock,
     Ids,
+    InMemoryInventory,
+    InMemoryNodes,
     InMemoryOrders,
+    InMemoryPolicies,
 )
 
 
@@ -59,6 +63,23 @@ def test_short_payment_puts_order_on_hold_with_reason(world):
     order = orders.get(oid)
     assert order.status == OrderStatus.ON_HOLD
     assert "order total" in order.hold_reason
+
+
+def test_a_held_order_passes_the_next_steps_untouched_on_its_way_to_not_reserved(world):
+    """The state machine has no Choice state after CheckPayment: a held order goes through
+    SendConfirmation (nothing sent) and ReserveOrder (nothing reserved) to NotReserved."""
+    orders, payments, clock, oid = world
+    payments.intents["pi_test_1"] = paid(GRAND_TOTAL - 1)
+    held = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)
+    assert not confirmation_due(held.outcome)
+    inventory = InMemoryInventory()
+    reserved = reserve_order(
+        oid, orders=orders, inventory=inventory, nodes=InMemoryNodes(), policies=InMemoryPolicies(), clock=clock
+    )
+    assert (reserved.outcome, reserved.nodes) == ("skipped", ())
+    assert orders.get(oid).status == OrderStatus.ON_HOLD
+    assert confirmation_due("verified")
+    assert not confirmation_due("skipped")  # cancelled before the check
 
 
 def test_retried_check_answers_the_first_decision_without_asking_stripe(world):

@@ -120,6 +120,25 @@ def test_one_label_per_shipment_and_the_cheapest_meeting_the_level(world):
     assert stored(world).shipment(SID).label == first
 
 
+def test_a_pickup_shipment_needs_no_label_and_the_step_changes_nothing():
+    """The state machine sends every packed shipment to BuyLabel (no Choice state on the method)."""
+    orders, clock = InMemoryOrders(), FixedClock()
+    orders.add(order("pickup", (("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1))), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    world = (orders, clock, FakeSignals())
+    for kind in ("accepted", "picked"):
+        event(world, kind, node_id="store-1")
+    event(world, "packed", node_id="store-1", parcel=PARCEL)
+    before = orders.get("ord_1")
+    carrier = FakeCarrier()
+    assert buy_label("ord_1", SID, orders=orders, nodes=InMemoryNodes(), carrier=carrier, clock=clock) is None
+    assert carrier.bought == []
+    after = orders.get("ord_1")
+    assert before is not None
+    assert after is not None
+    assert (after.version, after.shipment(SID).label) == (before.version, None)
+
+
 def test_a_shipment_email_is_sent_once(world):
     orders, clock, _ = world
     mailer = FakeMailer()
@@ -172,3 +191,42 @@ def test_an_event_that_cannot_have_happened_then_is_refused(world, occurred_at):
             e, SID, node_id="dc-a", tracking_number=None, principal=ADMIN, orders=orders, signals=signals, clock=clock
         )
     assert stored(world).shipment(SID).status.value == "REQUESTED"
+
+
+class CountingOrders(InMemoryOrders):
+    """Counts reads and saves; `race` saves another change just before the next save."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets, self.saves, self.race = 0, 0, False
+
+    def get(self, order_id):
+        self.gets += 1
+        return super().get(order_id)
+
+    def save(self, order):
+        if self.race:
+            self.race = False
+            other = super().get(order.order_id)
+            assert other is not None
+            other._note("changed_meanwhile", "another writer", AT)
+            super().save(other)
+        self.saves += 1
+        super().save(order)
+
+
+def test_an_event_reads_its_order_once_and_a_concurrent_save_makes_it_read_again():
+    orders, clock, signals = CountingOrders(), FixedClock(), FakeSignals()
+    orders.add(order(), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    world = (orders, clock, signals)
+    orders.gets = orders.saves = 0
+    assert event(world, "accepted").applied
+    assert (orders.gets, orders.saves) == (1, 1)
+    orders.gets = orders.saves = 0
+    orders.race = True  # the conditional write on the version loses: read afresh, applied again
+    assert event(world, "picked").applied
+    assert (orders.gets, orders.saves) == (2, 2)
+    stored_order = orders.orders["ord_1"]
+    assert "changed_meanwhile" in [h.event for h in stored_order.history]
+    assert stored_order.shipment(SID).status.value == "PICKED"

@@ -17,7 +17,13 @@ from shared.usecases.reconcile import (
     run_reconciliation,
     stored_reconciliation,
 )
-from tests.unit.fakes import FixedClock, InMemoryLedger, InMemoryReports, InMemoryStripeRefunds
+from tests.unit.fakes import (
+    FixedClock,
+    InMemoryLedger,
+    InMemoryReconciliations,
+    InMemoryReports,
+    InMemoryStripeRefunds,
+)
 
 DAY, NEXT = day_period(date(2026, 3, 14))
 RAN = datetime(2026, 3, 15, 2, 30, 5, 123456, tzinfo=UTC)
@@ -45,10 +51,16 @@ def stripe(sid, at, amount=1000, refund_id=None, pi=None, status="succeeded"):
     return StripeRefund(sid, pi, amount, "USD", status, at, refund_id)
 
 
-def run(ledger, gateway, reports=None, start=DAY, end=NEXT):
+def run(ledger, gateway, reports=None, start=DAY, end=NEXT, log=None):
     reports = reports or InMemoryReports()
     done = run_reconciliation(
-        start, end, ledger=ledger, gateway=gateway, reports=reports, clock=FixedClock(RAN, step=timedelta(0))
+        start,
+        end,
+        ledger=ledger,
+        gateway=gateway,
+        reports=reports,
+        log=log if log is not None else InMemoryReconciliations(),
+        clock=FixedClock(RAN, step=timedelta(0)),
     )
     return done, reports
 
@@ -143,10 +155,15 @@ def test_the_id_is_deterministic_per_period_and_run_time():
     ],
 )
 def test_bad_periods_are_refused_before_anything_is_read(start, end):
-    ledger, gateway, reports = InMemoryLedger(), InMemoryStripeRefunds(), InMemoryReports()
+    ledger, gateway, reports, log = (
+        InMemoryLedger(),
+        InMemoryStripeRefunds(),
+        InMemoryReports(),
+        InMemoryReconciliations(),
+    )
     with pytest.raises(InvalidPeriod):
-        run(ledger, gateway, reports, start, end)
-    assert (ledger.listed, gateway.asked, reports.objects) == ([], [], {})
+        run(ledger, gateway, reports, start, end, log)
+    assert (ledger.listed, gateway.asked, reports.objects, log.records) == ([], [], {}, {})
 
 
 def test_the_schedule_reconciles_the_previous_utc_day():

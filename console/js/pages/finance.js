@@ -1,9 +1,12 @@
-// Finance: the refund ledger with its filters, and reconciliations of the ledger against Stripe,
-// per class, with the CSV to download and a button that reconciles a day now.
+// Finance: the refund ledger with its filters, and reconciliations of the ledger against Stripe:
+// the past ones newest first with their classes, each report per class and row with its CSV to
+// download, and a button that reconciles a day now.
 
 import { describe, get, post } from "../api.js";
-import { badge, facts, field, h, section, table, toast } from "../dom.js";
+import { badge, facts, field, h, pager, section, table, toast } from "../dom.js";
 import { money, today, when } from "../format.js";
+
+const PAGE = 10;
 
 function ledgerForm(params, go) {
   const status = h(
@@ -41,6 +44,11 @@ function ledgerQuery(params) {
   return { status: params.get("status"), order_id: params.get("order_id"), since: day(params.get("since")), until: day(params.get("until")) };
 }
 
+// amounts per currency, never added across currencies
+const amounts = (perCurrency) => Object.entries(perCurrency || {}).map(([c, a]) => money(a, c)).join(", ");
+const className = (kind) => kind.replace(/_/g, " ");
+const opened = (id) => `#/finance?rec=${encodeURIComponent(id)}`;
+
 function reconciliationView(rec) {
   const link = (url, text, file) => h("a", { href: url, download: file, class: "button" }, text);
   // the summary names every class, those with no refund too
@@ -56,10 +64,10 @@ function reconciliationView(rec) {
     table(
       "Reconciliation per class",
       [
-        { title: "Class", value: (x) => x.kind.replace(/_/g, " ") },
+        { title: "Class", value: (x) => className(x.kind) },
         { title: "Refunds", value: (x) => String(x.count), class: "num" },
-        { title: "Ledger", value: (x) => Object.entries(x.ledger_amounts || {}).map(([c, a]) => money(a, c)).join(", "), class: "num" },
-        { title: "Stripe", value: (x) => Object.entries(x.stripe_amounts || {}).map(([c, a]) => money(a, c)).join(", "), class: "num" },
+        { title: "Ledger", value: (x) => amounts(x.ledger_amounts), class: "num" },
+        { title: "Stripe", value: (x) => amounts(x.stripe_amounts), class: "num" },
       ],
       summary,
     ),
@@ -67,7 +75,7 @@ function reconciliationView(rec) {
       ? table(
           "Reconciliation rows",
           [
-            { title: "Class", value: (r) => r.kind.replace(/_/g, " ") },
+            { title: "Class", value: (r) => className(r.kind) },
             { title: "Refund", value: (r) => r.refund_id || r.stripe_refund_id || "" },
             { title: "Order", value: (r) => (r.order_id ? h("a", { href: `#/order/${encodeURIComponent(r.order_id)}` }, r.order_id) : "") },
             { title: "Ledger", value: (r) => money(r.ledger_amount, r.currency), class: "num" },
@@ -95,7 +103,7 @@ function reconcilePanel(params, go) {
     try {
       const created = await post("/v1/finance/reconciliations", { date: date.value });
       toast(`Reconciled ${date.value}: ${created.clean ? "clean" : "differences found"}.`);
-      go(`#/finance?rec=${encodeURIComponent(created.reconciliation_id)}`);
+      go(opened(created.reconciliation_id));
     } catch (error) {
       out.replaceChildren(h("p", { class: "error", role: "alert" }, describe(error)));
     } finally {
@@ -105,16 +113,53 @@ function reconcilePanel(params, go) {
   const find = h("form", { class: "filters", role: "search", "aria-label": "Open a reconciliation" }, field("Reconciliation id", lookup), h("button", { type: "submit", class: "secondary" }, "Open"));
   find.addEventListener("submit", (event) => {
     event.preventDefault();
-    go(`#/finance?rec=${encodeURIComponent(lookup.value.trim())}`);
+    go(opened(lookup.value.trim()));
   });
   return { panel: [form, find, out], out };
+}
+
+// One column per class the listed reconciliations name, in the API's order: the console names no class itself.
+function pastReconciliations(list) {
+  const classes = [...new Set(list.flatMap((rec) => Object.keys(rec.summary)))];
+  // the id is in each link's name (for screen readers), the day and time on screen
+  const named = (rec) => h("span", { class: "visually-hidden" }, ` ${rec.reconciliation_id}`);
+  const day = (rec) => h("a", { href: opened(rec.reconciliation_id) }, rec.day || `${when(rec.period_start)} to ${when(rec.period_end)}`, named(rec));
+  const csv = (rec) => h("a", { href: rec.csv_url, download: `${rec.reconciliation_id}.csv` }, "CSV", named(rec));
+  return table(
+    "Past reconciliations",
+    [
+      { title: "Day", value: day },
+      { title: "Ran", value: (rec) => when(rec.ran_at) },
+      { title: "Result", value: (rec) => badge(rec.clean ? "clean" : "differences") },
+      ...classes.map((kind) => ({ title: className(kind), value: (rec) => String(rec.summary[kind]?.count ?? 0), class: "num" })),
+      { title: "Refunds", value: (rec) => String(rec.totals.count), class: "num" },
+      { title: "Ledger", value: (rec) => amounts(rec.totals.ledger_amounts), class: "num" },
+      { title: "Stripe", value: (rec) => amounts(rec.totals.stripe_amounts), class: "num" },
+      { title: "Report", value: csv },
+    ],
+    list,
+    "No reconciliation yet.",
+  );
+}
+
+async function pastPanel(stale) {
+  const results = h("div", { "aria-live": "polite" });
+  const pages = pager(async (cursor) => {
+    const answer = await get("/v1/finance/reconciliations", { limit: PAGE, cursor });
+    if (stale()) return undefined;
+    results.replaceChildren(pastReconciliations(answer.reconciliations));
+    return answer.next;
+  });
+  await pages.load();
+  return [h("h3", {}, "Past reconciliations"), results, pages.el];
 }
 
 export async function render(main, { params, kind, go, stale }) {
   main.append(h("h1", {}, "Finance"));
   if (kind === "finance") {
     const { panel, out } = reconcilePanel(params, go);
-    main.append(section("Reconciliations", panel));
+    const reconciliations = section("Reconciliations", panel);
+    main.append(reconciliations);
     if (params.get("rec")) {
       try {
         out.replaceChildren(reconciliationView(await get(`/v1/finance/reconciliations/${encodeURIComponent(params.get("rec"))}`)));
@@ -122,6 +167,9 @@ export async function render(main, { params, kind, go, stale }) {
         out.replaceChildren(h("p", { class: "error", role: "alert" }, describe(error)));
       }
     }
+    const past = await pastPanel(stale);
+    if (stale()) return;
+    reconciliations.append(...past);
   }
   const ledger = await get("/v1/finance/refunds", ledgerQuery(params));
   if (stale()) return;

@@ -1,7 +1,7 @@
 // Order search: status, channel, dates, SKU and node, a page at a time (the API's cursors).
 
 import { get } from "../api.js";
-import { badge, field, h, table } from "../dom.js";
+import { badge, field, h, pager, table } from "../dom.js";
 import { money, when } from "../format.js";
 
 const STATUSES = [
@@ -54,17 +54,9 @@ export async function render(main, { params, go, stale }) {
   const query = { limit: Number(params.get("limit")) || PAGE };
   for (const f of FILTERS) if (params.get(f)) query[f] = f.startsWith("created_") ? asTime(f, params.get(f)) : params.get(f);
   const results = h("div", { "aria-live": "polite" });
-  const previous = h("button", { type: "button", class: "secondary" }, "Previous page");
-  const nextButton = h("button", { type: "button", class: "secondary" }, "Next page");
-  const where = h("span", { class: "page-number" });
-  main.append(results, h("div", { class: "pager" }, previous, where, nextButton));
-  const cursors = [null]; // the cursor of each page seen, to go back
-  let page = 0;
-  let next = null;
-  const show = async () => {
-    const answer = await get("/v1/orders", { ...query, cursor: cursors[page] || undefined });
-    if (stale()) return;
-    next = answer.next;
+  const pages = pager(async (cursor) => {
+    const answer = await get("/v1/orders", { ...query, cursor });
+    if (stale()) return undefined;
     results.replaceChildren(
       table(
         "Orders found",
@@ -81,18 +73,8 @@ export async function render(main, { params, go, stale }) {
         "No order matches.",
       ),
     );
-    where.textContent = `Page ${page + 1}`;
-    previous.disabled = page === 0;
-    nextButton.disabled = !next;
-  };
-  previous.addEventListener("click", () => {
-    page -= 1;
-    show();
+    return answer.next;
   });
-  nextButton.addEventListener("click", () => {
-    cursors[page + 1] = next;
-    page += 1;
-    show();
-  });
-  await show();
+  main.append(results, pages.el);
+  await pages.load();
 }
