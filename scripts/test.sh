@@ -15,6 +15,7 @@ echo "==> mypy"
 echo "==> pytest"
 status=0
 # loadgroup: the console's browser tests (one xdist group) share one stack on one worker
-.venv/bin/pytest -n 2 --dist loadgroup "$@" || status=$?
+# --durations: the slowest tests, to keep the whole command under 15 minutes
+.venv/bin/pytest -n 2 --dist loadgroup --durations=30 "$@" || status=$?
 echo "test command took $(( $(date +%s) - started )) s"
 exit $status
