@@ -99,9 +99,11 @@ class AwsFaults:
         self._lock = threading.Lock()
 
     def install(self) -> None:
-        """Registers on boto3's default session: every client the functions build inherits it."""
+        """Registers on the sessions the functions' clients come from: every client inherits it."""
         import boto3
         from botocore.awsrequest import AWSResponse
+
+        from shared import aws
 
         makers = {"dynamodb": _dynamodb_error, "ses": _ses_error}
 
@@ -117,9 +119,11 @@ class AwsFaults:
             headers = {"x-amzn-RequestId": str(uuid.uuid4()), "Content-Length": str(len(body))}
             return AWSResponse(request.url, status, headers, _Body(body))  # type: ignore[arg-type]
 
-        session = boto3._get_default_session()
-        for service in makers:
-            session.events.register(f"before-send.{service}", before_send)  # botocore's hyphenized service ids
+        # the functions' clients come from shared.aws's botocore session; anything built with boto3
+        # from its default session
+        for events in (aws.session().get_component("event_emitter"), boto3._get_default_session().events):
+            for service in makers:
+                events.register(f"before-send.{service}", before_send)  # botocore's hyphenized service ids
 
 
 class StripeOutage:

@@ -35,6 +35,11 @@ def _session() -> Any:
     return get_session()
 
 
+def session() -> Any:
+    """The process's botocore session every client comes from (the local stack's faults hook it)."""
+    return _session()
+
+
 class LazyClient:
     """Stands in for the service's client until the first attribute is read, then delegates to it."""
 
