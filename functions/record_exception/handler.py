@@ -1,7 +1,7 @@
 """State-machine compensation: record the failed step's cause on the order as a typed exception.
 
-The fulfilment machine's failures put the order in EXCEPTION (its stock released, its nodes told
-to stop); the returns machine's (an `rma_id` in the input) leave a return_failed exception."""
+The fulfilment machine's failures put the order in EXCEPTION (its nodes told to stop, then its stock
+settled: released, or consumed for a parcel that left meanwhile); the returns machine's (an `rma_id` in the input) leave a return_failed exception."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.usecases.record_exception import describe, failed_shipment, record_exception
-from shared.usecases.reserve_order import release_reservations
 from shared.usecases.returns import record_return_failure
 
 w = Wiring("record_exception")
@@ -29,10 +28,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("return step failed", cause=cause)
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
-    # Compensation first: whatever the failed flow had reserved goes back on the shelf.
-    released = release_reservations(event["order_id"], inventory=inventory)
-    status = record_exception(
-        event["order_id"], cause, orders=orders, requests=requests, clock=clock, shipment_id=failed_shipment(error)
+    done = record_exception(
+        event["order_id"],
+        cause,
+        orders=orders,
+        inventory=inventory,
+        requests=requests,
+        clock=clock,
+        shipment_id=failed_shipment(error),
     )
-    logger.warning("order moved to exception", cause=cause, reservations_released=released)
-    return {"status": status, "reservations_released": released}
+    logger.warning(
+        "order moved to exception",
+        cause=cause,
+        reservations_released=done.released,
+        reservations_consumed=done.consumed,
+    )
+    return {"status": done.status, "reservations_released": done.released}

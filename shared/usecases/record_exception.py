@@ -1,21 +1,25 @@
 """Fulfilment compensation: a step failed for good, so the order goes to EXCEPTION with a typed cause.
 
-Shipments still at their nodes are closed and each node is told to stop (`fulfilment_cancelled`):
-their stock is given back by the caller, so the node must not ship them. A pickup order the
-customer never came for is an exception that can be cancelled (units back on the shelf, refund).
+Shipments still at their nodes are closed and each node is told to stop (`fulfilment_cancelled`).
+Stock is settled after the order is recorded, from what the order then says: a closed shipment's
+units go back, a parcel that was handed over meanwhile has its units consumed. (Releasing first
+raced a hand-over in flight: the parcel left with its units released, so on hand stayed too high.)
+A pickup order the customer never came for is an exception that can be cancelled (units back on
+the shelf, refund).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from shared import metrics
 from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
-from shared.ports import Clock, FulfilmentRequests, OrderRepository
+from shared.ports import Clock, FulfilmentRequests, OrderRepository, Reservations
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 
@@ -23,15 +27,23 @@ _ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
+@dataclass(frozen=True)
+class Compensated:
+    status: str
+    released: int  # reservations given back
+    consumed: int  # reservations of parcels that had left meanwhile
+
+
 def record_exception(
     order_id: str,
     cause: str,
     *,
     orders: OrderRepository,
+    inventory: Reservations,
     requests: FulfilmentRequests,
     clock: Clock,
     shipment_id: str | None = None,
-) -> str:
+) -> Compensated:
     def fail(order: Order) -> tuple[str, list[Shipment]]:
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
@@ -52,12 +64,30 @@ def record_exception(
 
     status, closed = update_order(orders, order_id, fail)
     order = orders.get(order_id)
+    released = consumed = 0
     if order is not None:
         # sent after the save; a retried compensation finds nothing newly closed and sends nothing
         for s in closed:
             requests.send(s.node_id, cancel_request(order, s.shipment_id, s.node_id, f"order failed: {cause}", clock))
+        released, consumed = settle_reservations(order, inventory)
     metrics.exception_recorded(exception_type(cause))
-    return status
+    return Compensated(status, released, consumed)
+
+
+def settle_reservations(order: Order, inventory: Reservations) -> tuple[int, int]:
+    """Each reservation still held, settled by what the order says of its node: consumed when a
+    parcel from it was handed over (the hand-over's own consume may not have run yet), kept while a
+    shipment there is still live, released otherwise. Harmless to repeat. Returns (released, consumed)."""
+    released = consumed = 0
+    for reservation in inventory.reservations(order.order_id):
+        if reservation.status != "reserved":
+            continue
+        at_node = [s for s in order.shipments if s.node_id == reservation.node_id]
+        if any(s.handed_over for s in at_node):
+            consumed += inventory.consume(reservation)
+        elif not any(s.active for s in at_node):
+            released += inventory.release(reservation)
+    return released, consumed
 
 
 def _parse(error: dict[str, Any]) -> tuple[str, Any]:

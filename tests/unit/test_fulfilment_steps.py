@@ -162,9 +162,12 @@ def test_money_formatting_follows_minor_units(amount, currency, text):
 
 def test_record_exception_is_idempotent(world):
     orders, _, clock, oid = world
-    requests = FakeRequests()
-    assert record_exception(oid, "States.Timeout: x", orders=orders, requests=requests, clock=clock) == "EXCEPTION"
-    assert record_exception(oid, "States.Timeout: x", orders=orders, requests=requests, clock=clock) == "EXCEPTION"
+    requests, inventory = FakeRequests(), InMemoryInventory()
+    for _ in range(2):
+        done = record_exception(
+            oid, "States.Timeout: x", orders=orders, inventory=inventory, requests=requests, clock=clock
+        )
+        assert done.status == "EXCEPTION"
     order = orders.get(oid)
     assert order.exception_cause == "States.Timeout: x"
     assert [h.event for h in order.history].count("exception") == 1

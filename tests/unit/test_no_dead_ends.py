@@ -138,6 +138,7 @@ def test_holds_and_fulfilment_failures_are_typed():
         "ord_1",
         "CarrierUnavailable: down (shipment ord_1-S1)",
         orders=orders,
+        inventory=FakeInventory(),
         requests=FakeRequests(),
         clock=FixedClock(),
         shipment_id="ord_1-S1",
@@ -161,10 +162,11 @@ def test_a_pickup_never_collected_is_an_exception_that_cancels_back_to_stock_and
         "ord_1",
         "States.Timeout (shipment ord_1-S1)",
         orders=orders,
+        inventory=FakeInventory(),
         requests=FakeRequests(),
         clock=FixedClock(),
         shipment_id="ord_1-S1",
-    )
+    ).status
     assert status == "EXCEPTION"
     [typed] = stored(orders).open_exceptions
     assert (typed.type, typed.actions) == (ExceptionType.PICKUP_NOT_COLLECTED, (Action.CANCEL,))
@@ -212,6 +214,7 @@ def test_a_failed_order_tells_the_released_nodes_and_refuses_their_events():
             "ord_1",
             "States.Timeout (shipment ord_1-S2)",
             orders=orders,
+            inventory=FakeInventory(),
             requests=requests,
             clock=FixedClock(),
             shipment_id="ord_1-S2",
@@ -238,7 +241,13 @@ def test_a_failed_order_tells_the_released_nodes_and_refuses_their_events():
 def test_cancelling_the_rest_of_a_failed_order_delivers_what_was_delivered_and_it_is_returnable():
     orders, reservation = two_nodes_one_delivered_one_timed_out()
     record_exception(
-        "ord_1", "States.Timeout", orders=orders, requests=FakeRequests(), clock=FixedClock(), shipment_id="ord_1-S2"
+        "ord_1",
+        "States.Timeout",
+        orders=orders,
+        inventory=FakeInventory(),
+        requests=FakeRequests(),
+        clock=FixedClock(),
+        shipment_id="ord_1-S2",
     )
     assert stored(orders).status == OrderStatus.EXCEPTION
     inventory = FakeInventory([reservation])
@@ -250,6 +259,45 @@ def test_cancelling_the_rest_of_a_failed_order_delivers_what_was_delivered_and_i
     assert after.returnable() == {"L1": 2}
     rma = after.open_return({"L1": 1}, "wrong size", AT)
     assert rma.node_id == "dc-a"
+
+
+def test_a_parcel_handed_over_while_the_order_fails_has_its_units_consumed_not_released():
+    """Found by the soak: S1's hand-over was recorded, its consume not yet run, when S2 timed out.
+    Compensation released every reservation first, so S1 left with its units given back (on hand
+    2 too high at the node). Now stock is settled from the recorded order, after it is recorded."""
+    orders, s2_units = two_nodes_one_delivered_one_timed_out()
+    s1_units = Reservation("ord_1", "dc-a", {"SKU-1": 2}, "reserved", "2026-11-22", True)
+    inventory = FakeInventory([s1_units, s2_units])
+    for _ in range(2):  # a retried compensation settles nothing twice
+        done = record_exception(
+            "ord_1",
+            "States.Timeout (shipment ord_1-S2)",
+            orders=orders,
+            inventory=inventory,
+            requests=FakeRequests(),
+            clock=FixedClock(),
+            shipment_id="ord_1-S2",
+        )
+        assert done.status == "EXCEPTION"
+    assert {r.node_id: r.status for r in inventory.held} == {"dc-a": "consumed", "dc-b": "released"}
+
+
+def test_a_live_shipment_keeps_its_units_when_compensation_runs_on_an_order_already_failed():
+    o = order()
+    o.release(AT)
+    walk(o, "ord_1-S1", "accepted")
+    o.status = OrderStatus.EXCEPTION  # an earlier failure; an ops retry put S1 back on the road
+    held = Reservation("ord_1", "dc-a", {"SKU-1": 2}, "reserved", "2026-11-22", True)
+    inventory = FakeInventory([held])
+    done = record_exception(
+        "ord_1",
+        "States.Timeout",
+        orders=with_store(o),
+        inventory=inventory,
+        requests=FakeRequests(),
+        clock=FixedClock(),
+    )
+    assert (done.released, done.consumed, inventory.held[0].status) == (0, 0, "reserved")
 
 
 # --- 11: parcel over the carrier's limit; a carrier refusal returns the parcel to the node -----------
