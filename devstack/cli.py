@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,12 +227,7 @@ def cmd_intake_send(args: argparse.Namespace) -> int:
 
 
 def cmd_reorders(args: argparse.Namespace) -> int:
-    import requests
-
-    api, key = _api_and_key(args)
-    answer = requests.get(f"{api}/v1/reorder-suggestions", headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    answer.raise_for_status()
-    suggestions = answer.json()["suggestions"]
+    suggestions = list(api_pages(args, "admin", "/v1/reorder-suggestions", "suggestions"))
     print(f"{'sku':24} {'node':16} {'order qty':>9} {'available':>9} {'reorder at':>10}  since")
     for s in suggestions:
         print(
@@ -240,6 +236,19 @@ def cmd_reorders(args: argparse.Namespace) -> int:
         )
     print(f"{len(suggestions)} open purchase-order suggestion(s)")
     return 0
+
+
+def api_pages(
+    args: argparse.Namespace, kind: str, path: str, field: str, params: dict[str, str] | None = None
+) -> Iterator[Any]:
+    """Every item of a listing that pages: `field` of each page, following `next` until it is null."""
+    cursor = None
+    while True:
+        page = api_call(args, kind, "GET", path, params={**(params or {}), **({"cursor": cursor} if cursor else {})})
+        yield from page[field]
+        cursor = page["next"]
+        if cursor is None:
+            return
 
 
 def api_call(args: argparse.Namespace, kind: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -281,7 +290,7 @@ def cmd_finance_reconcile(args: argparse.Namespace) -> int:
 
 def cmd_finance_refunds(args: argparse.Namespace) -> int:
     params = {k: v for k, v in (("status", args.status), ("order_id", args.order), ("since", args.since)) if v}
-    refunds = api_call(args, "finance", "GET", "/v1/finance/refunds", params=params)["refunds"]
+    refunds = list(api_pages(args, "finance", "/v1/finance/refunds", "refunds", params))
     print(f"{'refund':34} {'order':30} {'amount':>10} {'cur':3} {'status':9} {'stripe refund':28} created")
     for r in refunds:
         print(

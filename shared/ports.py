@@ -282,6 +282,24 @@ class DocumentStore(Protocol):
 # --- refunds ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LedgerQuery:
+    """Entries created in [since, until), by status and order: an order, a start time or status
+    PENDING names the partitions a listing reads (without `until`, up to now)."""
+
+    status: RefundStatus | None = None
+    order_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[LedgerEntry]  # oldest first
+    # where to resume (a sort key, or the day a partition starts); None when nothing more matches
+    after: str | None
+
+
 class RefundLedger(Protocol):
     def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
         """Records a PENDING refund and counts it against `captured`, atomically; returns the entry
@@ -310,7 +328,13 @@ class RefundLedger(Protocol):
         order_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[LedgerEntry]: ...
+    ) -> list[LedgerEntry]:
+        """Every entry the query matches, oldest first (for a bounded range: an order, a period)."""
+
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
+        """Up to `limit` entries oldest first, after the position `after`, from a bounded number of
+        Queries: a page may hold fewer than `limit` while `after` is set. ValueError when the query
+        names no partition (neither an order, a start time nor status PENDING)."""
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent."""

@@ -393,7 +393,10 @@ FUNCTIONS += (
         description="HTTP API v1: the refund ledger and reconciliations of the ledger against Stripe",
         triggers=(
             Route(
-                "GET", "/v1/finance/refunds", (Kind.FINANCE, Kind.OPS), query=("status", "order_id", "since", "until")
+                "GET",
+                "/v1/finance/refunds",
+                (Kind.FINANCE, Kind.OPS),
+                query=("status", "order_id", "since", "until", "limit", "cursor"),
             ),
             Route("POST", "/v1/finance/reconciliations", (Kind.FINANCE,)),
             Route("GET", "/v1/finance/reconciliations", (Kind.FINANCE,), query=("limit", "cursor")),

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from shared import http
 from shared.domain.refund_ledger import RefundStatus
-from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
+from shared.ports import Clock, LedgerQuery, RefundGateway, RefundLedger, ReportStore
 from shared.schemas.errors import ErrorDetail
 from shared.schemas.finance import (
     LedgerEntryView,
@@ -26,6 +26,7 @@ from shared.schemas.finance import (
     ReconciliationView,
     RefundList,
 )
+from shared.usecases import list_refunds as refunds_page
 from shared.usecases.reconcile import (
     EARLIEST,
     ID_PATTERN,
@@ -42,9 +43,7 @@ from shared.usecases.reconciliation_log import (
     list_reconciliations,
 )
 
-# Without an order or a start, the listing covers the last 30 days; a time range spans at most 92
-# (the ledger lists a range one UTC day at a time).
-DEFAULT_WINDOW = timedelta(days=30)
+# A time range spans at most 92 days (the ledger lists a range one UTC day at a time).
 MAX_WINDOW = timedelta(days=92)
 LINK_EXPIRES_S = 3600
 
@@ -100,13 +99,17 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.get(
         "/v1/finance/refunds",
-        summary="The refund ledger, filtered",
+        summary="The refund ledger, filtered, a page at a time",
         description="Refunds created in [since, until), oldest first. With `order_id`, that order's refunds; "
         "with `status=PENDING` alone, every unsettled refund; otherwise a time range of at most 92 days "
-        "(`since` defaults to 30 days ago, `until` to now). Times are ISO 8601 with a timezone.",
+        "(`since` defaults to 30 days ago, `until` to now). Times are ISO 8601 with a timezone. "
+        f"`limit` 1 to {refunds_page.MAX_LIMIT} (default {refunds_page.DEFAULT_LIMIT}); pass `next` back as "
+        "`cursor`, with the same filters, for the next page. A page may hold fewer than `limit` refunds while "
+        "`next` is set (a page reads a bounded number of days); follow `next` until it is null. A cursor this "
+        "listing did not give out (or for other filters) is `400 invalid_cursor`.",
         responses={
-            200: {"description": "Refunds", "content": {"application/json": {"model": RefundList}}},
-            **http.documented_errors(401, 403, 422),
+            200: {"description": "A page of refunds", "content": {"application/json": {"model": RefundList}}},
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["finance"],
         operation_id="list_refunds",
@@ -116,6 +119,8 @@ def register(app: APIGatewayRestResolver) -> None:
         order_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
         since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
         until: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
+        limit: Annotated[int, Query(ge=1, le=refunds_page.MAX_LIMIT)] = refunds_page.DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(min_length=1, max_length=1000)] = None,
     ) -> Response[Any]:
         p = ports()
         for name, value in (("since", since), ("until", until)):
@@ -125,15 +130,12 @@ def register(app: APIGatewayRestResolver) -> None:
                 return _invalid(name, f"a time lies between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
         if since is not None and until is not None and until <= since:
             return _invalid("until", "until must be after since")
-        if order_id is None and since is None and status is not RefundStatus.PENDING:
-            since = (until or p.clock.now()) - DEFAULT_WINDOW
-        if order_id is None and since is not None and (until or p.clock.now()) - since > MAX_WINDOW:
+        now = p.clock.now()
+        if order_id is None and since is not None and (until or now) - since > MAX_WINDOW:
             return _invalid("since", f"a time range spans at most {MAX_WINDOW.days} days; narrow it or add order_id")
-        try:
-            entries = p.ledger.list(status=status, order_id=order_id, since=since, until=until)
-        except ValueError as err:  # a combination the ledger cannot list with a Query
-            return http.error(422, "validation_failed", f"this combination of filters cannot be listed: {err}")
-        return _json(RefundList(refunds=[LedgerEntryView.of(e) for e in entries]))
+        query = LedgerQuery(status=status, order_id=order_id, since=since, until=until)
+        page = refunds_page.list_refunds(p.ledger, query, now, limit, cursor)
+        return _json(RefundList(refunds=[LedgerEntryView.of(e) for e in page.refunds], next=page.next))
 
     @app.post(
         "/v1/finance/reconciliations",

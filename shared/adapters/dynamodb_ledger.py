@@ -41,11 +41,15 @@ from shared.domain.refund_ledger import (
     RefundReason,
     RefundStatus,
 )
+from shared.ports import LedgerPage, LedgerQuery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 ENTRY_SK = "ENTRY"
+# a page reads at most this many entries, with at most this many Queries
+PAGE_MAX = 500
+QUERIES_PER_PAGE = 8
 PENDING_PK = "PENDING"
 OWED_PK = "OWED"
 
@@ -294,7 +298,7 @@ class DynamoDBLedger:
     def owed(self) -> list[Owed]:
         found = [
             Owed(value(item["order_id"]), value(item["cause_id"]), datetime.fromisoformat(value(item["since"])))
-            for item in self._query(OWED_PK, None, None)
+            for item in self._query(OWED_PK)
         ]
         return sorted(found, key=lambda o: o.since)
 
@@ -331,29 +335,72 @@ class DynamoDBLedger:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[LedgerEntry]:
-        """Entries created in [since, until), oldest first, filtered by status and order.
+        """Every entry created in [since, until), oldest first: the pages, one after the other."""
+        query, found, after = LedgerQuery(status, order_id, since, until), [], None
+        while True:
+            page = self.page(query, PAGE_MAX, after)
+            found += page.entries
+            if page.after is None:
+                return found
+            after = page.after
 
-        Needs an order, a start time or status PENDING (which one partition lists); without
-        `until`, up to now. A time range is one Query per UTC day it touches."""
-        low = _stamp(since) if since else None
-        high = _stamp(until) if until else None
-        if order_id is not None:
-            items = self._query(f"ORDER#{order_id}", low, high)
-        elif since is not None:
-            end = until or datetime.now(UTC)
-            items = (item for day in _days(since, end) for item in self._query(f"DAY#{day}", low, high))
-        elif status is RefundStatus.PENDING:
-            items = self._query(PENDING_PK, low, high)
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
+        """Up to `limit` entries created in [since, until), oldest first, after the position `after`.
+
+        An order's refunds and the PENDING ones are one partition each; a time range is one per UTC
+        day, read in order from the day `after` names, and the page stops once full: a first page of
+        many days reads only the days it needs. At most QUERIES_PER_PAGE Queries make a page, so a
+        stretch of empty days answers a short page with where to resume rather than Query them all."""
+        low = _stamp(query.since) if query.since else None
+        high = _stamp(query.until) if query.until else None
+        if query.order_id is not None:
+            partitions = [f"ORDER#{query.order_id}"]
+        elif query.since is not None:
+            first = query.since if after is None else max(query.since, _day_start(after))
+            partitions = [f"DAY#{day}" for day in _days(first, query.until or datetime.now(UTC))]
+        elif query.status is RefundStatus.PENDING:
+            partitions = [PENDING_PK]
         else:
-            raise ValueError("list needs order_id, since, or status=PENDING")
-        entries = (entry_from_item(item) for item in items)
-        return [e for e in entries if status is None or e.status is status]
+            raise ValueError("a listing needs order_id, since, or status=PENDING")
+        found: list[LedgerEntry] = []
+        queries = 0
+        for i, pk in enumerate(partitions):
+            start: dict[str, Any] | None = None
+            while True:
+                if queries == QUERIES_PER_PAGE:
+                    # resume inside this partition, or at the start of its day
+                    return LedgerPage(found, value(start["sk"]) if start else pk.removeprefix("DAY#"))
+                room = limit - len(found)
+                answer = self._db.query(**self._page_query(pk, low, high, after, query.status, room, start))
+                queries += 1
+                items = [item for item in answer["Items"] if value(item["sk"]) != after]
+                taken = items[:room]
+                found += [entry_from_item(item) for item in taken]
+                start = answer.get("LastEvaluatedKey")
+                more = len(items) > len(taken) or start is not None or i < len(partitions) - 1
+                if len(found) == limit and more:
+                    return LedgerPage(found, _sort_key(found[-1]))
+                if start is None:
+                    break
+        return LedgerPage(found, None)
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    def _query(self, pk: str, low: str | None, high: str | None) -> Iterator[dict[str, Any]]:
-        """Items of one partition with low <= sk < high (a missing bound is open). A sort key
-        "<until>#<refund_id>" sorts after "<until>", so an inclusive BETWEEN gives [since, until)."""
+    def _page_query(
+        self,
+        pk: str,
+        low: str | None,
+        high: str | None,
+        after: str | None,
+        status: RefundStatus | None,
+        room: int,
+        start: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """One Query of a partition: low <= sk < high, above `after` (left out itself: one more is
+        asked for), of `status`. A sort key "<until>#<refund_id>" sorts after "<until>", so an
+        inclusive BETWEEN gives [since, until)."""
+        if after is not None and (low is None or after > low):
+            low, room = after, room + 1
         values: dict[str, Any] = {":pk": attr(pk)}
         condition = "pk = :pk"
         if low is not None:
@@ -366,10 +413,27 @@ class DynamoDBLedger:
             condition += " AND sk >= :low"
         elif high is not None:
             condition += " AND sk < :high"
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+            "Limit": room,
+        }
+        if status is not None and pk != PENDING_PK:
+            query["FilterExpression"] = "#status = :status"
+            query["ExpressionAttributeNames"] = {"#status": "status"}
+            values[":status"] = attr(status.value)
+        if start is not None:
+            query["ExclusiveStartKey"] = start
+        return query
+
+    def _query(self, pk: str) -> Iterator[dict[str, Any]]:
+        """Every item of one partition."""
         pages = self._db.get_paginator("query").paginate(
             TableName=self._table,
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": attr(pk)},
             ConsistentRead=True,
         )
         for page in pages:
@@ -390,6 +454,11 @@ class DynamoDBLedger:
     @staticmethod
     def _totals_key(payment_intent: str) -> dict[str, Any]:
         return key(f"PI#{payment_intent}", "TOTALS")
+
+
+def _day_start(position: str) -> datetime:
+    """The start of the UTC day a position (a sort key, or a day) lies in."""
+    return datetime.fromisoformat(position[:10]).replace(tzinfo=UTC)
 
 
 def _days(since: datetime, until: datetime) -> list[str]:

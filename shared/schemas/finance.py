@@ -43,7 +43,11 @@ else:
 
 
 class RefundList(ApiModel):
-    refunds: list[LedgerEntryView]
+    refunds: list[LedgerEntryView] = Field(description="Oldest first")
+    next: str | None = Field(
+        description="Pass as `cursor` (with the same filters) for the next page; null on the last one. "
+        "A page may hold fewer than `limit` refunds while `next` is set."
+    )
 
 
 class _In(ApiModel):

@@ -8,24 +8,33 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.domain.refund_ledger import RefundStatus, refund_key
-from shared.ports import Clock, RefundLedger, Workflow
+from shared.ports import Clock, LedgerQuery, RefundLedger, Workflow
 
 # younger entries are most likely still being paid by their own execution
 GRACE = timedelta(minutes=15)
+SWEEP_PAGE = 100
 
 
 def sweep_pending_refunds(*, ledger: RefundLedger, refunds: Workflow, clock: Clock) -> list[str]:
-    """Starts a refunds execution for every entry PENDING longer than GRACE; returns their refund ids."""
+    """Starts a refunds execution for every entry PENDING longer than GRACE; returns their refund ids.
+
+    The PENDING partition is read a page at a time and only up to GRACE ago (it sorts by creation
+    time): the younger entries are not read at all, and the sweep's memory does not grow with the
+    backlog."""
     now = clock.now()
-    swept = []
-    for entry in ledger.list(status=RefundStatus.PENDING):
-        if now - entry.created_at < GRACE:
-            continue
-        # one sweep execution per entry per hour: sweeping twice within the hour starts nothing new
-        name = f"{entry.order_id}-sweep-{entry.refund_id}-{now:%Y%m%d%H}"
-        refunds.start(name[:80], {"order_id": entry.order_id, "refund_id": entry.refund_id})
-        swept.append(entry.refund_id)
-    return swept
+    stuck = LedgerQuery(status=RefundStatus.PENDING, until=now - GRACE)
+    swept: list[str] = []
+    after = None
+    while True:
+        page = ledger.page(stuck, SWEEP_PAGE, after)
+        for entry in page.entries:
+            # one sweep execution per entry per hour: sweeping twice within the hour starts nothing new
+            name = f"{entry.order_id}-sweep-{entry.refund_id}-{now:%Y%m%d%H}"
+            refunds.start(name[:80], {"order_id": entry.order_id, "refund_id": entry.refund_id})
+            swept.append(entry.refund_id)
+        if page.after is None:
+            return swept
+        after = page.after
 
 
 def sweep_owed_refunds(*, ledger: RefundLedger, refunds: Workflow, clock: Clock) -> list[str]:

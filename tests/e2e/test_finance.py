@@ -207,10 +207,20 @@ def test_the_ledger_lists_by_order_status_and_time(stack, scenario):
     assert scenario["waybill_only"].refund_id in ids
     assert paired.refund_id not in ids
     # no filter narrows it: the last 30 days
-    recent = stack.call("GET", "/v1/finance/refunds", "finance").json()["refunds"]
-    assert {scenario["waybill_only"].refund_id, paired.refund_id} <= {r["refund_id"] for r in recent}
+    recent = stack.call("GET", "/v1/finance/refunds", "finance").json()
+    assert {scenario["waybill_only"].refund_id, paired.refund_id} <= {r["refund_id"] for r in recent["refunds"]}
+    # a page at a time: each once, in the same order, until `next` is null
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        paged = stack.call("GET", "/v1/finance/refunds", "finance", params=params).json()
+        assert len(paged["refunds"]) <= 1
+        seen += [r["refund_id"] for r in paged["refunds"]]
+        if (cursor := paged["next"]) is None:
+            break
+    assert seen == [r["refund_id"] for r in recent["refunds"]]
     other_order = stack.call("GET", "/v1/finance/refunds", "finance", params={"order_id": "ord_nobody"})
-    assert other_order.json() == {"refunds": []}
+    assert other_order.json() == {"refunds": [], "next": None}
 
 
 def test_bad_requests_are_refused(stack):
@@ -218,8 +228,12 @@ def test_bad_requests_are_refused(stack):
     assert stack.call("GET", "/v1/finance/reconciliations/rec_20260101_000000_00000000", "ops").status_code == 403
     assert stack.call("GET", "/v1/finance/refunds", "web").status_code == 403
     assert stack.call("GET", "/v1/finance/reconciliations", "ops").status_code == 403
-    for cursor in ("not-a-cursor", "eyJiZWZvcmUiOiAiMjAyNiJ9"):  # the second: {"before": "2026"}
-        refused = stack.call("GET", "/v1/finance/reconciliations", "finance", params={"cursor": cursor})
+    for path, cursor in (
+        ("/v1/finance/reconciliations", "not-a-cursor"),
+        ("/v1/finance/reconciliations", "eyJiZWZvcmUiOiAiMjAyNiJ9"),  # {"before": "2026"}
+        ("/v1/finance/refunds", "eyJiZWZvcmUiOiAiMjAyNiJ9"),
+    ):
+        refused = stack.call("GET", path, "finance", params={"cursor": cursor})
         assert refused.status_code == 400, refused.text
         error = refused.json()["error"]
         assert (error["code"], error["details"]) == ("invalid_cursor", [])
@@ -244,7 +258,8 @@ def test_bad_requests_are_refused(stack):
         {"since": "2020-01-01T00:00:00Z"},
         {"status": "LOST"},
         {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
-        {"limit": "3"},
+        {"limit": "0"},
+        {"limit": "501"},
     ):
         refused = stack.call("GET", "/v1/finance/refunds", "finance", params=params)
         assert refused.status_code == 422, (params, refused.text)

@@ -34,7 +34,15 @@ from shared.domain.refund_ledger import (
 )
 from shared.domain.routing import Node, Policy
 from shared.domain.shipping import Label, LabelRequest, RateQuote
-from shared.ports import AdjustmentReplay, CaptureRecord, DuplicateCapture, KeyRecord, StockChanged
+from shared.ports import (
+    AdjustmentReplay,
+    CaptureRecord,
+    DuplicateCapture,
+    KeyRecord,
+    LedgerPage,
+    LedgerQuery,
+    StockChanged,
+)
 from shared.usecases.reconciliation_log import ReconciliationRecord
 
 
@@ -478,6 +486,28 @@ class InMemoryInventory(
 # --- finance ----------------------------------------------------------------------------------------
 
 
+def ledger_position(entry: LedgerEntry) -> str:
+    """The entry's sort key in the ledger's listing partitions: "<created_at UTC>#<refund_id>"."""
+    return f"{entry.created_at.astimezone(UTC).isoformat(timespec='microseconds')}#{entry.refund_id}"
+
+
+def _matching(entries: Iterable[LedgerEntry], q: LedgerQuery) -> list[LedgerEntry]:
+    """The entries a ledger query lists, as the table sorts them."""
+    if q.order_id is None and q.since is None and q.status is not RefundStatus.PENDING:
+        raise ValueError("list needs order_id, since, or status=PENDING")
+    return sorted(
+        (
+            e
+            for e in entries
+            if (q.status is None or e.status is q.status)
+            and (q.order_id is None or e.order_id == q.order_id)
+            and (q.since is None or e.created_at >= q.since)
+            and (q.until is None or e.created_at < q.until)
+        ),
+        key=ledger_position,
+    )
+
+
 class InMemoryLedger:
     """Entries listed by creation time, as DynamoDBLedger.list does; opened and settled under the
     same conditions (the refunded total within what was captured; a settled entry stays settled)."""
@@ -486,6 +516,7 @@ class InMemoryLedger:
         self.entries = list(entries or [])
         self.captured: dict[str, int] = {}
         self.listed: list[tuple[datetime | None, datetime | None]] = []
+        self.paged: list[tuple[LedgerQuery, int, str | None]] = []
         self.owing: dict[tuple[str, str], Owed] = {}
 
     def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
@@ -543,20 +574,16 @@ class InMemoryLedger:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[LedgerEntry]:
-        if order_id is None and since is None and status is not RefundStatus.PENDING:
-            raise ValueError("list needs order_id, since, or status=PENDING")
+        found = _matching(self.entries, LedgerQuery(status, order_id, since, until))
         self.listed.append((since, until))
-        return sorted(
-            (
-                e
-                for e in self.entries
-                if (status is None or e.status is status)
-                and (order_id is None or e.order_id == order_id)
-                and (since is None or e.created_at >= since)
-                and (until is None or e.created_at < until)
-            ),
-            key=lambda e: e.created_at,
-        )
+        return found
+
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
+        """The entries list() answers, by their position (as the table sorts them), after `after`."""
+        self.paged.append((query, limit, after))
+        ahead = [e for e in _matching(self.entries, query) if after is None or ledger_position(e) > after]
+        page = ahead[:limit]
+        return LedgerPage(page, ledger_position(page[-1]) if len(ahead) > limit else None)
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded): a FAILED refund gives its amount back."""

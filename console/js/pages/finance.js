@@ -7,6 +7,7 @@ import { badge, facts, field, h, pager, section, table, toast } from "../dom.js"
 import { money, today, when } from "../format.js";
 
 const PAGE = 10;
+const LEDGER_PAGE = 50;
 
 function ledgerForm(params, go) {
   const status = h(
@@ -171,12 +172,19 @@ export async function render(main, { params, kind, go, stale }) {
     if (stale()) return;
     reconciliations.append(...past);
   }
-  const ledger = await get("/v1/finance/refunds", ledgerQuery(params));
+  const ledger = await ledgerPanel(params, stale);
   if (stale()) return;
-  main.append(
-    section(
-      "Refund ledger",
-      ledgerForm(params, go),
+  main.append(section("Refund ledger", ledgerForm(params, go), ...ledger));
+}
+
+// The ledger a page at a time, oldest first: a page may be short (a page reads a bounded number of
+// days) while there is a next one.
+async function ledgerPanel(params, stale) {
+  const results = h("div", { "aria-live": "polite" });
+  const pages = pager(async (cursor) => {
+    const answer = await get("/v1/finance/refunds", { ...ledgerQuery(params), limit: LEDGER_PAGE, cursor });
+    if (stale()) return undefined;
+    results.replaceChildren(
       table(
         "Refund ledger",
         [
@@ -189,9 +197,12 @@ export async function render(main, { params, kind, go, stale }) {
           { title: "Created", value: (r) => when(r.created_at) },
           { title: "Settled", value: (r) => when(r.settled_at) },
         ],
-        ledger.refunds,
-        "No refund matches.",
+        answer.refunds,
+        answer.next ? "No refund on this page; the next page reads on." : "No refund matches.",
       ),
-    ),
-  );
+    );
+    return answer.next;
+  });
+  await pages.load();
+  return [results, pages.el];
 }
