@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 # Only annotations name these: a handler importing its ports does not load every domain module.
 if TYPE_CHECKING:
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
     from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
     from shared.domain.routing import Node, Policy
     from shared.domain.shipping import Label, LabelRequest, RateQuote
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing, in its order, and where the next one starts (None: nothing follows)."""
+
+    items: list[T]
+    after: str | None
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,8 @@ class Reorders(Protocol):
 
     def close_reorder(self, sku: str, node_id: str) -> None: ...
 
-    def reorder_suggestions(self) -> list[dict[str, Any]]: ...
+    def reorder_suggestions(self, limit: int, after: str | None = None) -> Page[dict[str, Any]]:
+        """Up to `limit` open suggestions by (sku, node), after the position "<sku>#<node>" `after`."""
 
 
 class Backorders(Protocol):
@@ -230,6 +242,13 @@ class Nodes(Protocol):
     def all(self, *, fresh: bool = False) -> list[Node]:
         """Every node; `fresh` asks past any copy kept in this environment."""
         ...
+
+
+class NodeRegistry(Nodes, Protocol):
+    """The node directory as the API keeps it: also listed a page at a time."""
+
+    def page(self, limit: int, after: str | None = None) -> Page[Node]:
+        """Up to `limit` nodes by id, after the node id `after`."""
 
 
 class Policies(Protocol):
@@ -293,13 +312,6 @@ class LedgerQuery:
     until: datetime | None = None
 
 
-@dataclass(frozen=True)
-class LedgerPage:
-    entries: list[LedgerEntry]  # oldest first
-    # where to resume (a sort key, or the day a partition starts); None when nothing more matches
-    after: str | None
-
-
 class RefundLedger(Protocol):
     def open(self, entry: LedgerEntry, captured: int) -> LedgerEntry:
         """Records a PENDING refund and counts it against `captured`, atomically; returns the entry
@@ -331,10 +343,10 @@ class RefundLedger(Protocol):
     ) -> list[LedgerEntry]:
         """Every entry the query matches, oldest first (for a bounded range: an order, a period)."""
 
-    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
-        """Up to `limit` entries oldest first, after the position `after`, from a bounded number of
-        Queries: a page may hold fewer than `limit` while `after` is set. ValueError when the query
-        names no partition (neither an order, a start time nor status PENDING)."""
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> Page[LedgerEntry]:
+        """Up to `limit` entries oldest first, after the position `after` (a sort key, or the day a
+        partition starts), from a bounded number of Queries: a page may hold fewer than `limit` while
+        `after` is set. ValueError when the query names no partition (an order, a start, PENDING)."""
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded) on the PaymentIntent."""

@@ -283,11 +283,11 @@ FUNCTIONS: tuple[Function, ...] = (
         description="HTTP API v1: nodes, stock adjustments, availability, reorder suggestions, routing policies",
         triggers=(
             Route("PUT", "/v1/nodes/{node_id}", (Kind.ADMIN,)),
-            Route("GET", "/v1/nodes", (Kind.OPS, Kind.ADMIN)),
+            Route("GET", "/v1/nodes", (Kind.OPS, Kind.ADMIN), query=("limit", "cursor")),
             Route("POST", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.ADMIN)),
             Route("GET", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN), query=("reference",)),
             Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
-            Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN)),
+            Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN), query=("limit", "cursor")),
             Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),
             Route("GET", "/v1/policies/{channel}", (Kind.OPS, Kind.ADMIN)),
         ),

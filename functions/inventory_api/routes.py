@@ -18,7 +18,7 @@ from shared.domain.inventory import StockLevel
 from shared.domain.principal import Kind, Principal
 from shared.domain.routing import Node, Policy
 from shared.domain.values import GeoPoint, PostalAddress
-from shared.ports import Clock, Inventory, Nodes, Policies, RestockNotifier
+from shared.ports import Clock, Inventory, NodeRegistry, Policies, RestockNotifier
 from shared.schemas.audit import StampView
 from shared.schemas.inventory import (
     REFERENCE_PATTERN,
@@ -36,6 +36,7 @@ from shared.schemas.inventory import (
     StockMovement,
     StockTotals,
 )
+from shared.usecases import list_directory as directory
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.audited_settings import save_node, save_policy
 
@@ -43,7 +44,7 @@ from shared.usecases.audited_settings import save_node, save_policy
 @dataclass(frozen=True)
 class InventoryPorts:
     inventory: Inventory
-    nodes: Nodes
+    nodes: NodeRegistry
     policies: Policies
     restock: RestockNotifier
     clock: Clock
@@ -53,6 +54,8 @@ class InventoryPorts:
 NodeIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
 SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
 ChannelPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
+PageLimit = Annotated[int, Query(ge=1, le=directory.MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=1000)]
 
 
 def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -140,17 +143,20 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.get(
         "/v1/nodes",
-        summary="List fulfilment nodes",
+        summary="List fulfilment nodes, a page at a time",
+        description=f"Nodes by id. `limit` 1 to {directory.MAX_LIMIT} (default {directory.DEFAULT_LIMIT}); pass "
+        "`next` back as `cursor` for the next page. A cursor this listing did not give out is `400 invalid_cursor`.",
         responses={
-            200: {"description": "Nodes", "content": {"application/json": {"model": NodeList}}},
-            **http.documented_errors(401, 403),
+            200: {"description": "A page of nodes", "content": {"application/json": {"model": NodeList}}},
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["inventory"],
         operation_id="list_nodes",
     )
-    def list_nodes() -> Response[Any]:
-        views = [_node_view(n).model_dump(mode="json") for n in sorted(ports().nodes.all(), key=lambda n: n.node_id)]
-        return Response(200, content_types.APPLICATION_JSON, json.dumps({"nodes": views}))
+    def list_nodes(limit: PageLimit = directory.DEFAULT_LIMIT, cursor: Cursor = None) -> Response[Any]:
+        nodes, after = directory.list_nodes(ports().nodes, limit, cursor)
+        views = [_node_view(n).model_dump(mode="json") for n in nodes]
+        return Response(200, content_types.APPLICATION_JSON, json.dumps({"nodes": views, "next": after}))
 
     @app.post(
         "/v1/inventory/adjustments",
@@ -241,16 +247,23 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.get(
         "/v1/reorder-suggestions",
-        summary="Open purchase-order suggestions (available fell below the reorder point)",
+        summary="Open purchase-order suggestions (available fell below the reorder point), a page at a time",
+        description=f"By SKU, then node. `limit` 1 to {directory.MAX_LIMIT} (default {directory.DEFAULT_LIMIT}); "
+        "pass `next` back as `cursor` for the next page. A cursor this listing did not give out is "
+        "`400 invalid_cursor`.",
         responses={
-            200: {"description": "Suggestions", "content": {"application/json": {"model": ReorderSuggestions}}},
-            **http.documented_errors(401, 403),
+            200: {
+                "description": "A page of suggestions",
+                "content": {"application/json": {"model": ReorderSuggestions}},
+            },
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["inventory"],
         operation_id="list_reorder_suggestions",
     )
-    def get_reorder_suggestions() -> Response[Any]:
-        return _json(ReorderSuggestions.model_validate({"suggestions": ports().inventory.reorder_suggestions()}))
+    def get_reorder_suggestions(limit: PageLimit = directory.DEFAULT_LIMIT, cursor: Cursor = None) -> Response[Any]:
+        found, after = directory.list_reorder_suggestions(ports().inventory, limit, cursor)
+        return _json(ReorderSuggestions.model_validate({"suggestions": found, "next": after}))
 
     @app.put(
         "/v1/policies/<channel>",

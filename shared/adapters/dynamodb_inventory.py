@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from shared.adapters.dataclass_json import decode, encode
 from shared.adapters.dynamodb_items import attr, cancellation_reasons, condition_failed, key, raise_if_transient, value
+from shared.adapters.dynamodb_pages import partition_page
 from shared.domain.audit import Stamp
 from shared.domain.inventory import (
     AdjustmentType,
@@ -33,7 +34,7 @@ from shared.domain.inventory import (
     StockChange,
     StockLevel,
 )
-from shared.ports import AdjustmentReplay, StockChanged
+from shared.ports import AdjustmentReplay, Page, StockChanged
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -420,13 +421,10 @@ class DynamoDBInventory:
     def close_reorder(self, sku: str, node_id: str) -> None:
         self._db.delete_item(TableName=self._table, Key=key("REORDER", f"{sku}#{node_id}"))
 
-    def reorder_suggestions(self) -> list[dict[str, Any]]:
-        pages = self._db.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": attr("REORDER")},
-        )
-        return [
+    def reorder_suggestions(self, limit: int, after: str | None = None) -> Page[dict[str, Any]]:
+        """Up to `limit` open suggestions by (sku, node), after the position "<sku>#<node>" `after`."""
+        found = partition_page(self._db, self._table, "REORDER", limit, after)
+        suggestions = [
             {
                 "sku": value(item["sku"]),
                 "node_id": value(item["node_id"]),
@@ -435,9 +433,9 @@ class DynamoDBInventory:
                 "reorder_point": _int(item, "reorder_point"),
                 "suggested_at": value(item["at"]),
             }
-            for page in pages
-            for item in page["Items"]
+            for item in found.items
         ]
+        return Page(suggestions, found.after)
 
     # --- backorders -------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from shared.domain.refund_ledger import (
     RefundReason,
     RefundStatus,
 )
-from shared.ports import LedgerPage, LedgerQuery
+from shared.ports import LedgerQuery, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -339,12 +339,12 @@ class DynamoDBLedger:
         query, found, after = LedgerQuery(status, order_id, since, until), [], None
         while True:
             page = self.page(query, PAGE_MAX, after)
-            found += page.entries
+            found += page.items
             if page.after is None:
                 return found
             after = page.after
 
-    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> Page[LedgerEntry]:
         """Up to `limit` entries created in [since, until), oldest first, after the position `after`.
 
         An order's refunds and the PENDING ones are one partition each; a time range is one per UTC
@@ -369,7 +369,7 @@ class DynamoDBLedger:
             while True:
                 if queries == QUERIES_PER_PAGE:
                     # resume inside this partition, or at the start of its day
-                    return LedgerPage(found, value(start["sk"]) if start else pk.removeprefix("DAY#"))
+                    return Page(found, value(start["sk"]) if start else pk.removeprefix("DAY#"))
                 room = limit - len(found)
                 answer = self._db.query(**self._page_query(pk, low, high, after, query.status, room, start))
                 queries += 1
@@ -379,10 +379,10 @@ class DynamoDBLedger:
                 start = answer.get("LastEvaluatedKey")
                 more = len(items) > len(taken) or start is not None or i < len(partitions) - 1
                 if len(found) == limit and more:
-                    return LedgerPage(found, _sort_key(found[-1]))
+                    return Page(found, _sort_key(found[-1]))
                 if start is None:
                     break
-        return LedgerPage(found, None)
+        return Page(found, None)
 
     # --- plumbing ------------------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from shared.adapters.dataclass_json import encode, from_json
 from shared.adapters.dynamodb_items import attr, key, value
+from shared.adapters.dynamodb_pages import partition_page
 from shared.domain.routing import Node, Policy
+from shared.ports import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -50,6 +52,11 @@ class DynamoDBNodes:
             ExpressionAttributeValues={":pk": attr("NODES")},
         )
         return [node_from_json(value(item["doc"])) for page in pages for item in page["Items"]]
+
+    def page(self, limit: int, after: str | None = None) -> Page[Node]:
+        """Up to `limit` nodes by id after the node id `after` (GET /v1/nodes, a page at a time)."""
+        found = partition_page(self._db, self._table, "NODES", limit, after)
+        return Page([node_from_json(value(item["doc"])) for item in found.items], found.after)
 
 
 class DynamoDBPolicies:

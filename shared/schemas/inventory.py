@@ -52,7 +52,8 @@ class NodeView(NodeIn):
 
 
 class NodeList(ApiModel):
-    nodes: list[NodeView]
+    nodes: list[NodeView] = Field(description="By node id")
+    next: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")
 
 
 class _Settings(_In):
@@ -201,4 +202,5 @@ class ReorderSuggestionView(ApiModel):
 
 
 class ReorderSuggestions(ApiModel):
-    suggestions: list[ReorderSuggestionView]
+    suggestions: list[ReorderSuggestionView] = Field(description="By SKU, then node")
+    next: str | None = Field(description="Pass as `cursor` for the next page; null on the last one")

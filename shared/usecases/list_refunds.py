@@ -72,6 +72,6 @@ def list_refunds(
             run = replace(run, since=since)
     page = ledger.page(run, limit, after)
     if page.after is None:
-        return RefundPage(page.entries, None)
+        return RefundPage(page.items, None)
     start = run.since.isoformat() if run.since is not None and query.since is None else None
-    return RefundPage(page.entries, paging.encode(LISTING, _given(query), page.after, s=start))
+    return RefundPage(page.items, paging.encode(LISTING, _given(query), page.after, s=start))

@@ -13,9 +13,12 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.domain.errors import DomainError
+from shared.ports import Page
+
+T = TypeVar("T")
 
 MAX_POSITION = 300
 
@@ -67,3 +70,19 @@ def decode(
 def check_limit(limit: int, most: int) -> None:
     if not 1 <= limit <= most:
         raise ValueError(f"limit is 1 to {most}")
+
+
+def one_page(
+    listing: str,
+    fetch: Callable[[int, str | None], Page[T]],
+    limit: int,
+    cursor: str | None,
+    *,
+    most: int,
+    valid: Callable[[str], bool],
+) -> tuple[list[T], str | None]:
+    """A listing without filters, a page at a time: its items and the cursor of the next page."""
+    check_limit(limit, most)
+    after = decode(listing, "", cursor, valid)["p"] if cursor is not None else None
+    page = fetch(limit, after)
+    return page.items, encode(listing, "", page.after) if page.after is not None else None

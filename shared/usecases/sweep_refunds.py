@@ -27,7 +27,7 @@ def sweep_pending_refunds(*, ledger: RefundLedger, refunds: Workflow, clock: Clo
     after = None
     while True:
         page = ledger.page(stuck, SWEEP_PAGE, after)
-        for entry in page.entries:
+        for entry in page.items:
             # one sweep execution per entry per hour: sweeping twice within the hour starts nothing new
             name = f"{entry.order_id}-sweep-{entry.refund_id}-{now:%Y%m%d%H}"
             refunds.start(name[:80], {"order_id": entry.order_id, "refund_id": entry.refund_id})

@@ -103,14 +103,35 @@ def test_backorders_come_back_in_priority_then_age_order(inventory):
     assert inventory.backorders(s) == ["ord_early_normal", "ord_late_normal"]
 
 
+def every_suggestion(inventory, limit=50):
+    """Every open suggestion, following the pages; each page holds at most `limit`."""
+    found, after = [], None
+    while True:
+        page = inventory.reorder_suggestions(limit, after)
+        assert len(page.items) <= limit
+        found += page.items
+        if page.after is None:
+            return found
+        after = page.after
+
+
+def test_reorder_suggestions_page_by_sku_then_node_each_once(inventory):
+    s = sku()
+    for n in range(23):
+        inventory.suggest_reorder(ReorderSuggestion(f"{s}-{n:02d}", f"n{n % 3}", 20, 3, 5), AT)
+        inventory.suggest_reorder(ReorderSuggestion(f"{s}-{n:02d}", "n9", 20, 3, 5), AT)
+    ours = [(x["sku"], x["node_id"]) for x in every_suggestion(inventory, limit=4) if x["sku"].startswith(s)]
+    assert ours == sorted({(f"{s}-{n:02d}", node) for n in range(23) for node in (f"n{n % 3}", "n9")})
+
+
 def test_one_open_reorder_suggestion_per_sku_and_node(inventory):
     s = sku()
     suggestion = ReorderSuggestion(s, "n1", 20, 3, 5)
     assert inventory.suggest_reorder(suggestion, AT)
     assert not inventory.suggest_reorder(suggestion, AT)
-    assert [x["sku"] for x in inventory.reorder_suggestions() if x["sku"] == s] == [s]
+    assert [x["sku"] for x in every_suggestion(inventory) if x["sku"] == s] == [s]
     inventory.close_reorder(s, "n1")
-    assert not [x for x in inventory.reorder_suggestions() if x["sku"] == s]
+    assert not [x for x in every_suggestion(inventory) if x["sku"] == s]
 
 
 def test_a_released_reservation_can_be_reserved_again_for_real(inventory):

@@ -65,7 +65,7 @@ def every_page(counted, query, limit):
     while True:
         before = counted.queries
         page = counted.ledger.page(query, limit, after)
-        pages.append(([e.refund_id for e in page.entries], counted.queries - before))
+        pages.append(([e.refund_id for e in page.items], counted.queries - before))
         if page.after is None:
             return pages
         after = page.after
@@ -103,7 +103,7 @@ def test_a_full_first_page_reads_only_the_days_it_needs(counted, start):
     opened(counted.ledger, run, 99, start + timedelta(days=20))
     before = counted.queries
     page = counted.ledger.page(LedgerQuery(since=start, until=start + timedelta(days=30)), 10)
-    assert len(page.entries) == 10
+    assert len(page.items) == 10
     assert page.after is not None
     assert counted.queries - before == 1  # the first day only, not 31
 

@@ -39,8 +39,8 @@ from shared.ports import (
     CaptureRecord,
     DuplicateCapture,
     KeyRecord,
-    LedgerPage,
     LedgerQuery,
+    Page,
     StockChanged,
 )
 from shared.usecases.reconciliation_log import ReconciliationRecord
@@ -259,6 +259,10 @@ class InMemoryNodes:
     def all(self, *, fresh: bool = False) -> list[Node]:
         return list(self.nodes.values())
 
+    def page(self, limit: int, after: str | None = None) -> Page[Node]:
+        ahead = sorted(n for n in self.nodes if after is None or n > after)
+        return Page([self.nodes[n] for n in ahead[:limit]], ahead[limit - 1] if len(ahead) > limit else None)
+
 
 class InMemoryPolicies:
     def __init__(self, default: Policy | None = None) -> None:
@@ -441,8 +445,10 @@ class InMemoryReorders(_OnShelf):
     def close_reorder(self, sku: str, node_id: str) -> None:
         self.shelf.reorders.pop((sku, node_id), None)
 
-    def reorder_suggestions(self) -> list[dict[str, Any]]:
-        return [self.shelf.reorders[k] for k in sorted(self.shelf.reorders)]
+    def reorder_suggestions(self, limit: int, after: str | None = None) -> Page[dict[str, Any]]:
+        by_position = {f"{sku}#{node}": s for (sku, node), s in self.shelf.reorders.items()}
+        ahead = sorted(p for p in by_position if after is None or p > after)
+        return Page([by_position[p] for p in ahead[:limit]], ahead[limit - 1] if len(ahead) > limit else None)
 
 
 class InMemoryBackorders(_OnShelf):
@@ -578,12 +584,12 @@ class InMemoryLedger:
         self.listed.append((since, until))
         return found
 
-    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> LedgerPage:
+    def page(self, query: LedgerQuery, limit: int, after: str | None = None) -> Page[LedgerEntry]:
         """The entries list() answers, by their position (as the table sorts them), after `after`."""
         self.paged.append((query, limit, after))
         ahead = [e for e in _matching(self.entries, query) if after is None or ledger_position(e) > after]
         page = ahead[:limit]
-        return LedgerPage(page, ledger_position(page[-1]) if len(ahead) > limit else None)
+        return Page(page, ledger_position(page[-1]) if len(ahead) > limit else None)
 
     def totals(self, payment_intent: str) -> tuple[int, int]:
         """(captured, refunded): a FAILED refund gives its amount back."""

@@ -134,7 +134,7 @@ def test_reserving_reads_stock_once_and_checks_reorders_without_reading_again() 
     assert [r for r in reads if r[0] == "stock_for"] == [("stock_for", ("OTHER", "SKU"))]
     assert [r[0] for r in reads] == ["stock_for", "capacity_used"]
     # the reorder check saw the level after this order's reservation (5 on hand, 2 now reserved)
-    [suggested] = inventory.reorder_suggestions()
+    [suggested] = inventory.reorder_suggestions(10).items
     assert (suggested["sku"], suggested["node_id"], suggested["available"]) == ("SKU", chosen, 3)
 
 

@@ -2,10 +2,38 @@
 // reorder suggestions.
 
 import { get } from "../api.js";
-import { field, h, section, table } from "../dom.js";
+import { field, h, pager, section, table } from "../dom.js";
 import { when } from "../format.js";
 
 const n = (v) => (v === null || v === undefined ? "" : String(v));
+const PAGE = 50;
+
+// The open suggestions a page at a time, by SKU then node.
+async function suggestionsPanel(stale) {
+  const results = h("div", { "aria-live": "polite" });
+  const pages = pager(async (cursor) => {
+    const answer = await get("/v1/reorder-suggestions", { limit: PAGE, cursor });
+    if (stale()) return undefined;
+    results.replaceChildren(
+      table(
+        "Reorder suggestions",
+        [
+          { title: "SKU", value: (x) => h("a", { href: `#/inventory/${encodeURIComponent(x.sku)}` }, x.sku) },
+          { title: "Node", value: (x) => x.node_id },
+          { title: "Available", value: (x) => n(x.available), class: "num" },
+          { title: "Reorder point", value: (x) => n(x.reorder_point), class: "num" },
+          { title: "Order quantity", value: (x) => n(x.quantity), class: "num" },
+          { title: "Suggested", value: (x) => when(x.suggested_at) },
+        ],
+        answer.suggestions,
+        "No SKU is below its reorder point.",
+      ),
+    );
+    return answer.next;
+  });
+  await pages.load();
+  return [results, pages.el];
+}
 
 export async function render(main, { args, go, stale }) {
   const sku = args[0] || "";
@@ -16,10 +44,7 @@ export async function render(main, { args, go, stale }) {
     go(`#/inventory/${encodeURIComponent(input.value.trim())}`);
   });
   main.append(h("h1", {}, "Inventory"), form);
-  const [stock, suggestions] = await Promise.all([
-    sku ? get(`/v1/inventory/${encodeURIComponent(sku)}`) : null,
-    get("/v1/reorder-suggestions"),
-  ]);
+  const [stock, suggestions] = await Promise.all([sku ? get(`/v1/inventory/${encodeURIComponent(sku)}`) : null, suggestionsPanel(stale)]);
   if (stale()) return;
   if (stock) {
     const rows = [...stock.nodes, { node_id: "Total", ...stock.total, total: true }];
@@ -42,22 +67,5 @@ export async function render(main, { args, go, stale }) {
       ),
     );
   }
-  main.append(
-    section(
-      "Reorder suggestions",
-      table(
-        "Reorder suggestions",
-        [
-          { title: "SKU", value: (x) => h("a", { href: `#/inventory/${encodeURIComponent(x.sku)}` }, x.sku) },
-          { title: "Node", value: (x) => x.node_id },
-          { title: "Available", value: (x) => n(x.available), class: "num" },
-          { title: "Reorder point", value: (x) => n(x.reorder_point), class: "num" },
-          { title: "Order quantity", value: (x) => n(x.quantity), class: "num" },
-          { title: "Suggested", value: (x) => when(x.suggested_at) },
-        ],
-        suggestions.suggestions,
-        "No SKU is below its reorder point.",
-      ),
-    ),
-  );
+  main.append(section("Reorder suggestions", ...suggestions));
 }
