@@ -400,7 +400,7 @@ FUNCTIONS += (
             ),
             Route("POST", "/v1/finance/reconciliations", (Kind.FINANCE,)),
             Route("GET", "/v1/finance/reconciliations", (Kind.FINANCE,), query=("limit", "cursor")),
-            Route("GET", "/v1/finance/reconciliations/{reconciliation_id}", (Kind.FINANCE,)),
+            Route("GET", "/v1/finance/reconciliations/{reconciliation_id}", (Kind.FINANCE,), query=("limit", "cursor")),
         ),
         grants=(*_FINANCE_GRANTS, TableGrant(RECONCILIATIONS, Access.READ_WRITE)),
     ),

@@ -27,6 +27,7 @@ from shared.schemas.finance import (
     RefundList,
 )
 from shared.usecases import list_refunds as refunds_page
+from shared.usecases import reconciliation_rows as rows
 from shared.usecases.reconcile import (
     EARLIEST,
     ID_PATTERN,
@@ -194,17 +195,26 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.get(
         "/v1/finance/reconciliations/<reconciliation_id>",
-        summary="A stored reconciliation report: summary per class and every row",
+        summary="A stored reconciliation report: summary per class and its rows, a page at a time",
+        description=f"The rows in the report's order, `limit` 1 to {rows.MAX_LIMIT} at a time (default "
+        f"{rows.DEFAULT_LIMIT}); pass `next` back as `cursor` for the next rows. The CSV and JSON links hold every "
+        "row. A cursor given out for another reconciliation, or made up, is `400 invalid_cursor`.",
         responses={
             200: {"description": "The report", "content": {"application/json": {"model": ReconciliationView}}},
-            **http.documented_errors(401, 403, 422),
+            **http.documented_errors(401, 403, 422, codes={400: ("invalid_cursor",)}),
         },
         tags=["finance"],
         operation_id="get_reconciliation",
     )
-    def get_reconciliation(reconciliation_id: RecId) -> Response[Any]:
+    def get_reconciliation(
+        reconciliation_id: RecId,
+        limit: Annotated[int, Query(ge=1, le=rows.MAX_LIMIT)] = rows.DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(min_length=1, max_length=1000)] = None,
+    ) -> Response[Any]:
         p = ports()
         document = stored_reconciliation(reconciliation_id, reports=p.reports)
         if document is None:
             return http.error(404, "not_found", f"reconciliation {reconciliation_id} not found")
-        return _json(ReconciliationView.model_validate({**document, **_links(reconciliation_id, p.reports)}))
+        page, following = rows.rows_page(document, limit, cursor)
+        view = {**page, **_links(reconciliation_id, p.reports), "next": following}
+        return _json(ReconciliationView.model_validate(view))

@@ -125,7 +125,8 @@ class ReconciliationCreated(ApiModel):
 
 class ReconciliationView(ReconciliationCreated):
     ran_at: datetime
-    rows: list[ReconciliationRowView]
+    rows: list[ReconciliationRowView] = Field(description="One page of the rows, in the report's order")
+    next: str | None = Field(description="Pass as `cursor` for the next rows; null on the last page")
 
 
 class ReconciliationListed(ApiModel):

@@ -8,6 +8,7 @@ import { money, today, when } from "../format.js";
 
 const PAGE = 10;
 const LEDGER_PAGE = 50;
+const ROWS_PAGE = 100;
 
 function ledgerForm(params, go) {
   const status = h(
@@ -91,6 +92,19 @@ function reconciliationView(rec) {
   );
 }
 
+// A report with its rows a page at a time (a month's reconciliation can hold thousands of rows).
+async function reconciliationPanel(id, stale) {
+  const results = h("div", { "aria-live": "polite" });
+  const pages = pager(async (cursor) => {
+    const rec = await get(`/v1/finance/reconciliations/${encodeURIComponent(id)}`, { limit: ROWS_PAGE, cursor });
+    if (stale()) return undefined;
+    results.replaceChildren(reconciliationView(rec));
+    return rec.next;
+  });
+  await pages.load();
+  return [results, pages.el];
+}
+
 function reconcilePanel(params, go) {
   const date = h("input", { name: "date", type: "date", value: params.get("day") || today(), required: true });
   const button = h("button", { type: "submit" }, "Reconcile this day");
@@ -163,7 +177,7 @@ export async function render(main, { params, kind, go, stale }) {
     main.append(reconciliations);
     if (params.get("rec")) {
       try {
-        out.replaceChildren(reconciliationView(await get(`/v1/finance/reconciliations/${encodeURIComponent(params.get("rec"))}`)));
+        out.replaceChildren(...(await reconciliationPanel(params.get("rec"), stale)));
       } catch (error) {
         out.replaceChildren(h("p", { class: "error", role: "alert" }, describe(error)));
       }
