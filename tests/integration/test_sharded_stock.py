@@ -68,7 +68,8 @@ def books(inventory: DynamoDBInventory, sku: str) -> tuple[int, int, int]:
     level, parts = inventory.shards_of(sku, NODE)
     for part in parts:
         safety = level.safety_stock if part.index == 0 else 0
-        assert part.reserved >= 0 and part.on_hand >= part.reserved, part
+        assert part.reserved >= 0, part
+        assert part.on_hand >= part.reserved, part
         assert part.available == part.on_hand - part.reserved - safety, part
     return level.on_hand, level.reserved, level.available
 
@@ -92,7 +93,8 @@ def test_the_shard_count_only_rises_and_an_unsharded_pair_keeps_its_one_item(inv
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": f"SKU#{plain}"}},
     )["Items"]
-    assert [i["sk"]["S"] for i in items] == [f"NODE#{NODE}"] and "shards" not in items[0]
+    assert [i["sk"]["S"] for i in items] == [f"NODE#{NODE}"]
+    assert "shards" not in items[0]
     assert inventory.levels_at(NODE, [plain])[plain].shards == 1
     sku = sharded(inventory, 4, 8)
     assert not inventory.set_shards(sku, NODE, 2)
@@ -108,7 +110,9 @@ def test_reservations_take_from_shards_and_release_and_consume_settle_where_they
     assert inventory.reserve(big, NODE, {sku: 5}, DAY, None)  # more than any one shard holds
     assert inventory.reserve(big, NODE, {sku: 5}, DAY, None)  # a retry: already reserved, nothing twice
     [held] = inventory.reservations(big)
-    assert held.takes is not None and sum(held.takes[sku].values()) == 5 and len(held.takes[sku]) > 1
+    assert held.takes is not None
+    assert sum(held.takes[sku].values()) == 5
+    assert len(held.takes[sku]) > 1
     assert inventory.reserve(small, NODE, {sku: 2}, DAY, None)
     assert not inventory.reserve(_order(), NODE, {sku: 1}, DAY, None)  # 7 promised: none left
     assert books(inventory, sku) == (8, 7, 0)
@@ -147,7 +151,8 @@ def test_rebalancing_evens_the_shards_and_keeps_the_total(inventory):
     outcome = rebalance_shards(sku, NODE, shards=inventory)
     assert books(inventory, sku) == before
     spread = [s.available for s in shards(inventory, sku)]
-    assert max(spread) - min(spread) <= 1 and sum(spread) == 6
+    assert max(spread) - min(spread) <= 1
+    assert sum(spread) == 6
     assert outcome.moved == sum(m.units for m in outcome.moves)
     assert rebalance_shards(sku, NODE, shards=inventory).moves == []  # again: nothing to move
 
@@ -175,11 +180,13 @@ def test_300_concurrent_orders_on_50_units_over_8_shards_reserve_exactly_50(db, 
     with ThreadPoolExecutor(max_workers=24) as pool:
         outcomes = list(pool.map(one, orders))
     took = time.perf_counter() - started
-    assert outcomes.count(True) == 50 and outcomes.count(False) == 250
+    assert outcomes.count(True) == 50
+    assert outcomes.count(False) == 250
     assert books(seed, sku) == (50, 50, 0)
     assert all(s.available >= 0 for s in shards(seed, sku))
     held = [r for o in orders for r in seed.reservations(o)]
-    assert len(held) == 50 and all(r.status == "reserved" for r in held)
+    assert len(held) == 50
+    assert all(r.status == "reserved" for r in held)
     used = Counter(i for r in held for i in (r.takes or {}).get(sku, {}))
     with capsys.disabled():
         print(
@@ -208,7 +215,7 @@ def test_rebalancing_while_orders_reserve_neither_oversells_nor_changes_the_tota
         inventory.levels_at(NODE, [sku])
         return _reserve_retrying(inventory, order, sku, retries)
 
-    work = orders[:40] + ["rebalance"] + orders[40:] + ["rebalance"]
+    work = [*orders[:40], "rebalance", *orders[40:], "rebalance"]
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(one, work))
     reserved = sum(1 for x in outcomes if x is True)
