@@ -32,12 +32,17 @@ from shared.schemas.inventory import (
     PolicyIn,
     PolicyView,
     ReorderSuggestions,
+    ShardedStock,
+    ShardMove,
+    ShardsIn,
+    ShardView,
     StockAtNode,
     StockMovement,
     StockTotals,
 )
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.audited_settings import save_node, save_policy
+from shared.usecases.shard_stock import Rebalanced, ShardedLevel, rebalance_shards, set_shard_count
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,20 @@ def _stock_view(level: StockLevel) -> StockAtNode:
         available=level.available,
         reorder_point=level.reorder_point,
         reorder_quantity=level.reorder_quantity,
+        shards=level.shards,
+    )
+
+
+def _sharded_view(found: ShardedLevel) -> ShardedStock:
+    moves = found.moves if isinstance(found, Rebalanced) else []
+    return ShardedStock(
+        sku=found.level.sku,
+        stock=_stock_view(found.level),
+        parts=[
+            ShardView(shard=s.index, on_hand=s.on_hand, reserved=s.reserved, available=s.available)
+            for s in found.shards
+        ],
+        moves=[ShardMove(source=m.source, target=m.target, units=m.units) for m in moves],
     )
 
 
@@ -238,6 +257,45 @@ def register(app: APIGatewayRestResolver) -> None:
             available=sum(x.available for x in levels),
         )
         return _json(Availability(sku=sku, total=totals, nodes=[_stock_view(x) for x in levels]))
+
+    @app.put(
+        "/v1/inventory/<sku>/nodes/<node_id>/shards",
+        summary="Split a hot sku's stock at a node over more items (a flash sale's reservation rate)",
+        description="The count only rises (409 `shards_cannot_shrink` otherwise); the same count again changes "
+        "nothing. Units move onto new shards as they are received or released, or with the rebalance.",
+        responses={
+            200: {"description": "The stock and its shards", "content": {"application/json": {"model": ShardedStock}}},
+            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: ("shards_cannot_shrink",)}),
+        },
+        tags=["inventory"],
+        operation_id="put_stock_shards",
+    )
+    def put_shards(sku: SkuPath, node_id: NodeIdPath, body: Annotated[ShardsIn, Body()]) -> Response[Any]:
+        p = ports()
+        if p.nodes.get(node_id) is None:
+            return http.error(404, "not_found", f"node {node_id} not found")
+        found = set_shard_count(sku, node_id, body.shards, shards=p.inventory)
+        p.logger.info("stock shards set", sku=sku, node_id=node_id, shards=body.shards, by=str(actor()))
+        return _json(_sharded_view(found))
+
+    @app.post(
+        "/v1/inventory/<sku>/nodes/<node_id>/rebalance",
+        summary="Even out a sharded stock's shards (never changes the total)",
+        responses={
+            200: {
+                "description": "The moves and the shards after",
+                "content": {"application/json": {"model": ShardedStock}},
+            },
+            **http.documented_errors(401, 403, 404, 422),
+        },
+        tags=["inventory"],
+        operation_id="rebalance_stock_shards",
+    )
+    def post_rebalance(sku: SkuPath, node_id: NodeIdPath) -> Response[Any]:
+        p = ports()
+        found = rebalance_shards(sku, node_id, shards=p.inventory)
+        p.logger.info("stock shards rebalanced", sku=sku, node_id=node_id, moved=found.moved, by=str(actor()))
+        return _json(_sharded_view(found))
 
     @app.get(
         "/v1/reorder-suggestions",
