@@ -177,9 +177,8 @@ class AdjustmentLog(Protocol):
     def adjustment(self, reference: str) -> AppliedAdjustment | None: ...
 
 
-class Reservations(Protocol):
-    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
-        """Atomically at one node; False (nothing written) when stock or capacity ran out."""
+class HeldReservations(Protocol):
+    """What compensation settles: an order's reservations, released or consumed."""
 
     def reservations(self, order_id: str) -> list[Reservation]: ...
 
@@ -188,6 +187,11 @@ class Reservations(Protocol):
 
     def consume(self, reservation: Reservation) -> bool:
         """The units left the building; False if already released or consumed."""
+
+
+class Reservations(HeldReservations, Protocol):
+    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
+        """Atomically at one node; False (nothing written) when stock or capacity ran out."""
 
 
 class Capacity(Protocol):
