@@ -244,13 +244,10 @@ def cmd_reorders(args: argparse.Namespace) -> int:
 
 def cmd_stock_shards(args: argparse.Namespace) -> int:
     """Sets a hot sku's shard count at a node (docs/hot-sku.md), or evens its shards out."""
-    path = f"/v1/inventory/{args.sku}/nodes/{args.node}"
-    if args.action == "shards":
-        answer = api_call(args, "admin", "PUT", f"{path}/shards", json={"shards": args.count})
-    else:
-        answer = api_call(args, "admin", "POST", f"{path}/rebalance")
-        for m in answer["moves"]:
-            print(f"moved {m['units']} from shard {m['source']} to shard {m['target']}")
+    body = {"node_id": args.node, "shards": args.count} if args.action == "shards" else {"node_id": args.node}
+    answer = api_call(args, "admin", "PUT", f"/v1/inventory/{args.sku}", json={**body, "rebalance": args.rebalance})
+    for m in answer["moves"]:
+        print(f"moved {m['units']} from shard {m['source']} to shard {m['target']}")
     stock = answer["stock"]
     print(
         f"{answer['sku']} at {stock['node_id']}: {stock['shards']} shard(s), on hand {stock['on_hand']}, "
@@ -412,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
                 parser_.add_argument("node")
                 if parser_ is shards:
                     parser_.add_argument("count", type=int, help="shard count, 1..32")
+                    parser_.add_argument("--rebalance", action="store_true", help="even the shards out afterwards")
+                else:
+                    parser_.set_defaults(rebalance=True)
                 parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
                 parser_.add_argument("--key", help="admin API key (default: the dev stack's)")
                 parser_.set_defaults(func=cmd_stock_shards)

@@ -34,9 +34,9 @@ from shared.schemas.inventory import (
     ReorderSuggestions,
     ShardedStock,
     ShardMove,
-    ShardsIn,
     ShardView,
     StockAtNode,
+    StockLayoutIn,
     StockMovement,
     StockTotals,
 )
@@ -259,42 +259,33 @@ def register(app: APIGatewayRestResolver) -> None:
         return _json(Availability(sku=sku, total=totals, nodes=[_stock_view(x) for x in levels]))
 
     @app.put(
-        "/v1/inventory/<sku>/nodes/<node_id>/shards",
-        summary="Split a hot sku's stock at a node over more items (a flash sale's reservation rate)",
-        description="The count only rises (409 `shards_cannot_shrink` otherwise); the same count again changes "
-        "nothing. Units move onto new shards as they are received or released, or with the rebalance.",
+        "/v1/inventory/<sku>",
+        summary="Set how a hot sku's stock at a node is kept: its shard count, and rebalance its shards",
+        description="`shards` splits the stock over more items (a flash sale's reservation rate); it only "
+        "rises (409 `shards_cannot_shrink`), and the same count again changes nothing. `rebalance` evens out "
+        "what the shards may promise, never changing the total; again, it moves nothing.",
         responses={
             200: {"description": "The stock and its shards", "content": {"application/json": {"model": ShardedStock}}},
             **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: ("shards_cannot_shrink",)}),
         },
         tags=["inventory"],
-        operation_id="put_stock_shards",
+        operation_id="put_stock_layout",
     )
-    def put_shards(sku: SkuPath, node_id: NodeIdPath, body: Annotated[ShardsIn, Body()]) -> Response[Any]:
+    def put_stock_layout(sku: SkuPath, body: Annotated[StockLayoutIn, Body()]) -> Response[Any]:
         p = ports()
-        if p.nodes.get(node_id) is None:
-            return http.error(404, "not_found", f"node {node_id} not found")
-        found = set_shard_count(sku, node_id, body.shards, shards=p.inventory)
-        p.logger.info("stock shards set", sku=sku, node_id=node_id, shards=body.shards, by=str(actor()))
-        return _json(_sharded_view(found))
-
-    @app.post(
-        "/v1/inventory/<sku>/nodes/<node_id>/rebalance",
-        summary="Even out a sharded stock's shards (never changes the total)",
-        responses={
-            200: {
-                "description": "The moves and the shards after",
-                "content": {"application/json": {"model": ShardedStock}},
-            },
-            **http.documented_errors(401, 403, 404, 422),
-        },
-        tags=["inventory"],
-        operation_id="rebalance_stock_shards",
-    )
-    def post_rebalance(sku: SkuPath, node_id: NodeIdPath) -> Response[Any]:
-        p = ports()
-        found = rebalance_shards(sku, node_id, shards=p.inventory)
-        p.logger.info("stock shards rebalanced", sku=sku, node_id=node_id, moved=found.moved, by=str(actor()))
+        if p.nodes.get(body.node_id) is None:
+            return http.error(
+                404, "not_found", f"node {body.node_id} not found; create it with PUT /v1/nodes/{body.node_id}"
+            )
+        found = ShardedLevel(*p.inventory.shards_of(sku, body.node_id))
+        if body.shards is not None:
+            found = set_shard_count(sku, body.node_id, body.shards, shards=p.inventory)
+        if body.rebalance:
+            found = rebalance_shards(sku, body.node_id, shards=p.inventory)
+        moved = found.moved if isinstance(found, Rebalanced) else 0
+        p.logger.info(
+            "stock layout set", sku=sku, node_id=body.node_id, shards=found.level.shards, moved=moved, by=str(actor())
+        )
         return _json(_sharded_view(found))
 
     @app.get(

@@ -193,10 +193,13 @@ class AdjustmentRecord(ApiModel):
     )
 
 
-class ShardsIn(_In):
-    """Split a hot (sku, node)'s stock over more items, so more reservations per second fit. Only rises."""
+class StockLayoutIn(_In):
+    """How a hot sku's stock at a node is kept: split over `shards` items so more reservations per
+    second fit (the count only rises), and `rebalance` to even the shards out (docs/hot-sku.md)."""
 
-    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS, description=f"Shard count, 1..{MAX_SHARDS}"), _I]
+    node_id: NodeId
+    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS, description=f"Shard count, 1..{MAX_SHARDS}"), _I] | None = None
+    rebalance: bool = Field(default=False, description="Even out what the shards may promise (the total never changes)")
 
 
 class ShardView(ApiModel):

@@ -140,14 +140,13 @@ def test_stock_shards_puts_the_count_and_rebalance_prints_the_moves_and_shards(a
         ],
         "moves": [{"source": 0, "target": 1, "units": 4}],
     }
-    _Recorder.answers = {
-        ("PUT", "/v1/inventory/MUG/nodes/dc/shards"): {**sharded, "moves": []},
-        ("POST", "/v1/inventory/MUG/nodes/dc/rebalance"): sharded,
-    }
+    _Recorder.answers = {("PUT", "/v1/inventory/MUG"): {**sharded, "moves": []}}
     assert cli.main(["stock", "shards", "MUG", "dc", "2", "--api", api, "--key", "k"]) == 0
-    assert _Recorder.seen[-1]["body"] == {"shards": 2}
+    assert _Recorder.seen[-1]["body"] == {"node_id": "dc", "shards": 2, "rebalance": False}
     assert "MUG at dc: 2 shard(s), on hand 9, reserved 1, available 8" in capsys.readouterr().out
+    _Recorder.answers = {("PUT", "/v1/inventory/MUG"): sharded}
     assert cli.main(["stock", "rebalance", "MUG", "dc", "--api", api, "--key", "k"]) == 0
+    assert _Recorder.seen[-1]["body"] == {"node_id": "dc", "rebalance": True}
     out = capsys.readouterr().out
     assert "moved 4 from shard 0 to shard 1" in out
     assert [line.split() for line in out.splitlines()[-2:]] == [["0", "5", "1", "4"], ["1", "4", "0", "4"]]

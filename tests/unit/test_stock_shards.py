@@ -99,20 +99,21 @@ def _call(method: str, path: str, resource: str, body: dict[str, Any] | None = N
     return answer["statusCode"], json.loads(answer["body"])
 
 
-SHARDS = "/v1/inventory/{sku}/nodes/{node_id}/shards"
+SKU = "/v1/inventory/{sku}"
 
 
-@pytest.mark.parametrize("count", [0, MAX_SHARDS + 1, 2.5, "8", None])
+@pytest.mark.parametrize("count", [0, MAX_SHARDS + 1, 2.5, "8", True])
 def test_a_bad_shard_count_is_refused_in_the_error_shape(count):
-    status, answer = _call("PUT", "/v1/inventory/MUG/nodes/dc/shards", SHARDS, {"shards": count})
+    status, answer = _call("PUT", "/v1/inventory/MUG", SKU, {"node_id": "dc", "shards": count})
     assert status == 422
     assert answer["error"]["code"] == "validation_failed"
     assert answer["error"]["details"][0]["field"].endswith("shards")
 
 
 def test_the_shard_count_is_set_over_http_and_an_unknown_node_is_404():
-    status, answer = _call("PUT", "/v1/inventory/MUG/nodes/dc/shards", SHARDS, {"shards": 8})
+    status, answer = _call("PUT", "/v1/inventory/MUG", SKU, {"node_id": "dc", "shards": 8, "rebalance": True})
     assert status == 200
     assert answer["stock"]["shards"] == 8
-    status, answer = _call("PUT", "/v1/inventory/MUG/nodes/nowhere/shards", SHARDS, {"shards": 8})
+    assert answer["moves"] == []  # nothing received yet: nothing to move
+    status, answer = _call("PUT", "/v1/inventory/MUG", SKU, {"node_id": "nowhere", "shards": 8})
     assert (status, answer["error"]["code"]) == (404, "not_found")
