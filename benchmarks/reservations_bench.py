@@ -1,6 +1,6 @@
 """Reservation throughput on the embedded stack. Prints figures only; nothing here asserts timings.
 
-Run: .venv/bin/python -m benchmarks.reservations_bench [orders]   (--quick: 50 reservations, 10 orders)
+Run: .venv/bin/python -m benchmarks.reservations_bench [orders]   (--quick: 50 reservations, 5 orders)
 
 1. Reservation transactions per second through the DynamoDB adapter against the embedded moto
    (the storage path of every reservation: one conditional transaction per node).
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     numbers = [int(a) for a in args if a.isdigit()]
-    orders = numbers[0] if numbers else (10 if quick else 100)
+    orders = numbers[0] if numbers else (5 if quick else 100)
     reservations = 50 if quick else 300
     # the simulated warehouse and carrier at their fastest: the stack's own speed is measured
     os.environ.setdefault("WAYBILL_SIM_STEP_S", "0.02")

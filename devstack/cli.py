@@ -251,6 +251,23 @@ def api_pages(
             return
 
 
+def cmd_stock_shards(args: argparse.Namespace) -> int:
+    """Sets a hot sku's shard count at a node (docs/hot-sku.md), or evens its shards out."""
+    body = {"node_id": args.node, "shards": args.count} if args.action == "shards" else {"node_id": args.node}
+    answer = api_call(args, "admin", "PUT", f"/v1/inventory/{args.sku}", json={**body, "rebalance": args.rebalance})
+    for m in answer["moves"]:
+        print(f"moved {m['units']} from shard {m['source']} to shard {m['target']}")
+    stock = answer["stock"]
+    print(
+        f"{answer['sku']} at {stock['node_id']}: {stock['shards']} shard(s), on hand {stock['on_hand']}, "
+        f"reserved {stock['reserved']}, available {stock['available']}"
+    )
+    print(f"{'shard':>5} {'on hand':>8} {'reserved':>8} {'available':>9}")
+    for part in answer["parts"]:
+        print(f"{part['shard']:5} {part['on_hand']:8} {part['reserved']:8} {part['available']:9}")
+    return 0
+
+
 def api_call(args: argparse.Namespace, kind: str, method: str, path: str, **kwargs: Any) -> Any:
     """One API call with `--api/--key`, or the running stack's key of `kind`; errors as one line."""
     import requests
@@ -393,6 +410,20 @@ def main(argv: list[str] | None = None) -> int:
         run.add_argument("--api", help="API base URL (default: the running dev stack)")
         run.add_argument("--key", help="admin API key (default: the dev stack's)")
         run.set_defaults(func=cmd_import, what=what)
+        if what == "stock":
+            shards = imp.add_parser("shards", help="split a hot sku's stock at a node over COUNT items (only rises)")
+            rebalance = imp.add_parser("rebalance", help="even out a sharded stock's shards (the total never changes)")
+            for parser_ in (shards, rebalance):
+                parser_.add_argument("sku")
+                parser_.add_argument("node")
+                if parser_ is shards:
+                    parser_.add_argument("count", type=int, help="shard count, 1..32")
+                    parser_.add_argument("--rebalance", action="store_true", help="even the shards out afterwards")
+                else:
+                    parser_.set_defaults(rebalance=True)
+                parser_.add_argument("--api", help="API base URL (default: the running dev stack)")
+                parser_.add_argument("--key", help="admin API key (default: the dev stack's)")
+                parser_.set_defaults(func=cmd_stock_shards)
     intake = sub.add_parser("intake", help="the batch intake queue").add_subparsers(dest="action", required=True)
     send = intake.add_parser("send", help="put orders from a JSON file (one object or an array) on the intake queue")
     send.add_argument("file")

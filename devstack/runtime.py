@@ -16,15 +16,15 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
+from devstack import resolver_state
 from devstack.faults import function_running
 from shared.bootstrap import function_environment
-from shared.topology import Function, Route
+from shared.topology import Function
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("devstack.runtime")
@@ -82,12 +82,8 @@ class LambdaRuntime:
         self._slots = {fn.name: threading.BoundedSemaphore(max_environments) for fn in functions}
         # each function's own environment variables (Lambda's configuration), by function name
         self.environments: dict[str, dict[str, str]] = {}
-        # Powertools' HTTP resolver keeps the request being resolved in a class attribute
-        # (BaseRouter.current_event): one per process, which in Lambda is one execution environment.
-        # Here every environment shares this process, so two API functions resolving at once read
-        # each other's request (a POST answered 422 "body: Field required"). They take turns.
-        self._resolving = threading.Lock()
-        self._resolvers = frozenset(fn.name for fn in functions if any(isinstance(t, Route) for t in fn.triggers))
+        # every local environment shares this process: Powertools' resolver keeps its request per thread
+        resolver_state.install()
 
     def _load(self, pool: _Pool) -> Callable[..., Any]:
         module_path, _, attr = pool.fn.handler.rpartition(".")
@@ -129,8 +125,7 @@ class LambdaRuntime:
             context = Context(pool.fn.name, pool.fn.memory_mb, pool.arn, pool.fn.timeout_s)
             try:
                 # a round trip through JSON, as Lambda does, so handlers never share objects with callers
-                turn = self._resolving if name in self._resolvers else nullcontext()
-                with turn, function_running():  # the soak's faults only hit what functions call
+                with function_running():  # the soak's faults only hit what functions call
                     result = handler(json.loads(json.dumps(event)), context)
                 return json.loads(json.dumps(result))
             except Exception as err:

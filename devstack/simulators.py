@@ -30,6 +30,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,16 @@ class SimulatorSettings:
             exception_rate=float(os.environ.get("WAYBILL_SIM_EXCEPTION_RATE", "0")),
             replay_rate=float(os.environ.get("WAYBILL_SIM_REPLAY_RATE", "0")),
         )
+
+
+def _polls(first_s: float = 0.05, cap_s: float = 0.5) -> Iterator[float]:
+    """Waits between reads of an order that is still moving: quick at first (most steps finish in
+    well under a second), then backing off, so a busy stack is not read several times a second for
+    every parcel in flight (those reads were most of the emulated DynamoDB's requests)."""
+    wait = first_s
+    while True:
+        yield wait
+        wait = min(cap_s, wait * 2)
 
 
 def _now() -> str:
@@ -284,13 +295,13 @@ class WarehouseSimulator(_Simulator):
         """Like a warehouse system that sends its next update once the last was acknowledged: the
         queue's consumers run in parallel, so back-to-back events could otherwise arrive out of order
         and wait a visibility timeout for their redelivery."""
-        deadline = time.monotonic() + patience_s
+        deadline, waits = time.monotonic() + patience_s, _polls()
         while not self._stop.is_set() and time.monotonic() < deadline:
             order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
             shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
             if shipment is not None and shipment["status"] not in before:
                 return
-            self._stop.wait(0.1)
+            self._stop.wait(next(waits))
 
 
 class CarrierSimulator(_Simulator):
@@ -345,14 +356,14 @@ class CarrierSimulator(_Simulator):
     def _handed_over(self, shipment_id: str, patience_s: float = 30.0) -> dict[str, Any]:
         """The order once the parcel left the node: a carrier scans it only after the hand-over (the
         label is stored a moment before the shipment is SHIPPED, and the node is told in between)."""
-        deadline = time.monotonic() + patience_s
+        deadline, waits = time.monotonic() + patience_s, _polls()
         while True:
             order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
             shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
             waiting = shipment is not None and shipment["status"] in ("PACKED", "LABELLED")
             if not waiting or self._stop.is_set() or time.monotonic() > deadline:
                 return order
-            self._stop.wait(0.2)
+            self._stop.wait(next(waits))
 
     def _bring_back(self, rma_id: str) -> None:
         """A return label: the parcel reaches its warehouse, which reports what came back."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from shared.domain.principal import Principal
     from shared.domain.refund_ledger import LedgerEntry, Owed, RefundStatus, StripeRefund
     from shared.domain.routing import Node, Policy
+    from shared.domain.shards import Move, Shard
     from shared.domain.shipping import Label, LabelRequest, RateQuote
 
 
@@ -170,13 +171,25 @@ class StockAdjustments(Protocol):
     def adjustment_hash(self, reference: str) -> str | None: ...
 
 
+class StockShards(Protocol):
+    """A hot (sku, node)'s stock split over several items (docs/hot-sku.md)."""
+
+    def shards_of(self, sku: str, node_id: str) -> tuple[StockLevel, list[Shard]]:
+        """The (sku, node)'s level (the sums) and each shard's counters, read consistently."""
+
+    def set_shards(self, sku: str, node_id: str, count: int) -> bool:
+        """Sets the shard count; False (nothing changed) when it has more already: it only rises."""
+
+    def move_units(self, sku: str, node_id: str, move: Move) -> bool:
+        """Moves units between two shards if the source can still promise them; False when it cannot."""
+
+
 class AdjustmentLog(Protocol):
     def adjustment(self, reference: str) -> AppliedAdjustment | None: ...
 
 
-class Reservations(Protocol):
-    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
-        """Atomically at one node; False (nothing written) when stock or capacity ran out."""
+class HeldReservations(Protocol):
+    """What compensation settles: an order's reservations, released or consumed."""
 
     def reservations(self, order_id: str) -> list[Reservation]: ...
 
@@ -185,6 +198,11 @@ class Reservations(Protocol):
 
     def consume(self, reservation: Reservation) -> bool:
         """The units left the building; False if already released or consumed."""
+
+
+class Reservations(HeldReservations, Protocol):
+    def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
+        """Atomically at one node; False (nothing written) when stock or capacity ran out."""
 
 
 class Capacity(Protocol):
@@ -230,7 +248,7 @@ class StockKeeping(StockLevels, StockAdjustments, Reorders, Protocol):
     """What receiving and adjusting stock reads and writes."""
 
 
-class Inventory(Allocation, StockAdjustments, AdjustmentLog, Protocol):
+class Inventory(Allocation, StockAdjustments, AdjustmentLog, StockShards, Protocol):
     """Every inventory role at once, as the DynamoDB adapter implements them."""
 
 

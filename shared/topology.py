@@ -287,6 +287,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.ADMIN)),
             Route("GET", "/v1/inventory/adjustments", (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN), query=("reference",)),
             Route("GET", "/v1/inventory/{sku}", (Kind.CHANNEL, Kind.OPS, Kind.ADMIN)),
+            Route("PUT", "/v1/inventory/{sku}", (Kind.ADMIN,)),
             Route("GET", "/v1/reorder-suggestions", (Kind.OPS, Kind.ADMIN), query=("limit", "cursor")),
             Route("PUT", "/v1/policies/{channel}", (Kind.ADMIN,)),
             Route("GET", "/v1/policies/{channel}", (Kind.OPS, Kind.ADMIN)),

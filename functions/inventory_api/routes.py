@@ -32,13 +32,18 @@ from shared.schemas.inventory import (
     PolicyIn,
     PolicyView,
     ReorderSuggestions,
+    ShardedStock,
+    ShardMove,
+    ShardView,
     StockAtNode,
+    StockLayoutIn,
     StockMovement,
     StockTotals,
 )
 from shared.usecases import list_directory as directory
 from shared.usecases.adjust_stock import adjust_stock
 from shared.usecases.audited_settings import save_node, save_policy
+from shared.usecases.shard_stock import Rebalanced, ShardedLevel, rebalance_shards, set_shard_count
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,20 @@ def _stock_view(level: StockLevel) -> StockAtNode:
         available=level.available,
         reorder_point=level.reorder_point,
         reorder_quantity=level.reorder_quantity,
+        shards=level.shards,
+    )
+
+
+def _sharded_view(found: ShardedLevel) -> ShardedStock:
+    moves = found.moves if isinstance(found, Rebalanced) else []
+    return ShardedStock(
+        sku=found.level.sku,
+        stock=_stock_view(found.level),
+        parts=[
+            ShardView(shard=s.index, on_hand=s.on_hand, reserved=s.reserved, available=s.available)
+            for s in found.shards
+        ],
+        moves=[ShardMove(source=m.source, target=m.target, units=m.units) for m in moves],
     )
 
 
@@ -244,6 +263,36 @@ def register(app: APIGatewayRestResolver) -> None:
             available=sum(x.available for x in levels),
         )
         return _json(Availability(sku=sku, total=totals, nodes=[_stock_view(x) for x in levels]))
+
+    @app.put(
+        "/v1/inventory/<sku>",
+        summary="Set how a hot sku's stock at a node is kept: its shard count, and rebalance its shards",
+        description="`shards` splits the stock over more items (a flash sale's reservation rate); it only "
+        "rises (409 `shards_cannot_shrink`), and the same count again changes nothing. `rebalance` evens out "
+        "what the shards may promise, never changing the total; again, it moves nothing.",
+        responses={
+            200: {"description": "The stock and its shards", "content": {"application/json": {"model": ShardedStock}}},
+            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: ("shards_cannot_shrink",)}),
+        },
+        tags=["inventory"],
+        operation_id="put_stock_layout",
+    )
+    def put_stock_layout(sku: SkuPath, body: Annotated[StockLayoutIn, Body()]) -> Response[Any]:
+        p = ports()
+        if p.nodes.get(body.node_id) is None:
+            return http.error(
+                404, "not_found", f"node {body.node_id} not found; create it with PUT /v1/nodes/{body.node_id}"
+            )
+        found = ShardedLevel(*p.inventory.shards_of(sku, body.node_id))
+        if body.shards is not None:
+            found = set_shard_count(sku, body.node_id, body.shards, shards=p.inventory)
+        if body.rebalance:
+            found = rebalance_shards(sku, body.node_id, shards=p.inventory)
+        moved = found.moved if isinstance(found, Rebalanced) else 0
+        p.logger.info(
+            "stock layout set", sku=sku, node_id=body.node_id, shards=found.level.shards, moved=moved, by=str(actor())
+        )
+        return _json(_sharded_view(found))
 
     @app.get(
         "/v1/reorder-suggestions",

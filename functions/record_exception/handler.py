@@ -1,7 +1,8 @@
 """State-machine compensation: record the failed step's cause on the order as a typed exception.
 
-The fulfilment machine's failures put the order in EXCEPTION (its nodes told to stop, then its stock
-settled: released, or consumed for a parcel that left meanwhile); the returns machine's (an `rma_id` in the input) leave a return_failed exception."""
+The fulfilment machine's failures put the order in EXCEPTION (its nodes told to stop, then its
+stock settled: released, or consumed for a parcel that left meanwhile); the returns machine's
+(an `rma_id` in the input) leave a return_failed exception."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 the backorder queue, in one table.
 
   SKU#<sku>        NODE#<node>              stock: on_hand, reserved, safety, unreserved, available, reorder_*
+                                            (and `shards` when the pair is sharded, docs/hot-sku.md)
+  SKU#<sku>        NODE#<node>#S<k>         shard k of a sharded pair (shared/adapters/dynamodb_shards.py)
   RES#<order>      NODE#<node>              a reservation: lines, status, day
   CAP#<node>       DAY#<yyyy-mm-dd>         shipments planned that day (daily capacity)
   ADJ#<reference>  ADJ                      an applied adjustment (idempotency on reference): what moved, who, why
@@ -16,7 +18,10 @@ read-then-write: concurrent orders cannot oversell.
 from __future__ import annotations
 
 import json
+import zlib
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +30,7 @@ from botocore.exceptions import ClientError
 from shared.adapters.dataclass_json import decode, encode
 from shared.adapters.dynamodb_items import attr, cancellation_reasons, condition_failed, key, raise_if_transient, value
 from shared.adapters.dynamodb_pages import partition_page
+from shared.adapters.dynamodb_shards import ShardedStock, counters, guarded, node_and_shard, summed
 from shared.domain.audit import Stamp
 from shared.domain.inventory import (
     AdjustmentType,
@@ -34,6 +40,7 @@ from shared.domain.inventory import (
     StockChange,
     StockLevel,
 )
+from shared.domain.shards import placement, start_shard, take
 from shared.ports import AdjustmentReplay, Page, StockChanged
 
 if TYPE_CHECKING:
@@ -44,10 +51,23 @@ def _int(item: dict[str, Any], name: str, default: int = 0) -> int:
     return int(value(item[name])) if name in item else default
 
 
-class DynamoDBInventory:
+# A reservation on a sharded pair tries its hashed shard first, then reads the shards and plans again
+# after each lost race, this many times at most before it answers "out of stock".
+RESERVE_PLANS = 8
+
+
+def _takes(stored: str) -> dict[str, dict[int, int]]:
+    return {sku: {int(i): int(n) for i, n in shards.items()} for sku, shards in json.loads(stored).items()}
+
+
+class DynamoDBInventory(ShardedStock):
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._db = client
         self._table = table
+        # The shard count of each sharded pair as this environment last read it: a reservation (whose
+        # callers read the stock just before) spreads over the shards with it. A stale count costs a
+        # retry, never correctness: every shard carries its own condition.
+        self._shard_counts: dict[tuple[str, str], int] = {}
 
     # --- stock ---------------------------------------------------------------------------------
 
@@ -58,7 +78,16 @@ class DynamoDBInventory:
             ExpressionAttributeValues={":pk": attr(f"SKU#{sku}")},
             ConsistentRead=consistent,
         )
-        return [self._level(sku, item) for page in pages for item in page["Items"]]
+        by_node: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for page in pages:
+            for item in page["Items"]:
+                by_node[node_and_shard(value(item["sk"]))[0]].append(item)
+        return [self._seen(summed(sku, node, items)) for node, items in by_node.items()]
+
+    def _seen(self, level: StockLevel) -> StockLevel:
+        if level.shards > 1:
+            self._shard_counts[(level.sku, level.node_id)] = level.shards
+        return level
 
     def stock_for(self, skus: Iterable[str], consistent: bool = True) -> dict[tuple[str, str], StockLevel]:
         return {(lvl.sku, lvl.node_id): lvl for sku in sorted(set(skus)) for lvl in self.stock_of(sku, consistent)}
@@ -69,10 +98,14 @@ class DynamoDBInventory:
             (value(item["pk"]).removeprefix("SKU#"), value(item["sk"]).removeprefix("NODE#")): item
             for item in self._batch_get([self._stock_key(sku, node) for sku, node in wanted])
         }
-        return {
-            (sku, node): self._level(sku, found[(sku, node)]) if (sku, node) in found else StockLevel(sku, node)
+        levels = {
+            (sku, node): self._seen(summed(sku, node, [found[(sku, node)]]))
+            if (sku, node) in found
+            else StockLevel(sku, node)
             for sku, node in wanted
         }
+        # a sharded pair's base item holds shard 0 only: read its shards too (unsharded pairs: no extra read)
+        return {pair: self.shards_of(*pair)[0] if level.shards > 1 else level for pair, level in levels.items()}
 
     def levels_at(self, node_id: str, skus: Iterable[str]) -> dict[str, StockLevel]:
         """Stock of these skus at one node (zero where none was ever received), in one round trip."""
@@ -89,18 +122,6 @@ class DynamoDBInventory:
                 unprocessed: Any = answer.get("UnprocessedKeys", {})
                 batch = unprocessed.get(self._table, {}).get("Keys", [])
         return items
-
-    @staticmethod
-    def _level(sku: str, item: dict[str, Any]) -> StockLevel:
-        return StockLevel(
-            sku=sku,
-            node_id=value(item["sk"]).removeprefix("NODE#"),
-            on_hand=_int(item, "on_hand"),
-            reserved=_int(item, "reserved"),
-            safety_stock=_int(item, "safety"),
-            reorder_point=_int(item, "reorder_point") if "reorder_point" in item else None,
-            reorder_quantity=_int(item, "reorder_quantity") if "reorder_quantity" in item else None,
-        )
 
     def _stock_key(self, sku: str, node_id: str) -> dict[str, Any]:
         return key(f"SKU#{sku}", f"NODE#{node_id}")
@@ -134,7 +155,12 @@ class DynamoDBInventory:
         items: list[Any] = [
             {"Put": {"TableName": self._table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}}
         ]
-        items += [{"Update": self._change(node_id, change)} for change in changes]
+        for change in changes:
+            items += (
+                self._sharded(reference, node_id, change)
+                if change.shards > 1
+                else [{"Update": self._change(node_id, change)}]
+            )
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -169,6 +195,49 @@ class DynamoDBInventory:
             "Item"
         )
         return value(item["body_hash"]) if item else None
+
+    def _sharded(self, reference: str, node_id: str, change: StockChange) -> list[dict[str, Any]]:
+        """A sharded pair's part of an adjustment: the units placed over its shards (shared/domain/shards.py),
+        each shard conditioned as the one item of an unsharded pair is; a count also checks that no
+        shard's on hand moved since it was read."""
+        level, shards = self.shards_of(change.sku, node_id)
+        counting = change.count_seen is not None
+        if counting and level.on_hand != change.count_seen:
+            raise StockChanged(f"on hand of {change.sku} changed since it was counted")
+        seen, new = change.safety_stock or (level.safety_stock, level.safety_stock)
+        start = zlib.crc32(reference.encode()) % change.shards
+        try:
+            moves = placement(shards, change.shards, change.on_hand_delta, new - seen, start)
+        except ValueError as err:
+            raise StockChanged(f"{change.sku}: {err}") from err
+        read = {s.index: s for s in shards}
+        home = read.get(0)
+        home_change = replace(
+            change, on_hand_delta=moves.get(0, 0), count_seen=(home.on_hand if home else 0) if counting else None
+        )
+        update = self._change(node_id, home_change)
+        floor = (new - seen) - moves.get(0, 0)  # shard 0 still covers its safety stock after this
+        if any(n > 0 for i, n in moves.items() if i) and (home.available if home else 0) >= floor:
+            update = guarded(update, "available >= :floor", floor=floor)
+        items: list[dict[str, Any]] = [{"Update": update}]
+        for index in sorted((set(moves) | (set(read) if counting else set())) - {0}):
+            n = moves.get(index, 0)
+            shard = counters(self._table, change.sku, node_id, index, n)
+            if n < 0:
+                shard = guarded(shard, "available >= :n", n=-n)
+            if counting:
+                shard = (
+                    guarded(shard, "on_hand = :seen", seen=read[index].on_hand)
+                    if index in read
+                    else guarded(shard, "attribute_not_exists(on_hand)")
+                )
+            if n:
+                items.append({"Update": shard})
+            else:  # a count that leaves this shard as it is still needs it unchanged
+                check = {k: shard[k] for k in ("TableName", "Key", "ConditionExpression")}
+                check["ExpressionAttributeValues"] = {":seen": shard["ExpressionAttributeValues"][":seen"]}
+                items.append({"ConditionCheck": check})
+        return items
 
     def _change(self, node_id: str, change: StockChange) -> dict[str, Any]:
         sets = ["reserved = if_not_exists(reserved, :zero)"]
@@ -218,19 +287,51 @@ class DynamoDBInventory:
     def reserve(self, order_id: str, node_id: str, quantities: dict[str, int], day: str, capacity: int | None) -> bool:
         """One transaction at one node: the reservation record, every sku's counters, the day's
         capacity. True when reserved (now or by an earlier attempt); False when stock or capacity
-        ran out, in which case nothing was written."""
+        ran out, in which case nothing was written. A sharded sku takes its units from the shard its
+        order hashes to; after a lost race, from the shards a fresh read shows holding them."""
+        sharded = {
+            sku: self._shard_counts[(sku, node_id)] for sku in quantities if (sku, node_id) in self._shard_counts
+        }
+        plans = {sku: {start_shard(order_id, sku, k): quantities[sku]} for sku, k in sharded.items()}
+        for _ in range(RESERVE_PLANS):
+            answer = self._reserve(order_id, node_id, quantities, day, capacity, plans)
+            if isinstance(answer, bool):
+                return answer
+            for sku in answer:  # the shards of these skus could not give what was planned: read them
+                _, shards = self.shards_of(sku, node_id)
+                start = start_shard(order_id, sku, sharded[sku])
+                plan = take([s for s in shards if s.index < sharded[sku]], quantities[sku], start)
+                if plan is None:
+                    return False  # the shards together hold too few
+                plans[sku] = plan
+        return False
+
+    def _reserve(
+        self,
+        order_id: str,
+        node_id: str,
+        quantities: dict[str, int],
+        day: str,
+        capacity: int | None,
+        plans: dict[str, dict[int, int]],
+    ) -> bool | set[str]:
+        """One attempt: True or False as `reserve` answers, or the sharded skus whose planned shards
+        could not give their units (nothing was written; plan again)."""
+        record: dict[str, Any] = {
+            "pk": attr(f"RES#{order_id}"),
+            "sk": attr(f"NODE#{node_id}"),
+            "quantities": attr(json.dumps(quantities, sort_keys=True)),
+            "status": attr("reserved"),
+            "day": attr(day),
+            "capacity_counted": attr(capacity is not None),
+        }
+        if plans:
+            record["takes"] = attr(json.dumps(plans, sort_keys=True))
         items: list[Any] = [
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": {
-                        "pk": attr(f"RES#{order_id}"),
-                        "sk": attr(f"NODE#{node_id}"),
-                        "quantities": attr(json.dumps(quantities, sort_keys=True)),
-                        "status": attr("reserved"),
-                        "day": attr(day),
-                        "capacity_counted": attr(capacity is not None),
-                    },
+                    "Item": record,
                     # a released reservation (an earlier attempt that gave its units back) is replaced
                     "ConditionExpression": "attribute_not_exists(pk) OR #s = :released",
                     "ExpressionAttributeNames": {"#s": "status"},
@@ -238,7 +339,14 @@ class DynamoDBInventory:
                 }
             }
         ]
+        owners: list[str | None] = [None]  # the sharded sku each item takes units for
         for sku, quantity in sorted(quantities.items()):
+            if sku in plans:
+                for index, n in sorted(plans[sku].items()):
+                    update = counters(self._table, sku, node_id, index, 0, reserved=n)
+                    items.append({"Update": guarded(update, "available >= :n", n=n)})
+                    owners.append(sku)
+                continue
             items.append(
                 {
                     "Update": {
@@ -252,6 +360,7 @@ class DynamoDBInventory:
                     }
                 }
             )
+            owners.append(None)
         if capacity is not None:
             items.append(
                 {
@@ -264,6 +373,7 @@ class DynamoDBInventory:
                     }
                 }
             )
+            owners.append(None)
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -273,7 +383,12 @@ class DynamoDBInventory:
                 # the record is live: an earlier attempt of this step reserved here (or it shipped)
                 existing = next((r for r in self.reservations(order_id) if r.node_id == node_id), None)
                 return existing is not None and existing.status in ("reserved", "consumed")
-            return False  # stock or capacity ran out: nothing was written
+            failed = [
+                owner for owner, reason in zip(owners, reasons, strict=False) if reason == "ConditionalCheckFailed"
+            ]
+            if None in failed or not failed:
+                return False  # an unsharded sku's stock, or the capacity, ran out: nothing was written
+            return {sku for sku in failed if sku is not None}
         return True
 
     def reservations(self, order_id: str) -> list[Reservation]:
@@ -291,6 +406,7 @@ class DynamoDBInventory:
                 value(item["status"]),
                 value(item["day"]),
                 value(item["capacity_counted"]),
+                _takes(value(item["takes"])) if "takes" in item else None,
             )
             for item in items
         ]
@@ -321,6 +437,7 @@ class DynamoDBInventory:
                 }
             }
         ]
+        takes = res.takes or {}
         items += [
             {
                 "Update": {
@@ -331,7 +448,10 @@ class DynamoDBInventory:
                 }
             }
             for sku, quantity in sorted(res.quantities.items())
+            if sku not in takes
         ]
+        for sku, shards in sorted(takes.items()):
+            items += [{"Update": u} for u in self._settle_shards(sku, res.node_id, shards, status)]
         if give_back_capacity:
             items.append(
                 {
@@ -351,6 +471,16 @@ class DynamoDBInventory:
             raise_if_transient(err, reasons)
             return False  # not reserved any more: released or consumed already
         return True
+
+    def _settle_shards(self, sku: str, node_id: str, shards: dict[int, int], status: str) -> list[dict[str, Any]]:
+        """A sharded sku's units settled at the shards they were taken from. Consumed, they leave those
+        shards; released, they go back to shard 0, which covers the safety stock (shared/domain/shards.py)."""
+        if status == "consumed":
+            return [counters(self._table, sku, node_id, i, -n, released=n) for i, n in sorted(shards.items())]
+        updates = [counters(self._table, sku, node_id, i, -n, released=n) for i, n in sorted(shards.items()) if i]
+        home = sum(n for i, n in shards.items() if i)
+        updates.append(counters(self._table, sku, node_id, 0, home, released=shards.get(0, 0)))
+        return updates
 
     def capacity_used(self, node_ids: Iterable[str], day: str) -> dict[str, int]:
         items = self._batch_get([key(f"CAP#{n}", f"DAY#{day}") for n in sorted(set(node_ids))])

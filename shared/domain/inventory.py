@@ -48,6 +48,7 @@ class StockLevel:
     safety_stock: int = 0
     reorder_point: int | None = None
     reorder_quantity: int | None = None
+    shards: int = 1  # items the counters are split over (docs/hot-sku.md); the figures above are their sums
 
     @property
     def free(self) -> int:
@@ -101,6 +102,7 @@ class StockChange:
     safety_stock: tuple[int, int] | None = None  # (seen, new)
     count_seen: int | None = None  # on hand the count was computed from
     reorder: tuple[int | None, int | None] | None = None  # (point, quantity)
+    shards: int = 1  # the (sku, node)'s shard count as read
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,5 @@ class Reservation:
     status: str  # reserved | released | consumed
     day: str
     capacity_counted: bool  # it took one of the node's daily shipments
+    # the units each sku took from each shard of a sharded (sku, node); None: all from its own item
+    takes: dict[str, dict[int, int]] | None = None

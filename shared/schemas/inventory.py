@@ -6,6 +6,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from shared.domain.shards import MAX_SHARDS
 from shared.schemas.audit import StampView
 from shared.schemas.base import ApiModel
 from shared.schemas.fields import Sku, Text, integral
@@ -153,6 +154,7 @@ class StockAtNode(ApiModel):
     available: int
     reorder_point: int | None
     reorder_quantity: int | None
+    shards: int = Field(default=1, description="Items the stock is split over (1: unsharded; see docs/hot-sku.md)")
 
 
 class StockTotals(ApiModel):
@@ -190,6 +192,35 @@ class AdjustmentRecord(ApiModel):
         description="Who made it, when and why (the adjustment's reason); null for Waybill's own, "
         "whose order history says who caused it"
     )
+
+
+class StockLayoutIn(_In):
+    """How a hot sku's stock at a node is kept: split over `shards` items so more reservations per
+    second fit (the count only rises), and `rebalance` to even the shards out (docs/hot-sku.md)."""
+
+    node_id: NodeId
+    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS, description=f"Shard count, 1..{MAX_SHARDS}"), _I] | None = None
+    rebalance: bool = Field(default=False, description="Even out what the shards may promise (the total never changes)")
+
+
+class ShardView(ApiModel):
+    shard: int
+    on_hand: int
+    reserved: int
+    available: int = Field(description="What the shard may promise (shard 0 keeps the safety stock)")
+
+
+class ShardMove(ApiModel):
+    source: int
+    target: int
+    units: int
+
+
+class ShardedStock(ApiModel):
+    sku: str
+    stock: StockAtNode
+    parts: list[ShardView]
+    moves: list[ShardMove] = Field(default_factory=list, description="Units a rebalance moved between shards")
 
 
 class ReorderSuggestionView(ApiModel):

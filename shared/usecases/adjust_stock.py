@@ -115,4 +115,5 @@ def _change(request: AnyAdjustment, line: ReceiptLine | AdjustmentLine | CountLi
         safety_stock=safety,
         count_seen=level.on_hand if kind == AdjustmentType.COUNT else None,
         reorder=reorder,
+        shards=level.shards,
     )

@@ -19,7 +19,7 @@ from shared import metrics
 from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
-from shared.ports import Clock, FulfilmentRequests, OrderRepository, Reservations
+from shared.ports import Clock, FulfilmentRequests, HeldReservations, OrderRepository
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 
@@ -39,7 +39,7 @@ def record_exception(
     cause: str,
     *,
     orders: OrderRepository,
-    inventory: Reservations,
+    inventory: HeldReservations,
     requests: FulfilmentRequests,
     clock: Clock,
     shipment_id: str | None = None,
@@ -74,7 +74,7 @@ def record_exception(
     return Compensated(status, released, consumed)
 
 
-def settle_reservations(order: Order, inventory: Reservations) -> tuple[int, int]:
+def settle_reservations(order: Order, inventory: HeldReservations) -> tuple[int, int]:
     """Each reservation still held, settled by what the order says of its node: consumed when a
     parcel from it was handed over (the hand-over's own consume may not have run yet), kept while a
     shipment there is still live, released otherwise. Harmless to repeat. Returns (released, consumed)."""

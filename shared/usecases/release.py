@@ -21,9 +21,14 @@ from shared.usecases.signals import answer_request
 
 def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> list[Shipment]:
     """RESERVED -> RELEASED with its shipments; a retried step gets the same shipments back. An
-    order retried after a failure is RESERVED again beside its earlier shipments: it is released."""
+    order retried after a failure is RESERVED again beside its earlier shipments: it is released.
+    An order cancelled before its release has none."""
 
     def release(order: Order) -> list[Shipment]:
+        if order.status == OrderStatus.CANCELLED and not order.shipments:
+            # cancelled between routing and release (the cancel gave its stock back): the flow ends
+            # with nothing to fulfil, not as a failed execution that alarms for an ordinary cancel
+            return []
         if order.shipments and order.status != OrderStatus.RESERVED:
             return order.shipments
         if order.status != OrderStatus.RESERVED:

@@ -99,3 +99,20 @@ def test_policies_are_admin_only_and_validated(stack):
     assert ok.json()["strategy"] == "distance"
     assert stack.call("PUT", "/v1/policies/e2e-channel", "admin", json={"max_shipments": 0}).status_code == 422
     assert stack.call("PUT", "/v1/policies/e2e-channel", "ops", json={}).status_code == 403
+
+
+def test_a_hot_sku_is_sharded_received_counted_and_rebalanced_through_the_api(stack):
+    node, sku = new_node(stack), f"S-{uuid.uuid4().hex[:6]}"
+    layout = {"node_id": node, "shards": 4}
+    assert stack.call("PUT", f"/v1/inventory/{sku}", "ops", json=layout).status_code == 403
+    sharded = stack.call("PUT", f"/v1/inventory/{sku}", "admin", json=layout)
+    assert sharded.status_code == 200, sharded.text
+    adjust(stack, node, [{"sku": sku, "quantity": 10, "safety_stock": 2}])
+    [row] = stack.call("GET", f"/v1/inventory/{sku}", "web").json()["nodes"]  # one row per node: the sums
+    assert (row["on_hand"], row["available"], row["shards"]) == (10, 8, 4)
+    adjust(stack, node, [{"sku": sku, "quantity": 6}], kind="count")
+    rebalanced = stack.call("PUT", f"/v1/inventory/{sku}", "admin", json={"node_id": node, "rebalance": True}).json()
+    assert rebalanced["stock"]["on_hand"] == sum(p["on_hand"] for p in rebalanced["parts"]) == 6
+    assert sorted(p["available"] for p in rebalanced["parts"]) == [1, 1, 1, 1]  # 4 promisable, 2 kept as safety
+    shrink = stack.call("PUT", f"/v1/inventory/{sku}", "admin", json={"node_id": node, "shards": 2})
+    assert (shrink.status_code, shrink.json()["error"]["code"]) == (409, "shards_cannot_shrink")

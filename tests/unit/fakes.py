@@ -33,6 +33,7 @@ from shared.domain.refund_ledger import (
     StripeRefund,
 )
 from shared.domain.routing import Node, Policy
+from shared.domain.shards import Move, Shard
 from shared.domain.shipping import Label, LabelRequest, RateQuote
 from shared.ports import (
     AdjustmentReplay,
@@ -299,6 +300,8 @@ class Shelf:
     leases: dict[str, tuple[str, float]] = field(default_factory=dict)  # order -> (owner, expires)
     # run before each reservation: a test's concurrent order taking stock between read and write
     before_reserve: list[Callable[[], None]] = field(default_factory=list)
+    # shard counters of sharded pairs (sku, node) -> shard index -> counters; the level keeps the sums
+    shards: dict[tuple[str, str], dict[int, Shard]] = field(default_factory=dict)
     # what was read, in order: tests of how much a decision reads
     reads: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
@@ -477,7 +480,38 @@ class InMemoryRoutingLease(_OnShelf):
             del self.shelf.leases[order_id]
 
 
+class InMemoryStockShards(_OnShelf):
+    """Shard counts and counters beside the shelf's summed levels (only what the shard use cases need)."""
+
+    def shards_of(self, sku: str, node_id: str) -> tuple[StockLevel, list[Shard]]:
+        level = self.shelf.level(sku, node_id)
+        parts = self.shelf.shards.get((sku, node_id)) or {0: Shard(0, level.on_hand, level.reserved, level.available)}
+        return level, [parts[i] for i in sorted(parts)]
+
+    def set_shards(self, sku: str, node_id: str, count: int) -> bool:
+        level = self.shelf.level(sku, node_id)
+        if count < level.shards:
+            return False
+        self.shelf.stock[(sku, node_id)] = replace(level, shards=count)
+        self.shelf.shards.setdefault((sku, node_id), dict(enumerate(self.shards_of(sku, node_id)[1])))
+        return True
+
+    def move_units(self, sku: str, node_id: str, move: Move) -> bool:
+        parts = self.shelf.shards[(sku, node_id)]
+        source, target = parts[move.source], parts.get(move.target, Shard(move.target))
+        if source.available < move.units:
+            return False
+        parts[move.source] = replace(
+            source, on_hand=source.on_hand - move.units, available=source.available - move.units
+        )
+        parts[move.target] = replace(
+            target, on_hand=target.on_hand + move.units, available=target.available + move.units
+        )
+        return True
+
+
 class InMemoryInventory(
+    InMemoryStockShards,
     InMemoryStockLevels,
     InMemoryStockAdjustments,
     InMemoryReservations,

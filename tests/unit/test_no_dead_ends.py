@@ -300,6 +300,16 @@ def test_a_live_shipment_keeps_its_units_when_compensation_runs_on_an_order_alre
     assert (done.released, done.consumed, inventory.held[0].status) == (0, 0, "reserved")
 
 
+def test_an_order_cancelled_between_routing_and_release_ends_its_flow_with_nothing_to_fulfil():
+    """Found by the soak: the release step failed (IllegalTransition CANCELLED -> RELEASED), so an
+    ordinary cancel ended in a failed execution, which alarms in AWS."""
+    o = order()
+    o.cancel("changed my mind", "web", AT)
+    orders = with_store(o)
+    assert release_order("ord_1", orders=orders, clock=FixedClock()) == []
+    assert stored(orders).status == OrderStatus.CANCELLED
+
+
 # --- 11: parcel over the carrier's limit; a carrier refusal returns the parcel to the node -----------
 
 

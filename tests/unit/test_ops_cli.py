@@ -72,7 +72,7 @@ class _Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = _answer
+    do_GET = do_POST = do_PUT = _answer
 
     def log_message(self, *_: Any) -> None:
         pass
@@ -128,3 +128,25 @@ def test_ops_act_posts_the_action_with_its_reason_and_an_idempotency_key(api, ca
     assert "status now RECEIVED" in capsys.readouterr().out
     assert cli.main([*args, "--idempotency-key", "again-1"]) == 0
     assert _Recorder.seen[-1]["headers"]["Idempotency-Key"] == "again-1"
+
+
+def test_stock_shards_puts_the_count_and_rebalance_prints_the_moves_and_shards(api, capsys):
+    sharded = {
+        "sku": "MUG",
+        "stock": {"node_id": "dc", "on_hand": 9, "reserved": 1, "available": 8, "shards": 2},
+        "parts": [
+            {"shard": 0, "on_hand": 5, "reserved": 1, "available": 4},
+            {"shard": 1, "on_hand": 4, "reserved": 0, "available": 4},
+        ],
+        "moves": [{"source": 0, "target": 1, "units": 4}],
+    }
+    _Recorder.answers = {("PUT", "/v1/inventory/MUG"): {**sharded, "moves": []}}
+    assert cli.main(["stock", "shards", "MUG", "dc", "2", "--api", api, "--key", "k"]) == 0
+    assert _Recorder.seen[-1]["body"] == {"node_id": "dc", "shards": 2, "rebalance": False}
+    assert "MUG at dc: 2 shard(s), on hand 9, reserved 1, available 8" in capsys.readouterr().out
+    _Recorder.answers = {("PUT", "/v1/inventory/MUG"): sharded}
+    assert cli.main(["stock", "rebalance", "MUG", "dc", "--api", api, "--key", "k"]) == 0
+    assert _Recorder.seen[-1]["body"] == {"node_id": "dc", "rebalance": True}
+    out = capsys.readouterr().out
+    assert "moved 4 from shard 0 to shard 1" in out
+    assert [line.split() for line in out.splitlines()[-2:]] == [["0", "5", "1", "4"], ["1", "4", "0", "4"]]
