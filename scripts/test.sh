@@ -14,10 +14,8 @@ echo "==> mypy"
 .venv/bin/mypy .
 echo "==> pytest"
 status=0
-# -n 3 on 2 cores: the end-to-end tests wait on simulated warehouses and timeouts about half the
-# time, so a third worker fills the waits
 # loadgroup: the console's browser tests (one xdist group) share one stack on one worker
 # --durations: the slowest tests, to keep the whole command under 15 minutes
-.venv/bin/pytest -n 3 --dist loadgroup --durations=30 "$@" || status=$?
+.venv/bin/pytest -n 2 --dist loadgroup --durations=30 "$@" || status=$?
 echo "test command took $(( $(date +%s) - started )) s"
 exit $status
