@@ -196,7 +196,12 @@ export async function render(main, { params, kind, go, stale }) {
 async function ledgerPanel(params, stale) {
   const results = h("div", { "aria-live": "polite" });
   const pages = pager(async (cursor) => {
-    const answer = await get("/v1/finance/refunds", { ...ledgerQuery(params), limit: LEDGER_PAGE, cursor });
+    // a page of the API reads a bounded number of days: empty ones are read past, so a page shown
+    // holds refunds or is the end of the listing
+    let answer = await get("/v1/finance/refunds", { ...ledgerQuery(params), limit: LEDGER_PAGE, cursor });
+    for (let hops = 0; !answer.refunds.length && answer.next && hops < 20 && !stale(); hops += 1) {
+      answer = await get("/v1/finance/refunds", { ...ledgerQuery(params), limit: LEDGER_PAGE, cursor: answer.next });
+    }
     if (stale()) return undefined;
     results.replaceChildren(
       table(
@@ -212,7 +217,7 @@ async function ledgerPanel(params, stale) {
           { title: "Settled", value: (r) => when(r.settled_at) },
         ],
         answer.refunds,
-        answer.next ? "No refund on this page; the next page reads on." : "No refund matches.",
+        answer.next ? "No refund in these days; the next page reads on." : "No refund matches.",
       ),
     );
     return answer.next;
