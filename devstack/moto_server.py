@@ -13,6 +13,7 @@
 - moto keeps a reference to every model object it ever created (for its dashboard, which the
   embedded stack does not serve), so items deleted or overwritten were never freed: a long-running
   stack grew by gigabytes. Nothing else reads that list.
+- Work moto repeats on every request is done once (devstack/moto_hot_paths.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from devstack import moto_hot_paths
 from devstack.runtime import LambdaError, LambdaRuntime
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -63,6 +65,7 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         snapshot_partitions_in_transactions()
         query_partitions_only()
         forget_model_instances()
+        moto_hot_paths.apply()
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()

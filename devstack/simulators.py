@@ -30,13 +30,15 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import requests
+
+from devstack.order_changes import OrderChanges
 
 log = logging.getLogger("devstack.simulators")
 
@@ -68,6 +70,10 @@ def _polls(first_s: float = 0.05, cap_s: float = 0.5) -> Iterator[float]:
     while True:
         yield wait
         wait = min(cap_s, wait * 2)
+
+
+# With the orders stream to wait on, an order is read again after this long even if no change was seen.
+CHANGE_FALLBACK_S = 2.0
 
 
 def _now() -> str:
@@ -133,6 +139,9 @@ class _Simulator:
         self._rng = random.Random()  # noqa: S311 - decides simulated failures, not secrets
         self._thread = threading.Thread(target=self._loop, name=f"sim-{name}", daemon=True)
         self._lock = threading.Lock()
+        self._reader: _Api
+        # set by the stack when the orders table's stream is read: an order is read again once it changed
+        self.changes: OrderChanges | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -152,6 +161,20 @@ class _Simulator:
     def poll(self) -> None:
         raise NotImplementedError
 
+    def _order_when(self, order_id: str, ready: Callable[[dict[str, Any]], bool], patience_s: float) -> dict[str, Any]:
+        """The order once `ready` holds for it (or as it is when patience runs out or the stack stops):
+        read again each time it changes, or on a backing-off timer without the orders stream."""
+        deadline, waits = time.monotonic() + patience_s, _polls()
+        while True:
+            seen = self.changes.version(order_id) if self.changes else 0
+            order = self._reader.get(f"/v1/orders/{order_id}") or {}
+            if ready(order) or self._stop.is_set() or time.monotonic() > deadline:
+                return order
+            if self.changes is not None:
+                self.changes.wait_past(order_id, seen, min(CHANGE_FALLBACK_S, max(0.0, deadline - time.monotonic())))
+            else:
+                self._stop.wait(next(waits))
+
     def _spawn(self, target: Any, *args: Any) -> None:
         threading.Thread(target=self._guarded, args=(target, *args), daemon=True).start()
 
@@ -168,6 +191,10 @@ class _Simulator:
     def _count(self, kind: str) -> None:
         with self._lock:
             self.sent[kind] = self.sent.get(kind, 0) + 1
+
+
+def _shipment(order: dict[str, Any], shipment_id: str) -> dict[str, Any] | None:
+    return next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
 
 
 # the statuses a shipment is in until each warehouse event has been applied
@@ -295,13 +322,12 @@ class WarehouseSimulator(_Simulator):
         """Like a warehouse system that sends its next update once the last was acknowledged: the
         queue's consumers run in parallel, so back-to-back events could otherwise arrive out of order
         and wait a visibility timeout for their redelivery."""
-        deadline, waits = time.monotonic() + patience_s, _polls()
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
-            shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
-            if shipment is not None and shipment["status"] not in before:
-                return
-            self._stop.wait(next(waits))
+
+        def applied(order: dict[str, Any]) -> bool:
+            shipment = _shipment(order, shipment_id)
+            return shipment is not None and shipment["status"] not in before
+
+        self._order_when(shipment_id.rpartition("-S")[0], applied, patience_s)
 
 
 class CarrierSimulator(_Simulator):
@@ -356,14 +382,12 @@ class CarrierSimulator(_Simulator):
     def _handed_over(self, shipment_id: str, patience_s: float = 30.0) -> dict[str, Any]:
         """The order once the parcel left the node: a carrier scans it only after the hand-over (the
         label is stored a moment before the shipment is SHIPPED, and the node is told in between)."""
-        deadline, waits = time.monotonic() + patience_s, _polls()
-        while True:
-            order = self._reader.get(f"/v1/orders/{shipment_id.rpartition('-S')[0]}") or {}
-            shipment = next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
-            waiting = shipment is not None and shipment["status"] in ("PACKED", "LABELLED")
-            if not waiting or self._stop.is_set() or time.monotonic() > deadline:
-                return order
-            self._stop.wait(next(waits))
+
+        def left(order: dict[str, Any]) -> bool:
+            shipment = _shipment(order, shipment_id)
+            return shipment is None or shipment["status"] not in ("PACKED", "LABELLED")
+
+        return self._order_when(shipment_id.rpartition("-S")[0], left, patience_s)
 
     def _bring_back(self, rma_id: str) -> None:
         """A return label: the parcel reaches its warehouse, which reports what came back."""

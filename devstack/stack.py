@@ -22,6 +22,7 @@ from devstack.faults import FaultPlan, Faults
 from devstack.gateway import Gateway
 from devstack.localstripe_process import LocalStripe
 from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
+from devstack.order_changes import OrderChanges
 from devstack.outbox import Outbox
 from devstack.plan import GatewayRoute
 from devstack.pollers import QueuePoller, QueuePollers
@@ -211,8 +212,12 @@ class EmbeddedStack:
         if os.environ.get("WAYBILL_DEV_SCHEDULES", "on") != "off":
             scheduler.start()
             self._started.append(scheduler)
+        order_changes: OrderChanges | None = None
         for stream in self.plan.streams:
             sp = TableStreamPoller(stream, res.tables[stream.table.name], runtime, endpoint, REGION)
+            if stream.table.name == t.ORDERS.name and order_changes is None:
+                order_changes = OrderChanges()
+                sp.listeners.append(order_changes.saw)
             sp.start()
             self._started.append(sp)
         outbox = Outbox(self.state_dir / "outbox", REGION)
@@ -242,6 +247,7 @@ class EmbeddedStack:
                 CarrierSimulator(endpoint, REGION, res.buckets[t.DOCUMENTS.name], api, keys, sims),
             ]
             for sim in self.simulators:
+                sim.changes = order_changes
                 sim.start()
                 self._started.append(sim)
         self.info = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -47,6 +48,8 @@ class TableStreamPoller:
         self._iterator = self._iterator_at("TRIM_HORIZON")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{poller.table.name}", daemon=True)
+        # told of each batch as it is read, before the function runs (the simulators wait on orders)
+        self.listeners: list[Callable[[list[Any]], None]] = []
 
     def _iterator_at(self, kind: str, sequence: str | None = None) -> str:
         args: dict[str, Any] = {"StreamArn": self._arn, "ShardId": self._shard_id, "ShardIteratorType": kind}
@@ -82,6 +85,8 @@ class TableStreamPoller:
         if not records:
             self._iterator = answer["NextShardIterator"]
             return 0
+        for listener in self.listeners:
+            listener(records)
         event = {"Records": [self._record(r) for r in records]}
         for attempt in range(1, RETRY_ATTEMPTS + 1):
             failed_at = self._invoke(event)
