@@ -15,8 +15,8 @@ from devstack.runtime import LambdaError, LambdaRuntime
 
 log = logging.getLogger("devstack.pollers")
 # Long polls, as Lambda's pollers make (they wait up to 20 s): moto answers one as soon as a message
-# arrives, so a longer wait costs no latency, only the stop (bounded by it); short waits kept every
-# idle stack busy answering empty receives.
+# arrives, so a longer wait costs no latency; short waits kept every idle stack busy answering empty
+# receives. A stop waits only for batches being processed, not for polls still waiting.
 WAIT_S = 5
 
 
@@ -36,6 +36,8 @@ class QueuePoller:
             "QueueArn"
         ]
         self._stop = threading.Event()
+        self._invoking = 0  # batches being processed now, which a stop waits for
+        self._idle = threading.Condition()
         self._threads = [
             threading.Thread(target=self._run, name=f"poller-{poller.queue.name}-{i}", daemon=True)
             for i in range(concurrency)
@@ -50,15 +52,19 @@ class QueuePoller:
         self._stop.set()
 
     def stop(self) -> None:
+        """Returns once no batch is being processed; a thread still in its long poll ends with the
+        process (its daemon thread) or when the poll returns, and then processes nothing."""
         self.stopping()
-        for thread in self._threads:
-            thread.join(timeout=WAIT_S + 5)
+        with self._idle:
+            self._idle.wait_for(lambda: self._invoking == 0, timeout=60)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.poll_once(wait_s=WAIT_S)
-            except Exception:  # keep polling, as Lambda's pollers do, but say why
+            except Exception:  # keep polling, as Lambda's pollers do, but say why (unless stopping)
+                if self._stop.is_set():
+                    return
                 log.exception("poller for %s failed", self._poller.queue.name)
                 self._stop.wait(1)
 
@@ -73,6 +79,18 @@ class QueuePoller:
         ).get("Messages", [])
         if not messages:
             return 0
+        with self._idle:
+            if self._stop.is_set():  # received after the stop: left for redelivery, as Lambda would
+                return 0
+            self._invoking += 1
+        try:
+            return self._process(messages)
+        finally:
+            with self._idle:
+                self._invoking -= 1
+                self._idle.notify_all()
+
+    def _process(self, messages: list[Any]) -> int:
         event = {"Records": [self._record(m) for m in messages]}
         try:
             result = self._runtime.invoke(self._poller.function, event) or {}
