@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 from annotated_types import Ge, Interval
 
@@ -78,6 +78,19 @@ def function_environment(env: Mapping[str, str]) -> Iterator[None]:
         yield
     finally:
         _environment.reset(token)
+
+
+class _FirstUse:
+    """Stands in for an adapter until the first attribute is read, then delegates to it."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._adapter: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._adapter is None:
+            self._adapter = self._build()
+        return getattr(self._adapter, name)
 
 
 class NotGranted(LookupError):
@@ -198,11 +211,17 @@ class Wiring:
         table = self.table(t.ORDERS)
         return self._once("order_search", lambda: DynamoDBOrderSearch(self.client("dynamodb"), table))
 
-    def inventory(self) -> DynamoDBInventory:
-        from shared.adapters.dynamodb_inventory import DynamoDBInventory
-
+    def inventory(self, *, on_first_use: bool = False) -> DynamoDBInventory:
+        """`on_first_use`: the adapter (and its module) is built by the first call made through it, for
+        a function whose stock is touched by a few of its requests only (the grant is checked now)."""
         table = self.table(t.INVENTORY)
-        return self._once("inventory", lambda: DynamoDBInventory(self.client("dynamodb"), table))
+
+        def build() -> DynamoDBInventory:
+            from shared.adapters.dynamodb_inventory import DynamoDBInventory
+
+            return self._once("inventory", lambda: DynamoDBInventory(self.client("dynamodb"), table))
+
+        return cast("DynamoDBInventory", _FirstUse(build)) if on_first_use else build()
 
     def nodes(self) -> DynamoDBNodes:
         from shared.adapters.dynamodb_nodes import DynamoDBNodes

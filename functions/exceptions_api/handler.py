@@ -13,7 +13,7 @@ from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
 from shared.schemas.order_view import OrderView
 from shared.topology import CANCELLED, FULFILMENT, ORDERS, REFUNDS, RETURNS
-from shared.usecases.act_on_order import ActionPorts
+from shared.usecases.action_ports import ActionPorts
 from shared.usecases.notify import mail_cancellation_email, record_order_email
 
 w = Wiring("exceptions_api")
@@ -51,7 +51,7 @@ ports = routes.ExceptionsPorts(
         returns_workflow=w.workflow(RETURNS),
         signals=w.signals(FULFILMENT),
         requests=w.fulfilment_requests(),
-        inventory=w.inventory(),
+        inventory=w.inventory(on_first_use=True),  # only cancelling touches stock
         ledger=ledger,
         clock=clock,
     ),

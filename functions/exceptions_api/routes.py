@@ -18,13 +18,11 @@ from shared.domain.exceptions import Action, ExceptionType
 from shared.domain.order import Order
 from shared.domain.principal import Principal
 from shared.schemas.exception_queue import ActionIn, ExceptionQueuePage, QueueEntryView, RetryIn
-from shared.schemas.finance import LedgerEntryView
+from shared.schemas.ledger_view import LedgerEntryView
 from shared.schemas.order_view import OrderView
-from shared.usecases.act_on_order import ActionPorts, act_on_order
+from shared.usecases.action_ports import ActionPorts
 from shared.usecases.dead_letters import DeadLetterStates, dead_letter_entries
 from shared.usecases.exception_queue import MAX_LIMIT, ExceptionIndex, QueueQuery, list_exceptions
-from shared.usecases.ops_actions import ActionRequest
-from shared.usecases.ops_retries import retry_refund, retry_return
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
 RefundId = Annotated[str, Path(pattern=r"^rf_[0-9a-f]{1,64}$", description="The refund's ledger id")]
@@ -128,6 +126,10 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="act_on_order",
     )
     def post_action(order_id: OrderId, body: Annotated[ActionIn, Body()]) -> Response[Any]:
+        # The actions' use cases are imported by their routes: listing the queue, the reads, loads none of them.
+        from shared.usecases.act_on_order import act_on_order
+        from shared.usecases.ops_actions import ActionRequest
+
         p = ports()
         if p.actions.orders.get(order_id) is None:
             return http.error(404, "not_found", f"order {order_id} not found")
@@ -159,6 +161,9 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="retry_refund",
     )
     def post_refund_retry(refund_id: RefundId, body: Annotated[RetryIn, Body()]) -> Response[Any]:
+        from shared.usecases.ops_actions import ActionRequest
+        from shared.usecases.ops_retries import retry_refund
+
         p = ports()
         request = ActionRequest(Action.RETRY, body.reason, actor(), key=key())
         a = p.actions
@@ -184,6 +189,9 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="retry_return",
     )
     def post_return_retry(order_id: OrderId, rma_id: RmaId, body: Annotated[RetryIn, Body()]) -> Response[Any]:
+        from shared.usecases.ops_actions import ActionRequest
+        from shared.usecases.ops_retries import retry_return
+
         p = ports()
         a = p.actions
         if not rma_id.startswith(f"{order_id}-") or a.orders.get(order_id) is None:

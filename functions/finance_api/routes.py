@@ -18,7 +18,6 @@ from shared.domain.refund_ledger import RefundStatus
 from shared.ports import Clock, LedgerQuery, RefundGateway, RefundLedger, ReportStore
 from shared.schemas.errors import ErrorDetail
 from shared.schemas.finance import (
-    LedgerEntryView,
     ReconciliationCreated,
     ReconciliationIn,
     ReconciliationListed,
@@ -26,6 +25,7 @@ from shared.schemas.finance import (
     ReconciliationView,
     RefundList,
 )
+from shared.schemas.ledger_view import LedgerEntryView
 from shared.usecases import list_refunds as refunds_page
 from shared.usecases import reconciliation_rows as rows
 from shared.usecases.reconcile import (

@@ -19,7 +19,6 @@ from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
 from shared.usecases.fulfilment_events import EventOutcome, apply_event
-from shared.usecases.returns import order_id_of_rma, receive_return
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,9 @@ def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) ->
 
 
 def _returned(event: ReturnReceived, principal: Principal, ports: EventPorts) -> EventResult:
+    # Imported here: only a return's arrival needs the returns use case (and the refunds it opens).
+    from shared.usecases.returns import order_id_of_rma, receive_return
+
     order_id = order_id_of_rma(event.rma_id)
     order = ports.orders.get(order_id)
     if order is None:

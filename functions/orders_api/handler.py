@@ -36,7 +36,7 @@ ports = routes.OrdersPorts(
     orders=orders,
     workflow=w.workflow(FULFILMENT),
     documents=w.documents(),
-    inventory=w.inventory(),
+    inventory=w.inventory(on_first_use=True),  # only cancelling touches stock
     ledger=w.ledger(),
     refunds_workflow=w.workflow(REFUNDS),
     returns_workflow=w.workflow(RETURNS),

@@ -29,12 +29,9 @@ from shared.ports import (
 )
 from shared.schemas.cancel import CancelRequest, ReturnRequest
 from shared.schemas.capture import CaptureOrder
-from shared.schemas.fulfilment_events import ReturnView
 from shared.schemas.order_view import OrderView, return_view
+from shared.schemas.shipment_view import ReturnView
 from shared.topology import FULFILMENT
-from shared.usecases.cancel_order import cancel_order
-from shared.usecases.capture_order import capture_order
-from shared.usecases.returns import open_return
 from shared.usecases.search_orders import OrderIndex
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
@@ -91,6 +88,9 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="capture_order",
     )
     def post_order(order: Annotated[CaptureOrder, Body()]) -> Response[Any]:
+        # Each write's use case is imported by its route: a function serving mostly reads loads none of them.
+        from shared.usecases.capture_order import capture_order
+
         p, channel = ports(), principal().name
         result = capture_order(
             order,
@@ -146,6 +146,8 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="cancel_order",
     )
     def cancel(order_id: OrderId, request: Annotated[CancelRequest, Body()]) -> Response[Any]:
+        from shared.usecases.cancel_order import cancel_order
+
         p, who = ports(), principal()
         order = p.orders.get(order_id)
         if order is None or not who.sees_order_of(order.channel):
@@ -192,6 +194,8 @@ def register(app: APIGatewayRestResolver) -> None:
         operation_id="open_return",
     )
     def open_rma(order_id: OrderId, request: Annotated[ReturnRequest, Body()]) -> Response[Any]:
+        from shared.usecases.returns import open_return
+
         p, who = ports(), principal()
         order = p.orders.get(order_id)
         if order is None or not who.sees_order_of(order.channel):

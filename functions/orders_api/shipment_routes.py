@@ -15,8 +15,8 @@ from shared import http
 from shared.domain.order import Order
 from shared.domain.principal import Kind, Principal
 from shared.domain.shipment import Shipment
-from shared.schemas.fulfilment_events import ShipmentView
 from shared.schemas.order_view import AddressView, shipment_view
+from shared.schemas.shipment_view import ShipmentView
 
 ShipmentIdPath = Annotated[
     str, Path(pattern=r"^ord_[0-9a-z]{1,64}-S[0-9]{1,4}$", description="The shipment id in the fulfilment request")

@@ -21,7 +21,6 @@ from botocore.exceptions import ClientError
 
 from shared.adapters import order_index
 from shared.adapters.dynamodb_items import attr, condition_failed, key, keyed, value
-from shared.adapters.exception_index import queue_attributes
 from shared.adapters.order_codec import from_document, to_document
 from shared.domain.errors import ConcurrentUpdate
 from shared.domain.order import Order
@@ -178,6 +177,9 @@ class DynamoDBOrders:
 
     @staticmethod
     def _attributes(order: Order, doc: str) -> dict[str, Any]:
+        # Imported by the first write: a read needs none of the exception queue's filing rules.
+        from shared.adapters.exception_index import queue_attributes
+
         return {
             "doc": _packed(doc),
             "version": attr(order.version),

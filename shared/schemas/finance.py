@@ -2,44 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from datetime import date as Day
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import AwareDatetime, ConfigDict, Discriminator, Field, Tag, create_model, model_validator
+from pydantic import AwareDatetime, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from shared.domain.reconciliation import Match, ReconciliationRow
-from shared.domain.refund_ledger import LedgerEntry
 from shared.schemas.base import ApiModel
+from shared.schemas.ledger_view import DataclassView, LedgerEntryView, view_of
 from shared.usecases.reconcile import EARLIEST, LATEST, InvalidPeriod, check_period, day_period
 
-
-class _DataclassView(ApiModel):
-    """An API model whose fields are a domain dataclass's (see `_view_of`)."""
-
-    @classmethod
-    def of(cls, value: Any) -> Self:
-        return cls.model_validate(value, from_attributes=True)
-
-
-def _view_of(row: type[Any], name: str, doc: str | None = None) -> type[_DataclassView]:
-    """An API model with exactly the dataclass's fields (all required), named for the OpenAPI document."""
-    hints = typing.get_type_hints(row)
-    definitions: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(row)}
-    model: type[_DataclassView] = create_model(name, __base__=_DataclassView, __doc__=doc, **definitions)
-    return model
-
-
-# A ledger entry and a reconciliation row are declared once, in the domain
-# (shared.domain.refund_ledger.LedgerEntry, shared.domain.reconciliation.ReconciliationRow); their views follow them.
+# A reconciliation row is declared once, in the domain (shared.domain.reconciliation.ReconciliationRow);
+# its view follows it.
 if TYPE_CHECKING:
-    LedgerEntryView = _DataclassView
-    ReconciliationRowView = _DataclassView
+    ReconciliationRowView = DataclassView
 else:
-    LedgerEntryView = _view_of(LedgerEntry, "LedgerEntryView", "A ledger entry. Money in minor units of `currency`.")
-    ReconciliationRowView = _view_of(ReconciliationRow, "ReconciliationRowView")
+    ReconciliationRowView = view_of(ReconciliationRow, "ReconciliationRowView")
 
 
 class RefundList(ApiModel):

@@ -16,7 +16,7 @@ from shared.domain.shipping import Label
 from shared.links import console_url, shipment_links
 from shared.schemas.audit import ActorView
 from shared.schemas.base import ApiModel
-from shared.schemas.fulfilment_events import (
+from shared.schemas.shipment_view import (
     LabelView,
     ParcelIn,
     ReturnLineView,

@@ -6,40 +6,21 @@ refund. `cancel` is the cancellation channels and ops already make, recorded wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared.domain.errors import OrderNotFound
 from shared.domain.exceptions import Action, ExceptionType
 from shared.domain.order import Order
-from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.ports import OrderRepository
+from shared.usecases.action_ports import ActionPorts
 from shared.usecases.cancel_order import cancel_order
 from shared.usecases.ops_actions import (
     ActionOutcome,
     ActionRequest,
-    FlowPorts,
     remember_key,
     replayed,
     retry_target,
     run_flow_action,
 )
 from shared.usecases.ops_retries import failed_refund_of, retry_refund, retry_return
-
-
-@dataclass(frozen=True)
-class ActionPorts:
-    orders: OrderRepository
-    workflow: Workflow
-    refunds_workflow: Workflow
-    returns_workflow: Workflow
-    signals: TaskSignals
-    requests: FulfilmentRequests
-    inventory: Inventory
-    ledger: RefundLedger
-    clock: Clock
-
-    @property
-    def flow(self) -> FlowPorts:
-        return FlowPorts(self.orders, self.workflow, self.signals, self.requests, self.clock)
 
 
 def act_on_order(order_id: str, request: ActionRequest, ports: ActionPorts) -> ActionOutcome:

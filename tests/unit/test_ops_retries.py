@@ -10,7 +10,8 @@ from shared.domain.audit import Actor
 from shared.domain.exceptions import Action, ExceptionType
 from shared.domain.order import OrderStatus
 from shared.domain.refund_ledger import LedgerEntry, RefundReason, RefundStatus
-from shared.usecases.act_on_order import ActionPorts, act_on_order
+from shared.usecases.act_on_order import act_on_order
+from shared.usecases.action_ports import ActionPorts
 from shared.usecases.ops_actions import ActionRequest
 from shared.usecases.ops_retries import refund_failed_on_order
 from shared.usecases.refunds import OWED_CANCEL
