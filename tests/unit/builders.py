@@ -1,10 +1,15 @@
-"""Valid capture bodies for tests, with overrides."""
+"""Valid capture bodies and API events for tests, with overrides; inventory_api's ports on fakes."""
 
 from __future__ import annotations
 
 import copy
 import json
 from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from functions.inventory_api import routes
+from tests.unit.fakes import FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies
 
 BASE: dict[str, Any] = {
     "external_id": "WEB-1",
@@ -59,3 +64,17 @@ def api_event(
         "body": json.dumps(body) if body is not None else None,
         "isBase64Encoded": False,
     }
+
+
+def inventory_ports(
+    inventory: InMemoryInventory | None = None, nodes: InMemoryNodes | None = None, clock: FixedClock | None = None
+) -> routes.InventoryPorts:
+    """inventory_api's ports on the in-memory fakes (each one fresh unless given)."""
+    return routes.InventoryPorts(
+        inventory=inventory if inventory is not None else InMemoryInventory(),
+        nodes=nodes if nodes is not None else InMemoryNodes(),
+        policies=InMemoryPolicies(),
+        restock=FakeRestock(),
+        clock=clock if clock is not None else FixedClock(),
+        logger=Logger(service="test"),
+    )

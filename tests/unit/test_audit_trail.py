@@ -7,30 +7,21 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from functions.inventory_api import routes
 from shared import http
 from shared import topology as t
 from shared.domain.audit import Actor, Stamp
 from shared.domain.principal import Kind
 from shared.usecases.keys import create_key, revoke_keys
-from tests.unit.builders import api_event
-from tests.unit.fakes import FakeRestock, FixedClock, InMemoryInventory, InMemoryKeys, InMemoryNodes, InMemoryPolicies
+from tests.unit.builders import api_event, inventory_ports
+from tests.unit.fakes import FixedClock, InMemoryKeys
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 NODE = {"kind": "warehouse", "address": {"lat": 40.71, "lon": -74.0}, "handling_cost": 150}
 
 
 def _app() -> tuple[Any, routes.InventoryPorts]:
-    ports = routes.InventoryPorts(
-        inventory=InMemoryInventory(),
-        nodes=InMemoryNodes(),
-        policies=InMemoryPolicies(),
-        restock=FakeRestock(),
-        clock=FixedClock(AT, step=timedelta(minutes=1)),
-        logger=Logger(service="test"),
-    )
+    ports = inventory_ports(clock=FixedClock(AT, step=timedelta(minutes=1)))
     return http.resolver(routes.register), ports
 
 

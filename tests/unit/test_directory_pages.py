@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Logger
 
 from functions.inventory_api import routes
 from shared import http
@@ -15,8 +14,8 @@ from shared.domain.inventory import ReorderSuggestion
 from shared.domain.routing import Node
 from shared.usecases import paging
 from shared.usecases.list_directory import list_nodes, list_reorder_suggestions
-from tests.unit.builders import api_event
-from tests.unit.fakes import FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies
+from tests.unit.builders import api_event, inventory_ports
+from tests.unit.fakes import InMemoryInventory, InMemoryNodes
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -25,15 +24,11 @@ def world(nodes: int, suggestions: int) -> routes.InventoryPorts:
     inventory = InMemoryInventory()
     for i in range(suggestions):
         inventory.suggest_reorder(ReorderSuggestion(f"SKU-{i // 2:03d}", f"dc-{i % 2}", 10, 1, 2), AT)
-    return routes.InventoryPorts(
+    return inventory_ports(
         inventory=inventory,
         nodes=InMemoryNodes(
             *(Node(f"dc-{i:03d}", "warehouse", None, True, False, 0, None) for i in reversed(range(nodes)))
         ),
-        policies=InMemoryPolicies(),
-        restock=FakeRestock(),
-        clock=FixedClock(),
-        logger=Logger(service="test"),
     )
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 import pymupdf
-from aws_lambda_powertools import Logger
 
 from functions.inventory_api import routes
 from shared import http
@@ -19,8 +18,8 @@ from shared.domain.routing import Node, node_address
 from shared.domain.values import Address, GeoPoint, PostalAddress
 from shared.usecases.labels import buy_label
 from shared.usecases.returns import buy_return_label
-from tests.unit.builders import api_event
-from tests.unit.fakes import FakeCarrier, FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies
+from tests.unit.builders import api_event, inventory_ports
+from tests.unit.fakes import FakeCarrier, FixedClock, InMemoryNodes
 from tests.unit.test_label_pdf import label_for, request
 from tests.unit.test_no_dead_ends import delivered_with_return, with_store
 from tests.unit.test_shipments import AT, PARCEL, order, walk
@@ -73,14 +72,7 @@ def _call(app: Any, ports: routes.InventoryPorts, method: str, path: str, body: 
 
 def test_put_node_stores_the_name_and_full_street_address_and_get_shows_them():
     nodes = InMemoryNodes()
-    ports = routes.InventoryPorts(
-        inventory=InMemoryInventory(),
-        nodes=nodes,
-        policies=InMemoryPolicies(),
-        restock=FakeRestock(),
-        clock=FixedClock(),
-        logger=Logger(service="test"),
-    )
+    ports = inventory_ports(nodes=nodes)
     app = http.resolver(routes.register)
     status, saved = _call(app, ports, "PUT", "/v1/nodes/dc-a", BODY)
     assert status == 201, saved

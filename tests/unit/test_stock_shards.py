@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Logger
 
 from functions.inventory_api import routes
 from shared import http
@@ -15,8 +14,8 @@ from shared import topology as t
 from shared.domain.routing import Node
 from shared.domain.shards import MAX_SHARDS, Move, Shard, ShardsCannotShrink, placement, rebalance, spread, take
 from shared.usecases.shard_stock import rebalance_shards, set_shard_count
-from tests.unit.builders import api_event
-from tests.unit.fakes import FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies, Shelf
+from tests.unit.builders import api_event, inventory_ports
+from tests.unit.fakes import InMemoryInventory, InMemoryNodes, Shelf
 
 
 def test_spread_deals_units_round_robin_from_the_start_shard():
@@ -86,14 +85,7 @@ def test_a_rebalance_move_that_loses_a_race_is_planned_again():
 def _call(method: str, path: str, resource: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     nodes = InMemoryNodes()
     nodes.put(Node("dc", "warehouse", None, True, False, 0, None))
-    ports = routes.InventoryPorts(
-        inventory=InMemoryInventory(),
-        nodes=nodes,
-        policies=InMemoryPolicies(),
-        restock=FakeRestock(),
-        clock=FixedClock(),
-        logger=Logger(service="test"),
-    )
+    ports = inventory_ports(nodes=nodes)
     event = api_event(method, path, resource, kind="admin", body=body)
     answer = http.serve(http.resolver(routes.register), t.function("inventory_api"), event, None, ports=ports)
     return answer["statusCode"], json.loads(answer["body"])
