@@ -1,5 +1,6 @@
 """Synthesizes once per run: bundling and cdk-nag make each synth take tens of seconds of CPU, so the
-xdist workers share one synth of each app (the first to ask writes it, the others read it)."""
+xdist workers share one synth of each app (the first to ask writes it, the others read it). The app
+is synthesized by the pinned CDK CLI, so every infra test reads the template `cdk deploy` deploys."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import pytest
 
-from tests.infra.synth import Synthesized, synthesize
+from tests.infra.synth import Synthesized, synthesize, synthesize_with_cli
 from tests.infra.variants import every_kind_spec
 
 
@@ -39,8 +40,8 @@ def _shared(
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synthesized:
-    """The Waybill app, from shared/topology.py."""
-    return _shared(tmp_path_factory, worker_id, "cdk.out", synthesize)
+    """The Waybill app, from shared/topology.py, as `cdk synth` writes it."""
+    return _shared(tmp_path_factory, worker_id, "cdk.out", synthesize_with_cli)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,11 @@
-"""Synthesizes the app in-process (faster than the CLI) and reads back what it wrote."""
+"""Synthesizes the app (through the pinned CDK CLI, as a deploy does, or in-process for a variant
+topology) and reads back what it wrote."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,3 +57,33 @@ def synthesize(outdir: Path, spec: Spec | None = None) -> Synthesized:
     assembly = app.synth()
     template: dict[str, Any] = assembly.get_stack_by_name(stack.stack_name).template
     return Synthesized(outdir=outdir, stack_name=stack.stack_name, template=template)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def synthesize_with_cli(outdir: Path) -> Synthesized:
+    """`cdk synth` through the CLI package.json pins (the app command is cdk.json's): what `cdk deploy`
+    deploys. scripts/bootstrap.sh (part of the test command) installs it with npm ci."""
+    from infra.stack import STACK_NAME
+
+    assert CDK.exists(), "the pinned CDK CLI is not installed: run `npm ci` (or `make setup`)"
+    env = {
+        **os.environ,
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "CDK_DISABLE_VERSION_CHECK": "true",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    result = subprocess.run(
+        [str(CDK), "synth", "--quiet", "--output", str(outdir)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    template = json.loads((outdir / f"{STACK_NAME}.template.json").read_text())
+    return Synthesized(outdir=outdir, stack_name=STACK_NAME, template=template)

@@ -70,7 +70,7 @@ def violations(outdir: Path) -> list[dict[str, Any]]:
 
 
 def test_synth_has_no_unacknowledged_findings(synth: Synthesized) -> None:
-    # synthesize() would have raised; the report CDK writes says the same.
+    # the synth would have failed; the report CDK writes says the same.
     assert violations(synth.outdir) == []
 
 
