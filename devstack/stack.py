@@ -223,7 +223,7 @@ class EmbeddedStack:
         outbox = Outbox(self.state_dir / "outbox", REGION)
         outbox.start()
         self._started.append(outbox)
-        documents = DocumentsMirror(self.state_dir / "documents", endpoint, REGION, res.buckets[t.DOCUMENTS.name])
+        documents = DocumentsMirror(self.state_dir / "documents", res.buckets[t.DOCUMENTS.name])
         documents.start()
         self._started.append(documents)
 

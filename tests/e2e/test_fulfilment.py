@@ -174,6 +174,12 @@ def test_an_order_ships_and_is_delivered_with_one_email_per_step(stack, pay):
     assert len(mails) == 3  # confirmed, shipped (with the tracking link), delivered
     shipped = next(m for m in mails if "has shipped" in m)
     assert label["tracking_number"] in shipped
+    # the documents folder holds the label as the bucket does (copied within a second or so)
+    copy = Path(stack.info["documents"]) / "labels" / f"{shipment['shipment_id']}.pdf"
+    deadline = time.monotonic() + 10
+    while not copy.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert copy.read_bytes() == pdf.content
 
 
 def moto(stack, service):
