@@ -13,7 +13,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from moto.s3.models import s3_backends
+from moto.s3.models import FakeKey, s3_backends
 
 from devstack.provision import ACCOUNT
 
@@ -58,12 +58,18 @@ class DocumentsMirror:
             keys = s3_backends[ACCOUNT]["aws"].get_bucket(self._bucket).keys
             copied = 0
             for name in list(keys):  # a copy of the names: the stack stores documents meanwhile
-                stored = keys.get(name)
-                if stored is None or self._copied.get(name) == stored.etag:
+                stored = keys.get(name)  # a delete marker in a versioned bucket is not a document
+                if not isinstance(stored, FakeKey) or self._copied.get(name) == stored.etag:
                     continue
                 target = self.folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(stored.value)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    partial = target.with_name(target.name + ".part")
+                    partial.write_bytes(stored.value)
+                    partial.replace(target)  # a reader of the folder never sees half a file
+                except (OSError, ValueError):  # overwritten meanwhile (moto closed it): next round
+                    log.warning("could not copy %s this round", name)
+                    continue
                 self._copied[name] = stored.etag
                 copied += 1
             return copied

@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from botocore.client import BaseClient
+from moto.core.models import botocore_stubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -25,14 +26,15 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 
 _applied = False
-_clients: dict[tuple[str, str, str], BaseClient] = {}
+_clients: dict[tuple[bool, str, str, str], BaseClient] = {}
 _clients_lock = threading.Lock()
 _new_client = boto_client.boto_client_for
 
 
 def _shared_client(region: str, service: str, state_credentials: Any = None) -> BaseClient:
     with _clients_lock:
-        key = (moto_server_port(), region, service)
+        # what moto's own function decides the endpoint by (in-process mock or this server's port)
+        key = (botocore_stubber.enabled, moto_server_port(), region, service)
         client = _clients.get(key)
         if client is None:
             client = _clients[key] = _new_client(region, service, state_credentials)

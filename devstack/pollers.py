@@ -121,8 +121,8 @@ class QueuePoller:
 
 
 class QueuePollers:
-    """Every queue's poller, stopped together: each long poll ends within WAIT_S, so asking them all
-    first bounds the stop by one wait, not one per queue."""
+    """Every queue's poller, stopped together: all are asked first, so the stop waits for the
+    batches in flight across all queues at once, not queue after queue."""
 
     def __init__(self, pollers: list[QueuePoller]) -> None:
         self._pollers = pollers

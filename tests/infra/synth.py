@@ -41,7 +41,8 @@ class Synthesized:
 
 
 def synthesize(outdir: Path, spec: Spec | None = None) -> Synthesized:
-    """The app as `cdk synth` builds it (cdk.json context, cdk-nag), optionally from a variant topology."""
+    """The app in-process, with cdk synth's context (cdk.json) and cdk-nag, optionally from a variant
+    topology (the CLI cannot be given one)."""
     from aws_cdk import App
 
     from infra.app import build_app, cdk_json_context

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
-from functions.inventory_api import routes
 from tests.unit.fakes import FakeRestock, FixedClock, InMemoryInventory, InMemoryNodes, InMemoryPolicies
+
+if TYPE_CHECKING:
+    from functions.inventory_api.routes import InventoryPorts
 
 BASE: dict[str, Any] = {
     "external_id": "WEB-1",
@@ -68,9 +68,14 @@ def api_event(
 
 def inventory_ports(
     inventory: InMemoryInventory | None = None, nodes: InMemoryNodes | None = None, clock: FixedClock | None = None
-) -> routes.InventoryPorts:
+) -> InventoryPorts:
     """inventory_api's ports on the in-memory fakes (each one fresh unless given)."""
-    return routes.InventoryPorts(
+    # imported here: most users of these builders are e2e tests that never load a handler
+    from aws_lambda_powertools import Logger
+
+    from functions.inventory_api.routes import InventoryPorts
+
+    return InventoryPorts(
         inventory=inventory if inventory is not None else InMemoryInventory(),
         nodes=nodes if nodes is not None else InMemoryNodes(),
         policies=InMemoryPolicies(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from devstack.order_changes import OrderChanges
 
@@ -15,7 +16,9 @@ def test_a_change_after_the_version_was_taken_ends_the_wait() -> None:
     changes = OrderChanges()
     seen = changes.version("o-1")
     threading.Timer(0.05, changes.saw, args=([_record("ORDER#o-1")],)).start()
-    assert changes.wait_past("o-1", seen, fallback_s=5)
+    began = time.monotonic()
+    assert changes.wait_past("o-1", seen, fallback_s=30)
+    assert time.monotonic() - began < 15  # woken by the change, not by the fallback
     assert changes.version("o-1") == seen + 1
 
 
