@@ -113,3 +113,13 @@ def test_only_a_function_marked_draws_labels_gets_the_carrier() -> None:
         wiring.carrier()
     for name in ("buy_label", "return_label"):
         assert Wiring(name, own_environment(t.function(name))).carrier() is not None
+
+
+def test_a_stock_adapter_built_on_first_use_is_still_refused_at_init_and_is_the_one_adapter() -> None:
+    # the grant is checked when the handler asks, not when a request first touches stock
+    with pytest.raises(NotGranted, match="check_payment"):
+        Wiring("check_payment", own_environment(t.function("check_payment"))).inventory(on_first_use=True)
+    wiring = Wiring("orders_api", own_environment(t.function("orders_api")))
+    lazy = wiring.inventory(on_first_use=True)
+    assert "inventory" not in wiring._built  # nothing built until a call goes through it
+    assert lazy.release.__self__ is wiring.inventory()  # type: ignore[attr-defined]  # then the wiring's one adapter
