@@ -9,6 +9,13 @@
   (the gateway's handler is wrapped), Step Functions transitions (from execution history, counted
   by the caller after the workload).
 
+Lambda's duration two ways. Measured: the invocation's wall time here, where every function, moto
+and the simulators share one interpreter (its lock) and two cores, so a handler mostly waits for
+its turn: an upper bound, not Lambda's figure. Modelled (what is priced): the handler thread's own
+CPU time, stretched to the function's share of a vCPU (Lambda gives 1 vCPU at 1,769 MB, in
+proportion below it), plus a stated round trip for every request it makes (LATENCY_MS: typical
+in-region figures, an assumption, not measured here; Stripe's API is outside AWS).
+
 Requests the benchmark makes itself (on its main thread: reading order status and histories) are not
 counted. Requests made outside any function are attributed by thread: the SQS event-source
 mappings' pollers, the warehouse and carrier simulators, and Step Functions itself.
@@ -29,6 +36,24 @@ from typing import Any
 import botocore.handlers
 
 CURRENT_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_function", default=None)
+# the requests the running invocation has made, by service (for its modelled duration)
+CALLS: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar("calls", default=None)
+# Round trip per request from a Lambda function in the same region, in ms: assumed typical figures
+# (DynamoDB's single-digit-ms reads and writes, a transaction or an S3 PUT slower, an email send
+# slower still); Stripe's API is called over the internet.
+LATENCY_MS = {
+    "dynamodb": 8,
+    "s3": 25,
+    "sqs": 10,
+    "sns": 15,
+    "ses": 40,
+    "stepfunctions": 20,
+    "secretsmanager": 20,
+    "stripe": 300,
+}
+DEFAULT_LATENCY_MS = 20
+ASIDE_CPU_MS = "_meter_cpu_ms"  # in CALLS: CPU the meter spent on the handler's thread
+VCPU_MB = 1769  # Lambda's memory size with one full vCPU
 # set while the gateway serves a request that is not part of the workload (a simulator's GET)
 IGNORED: contextvars.ContextVar[bool] = contextvars.ContextVar("ignored", default=False)
 _ASIDE = threading.local()  # set while the meter reads an item's size for itself
@@ -102,18 +127,37 @@ class Meter:
         def counted(name: str, event: Any) -> Any:
             if IGNORED.get():
                 return invoke(name, event)
-            token = CURRENT_FUNCTION.set(name)
-            started = time.perf_counter()
+            token, calls = CURRENT_FUNCTION.set(name), Counter[str]()
+            calls_token = CALLS.set(calls)
+            started, cpu_started = time.perf_counter(), time.thread_time()  # the handler runs on this thread
             try:
                 return invoke(name, event)
             finally:
-                billed_ms = math.ceil((time.perf_counter() - started) * 1000)  # Lambda bills per 1 ms
+                wall_ms = math.ceil((time.perf_counter() - started) * 1000)  # Lambda bills per 1 ms
+                cpu_ms = (time.thread_time() - cpu_started) * 1000 - calls.pop(ASIDE_CPU_MS, 0)
                 CURRENT_FUNCTION.reset(token)
+                CALLS.reset(calls_token)
+                modelled_ms = math.ceil(modelled_duration_ms(cpu_ms, memory[name], calls))
                 with self._lock:
                     self.invocations[name] += 1
-                    self.units[("lambda_gb_s", name)] += billed_ms / 1000 * memory[name] / 1024
+                    self.units[("lambda_gb_s_wall", name)] += wall_ms / 1000 * memory[name] / 1024
+                    self.units[("lambda_gb_s", name)] += modelled_ms / 1000 * memory[name] / 1024
 
         runtime.invoke = counted
+
+    def count_stripe(self) -> None:
+        """Stripe's client calls are not botocore's: each one counts toward its invocation's duration."""
+        from stripe._http_client import HTTPClient
+
+        request = HTTPClient.request_with_retries
+
+        def counted(client: Any, *args: Any, **kwargs: Any) -> Any:
+            calls = CALLS.get()
+            if calls is not None:
+                calls["stripe"] += 1
+            return request(client, *args, **kwargs)
+
+        HTTPClient.request_with_retries = counted  # type: ignore[method-assign,assignment]
 
     def wrap_gateway(self, gateway: Any, ignored_keys: set[str]) -> None:
         """`ignored_keys`: whose reads are not the workload's (the simulators poll orders to pace themselves;
@@ -173,6 +217,9 @@ class Meter:
             return  # an idle long poll: the cost at rest, not the workload's
         with self._lock:
             self.requests[(service, operation, owner)] += 1
+        calls = CALLS.get()
+        if calls is not None:
+            calls[service] += 1
         if service == "dynamodb":
             params = context.get("waybill_params") or {}
             self._capacity(operation, params, parsed, context.get("waybill_before") or [], owner)
@@ -187,8 +234,13 @@ class Meter:
         return self._aside_client
 
     def _current_size(self, table: str, key: dict[str, Any]) -> int:
+        began = time.thread_time()
         with _reading_aside():
             item = self._aside().get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        calls = CALLS.get()
+        if calls is not None:
+            # the meter's own CPU on the handler's thread is not the handler's
+            calls[ASIDE_CPU_MS] += round((time.thread_time() - began) * 1000)
         size = item_size(item)
         with self._lock:
             self.item_sizes[table] = max(self.item_sizes[table], size)
@@ -249,6 +301,14 @@ class Meter:
         with self._lock:
             self.units[("wru", owner)] += wru
             self.units[("rru", owner)] += rru
+
+
+def modelled_duration_ms(cpu_ms: float, memory_mb: int, calls: Counter[str]) -> float:
+    """An invocation's duration on Lambda: its CPU time at the function's share of a vCPU, plus a
+    round trip per request it made."""
+    share = min(1.0, memory_mb / VCPU_MB)
+    waits = sum(n * LATENCY_MS.get(service, DEFAULT_LATENCY_MS) for service, n in calls.items())
+    return cpu_ms / share + waits
 
 
 _KEYS: dict[str, tuple[str, ...]] = {}

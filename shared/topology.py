@@ -263,9 +263,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="reserve_order",
         handler="functions.reserve_order.handler.handler",
-        description="Fulfilment step: routes the order and reserves its stock, all or nothing",
+        description="Fulfilment step: routes the order, reserves its stock (all or nothing), releases it to its nodes",
         triggers=(TaskTrigger(FULFILMENT, "ReserveOrderFunctionArn"),),
         grants=(_ORDERS_RW, _INVENTORY_RW),
+        environment=FULFILMENT_TIMEOUTS,
     ),
     Function(
         name="record_exception",
@@ -305,16 +306,8 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 
-# Fulfilment after reservation: release to nodes, labels, hand-over, delivery, and the nodes' events.
+# Fulfilment after reservation: requests to nodes, labels, hand-over and delivery, and the nodes' events.
 FUNCTIONS += (
-    Function(
-        name="release_order",
-        handler="functions.release_order.handler.handler",
-        description="Fulfilment step: releases a reserved order to its nodes, one shipment per node",
-        triggers=(TaskTrigger(FULFILMENT, "ReleaseOrderFunctionArn"),),
-        grants=(_ORDERS_RW,),
-        environment=FULFILMENT_TIMEOUTS,
-    ),
     Function(
         name="request_fulfilment",
         handler="functions.request_fulfilment.handler.handler",
@@ -347,16 +340,16 @@ FUNCTIONS += (
     Function(
         name="hand_over",
         handler="functions.hand_over.handler.handler",
-        description="Fulfilment step: the parcel ships (or waits for pickup): stock consumed, customer emailed once",
+        description="Fulfilment step: the parcel ships (or waits for pickup), customer told once; waits for delivery",
         triggers=(TaskTrigger(FULFILMENT, "HandOverFunctionArn"),),
-        grants=(_ORDERS_RW, _INVENTORY_RW, _IDEMPOTENCY_RW, SendEmail((SHIPPED, READY_FOR_PICKUP)), SecretRead(STRIPE)),
-    ),
-    Function(
-        name="await_delivery",
-        handler="functions.await_delivery.handler.handler",
-        description="Fulfilment step: keeps the task token the delivered (or collected) event answers",
-        triggers=(TaskTrigger(FULFILMENT, "AwaitDeliveryFunctionArn"),),
-        grants=(_ORDERS_RW, _ANSWER_TASKS),
+        grants=(
+            _ORDERS_RW,
+            _INVENTORY_RW,
+            _IDEMPOTENCY_RW,
+            SendEmail((SHIPPED, READY_FOR_PICKUP)),
+            SecretRead(STRIPE),
+            _ANSWER_TASKS,
+        ),
     ),
     Function(
         name="notify_delivered",

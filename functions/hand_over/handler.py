@@ -1,4 +1,6 @@
-"""State-machine task: the parcel ships (or waits for pickup); stock is consumed and the customer told once."""
+"""State-machine task (.waitForTaskToken): the parcel ships (or waits for pickup); stock is consumed
+and the customer told once. Then it keeps the token the delivered (or collected) event answers, so the
+task ends when the parcel arrives: hand-over and the wait for delivery are one state."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
-from shared.topology import READY_FOR_PICKUP, SHIPPED
+from shared.topology import FULFILMENT, READY_FOR_PICKUP, SHIPPED
+from shared.usecases.delivery import await_delivery
 from shared.usecases.hand_over import ship
 from shared.usecases.notify import mail_shipment_email, record_shipment_email
 
 w = Wiring("hand_over")
 logger = w.logger
 orders, inventory, mailer, payments, clock = w.orders(), w.inventory(), w.mailer(), w.payments(), w.clock
+signals = w.signals(FULFILMENT)
 templates = {"shipped": w.template(SHIPPED), "ready_for_pickup": w.template(READY_FOR_PICKUP)}
 # One email per (shipment, kind) even when two attempts race: the second finds the record in progress.
 once, config = w.once_per("key")
@@ -52,5 +56,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     message_id = shipment_email(
         {"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind}
     )
-    logger.info("shipment handed over", status=shipment.status.value, message_id=message_id)
-    return {"status": shipment.status.value, "message_id": message_id}
+    # Kept only after the email: until then no delivered event can end the task, so a failed send
+    # fails this attempt and is retried rather than lost behind a task already answered.
+    delivered = await_delivery(order_id, shipment_id, event["task_token"], orders=orders, signals=signals)
+    logger.info("shipment handed over", status=shipment.status.value, message_id=message_id, delivered=delivered)
+    return {"status": shipment.status.value, "message_id": message_id, "already_delivered": delivered}

@@ -1,4 +1,5 @@
-"""Fulfilment: wait for the carrier (or the customer at the store) to complete a shipment."""
+"""Fulfilment: wait for the carrier (or the customer at the store) to complete a shipment (the
+hand-over task keeps its token once the parcel has left and the customer was told)."""
 
 from __future__ import annotations
 

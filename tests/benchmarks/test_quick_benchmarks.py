@@ -47,12 +47,15 @@ def test_cost_quick_prices_every_scenario_and_prints_the_cost_per_1000_orders() 
         "cancelled before it shipped",
         "returned (after delivery)",
     }
-    for name, (orders, transitions, wru, _rru, usd, _no_ses) in summary.items():
+    for name, (orders, transitions, wru, _rru, usd, no_ses, wall) in summary.items():
         # every scenario ran executions and wrote orders, so something was counted and priced
         assert int(orders) >= 1, name
         assert float(transitions) > 0, name
         assert float(wru) > 0, name
         assert float(usd) > 0, name
+        # priced with Lambda at its modelled duration, and beside it at this machine's wall time
+        assert float(no_ses) > 0, name
+        assert float(wall) > 0, name
 
 
 def test_reservations_quick_finishes_end_to_end_and_prints_both_rates() -> None:

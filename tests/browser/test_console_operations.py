@@ -101,9 +101,10 @@ def test_a_delivered_execution_is_green_along_its_path(console: Console, console
     console.sign_in(console_stack.key("ops"))
     console.open(f"order/{orders.delivered}")
     graph = console.page.locator("article.execution svg.graph").first
-    for state in ("CheckPayment", "ReserveOrder", "Release", "RequestFulfilment", "BuyLabel", "NotifyDelivered"):
+    path = ("CheckPayment", "SendConfirmation", "ReserveOrder", "RequestFulfilment", "HandOver", "NotifyDelivered")
+    for state in path:
         expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "succeeded")
-    for state in ("RecordException", "Backordered", "NotReserved"):
+    for state in ("RecordException", "Reroute", "ShipmentFailed"):
         expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "not_reached")
 
 

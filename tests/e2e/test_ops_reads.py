@@ -93,7 +93,11 @@ def test_an_execution_step_by_step_and_waybill_ops_order(stack, pay, capsys):
     assert (check["type"], check["outcome"], check["attempts"], check["retries"]) == ("Task", "succeeded", 1, 0)
     assert check["duration_ms"] >= 0
     assert check["output"]["payment"]["outcome"] == "verified"
-    assert steps["Backordered"]["type"] == "Succeed"
+    # backordered: ReserveOrder says so and gives no shipments, so the map runs nothing and the run ends
+    assert steps["ReserveOrder"]["output"]["reservation"]["outcome"] == "backorder"
+    assert steps["ReserveOrder"]["output"]["reservation"]["shipments"] == []
+    assert (steps["FulfilShipments"]["type"], steps["FulfilShipments"]["outcome"]) == ("Map", "succeeded")
+    assert "RequestFulfilment" not in steps
     assert "ada@example.com" not in json.dumps(detail)
     missing = stack.call("GET", f"/v1/orders/{order_id}/executions/nope", "ops")
     assert missing.status_code == 404

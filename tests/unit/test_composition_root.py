@@ -67,9 +67,9 @@ def test_return_label_is_not_given_the_carrier_failure_rate() -> None:
         ("inventory_api", lambda w: w.documents()),
         ("reconcile", lambda w: w.mailer()),
         ("buy_label", lambda w: w.signals()),
-        ("await_delivery", lambda w: w.signals(t.RETURNS)),
+        ("hand_over", lambda w: w.signals(t.RETURNS)),
         ("send_confirmation", lambda w: w.template(t.SHIPPED)),
-        ("release_order", lambda w: w.once_per("key")),
+        ("reserve_order", lambda w: w.once_per("key")),
     ],
 )
 def test_asking_for_what_was_not_granted_fails(name: str, ask: object) -> None:
@@ -99,7 +99,7 @@ def test_adapters_are_built_once_per_wiring() -> None:
 
 
 def test_settings_are_validated() -> None:
-    fn = t.function("release_order")
+    fn = t.function("reserve_order")
     env = {**own_environment(fn), "FULFILMENT_HEARTBEAT_S": "0"}
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         load_handler(fn, env)
@@ -108,7 +108,7 @@ def test_settings_are_validated() -> None:
 def test_only_a_function_marked_draws_labels_gets_the_carrier() -> None:
     # In AWS the PDF stack (fpdf2, Pillow, fontTools) is a layer only draws_labels functions get:
     # a carrier anywhere else would fail on its first label with ModuleNotFoundError.
-    wiring = Wiring("release_order", own_environment(t.function("release_order")))
+    wiring = Wiring("reserve_order", own_environment(t.function("reserve_order")))
     with pytest.raises(NotGranted, match="draws_labels"):
         wiring.carrier()
     for name in ("buy_label", "return_label"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from types import SimpleNamespace
 
@@ -9,9 +10,12 @@ import pytest
 
 from benchmarks.cost_meter import (
     CURRENT_FUNCTION,
+    DEFAULT_LATENCY_MS,
+    LATENCY_MS,
     Meter,
     _reading_aside,
     item_size,
+    modelled_duration_ms,
     read_units,
     value_size,
     write_units,
@@ -67,3 +71,35 @@ def test_the_meters_own_size_reads_are_not_counted_as_the_functions() -> None:
         CURRENT_FUNCTION.reset(token)
     assert meter.requests == Counter({("dynamodb", "GetItem", "fulfilment_events"): 1})
     assert meter.units[("rru", "fulfilment_events")] == 2
+
+
+def test_an_invocations_modelled_duration_is_its_cpu_at_its_vcpu_share_plus_a_round_trip_per_request() -> None:
+    # 1,769 MB is one vCPU: at 512 MB the same CPU work takes 1769/512 as long
+    assert modelled_duration_ms(10.0, 1769, Counter()) == 10.0
+    assert modelled_duration_ms(10.0, 3538, Counter()) == 10.0  # never more than one vCPU's speed
+    assert modelled_duration_ms(10.0, 512, Counter()) == pytest.approx(10.0 * 1769 / 512)
+    calls = Counter({"dynamodb": 3, "stripe": 1, "somethingelse": 1})
+    expected = 3 * LATENCY_MS["dynamodb"] + LATENCY_MS["stripe"] + DEFAULT_LATENCY_MS
+    assert modelled_duration_ms(0.0, 512, calls) == expected
+
+
+def test_an_invocation_is_priced_at_its_modelled_duration_and_its_wall_time_kept_beside() -> None:
+    meter = Meter()
+    put = SimpleNamespace(name="SendMessage", service_model=SimpleNamespace(service_name="sqs"))
+    runtime = SimpleNamespace(_pools={"f": SimpleNamespace(fn=SimpleNamespace(memory_mb=1769))})
+
+    def invoke(name: str, event: object) -> str:
+        meter._after_call(put, {}, {})  # one request while the function runs
+        time.sleep(0.05)  # waiting costs wall time, not CPU
+        return "done"
+
+    runtime.invoke = invoke
+    meter.wrap_runtime(runtime)
+    assert runtime.invoke("f", {}) == "done"
+    assert meter.invocations == Counter({"f": 1})
+    assert meter.requests == Counter({("sqs", "SendMessage", "f"): 1})
+    modelled_s = meter.units[("lambda_gb_s", "f")] / (1769 / 1024)
+    wall_s = meter.units[("lambda_gb_s_wall", "f")] / (1769 / 1024)
+    assert wall_s >= 0.05
+    # the sleep is not CPU: what is left is the request's round trip (and a few ms of CPU at most)
+    assert LATENCY_MS["sqs"] / 1000 <= modelled_s < wall_s

@@ -65,9 +65,9 @@ def test_short_payment_puts_order_on_hold_with_reason(world):
     assert "order total" in order.hold_reason
 
 
-def test_a_held_order_passes_the_next_steps_untouched_on_its_way_to_not_reserved(world):
+def test_a_held_order_passes_the_next_steps_untouched_and_gets_nothing_to_fulfil(world):
     """The state machine has no Choice state after CheckPayment: a held order goes through
-    SendConfirmation (nothing sent) and ReserveOrder (nothing reserved) to NotReserved."""
+    SendConfirmation (nothing sent) and ReserveOrder (nothing reserved, no shipments to fulfil)."""
     orders, payments, clock, oid = world
     payments.intents["pi_test_1"] = paid(GRAND_TOTAL - 1)
     held = check_payment(oid, orders=orders, payments=payments, claims=FakeClaims(), clock=clock)

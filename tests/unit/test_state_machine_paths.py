@@ -33,20 +33,19 @@ def path(states, start, choices):
     return entered
 
 
-def test_an_order_delivered_in_one_shipment_enters_eleven_states():
+def test_an_order_delivered_in_one_shipment_enters_eight_states():
+    # 11 before: ReserveOrder releases the order too (no Release, no Reserved? Choice), and
+    # HandOver's own task token is answered by the delivered event (no AwaitDelivery)
     machine = asl("fulfilment")
-    entered = path(machine["States"], machine["StartAt"], {"Reserved?": "Release"})
+    entered = path(machine["States"], machine["StartAt"], {})
     assert entered == [
         "CheckPayment",
         "SendConfirmation",
         "ReserveOrder",
-        "Reserved?",
-        "Release",
         "FulfilShipments",
         "RequestFulfilment",
         "BuyLabel",
         "HandOver",
-        "AwaitDelivery",
         "NotifyDelivered",
     ]
 
@@ -66,9 +65,11 @@ def test_a_refund_paid_and_emailed_enters_only_its_steps_and_their_routing(opene
 
 def test_what_the_folded_choices_decided_still_reaches_an_end_that_says_so():
     fulfilment = asl("fulfilment")["States"]
-    # a held order passes SendConfirmation and ReserveOrder untouched (their use cases' tests) to here
-    assert fulfilment["Reserved?"]["Default"] == "NotReserved"
-    assert "Held for payment" in fulfilment["NotReserved"]["Comment"]
+    # a held or backordered order passes SendConfirmation and ReserveOrder untouched (their use
+    # cases' tests), gets no shipments from ReserveOrder, and its map runs nothing
+    assert fulfilment["FulfilShipments"]["ItemsPath"] == "$.reservation.shipments"
+    assert fulfilment["ReserveOrder"]["ResultSelector"]["shipments.$"] == "$.Payload.shipments"
+    assert fulfilment["FulfilShipments"]["End"] is True
     refunds = asl("refunds")["States"]
     # PayRefund raises RefundRejected for a refund Stripe refused: its catch records the failure
     assert [c["Next"] for c in refunds["PayRefund"]["Catch"]] == ["RecordRefundFailure"]
