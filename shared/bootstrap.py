@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from shared.adapters.stripe_payments import StripePayments
     from shared.adapters.stripe_refunds import StripeRefunds
     from shared.adapters.system import SystemClock
-    from shared.exactly_once import OnceConfig, Task
+    from shared.exactly_once import Once, OnceConfig
     from shared.ports import ReportEngine
 
 V = TypeVar("V")
@@ -434,7 +434,7 @@ class Wiring:
         # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
         return lambda: secret(name)
 
-    def once_per(self, key: str) -> tuple[Callable[[Task], Task], OnceConfig]:
+    def once_per(self, key: str) -> tuple[Once, OnceConfig]:
         """Exactly once per task[key] (shared.exactly_once), recorded in the idempotency table."""
         from shared.exactly_once import once_per
 

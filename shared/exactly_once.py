@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -44,7 +44,8 @@ class OnceConfig:
     def __init__(self, table: str, key: str, dynamodb: Any) -> None:
         self._table, self._key, self._dynamodb = table, key, dynamodb
         self._lock = threading.Lock()
-        self._built: tuple[Callable[[Task], Task], IdempotencyConfig] | None = None
+        self._built: tuple[Any, IdempotencyConfig] | None = None  # (persistence layer, config)
+        self._decorators: dict[str | None, Callable[[Task], Task]] = {}
         self._context: LambdaContext | None = None
 
     def register_lambda_context(self, context: LambdaContext) -> None:
@@ -52,41 +53,48 @@ class OnceConfig:
         if self._built is not None:
             self._built[1].register_lambda_context(context)
 
-    def decorator(self) -> Callable[[Task], Task]:
+    def decorator(self, key_prefix: str | None = None) -> Callable[[Task], Task]:
+        """Records keyed on this function's name, or on `key_prefix`: a prefix shared by two
+        functions makes one record for a side effect either of them may perform."""
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
         with self._lock:
             if self._built is None:
                 self._built = self._build()
-            return self._built[0]
+            if key_prefix not in self._decorators:
+                persistence, config = self._built
+                self._decorators[key_prefix] = idempotent_function(
+                    data_keyword_argument="task", persistence_store=persistence, config=config, key_prefix=key_prefix
+                )
+            return self._decorators[key_prefix]
 
-    def _build(self) -> tuple[Callable[[Task], Task], IdempotencyConfig]:
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-            idempotent_function,
-        )
+    def _build(self) -> tuple[Any, IdempotencyConfig]:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
         persistence = DynamoDBPersistenceLayer(table_name=self._table, boto3_client=self._dynamodb)
         config = IdempotencyConfig(event_key_jmespath=self._key, expires_after_seconds=WEEK_S)
         if self._context is not None:
             config.register_lambda_context(self._context)
-        decorator: Callable[[Task], Task] = idempotent_function(
-            data_keyword_argument="task", persistence_store=persistence, config=config
-        )
-        return decorator, config
+        return persistence, config
 
 
-def once_per(table: str, key: str, dynamodb: Any) -> tuple[Callable[[Task], Task], OnceConfig]:
+class Once(Protocol):
+    def __call__(self, step: Task, key_prefix: str | None = None) -> Task: ...
+
+
+def once_per(table: str, key: str, dynamodb: Any) -> tuple[Once, OnceConfig]:
     """A decorator for `def step(task: dict)` keyed on task[key], and its config (register the Lambda
-    context on it in the handler)."""
+    context on it in the handler). `once(step, key_prefix=...)` shares its records with every
+    function guarding a step under the same prefix."""
     config = OnceConfig(table, key, dynamodb)
 
-    def decorator(step: Task) -> Task:
+    def decorator(step: Task, key_prefix: str | None = None) -> Task:
         guarded: list[Task] = []
 
         @functools.wraps(step)
         def once(*args: Any, **kwargs: Any) -> dict[str, Any]:
             if not guarded:
-                guarded.append(config.decorator()(step))
+                guarded.append(config.decorator(key_prefix)(step))
             return guarded[0](*args, **kwargs)
 
         return once

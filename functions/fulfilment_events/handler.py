@@ -23,7 +23,8 @@ from shared.domain.shipping import ParcelOverLimit
 from shared.exactly_once import sent_then_recorded
 from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.fulfilment_events import EVENT_ADAPTER, Packed
-from shared.topology import DELIVERY_EXCEPTION, EVENTS
+from shared.topology import DELIVERED, DELIVERY_EXCEPTION, EVENTS
+from shared.usecases.delivered_email import delivered_notifier
 from shared.usecases.fulfilment_events import note_repack
 from shared.usecases.notify import mail_shipment_email, record_shipment_email
 
@@ -57,8 +58,16 @@ def notify_exception(order_id: str, shipment_id: str) -> str:
     )
 
 
+delivered_template = w.template(DELIVERED)
 ports = routes.EventPorts(
-    orders=orders, signals=w.signals(), clock=clock, logger=logger, notify_exception=notify_exception
+    orders=orders,
+    signals=w.signals(),
+    clock=clock,
+    logger=logger,
+    notify_exception=notify_exception,
+    notify_delivered=delivered_notifier(
+        once, orders=orders, mailer=mailer, template=w.template(DELIVERED), clock=clock
+    ),
 )
 app = http.resolver(routes.register)
 # Whoever may send to the events queue is decided by IAM; the event's node and tracking number

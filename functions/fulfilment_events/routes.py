@@ -15,6 +15,7 @@ from shared import http
 from shared.domain.errors import OrderNotFound
 from shared.domain.order import ReturnRefused
 from shared.domain.principal import Kind, Principal
+from shared.domain.shipment import Shipment
 from shared.ports import Clock, OrderRepository, TaskSignals
 from shared.schemas.fulfilment_events import EventResult, FulfilmentEventIn, ReturnReceived
 from shared.schemas.order_view import return_view, shipment_view
@@ -29,6 +30,8 @@ class EventPorts:
     logger: Logger
     # emails the customer about a delivery problem, once per shipment: (order_id, shipment_id) -> message id
     notify_exception: Callable[[str, str], str]
+    # emails the customer that the parcel arrived, once, if the shipment as saved owes it (delivered_email)
+    notify_delivered: Callable[[str, Shipment], str | None]
 
 
 def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) -> EventResult:
@@ -48,6 +51,9 @@ def handle(event: FulfilmentEventIn, principal: Principal, ports: EventPorts) ->
     if event.type == "delivery_exception":
         # also on a redelivery: a first attempt that failed to send is completed, a sent one is not repeated
         ports.notify_exception(outcome.order.order_id, event.shipment_id)
+    elif event.type in ("delivered", "collected"):
+        # likewise; owed only once the hand-over's own email is recorded (else the hand-over sends it)
+        ports.notify_delivered(outcome.order.order_id, outcome.shipment)
     ports.logger.info(
         "fulfilment event",
         event_id=event.event_id,

@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
-from shared.topology import FULFILMENT, READY_FOR_PICKUP, SHIPPED
+from shared.topology import DELIVERED, FULFILMENT, READY_FOR_PICKUP, SHIPPED
+from shared.usecases.delivered_email import delivered_notifier
 from shared.usecases.delivery import await_delivery
 from shared.usecases.hand_over import ship
 from shared.usecases.notify import mail_shipment_email, record_shipment_email
@@ -39,6 +40,9 @@ def email(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# the parcel may have arrived before this task kept its token: then this task owes the delivered email
+notify_delivered = delivered_notifier(once, orders=orders, mailer=mailer, template=w.template(DELIVERED), clock=clock)
+
 shipment_email = sent_then_recorded(
     email,
     record=lambda task, sent: record_shipment_email(
@@ -57,7 +61,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         {"key": f"{shipment_id}#{kind}", "order_id": order_id, "shipment_id": shipment_id, "kind": kind}
     )
     # Kept only after the email: until then no delivered event can end the task, so a failed send
-    # fails this attempt and is retried rather than lost behind a task already answered.
-    delivered = await_delivery(order_id, shipment_id, event["task_token"], orders=orders, signals=signals)
+    # fails this attempt and is retried rather than lost behind a task already answered. Likewise
+    # a delivered email this task owes is sent before it answers its own token.
+    delivered = await_delivery(
+        order_id,
+        shipment_id,
+        event["task_token"],
+        orders=orders,
+        signals=signals,
+        before_answer=lambda arrived: notify_delivered(order_id, arrived),
+    )
     logger.info("shipment handed over", status=shipment.status.value, message_id=message_id, delivered=delivered)
     return {"status": shipment.status.value, "message_id": message_id, "already_delivered": delivered}
