@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared.domain.order import Order
+from shared.records import record
 
 ACCEPTED_STATUSES = frozenset({"succeeded", "requires_capture"})
 
 
-@dataclass(frozen=True)
+@record
 class PaymentIntent:
     intent_id: str
     status: str
@@ -27,7 +26,7 @@ INSUFFICIENT = "payment_insufficient"
 ALREADY_USED = "payment_already_used"
 
 
-@dataclass(frozen=True)
+@record
 class PaymentHold:
     code: str
     reason: str
