@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from shared.records import record
 
 # Only annotations name these: a handler importing its ports does not load every domain module.
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record
 class Page(Generic[T]):
     """One page of a listing, in its order, and where the next one starts (None: nothing follows)."""
 
@@ -41,7 +42,7 @@ class Page(Generic[T]):
     after: str | None
 
 
-@dataclass(frozen=True)
+@record
 class CaptureRecord:
     """What (channel, external_id) was first captured as: the body's hash and the order as answered."""
 
@@ -115,7 +116,7 @@ class Mailer(Protocol):
         """Sends a templated email; returns the provider's message id."""
 
 
-@dataclass(frozen=True)
+@record
 class KeyRecord:
     """An API key as stored (never the key itself): whose it is, who created it and who revoked it."""
 
@@ -319,7 +320,7 @@ class DocumentStore(Protocol):
 # --- refunds ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class LedgerQuery:
     """Entries created in [since, until), by status and order: an order, a start time or status
     PENDING names the partitions a listing reads (without `until`, up to now)."""

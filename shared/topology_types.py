@@ -3,10 +3,11 @@ names a function's grants give it. Waybill's own declaration, in these terms, is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from shared.domain.principal import Kind
+from shared.records import record
 
 
 class Access(StrEnum):
@@ -18,7 +19,7 @@ class Access(StrEnum):
 # --- resources -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     name: str
     partition_key: str = "pk"
@@ -37,7 +38,7 @@ class Table:
         return f"TABLE_{self.name.upper()}"
 
 
-@dataclass(frozen=True)
+@record
 class Queue:
     name: str
     visibility_timeout_s: int = 60
@@ -53,7 +54,7 @@ class Queue:
         return f"{self.name}-dlq"
 
 
-@dataclass(frozen=True)
+@record
 class Topic:
     """An SNS topic that fans messages out to subscribers' own queues. Each message carries the
     `filter_attribute` message attribute, so a subscription's filter policy takes only its share
@@ -67,7 +68,7 @@ class Topic:
         return f"TOPIC_{self.name.upper()}_ARN"
 
 
-@dataclass(frozen=True)
+@record
 class Bucket:
     name: str
 
@@ -76,7 +77,7 @@ class Bucket:
         return f"BUCKET_{self.name.upper()}"
 
 
-@dataclass(frozen=True)
+@record
 class Secret:
     name: str
     description: str
@@ -86,7 +87,7 @@ class Secret:
         return f"SECRET_{self.name.upper()}_NAME"
 
 
-@dataclass(frozen=True)
+@record
 class EmailTemplate:
     """An SES template; its files live in shared/email/templates/<name>.{subject.txt,html,txt}."""
 
@@ -97,7 +98,7 @@ class EmailTemplate:
         return f"EMAIL_TEMPLATE_{self.name.upper()}"
 
 
-@dataclass(frozen=True)
+@record
 class StateMachine:
     name: str
     # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
@@ -115,7 +116,7 @@ class StateMachine:
 # --- triggers --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     method: str
     path: str
@@ -126,13 +127,13 @@ class Route:
     query: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class QueueTrigger:
     queue: Queue
     batch_size: int = 10
 
 
-@dataclass(frozen=True)
+@record
 class TaskTrigger:
     """The function is a Lambda task of a state machine, referenced in its ASL as ${placeholder}."""
 
@@ -140,18 +141,18 @@ class TaskTrigger:
     placeholder: str
 
 
-@dataclass(frozen=True)
+@record
 class ScheduleTrigger:
     name: str
     expression: str
 
 
-@dataclass(frozen=True)
+@record
 class AuthorizerTrigger:
     """The function is the REST API's Lambda request authorizer."""
 
 
-@dataclass(frozen=True)
+@record
 class StreamTrigger:
     """The function reads a table's DynamoDB stream (new and old images), reporting failed records."""
 
@@ -165,55 +166,55 @@ Trigger = Route | QueueTrigger | TaskTrigger | ScheduleTrigger | AuthorizerTrigg
 # --- grants ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class TableGrant:
     table: Table
     access: Access
 
 
-@dataclass(frozen=True)
+@record
 class QueueSend:
     queue: Queue
 
 
-@dataclass(frozen=True)
+@record
 class TopicPublish:
     topic: Topic
 
 
-@dataclass(frozen=True)
+@record
 class BucketGrant:
     bucket: Bucket
     access: Access
 
 
-@dataclass(frozen=True)
+@record
 class SecretRead:
     secret: Secret
 
 
-@dataclass(frozen=True)
+@record
 class StartExecution:
     state_machine: StateMachine
     # may also stop the machine's executions (cancelling an order)
     stop: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class TaskCallback:
     """May answer the state machine's task tokens (SendTaskSuccess/Failure/Heartbeat)."""
 
     state_machine: StateMachine
 
 
-@dataclass(frozen=True)
+@record
 class ReadExecutions:
     """May read the state machine's executions and their history (DescribeExecution, GetExecutionHistory)."""
 
     state_machine: StateMachine
 
 
-@dataclass(frozen=True)
+@record
 class DeadLetterRedrive:
     """May read the queue's dead-letter queue and move its messages back to the queue."""
 
@@ -224,7 +225,7 @@ class DeadLetterRedrive:
         return f"DLQ_{self.queue.name.upper()}_URL"
 
 
-@dataclass(frozen=True)
+@record
 class DeadLetterRead:
     """May count and peek at the queue's dead-letter queue (never take or move a message)."""
 
@@ -235,7 +236,7 @@ class DeadLetterRead:
         return f"DLQ_{self.queue.name.upper()}_URL"
 
 
-@dataclass(frozen=True)
+@record
 class DeadLetterSend:
     """May put the queue's messages on its dead-letter queue (a consumer giving one up, with the reason)."""
 
@@ -246,12 +247,12 @@ class DeadLetterSend:
         return f"DLQ_{self.queue.name.upper()}_URL"
 
 
-@dataclass(frozen=True)
+@record
 class SendEmail:
     templates: tuple[EmailTemplate, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FactStore:
     """Analytics facts: a Firehose delivery stream into `bucket` under `prefix` (hourly folders), the
     Glue table over them and the Athena workgroup that runs the reports."""
@@ -261,7 +262,7 @@ class FactStore:
     prefix: str = "facts/"
 
 
-@dataclass(frozen=True)
+@record
 class FactsPut:
     """May put fact records on the store's delivery stream."""
 
@@ -272,7 +273,7 @@ class FactsPut:
         return "FACTS_STREAM_NAME"
 
 
-@dataclass(frozen=True)
+@record
 class FactsQuery:
     """May run the store's reports: Athena in its workgroup, the Glue table, the facts in S3."""
 
@@ -301,7 +302,7 @@ Grant = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Function:
     name: str
     handler: str  # dotted path "functions.<name>.handler.handler", the same in Lambda and locally

@@ -3,15 +3,16 @@ and the stamp other records (nodes, routing policies, stock adjustments, API key
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from shared.records import record
 
 if TYPE_CHECKING:
     from shared.domain.principal import Principal
 
 
-@dataclass(frozen=True)
+@record
 class Actor:
     kind: str  # a principal kind: channel, ops, finance, admin, warehouse, carrier
     name: str
@@ -24,7 +25,7 @@ class Actor:
         return f"{self.kind}:{self.name}"
 
 
-@dataclass(frozen=True)
+@record
 class Stamp:
     """Who wrote a record, when, and why where the write says. Orders keep a whole history
     instead; a node or a policy keeps the stamp of its last change."""

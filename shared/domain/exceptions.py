@@ -7,11 +7,11 @@ the vocabulary operations tooling works from. No I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.errors import DomainError
+from shared.records import record
 
 
 class ExceptionType(StrEnum):
@@ -80,7 +80,7 @@ class ActionRefused(DomainError):
         self.code = code
 
 
-@dataclass(frozen=True)
+@record
 class OrderException:
     type: ExceptionType
     reason: str

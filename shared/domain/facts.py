@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.order import HistoryEntry, Order, OrderStatus
 from shared.domain.refund_ledger import LedgerEntry, RefundStatus
+from shared.records import record
 
 SCHEMA_VERSION = 1
 POSTAL_PREFIX = 3
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     fact_id: str
     event_type: str

@@ -8,11 +8,11 @@ free = on hand - reserved (what may physically leave), available = free - safety
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.domain.audit import Stamp
 from shared.domain.errors import DomainError
+from shared.records import record
 
 
 class AdjustmentType(StrEnum):
@@ -21,7 +21,7 @@ class AdjustmentType(StrEnum):
     COUNT = "count"  # a stock count: on hand becomes quantity
 
 
-@dataclass(frozen=True)
+@record
 class AppliedAdjustment:
     """An adjustment as applied under its reference: what moved at the node, and who moved it (the
     stock's audit trail)."""
@@ -39,7 +39,7 @@ class InsufficientStock(DomainError):
     http_status = 409
 
 
-@dataclass(frozen=True)
+@record
 class StockLevel:
     sku: str
     node_id: str
@@ -76,7 +76,7 @@ def on_hand_delta(kind: AdjustmentType, quantity: int, current: StockLevel) -> i
     return delta
 
 
-@dataclass(frozen=True)
+@record
 class ReorderSuggestion:
     sku: str
     node_id: str
@@ -93,7 +93,7 @@ def reorder_suggestion(level: StockLevel) -> ReorderSuggestion | None:
     return ReorderSuggestion(level.sku, level.node_id, quantity, level.available, level.reorder_point)
 
 
-@dataclass(frozen=True)
+@record
 class StockChange:
     """One line of an adjustment, already resolved against the stock it was read from."""
 
@@ -105,7 +105,7 @@ class StockChange:
     shards: int = 1  # the (sku, node)'s shard count as read
 
 
-@dataclass(frozen=True)
+@record
 class Reservation:
     order_id: str
     node_id: str

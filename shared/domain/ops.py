@@ -7,19 +7,19 @@ on a copy of the order: the rule lives once, in the method that does the action.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.audit import Actor
 from shared.domain.errors import DomainError
 from shared.domain.exceptions import ORDER_ACTIONS, Action, ExceptionType, OrderException
 from shared.domain.order import Order, OrderStatus, copy
+from shared.records import record
 
 # A probe actor for trying actions on a copy; never recorded anywhere.
 _PROBE = Actor("ops", "probe")
 
 
-@dataclass(frozen=True)
+@record
 class QueueEntry:
     """One order in the exception queue, or one dead-letter queue holding messages (no order)."""
 

@@ -29,6 +29,7 @@ from shared.domain.shipment import (
 )
 from shared.domain.shipping import Label
 from shared.domain.values import Address, GeoPoint
+from shared.records import record
 
 
 class OrderStatus(StrEnum):
@@ -97,7 +98,7 @@ class NothingToCancel(DomainError):
         super().__init__(f"order {order_id} is {status}: everything has shipped, so nothing can be cancelled")
 
 
-@dataclass(frozen=True)
+@record
 class Cancellation:
     """What a cancellation took back: lines (id, quantity) and shipments; whole when nothing had shipped."""
 
@@ -120,7 +121,7 @@ class ReturnRefused(DomainError):
         self.http_status = 404 if code == "not_found" else 409
 
 
-@dataclass(frozen=True)
+@record
 class ReturnLine:
     line_id: str
     sku: str
@@ -129,7 +130,7 @@ class ReturnLine:
     damaged: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class ReturnReceipt:
     """One parcel of an RMA as the warehouse found it: per line (line_id, resellable, damaged)."""
 
@@ -185,14 +186,14 @@ class PaymentCheck(StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
+@record
 class Customer:
     email: str
     name: str
     phone: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     line_id: str
     sku: str
@@ -211,14 +212,14 @@ class Line:
         return self.quantity * self.unit_amount
 
 
-@dataclass(frozen=True)
+@record
 class Delivery:
     method: str  # "ship" | "pickup"
     service_level: str  # "standard" | "express"
     pickup_node: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Totals:
     lines: int
     shipping: int
@@ -229,7 +230,7 @@ class Totals:
         return self.lines + self.shipping + self.tax
 
 
-@dataclass(frozen=True)
+@record
 class HistoryEntry:
     at: datetime
     status: OrderStatus
@@ -239,7 +240,7 @@ class HistoryEntry:
     actor: Actor | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Routing:
     """The routing decision as recorded on the order: what was decided, why, and what was weighed."""
 
@@ -252,7 +253,7 @@ class Routing:
     decided_at: datetime
 
 
-@dataclass(frozen=True)
+@record
 class Execution:
     arn: str
     state_machine: str

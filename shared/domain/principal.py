@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from shared.records import record
 
 
 class Kind(StrEnum):
@@ -18,7 +19,7 @@ class Kind(StrEnum):
     CARRIER = "carrier"
 
 
-@dataclass(frozen=True)
+@record
 class Principal:
     principal_id: str
     kind: Kind

@@ -4,14 +4,14 @@ the price a customer pays comes from the carrier, not from here."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from shared.domain.values import GeoPoint
+from shared.records import record
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 
 
-@dataclass(frozen=True)
+@record
 class Zone:
     name: str
     below_km: float  # the zone covers distances below this and at or above the previous zone's

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from shared.domain.refund_ledger import LedgerEntry, RefundStatus, StripeRefund, status_of_stripe
+from shared.records import record
 
 
 class Match(StrEnum):
@@ -24,7 +25,7 @@ class Match(StrEnum):
     STATUS_MISMATCH = "status_mismatch"
 
 
-@dataclass(frozen=True)
+@record
 class ReconciliationRow:
     kind: Match
     refund_id: str | None
@@ -39,7 +40,7 @@ class ReconciliationRow:
     detail: str
 
 
-@dataclass(frozen=True)
+@record
 class ClassSummary:
     count: int = 0
     # per currency: money in different currencies is never added up
@@ -47,7 +48,7 @@ class ClassSummary:
     stripe_amounts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class ReconciliationReport:
     period_start: datetime
     period_end: datetime

@@ -7,11 +7,12 @@ Money is in integer minor units of an ISO 4217 currency throughout.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.errors import DomainError
+from shared.records import record
 
 
 class RefundStatus(StrEnum):
@@ -95,7 +96,7 @@ class InvalidRefundRequest(DomainError):
 # --- the ledger entry ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class LedgerEntry:
     """One refund as Waybill records it: written PENDING before Stripe is called, settled after."""
 
@@ -137,7 +138,7 @@ class LedgerEntry:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Owed:
     """A refund owed whose amount is not known yet (what was captured must be asked of Stripe):
     recorded before any provider call, so that a retry, the sweep or ops can always finish it.
@@ -164,7 +165,7 @@ def status_of_stripe(stripe_status: str) -> RefundStatus:
     return RefundStatus.PENDING
 
 
-@dataclass(frozen=True)
+@record
 class StripeRefund:
     """A refund as Stripe reports it."""
 

@@ -5,12 +5,12 @@ and shipping when nothing of the order is kept). Pure: no I/O; money in integer 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 
 from shared.domain.refund_ledger import InvalidRefundRequest
+from shared.records import record
 
 
-@dataclass(frozen=True)
+@record
 class LineValue:
     """An order line as the refund policy sees it: its id and its value (quantity x unit amount)."""
 
@@ -18,7 +18,7 @@ class LineValue:
     amount: int
 
 
-@dataclass(frozen=True)
+@record
 class RefundAmount:
     lines: int
     tax: int

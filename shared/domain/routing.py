@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, NamedTuple
 
 from shared.domain.audit import Stamp
 from shared.domain.rates import estimate_rate, haversine_km
 from shared.domain.values import Address, GeoPoint, PostalAddress
+from shared.records import record
 
 DEFAULT_UNIT_WEIGHT_KG = 0.5  # no catalogue yet; per-sku weights can be passed to route()
 MAX_CANDIDATES = 10
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     node_id: str
     kind: str  # "warehouse" | "store" | "3pl" | "dropship"
@@ -70,7 +71,7 @@ def node_address(node: Node | None, node_id: str) -> Address:
     )
 
 
-@dataclass(frozen=True)
+@record
 class RoutingLine:
     line_id: str
     sku: str
@@ -81,7 +82,7 @@ class RoutingLine:
             raise ValueError(f"line {self.line_id} quantity must be at least 1, got {self.quantity}")
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     strategy: Literal["cost", "distance"] = "cost"
     allow_split: bool = True
@@ -96,7 +97,7 @@ class Policy:
             raise ValueError(f"max_shipments must be at least 1, got {self.max_shipments}")
 
 
-@dataclass(frozen=True)
+@record
 class RoutingRequest:
     lines: tuple[RoutingLine, ...]
     method: Literal["ship", "pickup"]
@@ -105,7 +106,7 @@ class RoutingRequest:
     service_level: Literal["standard", "express"] = "standard"
 
 
-@dataclass(frozen=True)
+@record
 class Allocation:
     node_id: str
     line_id: str
@@ -113,7 +114,7 @@ class Allocation:
     quantity: int
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     node_ids: tuple[str, ...]  # one node, or the nodes of a split plan
     score: float  # minor units (strategy cost) or km (strategy distance); lower is better
@@ -121,7 +122,7 @@ class Candidate:
     note: str
 
 
-@dataclass(frozen=True)
+@record
 class RoutingDecision:
     outcome: Literal["allocated", "partial", "backorder", "hold"]
     allocations: tuple[Allocation, ...]

@@ -11,9 +11,9 @@ while the whole (sku, node) is short of its safety stock; what any other shard s
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 from shared.domain.errors import DomainError
+from shared.records import record
 
 MAX_SHARDS = 32  # a reservation line touches at most this many items (a transaction takes 100)
 
@@ -23,7 +23,7 @@ class ShardsCannotShrink(DomainError):
     http_status = 409
 
 
-@dataclass(frozen=True)
+@record
 class Shard:
     """One shard's counters as stored. `available` is unreserved units, less the safety stock on shard 0."""
 
@@ -108,7 +108,7 @@ def placement(shards: list[Shard], count: int, on_hand_delta: int, safety_delta:
     return {i: n for i, n in sorted(moves.items()) if n}
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     """Units moved from one shard to another, as one two-item conditional transaction."""
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from shared.domain.errors import DomainError
 from shared.domain.shipping import Label, Parcel, ParcelOverLimit, parcel_over_limit
+from shared.records import record
 
 
 class ShipmentStatus(StrEnum):
@@ -103,14 +104,14 @@ class EventRefused(DomainError):
         self.code = code
 
 
-@dataclass(frozen=True)
+@record
 class ShipmentLine:
     line_id: str
     sku: str
     quantity: int
 
 
-@dataclass(frozen=True)
+@record
 class ShipmentEvent:
     event_id: str
     type: EventType

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from shared.domain.errors import DomainError
 from shared.domain.rates import GROUND_TRANSIT_DAYS, billable_kg, haversine_km, zone_for, zone_price
 from shared.domain.tracking import REFERENCE_LIMIT, ups_tracking_number
 from shared.domain.values import Address, GeoPoint
+from shared.records import record
 
 SERVICE_LEVELS = ("standard", "express")
 EXPRESS_MAX_TRANSIT_DAYS = 2
 
 
-@dataclass(frozen=True)
+@record
 class Parcel:
     weight_grams: int
     length_cm: int
@@ -32,7 +32,7 @@ class Parcel:
         return billable_kg(self.weight_grams, self.length_cm, self.width_cm, self.height_cm)
 
 
-@dataclass(frozen=True)
+@record
 class LabelRequest:
     shipment_id: str  # also the idempotency key: one label per shipment, ever
     order_id: str
@@ -51,7 +51,7 @@ class LabelRequest:
         return haversine_km(GeoPoint(a.lat, a.lon), GeoPoint(b.lat, b.lon))
 
 
-@dataclass(frozen=True)
+@record
 class RateQuote:
     carrier: str
     service: str
@@ -60,7 +60,7 @@ class RateQuote:
     transit_days: int
 
 
-@dataclass(frozen=True)
+@record
 class Label:
     carrier: str
     service: str
@@ -116,7 +116,7 @@ def choose_rate(quotes: Sequence[RateQuote], service_level: str) -> RateQuote:
 # --- The sandbox carrier's rate sheet -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class SandboxService:
     name: str
     ups_code: str  # the service code inside the tracking number

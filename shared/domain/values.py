@@ -13,7 +13,7 @@ minor units are Stripe's, which are not always ISO 4217's (https://docs.stripe.c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from shared.records import record
 
 STRIPE_ZERO_DECIMAL = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
@@ -59,13 +59,13 @@ def format_money(amount: int, currency: str) -> str:
     return f"{amount / 10**digits:,.{digits}f} {currency}"
 
 
-@dataclass(frozen=True)
+@record
 class GeoPoint:
     lat: float
     lon: float
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     name: str
     line1: str
@@ -78,7 +78,7 @@ class Address:
     lon: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PostalAddress:
     """Where a node is: what a pickup customer reads and a label prints (every part optional)."""
 

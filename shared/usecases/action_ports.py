@@ -3,16 +3,16 @@ the operations function builds these at init and loads the actions' use cases wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shared.ports import Clock, FulfilmentRequests, Inventory, OrderRepository, RefundLedger, TaskSignals, Workflow
+from shared.records import record
 
 if TYPE_CHECKING:
     from shared.usecases.ops_actions import FlowPorts
 
 
-@dataclass(frozen=True)
+@record
 class ActionPorts:
     orders: OrderRepository
     workflow: Workflow

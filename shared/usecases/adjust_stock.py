@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 from shared.domain.audit import Actor, Stamp
 from shared.domain.errors import DomainError
@@ -17,6 +16,7 @@ from shared.domain.inventory import (
     reorder_suggestion,
 )
 from shared.ports import AdjustmentReplay, Clock, Nodes, RestockNotifier, StockChanged, StockKeeping
+from shared.records import record
 from shared.schemas.inventory import AdjustmentLine, AnyAdjustment, CountLine, ReceiptLine
 
 ATTEMPTS = 4
@@ -32,7 +32,7 @@ class AdjustmentConflict(DomainError):
     http_status = 409
 
 
-@dataclass(frozen=True)
+@record
 class AdjustmentOutcome:
     levels: list[StockLevel]
     replayed: bool

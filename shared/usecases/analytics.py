@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.analytics.catalog import Report
@@ -11,6 +10,7 @@ from shared.analytics.scope import MAX_RANGE, Scope, scoped
 from shared.analytics.values import json_value
 from shared.domain.errors import DomainError
 from shared.ports import ReportEngine
+from shared.records import record
 
 DEFAULT_RANGE = timedelta(days=29)  # the last 30 days, today included
 PARAMETERS = (
@@ -45,7 +45,7 @@ def scope_for(
     return Scope(from_day, to_day, channel, node_id)
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     report: Report
     scope: Scope

@@ -5,15 +5,15 @@ Running it again writes the same objects with the same fact ids: nothing is adde
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from shared.domain.facts import by_partition, order_facts, refund_facts
 from shared.domain.order import Order
 from shared.domain.refund_ledger import LedgerEntry
 from shared.ports import FactFiles
+from shared.records import record
 
 
-@dataclass(frozen=True)
+@record
 class BackfillReport:
     orders: int
     facts: int

@@ -10,7 +10,6 @@ owed until Stripe says what was captured) before any provider is called.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from shared.ports import (
     TaskSignals,
     Workflow,
 )
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.refunds import CANCEL_CAUSE, owed_refund_failed, record_cancellation_refund
 from shared.usecases.reserve_order import release_reservations
@@ -40,7 +40,7 @@ CAUSE = CANCEL_CAUSE
 RESTART_AFTER = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
+@record
 class CancelOutcome:
     order: Order
     cancellation: Cancellation

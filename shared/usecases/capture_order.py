@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from shared import metrics
 from shared.domain import order as order_model
@@ -13,10 +12,11 @@ from shared.domain.errors import ConcurrentUpdate, IdempotencyConflict
 from shared.domain.order import Execution, Order
 from shared.domain.values import Address
 from shared.ports import Clock, DuplicateCapture, OrderRepository, Workflow
+from shared.records import record
 from shared.schemas.capture import CaptureOrder
 
 
-@dataclass(frozen=True)
+@record
 class CaptureResult:
     order: Order
     replayed: bool

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared.domain.order import Order, OrderStatus, PaymentCheck
 from shared.domain.payment import already_used, payment_hold
 from shared.ports import Clock, OrderRepository, PaymentClaims, PaymentGateway
+from shared.records import record
 from shared.usecases._update import update_order
 
 
-@dataclass(frozen=True)
+@record
 class PaymentOutcome:
     outcome: str  # "verified" | "on_hold" | "skipped"
     reason: str | None

@@ -11,13 +11,13 @@ lists each dead-letter queue holding messages as one entry (`dead_letter`, actio
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.errors import DomainError
 from shared.domain.ops import QueueEntry, dead_letter_entry
 from shared.logging import mask
+from shared.records import record
 
 SAMPLES = 5
 MAX_REDRIVE = 1000
@@ -31,7 +31,7 @@ class UnknownQueue(DomainError):
         super().__init__(f"no queue {queue!r}; the queues are: {', '.join(known)}")
 
 
-@dataclass(frozen=True)
+@record
 class DeadLetter:
     message_id: str
     body: str
@@ -40,14 +40,14 @@ class DeadLetter:
     failure_reason: str | None  # as the consumer recorded it, if it did
 
 
-@dataclass(frozen=True)
+@record
 class DeadLetterQueueState:
     queue: str
     count: int  # approximate, as SQS counts (visible and in flight)
     samples: list[DeadLetter]
 
 
-@dataclass(frozen=True)
+@record
 class Sample:
     message_id: str
     body: Any  # the message's JSON, masked
@@ -57,7 +57,7 @@ class Sample:
     failure_reason: str
 
 
-@dataclass(frozen=True)
+@record
 class QueueReport:
     queue: str
     count: int
@@ -65,7 +65,7 @@ class QueueReport:
     samples: list[Sample]
 
 
-@dataclass(frozen=True)
+@record
 class Redrive:
     queue: str
     moved: int

@@ -16,7 +16,6 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -24,6 +23,7 @@ from shared.domain.errors import DomainError
 from shared.domain.exceptions import ORDER_TYPES, ExceptionType
 from shared.domain.ops import QueueEntry, queue_entry
 from shared.domain.order import Order
+from shared.records import record
 
 MAX_LIMIT = 200
 
@@ -33,7 +33,7 @@ def position(since: datetime, order_id: str) -> str:
     return f"{since.isoformat()}#{order_id}"
 
 
-@dataclass(frozen=True)
+@record
 class Filed:
     position: str
     order: Order
@@ -61,7 +61,7 @@ class BadCursor(DomainError):
         super().__init__("the cursor is not one this queue gave out; start again without `cursor`")
 
 
-@dataclass(frozen=True)
+@record
 class QueueQuery:
     # DEAD_LETTER among them: the dead-letter queues holding messages are listed too
     types: tuple[ExceptionType, ...] = tuple(ExceptionType)
@@ -74,7 +74,7 @@ class QueueQuery:
     cursor: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class QueuePage:
     entries: tuple[QueueEntry, ...]
     counts: dict[str, int]

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from shared.domain.errors import DomainError
 from shared.domain.order import Order
 from shared.logging import mask
+from shared.records import record
 from shared.topology import RETURNS
 
 # Task lifecycle events (service integrations, and the older direct Lambda resource).
@@ -84,7 +85,7 @@ class Step:
         return max(self.attempts - 1, 0)
 
 
-@dataclass(frozen=True)
+@record
 class ExecutionInfo:
     arn: str
     name: str
@@ -96,7 +97,7 @@ class ExecutionInfo:
     cause: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ExecutionSteps:
     execution: ExecutionInfo
     steps: list[Step]
@@ -188,7 +189,7 @@ def _latest_open(steps: list[Step], kind: str, details: Mapping[str, Any]) -> St
     return None
 
 
-@dataclass(frozen=True)
+@record
 class ExecutionRef:
     state_machine: str
     name: str

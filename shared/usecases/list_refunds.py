@@ -8,11 +8,12 @@ cursor is the position the ledger's page ended at: each entry appears once acros
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.domain.refund_ledger import LedgerEntry, RefundStatus
 from shared.ports import LedgerQuery, RefundLedger
+from shared.records import record
 from shared.usecases import paging
 
 DEFAULT_LIMIT = 100
@@ -23,7 +24,7 @@ LISTING = "refunds"
 _POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}(T[0-9:.+\-]{8,40}#[A-Za-z0-9_\-]{1,128})?$")
 
 
-@dataclass(frozen=True)
+@record
 class RefundPage:
     refunds: list[LedgerEntry]
     next: str | None

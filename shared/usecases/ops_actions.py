@@ -10,7 +10,6 @@ a no-op) and a crash between the two is finished by the replay.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from shared.domain.audit import Actor
 from shared.domain.errors import OrderNotFound
@@ -18,6 +17,7 @@ from shared.domain.exceptions import Action, ActionRefused, ExceptionType
 from shared.domain.ops import retry_kind
 from shared.domain.order import Execution, Order, OrderStatus
 from shared.ports import Clock, FulfilmentRequests, OrderRepository, TaskSignals, Workflow
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 from shared.usecases.signals import answer_request
@@ -25,7 +25,7 @@ from shared.usecases.signals import answer_request
 FULFILMENT_MACHINE = "fulfilment"
 
 
-@dataclass(frozen=True)
+@record
 class ActionRequest:
     action: Action
     reason: str
@@ -46,7 +46,7 @@ class ActionKeyConflict(ActionRefused):
         super().__init__("idempotency_conflict", f"Idempotency-Key {key!r} was already used for a different action")
 
 
-@dataclass(frozen=True)
+@record
 class ActionOutcome:
     order: Order
     replayed: bool
@@ -54,7 +54,7 @@ class ActionOutcome:
     execution: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FlowPorts:
     """What the fulfilment-side actions reach: the order, its flow, its nodes."""
 

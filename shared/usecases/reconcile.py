@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from shared.domain.errors import DomainError
 from shared.domain.reconciliation import ReconciliationReport, reconcile, to_csv, to_json
 from shared.ports import Clock, RefundGateway, RefundLedger, ReportStore
+from shared.records import record
 from shared.usecases.reconciliation_log import ReconciliationLog, ReconciliationRecord
 
 MAX_PERIOD = timedelta(days=31)
@@ -34,7 +34,7 @@ class InvalidPeriod(DomainError):
     http_status = 422
 
 
-@dataclass(frozen=True)
+@record
 class ReconciliationRun:
     reconciliation_id: str
     ran_at: datetime

@@ -13,12 +13,12 @@ import binascii
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from shared.domain.errors import DomainError
 from shared.domain.reconciliation import ClassSummary, Match, ReconciliationReport
+from shared.records import record
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -27,7 +27,7 @@ _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 _POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#rec_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}$")
 
 
-@dataclass(frozen=True)
+@record
 class ReconciliationRecord:
     reconciliation_id: str
     ran_at: datetime
@@ -81,7 +81,7 @@ class InvalidCursor(DomainError):
         super().__init__("the cursor is not one this listing gave out; start again without `cursor`")
 
 
-@dataclass(frozen=True)
+@record
 class ReconciliationPage:
     records: list[ReconciliationRecord]
     next: str | None

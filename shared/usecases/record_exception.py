@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from shared import metrics
@@ -20,6 +19,7 @@ from shared.domain.exceptions import ExceptionType, classify_failure
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
 from shared.ports import Clock, FulfilmentRequests, HeldReservations, OrderRepository
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 
@@ -27,7 +27,7 @@ _ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
 
 
-@dataclass(frozen=True)
+@record
 class Compensated:
     status: str
     released: int  # reservations given back

@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shared.domain.errors import IllegalTransition
 from shared.domain.inventory import StockLevel, reorder_suggestion
 from shared.domain.order import Order, OrderStatus
 from shared.domain.routing import Node, Policy, RoutingDecision
 from shared.ports import Allocation, Clock, Nodes, OrderRepository, Policies, Reservations, Routing
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.capacity_routing import route_within_capacity
 
@@ -34,7 +35,7 @@ class OrderBusy(Exception):
     """Another attempt is routing this order right now; the state machine retries later."""
 
 
-@dataclass(frozen=True)
+@record
 class ReserveOutcome:
     outcome: str  # allocated | partial | backorder | hold | skipped
     nodes: tuple[str, ...]

@@ -17,7 +17,7 @@ of the order is kept. Only resellable units go back into available stock.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shared import metrics
 from shared.domain.audit import Actor
@@ -40,6 +40,7 @@ from shared.ports import (
     TaskSignals,
     Workflow,
 )
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.refunds import open_refund, units_refunded_before
 
@@ -140,7 +141,7 @@ def receive_return(
     return applied
 
 
-@dataclass(frozen=True)
+@record
 class ReceiptOutcome:
     refund_ids: tuple[str, ...]  # the refunds opened for the receipts settled now
     outstanding: int  # units still expected or receipts not yet settled: the state machine waits again

@@ -13,13 +13,14 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import DomainError
 from shared.domain.order import Order, OrderStatus
 from shared.domain.principal import Principal
+from shared.records import record
 from shared.topology import Kind
 
 MAX_LIMIT = 200
@@ -49,7 +50,7 @@ class ChannelNotYours(DomainError):
         super().__init__(f"a channel key sees its own orders only, not channel {channel!r}")
 
 
-@dataclass(frozen=True)
+@record
 class OrderFilter:
     status: OrderStatus | None = None
     channel: str | None = None
@@ -74,7 +75,7 @@ class OrderFilter:
         return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@record
 class IndexQuery:
     """One partition of one index, between two creation times (ISO 8601 text, as the index sorts them)."""
 
@@ -84,7 +85,7 @@ class IndexQuery:
     created_to: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Position:
     """Where a page ended: the last index entry read (its creation time and table key)."""
 
@@ -93,7 +94,7 @@ class Position:
     sk: str
 
 
-@dataclass(frozen=True)
+@record
 class IndexPage:
     orders: list[Order]  # in index order; entries whose order is gone are left out
     last: Position | None  # None when the partition has nothing more in range
@@ -104,7 +105,7 @@ class OrderIndex(Protocol):
         """Up to `limit` index entries newest first, after `after`, with their orders read by key."""
 
 
-@dataclass(frozen=True)
+@record
 class SearchPage:
     orders: list[Order]
     next: str | None

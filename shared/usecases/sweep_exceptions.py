@@ -9,7 +9,6 @@ time; each candidate is then judged on its own history (shared/domain/ops.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +16,7 @@ from shared.domain.exceptions import ORDER_TYPES
 from shared.domain.ops import EXPECTED_PROGRESS, no_progress
 from shared.domain.order import Order, OrderStatus
 from shared.ports import Clock, OrderRepository
+from shared.records import record
 from shared.usecases._update import update_order
 from shared.usecases.exception_queue import ExceptionIndex
 
@@ -29,7 +29,7 @@ class StatusIndex(Protocol):
         """Ids of orders in `status` created before `bound`, oldest first."""
 
 
-@dataclass(frozen=True)
+@record
 class SweepResult:
     stuck: tuple[str, ...]
     # seconds the oldest order in the queue has waited; 0 when the queue is empty
