@@ -65,9 +65,7 @@ ports = routes.EventPorts(
     clock=clock,
     logger=logger,
     notify_exception=notify_exception,
-    notify_delivered=delivered_notifier(
-        once, orders=orders, mailer=mailer, template=w.template(DELIVERED), clock=clock
-    ),
+    notify_delivered=delivered_notifier(once, orders=orders, mailer=mailer, template=delivered_template, clock=clock),
 )
 app = http.resolver(routes.register)
 # Whoever may send to the events queue is decided by IAM; the event's node and tracking number

@@ -73,3 +73,25 @@ def test_the_record_inside_the_idempotency_record_would_send_twice(once: Callabl
         both(task=task)
     both(task=task)
     assert outbox.sent == [task["key"], task["key"]]
+
+
+def test_two_functions_sharing_a_key_prefix_send_once_and_their_own_steps_stay_apart(
+    resources: Any, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delivered email may be sent by the events function or the hand-over task: one record
+    under their shared prefix. A step without the prefix stays keyed on its own function's name,
+    even when the same function ran a prefixed step before it."""
+    table, outbox = resources.tables[t.IDEMPOTENCY.name], Outbox()
+
+    def email(task: dict[str, Any]) -> dict[str, Any]:
+        return {"message_id": outbox.mail(task)}
+
+    task = {"key": f"ord-{uuid.uuid4().hex}-S1#delivered"}
+    sent = []
+    for function in ("waybill-fulfilment_events", "waybill-hand_over"):
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", function)
+        once, _ = once_per(table, "key", aws("dynamodb"))
+        sent.append(once(email, key_prefix="delivered-email")(task=task)["message_id"])
+        sent.append(once(email)(task=task)["message_id"])  # its own record, not the shared one
+    assert sent == ["msg-1", "msg-2", "msg-1", "msg-3"]
+    assert outbox.sent == [task["key"]] * 3
