@@ -14,6 +14,7 @@
   embedded stack does not serve), so items deleted or overwritten were never freed: a long-running
   stack grew by gigabytes. Nothing else reads that list.
 - Work moto repeats on every request is done once (devstack/moto_hot_paths.py).
+- A nested Express execution runs and is logged as in AWS (devstack/moto_express.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from devstack import moto_hot_paths
+from devstack import moto_express, moto_hot_paths
 from devstack.runtime import LambdaError, LambdaRuntime
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -66,6 +67,7 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         query_partitions_only()
         forget_model_instances()
         moto_hot_paths.apply()
+        moto_express.apply()
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()

@@ -58,6 +58,8 @@ class Resources:
             return self.buckets[logical]
         if env_name.startswith("SECRET_"):
             return self.secrets[logical]
+        if env_name.startswith("STATE_MACHINE_") and env_name.endswith("_LOG_GROUP"):
+            return state_machine_log_group(logical)
         if env_name.startswith("STATE_MACHINE_"):
             return self.state_machines[logical]
         if env_name.startswith("EMAIL_TEMPLATE_"):
@@ -266,19 +268,40 @@ def _functions(plan: LocalPlan, res: Resources, sender: str, browser_origin: str
         )
 
 
+def state_machine_log_group(machine: str) -> str:
+    """As the CDK stack names it (infra/constructs/workflows.py)."""
+    return f"/aws/vendedlogs/states/{PREFIX}-{machine}"
+
+
 def _state_machines(plan: LocalPlan, res: Resources) -> None:
-    sfn, iam = _client("stepfunctions", res), _client("iam", res)
+    sfn, iam, cwlogs = _client("stepfunctions", res), _client("iam", res), _client("logs", res)
     role = _role(iam, f"{PREFIX}-states", "states.amazonaws.com")
     for machine in t.STATE_MACHINES:
         definition = (ROOT / machine.definition_path).read_text()
         for task in plan.tasks:
             if task.state_machine == machine.name:
                 definition = definition.replace("${" + task.placeholder + "}", res.function_arns[task.function])
+        for child in machine.runs:
+            definition = definition.replace("${" + child.placeholder + "}", res.state_machines[child.name])
         if "${" in definition:
             raise ValueError(f"{machine.definition_path} has a placeholder no topology task fills")
-        arn = sfn.create_state_machine(
-            name=f"{PREFIX}-{machine.name}", definition=definition, roleArn=role, type="STANDARD"
-        )["stateMachineArn"]
+        options: dict[str, Any] = {"type": "STANDARD"}
+        if machine.express:
+            # Its steps are read back from this log group, as in AWS (moto writes the same events).
+            group = state_machine_log_group(machine.name)
+            cwlogs.create_log_group(logGroupName=group)
+            group_arn = f"arn:aws:logs:{res.region}:{ACCOUNT}:log-group:{group}:*"
+            options = {
+                "type": "EXPRESS",
+                "loggingConfiguration": {
+                    "level": "ALL",
+                    "includeExecutionData": True,
+                    "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}],
+                },
+            }
+        arn = sfn.create_state_machine(name=f"{PREFIX}-{machine.name}", definition=definition, roleArn=role, **options)[
+            "stateMachineArn"
+        ]
         assert arn == res.state_machines[machine.name], arn
 
 

@@ -72,7 +72,7 @@ class WaybillStack(Stack):
         self.workflows = Workflows(
             self, "Workflows", state_machines=spec.state_machines, functions=spec.functions, lambdas=lambdas
         )
-        self.functions.bind_state_machines(self.workflows.state_machines)
+        self.functions.bind_state_machines(self.workflows.state_machines, self.workflows.log_groups)
         self.api = Api(self, "Api", functions=spec.functions, lambdas=lambdas, browser_origin=console_origin.token())
         self.console = Console(
             self, "Console", api=self.api.rest_api, access_logs=self.storage.access_logs, origin=console_origin

@@ -292,7 +292,20 @@ class Wiring:
         }
         if not machines:
             raise NotGranted(f"{self.function.name} is not granted reading executions (see shared/topology.py)")
-        return self._once("history", lambda: StepFunctionsHistory(self.client("stepfunctions"), machines))
+        log_groups = {
+            g.state_machine.name: self._env[g.state_machine.log_group_env]
+            for g in self.function.grants
+            if isinstance(g, t.ReadExecutions) and g.state_machine.express
+        }
+        return self._once(
+            "history",
+            lambda: StepFunctionsHistory(
+                self.client("stepfunctions"),
+                machines,
+                logs=self.client("logs") if log_groups else None,
+                log_groups=log_groups,
+            ),
+        )
 
     def dead_letters(self) -> SqsDeadLetters:
         """The dead-letter queues of every queue the function may redrive (DeadLetterRedrive) or read

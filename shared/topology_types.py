@@ -101,12 +101,27 @@ class EmailTemplate:
 @record
 class StateMachine:
     name: str
-    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
+    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs (and the
+    # ARNs of the machines it runs)
     definition: str
+    # Express: billed by duration, not by transition; at most 5 minutes, no task tokens, and no
+    # execution history API (its steps are read from its log group)
+    express: bool = False
+    # the machines it runs as nested executions (states:startExecution.sync:2)
+    runs: tuple[StateMachine, ...] = ()
 
     @property
     def env(self) -> str:
         return f"STATE_MACHINE_{self.name.upper()}_ARN"
+
+    @property
+    def log_group_env(self) -> str:
+        return f"STATE_MACHINE_{self.name.upper()}_LOG_GROUP"
+
+    @property
+    def placeholder(self) -> str:
+        """How a machine that runs this one names its ARN in the ASL."""
+        return "".join(part.capitalize() for part in self.name.split("_")) + "StateMachineArn"
 
     @property
     def definition_path(self) -> str:
@@ -209,7 +224,8 @@ class TaskCallback:
 
 @record
 class ReadExecutions:
-    """May read the state machine's executions and their history (DescribeExecution, GetExecutionHistory)."""
+    """May read the state machine's executions and their history (DescribeExecution, GetExecutionHistory;
+    for an Express machine, its log group)."""
 
     state_machine: StateMachine
 
@@ -351,6 +367,8 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env.update(dict.fromkeys(grant.envs, store.name))
             case ReadExecutions(state_machine=sm):
                 env[sm.env] = sm.name
+                if sm.express:
+                    env[sm.log_group_env] = sm.name
             case DeadLetterRedrive(queue=q):
                 env[q.env] = q.name
                 env[grant.env] = q.name

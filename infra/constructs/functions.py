@@ -94,6 +94,7 @@ class Resources:
     shop: Mapping[str, str] = field(default_factory=dict)
     # topology name -> (state machine, its physical name); filled once the state machines exist
     state_machines: dict[str, tuple[sfn.IStateMachine, str]] = field(default_factory=dict)
+    log_groups: dict[str, logs.ILogGroup] = field(default_factory=dict)  # each state machine's
 
 
 class Functions(Construct):
@@ -200,9 +201,14 @@ class Functions(Construct):
         self.failure_queues[spec.name] = queue
         return queue
 
-    def bind_state_machines(self, state_machines: Mapping[str, tuple[sfn.IStateMachine, str]]) -> None:
+    def bind_state_machines(
+        self,
+        state_machines: Mapping[str, tuple[sfn.IStateMachine, str]],
+        log_groups: Mapping[str, logs.ILogGroup],
+    ) -> None:
         """Second phase: StartExecution grants, then a check that every function got its environment."""
         self._resources.state_machines.update(state_machines)
+        self._resources.log_groups.update(log_groups)
         for spec in self.specs.values():
             for grant in spec.grants:
                 if isinstance(grant, StartExecution | TaskCallback | ReadExecutions):
@@ -247,6 +253,15 @@ class Functions(Construct):
                     iam.PolicyStatement(actions=actions, resources=[self._executions(machine_name)])
                 )
                 self._env(spec, m.env, machine.state_machine_arn)
+            case ReadExecutions(state_machine=m) if m.express:
+                # an Express machine has no execution history: its steps are read from its log group
+                machine, _ = res.state_machines[m.name]
+                group = res.log_groups[m.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=[group.log_group_arn])
+                )
+                self._env(spec, m.env, machine.state_machine_arn)
+                self._env(spec, m.log_group_env, group.log_group_name)
             case ReadExecutions(state_machine=m):
                 machine, machine_name = res.state_machines[m.name]
                 role.add_to_principal_policy(

@@ -125,7 +125,15 @@ def _functions(stack: WaybillStack) -> None:
                     "Athena writes each report's result under the workgroup's result prefix with a key "
                     "of its own (the query id): only the prefix can name them.",
                 )
-            if isinstance(grant, StartExecution | ReadExecutions):
+            if isinstance(grant, ReadExecutions) and grant.state_machine.express:
+                group = _logical_id(stack.workflows.log_groups[grant.state_machine.name])
+                ack(
+                    role,
+                    f"AwsSolutions-IAM5[Resource::<{group}.Arn>]",
+                    f"Searching the log group of the {grant.state_machine.name} Express machine only (an Express "
+                    "execution's steps are in its log group); a log group's ARN ends in ':*' for its streams.",
+                )
+            elif isinstance(grant, StartExecution | ReadExecutions):
                 machine = machine_names[grant.state_machine.name]
                 ack(
                     role,
@@ -199,8 +207,19 @@ def _console(stack: WaybillStack) -> None:
 
 
 def _workflows(stack: WaybillStack) -> None:
-    for machine, _ in stack.workflows.state_machines.values():
+    machines = stack.workflows.state_machines
+    for name, (machine, _) in machines.items():
         ack(machine, "AwsSolutions-IAM5[Resource::*]", STATE_MACHINE_STAR)
+        for child in stack.workflows.runs.get(name, ()):
+            child_name = machines[child][1]
+            for kind in ("execution", "express"):
+                ack(
+                    machine,
+                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:{kind}:{child_name}:*]",
+                    f"Following and stopping the executions of {child_name}, which this machine runs nested "
+                    "(startExecution.sync:2): execution ARNs are made per start, so only the machine's "
+                    "prefix names them.",
+                )
 
 
 def _api(stack: WaybillStack) -> None:

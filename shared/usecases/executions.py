@@ -8,6 +8,10 @@ the same events come from moto's interpreter on the embedded stack and from AWS.
 Events are tied to their state by `previousEventId` (each event names the one it follows in its own
 branch, so parallel Map iterations do not mix); where an emulator leaves that link out, an event
 belongs to the latest open state it can belong to.
+
+A state that runs a nested execution (`states:startExecution.sync:2`, the fulfilment's Express
+preparation) is followed by the nested execution's own steps, each naming the state it ran
+`within`; an Express execution has no history API, so its events come from its log group.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from shared.domain.errors import DomainError
@@ -72,6 +76,8 @@ class Step:
     input: Any = None
     output: Any = None
     iteration: int | None = None  # the Map iteration the state ran in
+    within: str | None = None  # the state whose nested execution this state ran in
+    nested: str | None = None  # the ARN of the nested execution this state started, if any
     _last_attempt_failed: bool = field(default=False, repr=False)
 
     @property
@@ -109,8 +115,9 @@ class ExecutionHistory(Protocol):
     def describe(self, arn: str) -> ExecutionInfo | None:
         """None when there is no such execution (never started, or expired from the history)."""
 
-    def events(self, arn: str) -> list[dict[str, Any]]:
-        """Every history event of the execution, oldest first, with its data."""
+    def events(self, arn: str, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+        """Every history event of the execution, oldest first, with its data. `since`/`until` bound
+        the search where events are found by time (an Express execution's log group)."""
 
 
 def masked(text: str | None) -> Any:
@@ -157,6 +164,8 @@ def steps_of(events: Sequence[Mapping[str, Any]]) -> list[Step]:
             continue
         step = step_or_none
         owner[eid] = step
+        if kind == "TaskSubmitted" and str(details.get("resource", "")).startswith("startExecution"):
+            step.nested = _started_execution(details.get("output")) or step.nested
         if kind in _SCHEDULED:
             step.attempts += 1
         elif kind in _SUCCEEDED:
@@ -176,6 +185,15 @@ def steps_of(events: Sequence[Mapping[str, Any]]) -> list[Step]:
         elif step.exited_at is None and failed_execution:
             step.outcome = "failed"
     return steps
+
+
+def _started_execution(output: Any) -> str | None:
+    try:
+        found = json.loads(output) if isinstance(output, str) else None
+    except ValueError:
+        return None
+    arn = found.get("ExecutionArn") if isinstance(found, dict) else None
+    return str(arn) if arn else None
 
 
 def _latest_open(steps: list[Step], kind: str, details: Mapping[str, Any]) -> Step | None:
@@ -219,4 +237,25 @@ def execution_steps(order: Order, name: str, *, history: ExecutionHistory) -> Ex
     info = history.describe(_arn(ref, history)) if ref else None
     if ref is None or info is None:
         raise ExecutionNotFound(order.order_id, name)
-    return ExecutionSteps(execution=info, steps=steps_of(history.events(_arn(ref, history))))
+    return ExecutionSteps(execution=info, steps=with_nested(steps_of(history.events(_arn(ref, history))), history))
+
+
+# a nested execution's events are searched for from a little before the state that started it
+_CLOCK_SKEW = timedelta(minutes=1)
+
+
+def with_nested(steps: list[Step], history: ExecutionHistory) -> list[Step]:
+    """Each step that started a nested execution, followed by that execution's steps."""
+    out: list[Step] = []
+    for step in steps:
+        out.append(step)
+        if step.nested is None:
+            continue
+        until = step.exited_at + _CLOCK_SKEW if step.exited_at else None
+        for inner in with_nested(
+            steps_of(history.events(step.nested, since=step.entered_at - _CLOCK_SKEW, until=until)), history
+        ):
+            inner.within = inner.within or step.name
+            inner.iteration = step.iteration if inner.iteration is None else inner.iteration
+            out.append(inner)
+    return out

@@ -116,12 +116,23 @@ def exception_type(cause: str) -> str:
     return found.group(0)[:100] if found else "Error"
 
 
+def nested_failure(error: dict[str, Any]) -> dict[str, Any]:
+    """A nested execution's own {"Error", "Cause"} when the failure is its (startExecution.sync:2
+    fails the parent's task with States.TaskFailed and the child's DescribeExecution as the cause)."""
+    name, parsed = _parse(error)
+    if name == "States.TaskFailed" and isinstance(parsed, dict) and "ExecutionArn" in parsed and "Error" in parsed:
+        return {"Error": parsed["Error"], "Cause": parsed.get("Cause", "")}
+    return error
+
+
 def describe(error: dict[str, Any]) -> str:
     """Step Functions' Catch output {"Error", "Cause"} as one readable line.
 
     A shipment's failure arrives as ShipmentFailed whose cause holds the shipment id and the
-    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>".
+    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>". A nested
+    execution's failure is told as its own.
     """
+    error = nested_failure(error)
     name, parsed = _parse(error)
     cause = error.get("Cause", "")
     if isinstance(parsed, dict) and name == "ShipmentFailed" and "failure" in parsed:

@@ -71,6 +71,7 @@ class FakeHistory:
         self.machines = machines
         self.executions: dict[str, ExecutionInfo] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}
+        self.searched: dict[str, tuple[datetime | None, datetime | None]] = {}  # arn -> the time bounds asked
 
     def execution_arn(self, state_machine: str, name: str) -> str:
         return f"{self.machines[state_machine].replace(':stateMachine:', ':execution:')}:{name}"
@@ -78,7 +79,8 @@ class FakeHistory:
     def describe(self, arn: str) -> ExecutionInfo | None:
         return self.executions.get(arn)
 
-    def events(self, arn: str) -> list[dict[str, Any]]:
+    def events(self, arn: str, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+        self.searched[arn] = (since, until)
         return list(self.history.get(arn, []))
 
 

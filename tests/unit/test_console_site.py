@@ -70,7 +70,11 @@ def test_the_gateway_serves_the_console_with_its_headers():
     assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
     status, _, body = _get("/console/statemachines/fulfilment.json")
     assert status == 200
-    assert json.loads(body)["StartAt"] == "CheckPayment"
+    graph = json.loads(body)
+    assert graph["StartAt"] == "Prepare"
+    # the nested Express preparation is drawn inside the state that runs it
+    assert graph["States"]["Prepare"]["Workflow"]["StartAt"] == "CheckPayment"
+    assert set(graph["States"]["Prepare"]["Workflow"]["States"]) == {"CheckPayment", "SendConfirmation", "ReserveOrder"}
     assert json.loads(_get("/console/config.json")[2])["api"] == ""
     assert _get("/console")[:2][0] == 308
 

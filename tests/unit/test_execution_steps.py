@@ -176,3 +176,78 @@ def test_only_the_orders_own_executions_are_read():
     assert execution_steps(order, "ord_1", history=history).execution.arn == arn
     with pytest.raises(ExecutionNotFound):
         execution_steps(order, "ord_2", history=history)
+
+
+def test_a_nested_executions_steps_follow_the_state_that_started_it():
+    """Prepare runs the preparation as a nested Express execution: its steps come from the history
+    port by the ARN the TaskSubmitted event names, searched around Prepare's time, each `within` it."""
+    order, arn = _order_with_execution()
+    child = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:5f1c"
+    parent = History()
+    entered = parent.add("TaskStateEntered", {"name": "Prepare", "input": "{}"})
+    parent.add("TaskScheduled", {"resource": "startExecution.sync:2", "resourceType": "states"})
+    parent.add("TaskStarted", {})
+    parent.add(
+        "TaskSubmitted",
+        {"resource": "startExecution.sync:2", "resourceType": "states", "output": json.dumps({"ExecutionArn": child})},
+    )
+    parent.add("TaskSucceeded", {"output": "{}"})
+    parent.add("TaskStateExited", {"name": "Prepare", "output": "{}"})
+    parent.add("MapStateEntered", {"name": "FulfilShipments", "input": "{}"})
+    nested = History()
+    _task(nested, "CheckPayment", ["ok"])
+    _task(nested, "ReserveOrder", ["OrderBusy", "ok"])
+    history = FakeHistory(MACHINES)
+    history.executions[arn] = ExecutionInfo(arn, "ord_1", "fulfilment", "RUNNING", T0, None)
+    history.history = {arn: parent.events, child: nested.events}
+
+    steps = execution_steps(order, "ord_1", history=history).steps
+
+    assert [(s.name, s.within) for s in steps] == [
+        ("Prepare", None),
+        ("CheckPayment", "Prepare"),
+        ("ReserveOrder", "Prepare"),
+        ("FulfilShipments", None),
+    ]
+    assert steps[0].nested == child
+    assert (steps[2].attempts, steps[2].outcome) == (2, "succeeded")
+    since, until = history.searched[child]
+    assert since is not None and until is not None
+    assert since < parent.events[entered - 1]["timestamp"] and until > parent.events[5]["timestamp"]
+    # the parent itself is read without bounds
+    assert history.searched[arn] == (None, None)
+
+
+def test_a_logged_express_event_reads_as_a_history_event():
+    """What Step Functions writes to an Express machine's log group, in GetExecutionHistory's shape."""
+    from shared.adapters.sfn_history import history_event
+
+    logged = {
+        "id": "3",
+        "previous_event_id": "2",
+        "event_timestamp": "1772355600123",
+        "type": "TaskStateExited",
+        "execution_arn": "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:5f1c",
+        "details": {"name": "CheckPayment", "output": '{"order_id": "ord_1"}'},
+    }
+    event = history_event(logged)
+    assert event is not None
+    (step,) = steps_of(
+        [
+            {
+                "id": 1,
+                "previousEventId": 0,
+                "type": "TaskStateEntered",
+                "timestamp": T0,
+                "stateEnteredEventDetails": {"name": "CheckPayment"},
+            },
+            dict(event, previousEventId=1),
+        ]
+    )
+    assert (event["id"], event["previousEventId"], event["timestamp"]) == (
+        3,
+        2,
+        datetime(2026, 3, 1, 9, 0, 0, 123000, tzinfo=UTC),
+    )
+    assert (step.name, step.outcome, step.output) == ("CheckPayment", "succeeded", {"order_id": "ord_1"})
+    assert history_event({"message": "not an execution event"}) is None

@@ -33,21 +33,26 @@ def path(states, start, choices):
     return entered
 
 
-def test_an_order_delivered_in_one_shipment_enters_seven_states():
+def test_an_order_delivered_in_one_shipment_enters_five_standard_states():
     # 11 before: ReserveOrder releases the order too (no Release, no Reserved? Choice), HandOver's
     # own task token is answered by the delivered event (no AwaitDelivery), and the delivered email
-    # is sent by the events function or the hand-over (no NotifyDelivered)
+    # is sent by the events function or the hand-over (no NotifyDelivered): 7. The synchronous
+    # steps run as one nested Express execution (Prepare), billed by duration, not by transition: 5.
     machine = asl("fulfilment")
     entered = path(machine["States"], machine["StartAt"], {})
-    assert entered == [
-        "CheckPayment",
-        "SendConfirmation",
-        "ReserveOrder",
-        "FulfilShipments",
-        "RequestFulfilment",
-        "BuyLabel",
-        "HandOver",
-    ]
+    assert entered == ["Prepare", "FulfilShipments", "RequestFulfilment", "BuyLabel", "HandOver"]
+    prepare = machine["States"]["Prepare"]
+    assert prepare["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    assert prepare["Parameters"]["StateMachineArn"] == "${PreparationStateMachineArn}"
+
+
+def test_the_nested_preparation_runs_the_three_synchronous_steps_and_ends():
+    machine = asl("preparation")
+    assert path(machine["States"], machine["StartAt"], {}) == ["CheckPayment", "SendConfirmation", "ReserveOrder"]
+    # no task token (Express cannot wait on one) and no catch: its failure fails Prepare, whose catch records it
+    for state in machine["States"].values():
+        assert "waitForTaskToken" not in state.get("Resource", "")
+        assert "Catch" not in state
 
 
 @pytest.mark.parametrize(
@@ -64,11 +69,13 @@ def test_a_refund_paid_and_emailed_enters_only_its_steps_and_their_routing(opene
 
 
 def test_what_the_folded_choices_decided_still_reaches_an_end_that_says_so():
-    fulfilment = asl("fulfilment")["States"]
+    fulfilment, preparation = asl("fulfilment")["States"], asl("preparation")["States"]
     # a held or backordered order passes SendConfirmation and ReserveOrder untouched (their use
     # cases' tests), gets no shipments from ReserveOrder, and its map runs nothing
-    assert fulfilment["FulfilShipments"]["ItemsPath"] == "$.reservation.shipments"
-    assert fulfilment["ReserveOrder"]["ResultSelector"]["shipments.$"] == "$.Payload.shipments"
+    assert preparation["ReserveOrder"]["ResultPath"] == "$.reservation"
+    assert preparation["ReserveOrder"]["ResultSelector"]["shipments.$"] == "$.Payload.shipments"
+    assert fulfilment["Prepare"]["ResultSelector"]["reservation.$"] == "$.Output.reservation"
+    assert fulfilment["FulfilShipments"]["ItemsPath"] == "$.prepared.reservation.shipments"
     assert fulfilment["FulfilShipments"]["End"] is True
     refunds = asl("refunds")["States"]
     # PayRefund raises RefundRejected for a refund Stripe refused: its catch records the failure
