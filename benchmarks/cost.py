@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from benchmarks.cost_meter import Meter
 
 PRICES_FILE = Path(__file__).with_name("aws_prices.json")
 TRANSITION = "StateEntered"
+EXPRESS_GB = 64 / 1024  # Express bills memory in 64 MB steps; a small definition and payload use one
 EXCLUDED_OWNERS = {"authorizer"}
 SIMULATORS = "warehouse/carrier"
 
@@ -67,7 +69,9 @@ class Scenario:
     name: str
     orders: int
     usage: Snapshot
-    transitions: Counter[str] = field(default_factory=Counter)  # by state machine
+    transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
+    # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms)
+    express: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str, float, float]]:
@@ -76,6 +80,13 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     for machine, count in sorted(s.transitions.items()):
         lines.append(
             ("stepfunctions", machine, "transitions", count, count * prices["stepfunctions_standard_per_transition"])
+        )
+    for machine, (runs, gb_s) in sorted(s.express.items()):
+        lines.append(
+            ("stepfunctions", machine, "express runs", runs, runs * prices["stepfunctions_express_per_request"])
+        )
+        lines.append(
+            ("stepfunctions", machine, "express GB-s", gb_s, gb_s * prices["stepfunctions_express_per_gb_second"])
         )
     for (unit, owner), amount in sorted(s.usage.units.items()):
         if owner in EXCLUDED_OWNERS or not amount:
@@ -236,22 +247,35 @@ class Workload:
             self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"] for arn in machines
         )
 
-    def transitions_since(self, started: float) -> Counter[str]:
+    def transitions_since(self, started: float) -> tuple[Counter[str], dict[str, tuple[int, float]]]:
+        """Standard machines' transitions, and Express machines' runs and billed GB-seconds (this
+        machine's wall time, an upper bound; moto lists Express executions, AWS would not)."""
+        from shared.topology import STATE_MACHINES
+
+        express = {m.name for m in STATE_MACHINES if m.express}
         counted: Counter[str] = Counter()
+        runs: dict[str, tuple[int, float]] = {}
         for name, arn in self.info["resources"]["state_machines"].items():
             for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
                 for execution in page["executions"]:
                     if execution["startDate"].timestamp() < started:
                         continue
+                    if name in express:
+                        took = (execution.get("stopDate") or execution["startDate"]) - execution["startDate"]
+                        billed = math.ceil(max(took.total_seconds(), 0.001) * 10) / 10 * EXPRESS_GB
+                        count, gb_s = runs.get(name, (0, 0.0))
+                        runs[name] = (count + 1, gb_s + billed)
+                        continue
                     events = self.sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
                     counted[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
-        return counted
+        return counted, runs
 
     def scenario(self, name: str, orders: int, run: Any) -> Scenario:
         started, before = time.time() - 0.5, Snapshot.of(self.meter)
         run()
         usage = Snapshot.of(self.meter) - before
-        return Scenario(name, orders, usage, self.transitions_since(started))
+        transitions, express = self.transitions_since(started)
+        return Scenario(name, orders, usage, transitions, express)
 
 
 def run(orders: int) -> list[Scenario]:

@@ -88,7 +88,9 @@ def test_an_execution_step_by_step_and_waybill_ops_order(stack, pay, capsys):
         time.sleep(0.25)
     steps = {s["name"]: s for s in detail["steps"]}
     assert detail["execution"]["status"] == "SUCCEEDED"
-    assert list(steps)[:3] == ["CheckPayment", "SendConfirmation", "ReserveOrder"]
+    # the nested Express preparation's steps, read from its log group, follow the state that ran it
+    assert list(steps)[:5] == ["Prepare", "CheckPayment", "SendConfirmation", "ReserveOrder", "FulfilShipments"]
+    assert [steps[n]["within"] for n in list(steps)[:5]] == [None, "Prepare", "Prepare", "Prepare", None]
     check = steps["CheckPayment"]
     assert (check["type"], check["outcome"], check["attempts"], check["retries"]) == ("Task", "succeeded", 1, 0)
     assert check["duration_ms"] >= 0
