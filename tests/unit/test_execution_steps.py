@@ -212,8 +212,10 @@ def test_a_nested_executions_steps_follow_the_state_that_started_it():
     assert steps[0].nested == child
     assert (steps[2].attempts, steps[2].outcome) == (2, "succeeded")
     since, until = history.searched[child]
-    assert since is not None and until is not None
-    assert since < parent.events[entered - 1]["timestamp"] and until > parent.events[5]["timestamp"]
+    assert since is not None
+    assert until is not None
+    assert since < parent.events[entered - 1]["timestamp"]
+    assert until > parent.events[5]["timestamp"]
     # the parent itself is read without bounds
     assert history.searched[arn] == (None, None)
 
