@@ -66,11 +66,13 @@ def client(service: str) -> Any:
     return LazyClient(service)
 
 
-def secret(name: str, max_age_s: int = 300) -> str:
-    """A Secrets Manager secret, cached `max_age_s` so a rotated value is picked up without a redeploy.
+def secret(name: str, max_age_s: int = 300, *, fresh: bool = False) -> str:
+    """A Secrets Manager secret, cached `max_age_s` in this execution environment (Powertools keeps
+    it per process), so a warm function reads it once in that time and a rotated value is picked up
+    without a redeploy. `fresh` reads it now and caches what it read (a key the provider refuses).
 
     Powertools' parameters utility imports boto3 when it loads, so it is loaded on the first read.
     """
     from aws_lambda_powertools.utilities import parameters
 
-    return str(parameters.get_secret(name, max_age=max_age_s))
+    return str(parameters.get_secret(name, max_age=max_age_s, force_fetch=fresh))

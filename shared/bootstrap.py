@@ -419,32 +419,38 @@ class Wiring:
         athena = AthenaReports(self.client("athena"), workgroup, database)
         return lambda: athena
 
-    # Stripe: the key is read per call from Secrets Manager (cached 5 minutes by Powertools), so a
-    # rotated key is picked up without a redeploy. Each getter returns a factory for that reason.
+    # Stripe: the key is read per invocation through Powertools' cache (5 minutes per execution
+    # environment: a warm function reads Secrets Manager once in that time, and a rotated key is
+    # picked up without a redeploy). Each getter returns a factory for that reason. A key Stripe
+    # refuses (rolled and expired before the cache did) is read afresh and the call made once more.
 
-    def _stripe(self) -> Callable[[], Any]:
+    def _stripe(self) -> Callable[[bool], Any]:
         from shared.adapters.stripe_payments import stripe_from_secret
 
         name, base = self.secret(t.STRIPE), self._env.get(STRIPE_API_BASE_ENV)
-        return lambda: stripe_from_secret(name, base)
+        return lambda fresh: stripe_from_secret(name, base, fresh=fresh)
 
     def payments(self) -> Callable[[], StripePayments]:
         from shared.adapters.stripe_payments import StripePayments
 
         stripe = self._stripe()
-        return lambda: StripePayments(stripe())
+        return lambda: StripePayments(stripe(False), rekey=lambda: stripe(True))
 
     def stripe_refunds(self) -> Callable[[], StripeRefunds]:
         from shared.adapters.stripe_refunds import StripeRefunds
 
         stripe, filtered = self._stripe(), not self._env.get(STRIPE_NO_CREATED_FILTER_ENV)
-        return lambda: StripeRefunds(stripe(), created_filter=filtered)
+        return lambda: StripeRefunds(stripe(False), created_filter=filtered, rekey=lambda: stripe(True))
 
     def webhook_secret(self) -> Callable[[], str]:
         from shared.aws import secret
 
         name = self.secret(t.STRIPE_WEBHOOK)
-        # cached 5 minutes, so a rolled signing secret is picked up without a redeploy
+        # Cached 5 minutes, so a rolled signing secret is picked up without a redeploy. Not read
+        # afresh when a signature fails: anyone can send a bad one, and each would cost a read.
+        # For up to 5 minutes after a roll a warm environment may refuse deliveries signed with the
+        # new secret only; Stripe retries a refused delivery for days, so none is lost (and an
+        # old secret kept valid for a while when rolling refuses none).
         return lambda: secret(name)
 
     def once_per(self, key: str) -> tuple[Once, OnceConfig]:

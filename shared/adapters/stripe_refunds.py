@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.shared.lazy_import import LazyLoader
 
+from shared.adapters.stripe_payments import StripeKeyed, rekeyed
 from shared.domain.errors import PaymentProviderUnavailable
 from shared.domain.refund_ledger import (
     InvalidWebhookSignature,
@@ -139,11 +140,17 @@ def verify_webhook(
     return event
 
 
-class StripeRefunds:
-    def __init__(self, client: stripe.StripeClient, created_filter: bool = True) -> None:
-        self._stripe = client
+class StripeRefunds(StripeKeyed):
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        created_filter: bool = True,
+        rekey: Callable[[], stripe.StripeClient] | None = None,
+    ) -> None:
+        super().__init__(client, rekey)
         self._created_filter = created_filter
 
+    @rekeyed
     def refund(self, entry: LedgerEntry) -> StripeRefund:
         """The Stripe refund of this ledger entry: the one made before, or a new one."""
         existing = self.find(entry)
@@ -160,6 +167,7 @@ class StripeRefunds:
             )
         return to_refund(created)
 
+    @rekeyed
     def find(self, entry: LedgerEntry) -> StripeRefund | None:
         """The refund on the entry's PaymentIntent whose metadata names the entry, if any."""
         with _translated():
@@ -169,6 +177,7 @@ class StripeRefunds:
                     return to_refund(obj)
         return None
 
+    @rekeyed
     def list_refunds(self, created_gte: datetime, created_lt: datetime) -> list[StripeRefund]:
         """Every refund created in [created_gte, created_lt), newest first.
 

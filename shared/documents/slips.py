@@ -1,5 +1,6 @@
-"""Printable HTML for a shipment's pick list (the warehouse picks from it) and packing slip (goes in the
-box). Every value is escaped: names and addresses come from customers."""
+"""A shipment's printable HTML: its pick list (the warehouse picks from it) and its packing slip (goes
+in the box), one document with each on a page of its own, so a shipment stores one object, not two.
+Every value is escaped: names and addresses come from customers."""
 
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ _PAGE = """<!doctype html>
   td.qty, th.qty {{ text-align: right; }}
   td.check {{ width: 2.5em; }}
   .box {{ display: inline-block; width: 1em; height: 1em; border: 1px solid #000; }}
+  section + section {{ break-before: page; }}
+  @media screen {{ section + section {{ border-top: 2px dashed #000; margin-top: 3em; padding-top: 2em; }} }}
   @media print {{ body {{ margin: 0; }} @page {{ margin: 1.5cm; }} }}
 </style>
 </head>
 <body>
-<h1>{title}</h1>
 {body}
 </body>
 </html>
@@ -49,7 +51,21 @@ def _address(to: Address) -> str:
     return "<address>" + "<br>".join(escape(row) for row in rows if row.strip()) + "</address>"
 
 
-def pick_list_html(order_ref: str, shipment_id: str, node_id: str, lines: Lines) -> str:
+def shipment_slips_html(
+    order_ref: str, shipment_id: str, node_id: str, customer_name: str, ship_to: Address | None, lines: Lines
+) -> str:
+    """The pick list on the first page, the packing slip on the next (`#pick-list`, `#packing-slip`)."""
+    body = _pick_list(order_ref, shipment_id, node_id, lines) + _packing_slip(
+        order_ref, shipment_id, customer_name, ship_to, lines
+    )
+    return _PAGE.format(title=escape(f"Pick list and packing slip {shipment_id}"), body=body)
+
+
+def _section(anchor: str, title: str, body: str) -> str:
+    return f'<section id="{anchor}">\n<h1>{escape(title)}</h1>\n{body}\n</section>\n'
+
+
+def _pick_list(order_ref: str, shipment_id: str, node_id: str, lines: Lines) -> str:
     rows = "".join(
         f'<tr><td class="check"><span class="box"></span></td><td>{escape(line_id)}</td>'
         f'<td>{escape(sku)}</td><td>{escape(name or "")}</td><td class="qty">{int(quantity)}</td></tr>'
@@ -61,12 +77,10 @@ def pick_list_html(order_ref: str, shipment_id: str, node_id: str, lines: Lines)
         f"<tbody>{rows}</tbody></table>"
     )
     facts = _facts([("Node", node_id), ("Shipment", shipment_id), ("Order", order_ref)])
-    return _PAGE.format(title=escape(f"Pick list {shipment_id}"), body=facts + table)
+    return _section("pick-list", f"Pick list {shipment_id}", facts + table)
 
 
-def packing_slip_html(
-    order_ref: str, shipment_id: str, customer_name: str, ship_to: Address | None, lines: Lines
-) -> str:
+def _packing_slip(order_ref: str, shipment_id: str, customer_name: str, ship_to: Address | None, lines: Lines) -> str:
     """`ship_to` None: a pickup order, collected by the customer named on the slip."""
     rows = "".join(
         f'<tr><td>{escape(name or sku)}</td><td>{escape(sku)}</td><td class="qty">{int(quantity)}</td></tr>'
@@ -79,4 +93,4 @@ def packing_slip_html(
     facts = _facts([("Customer", customer_name), ("Order", order_ref), ("Shipment", shipment_id)])
     where = f"<h2>Ship to</h2>{_address(ship_to)}" if ship_to else "<h2>Collected in store</h2>"
     body = f"{facts}{where}{table}<p>Thank you for your order.</p>"
-    return _PAGE.format(title=escape(f"Packing slip {order_ref}"), body=body)
+    return _section("packing-slip", f"Packing slip {order_ref}", body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.documents.slips import packing_slip_html, pick_list_html
+from shared.documents.slips import shipment_slips_html
 from shared.domain.errors import IllegalTransition
 from shared.domain.order import Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
@@ -39,8 +39,9 @@ def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> li
 
 
 def document_keys(order_id: str, shipment_id: str) -> dict[str, str]:
-    base = f"slips/{order_id}/{shipment_id}"
-    return {"pick_list": f"{base}/pick-list.html", "packing_slip": f"{base}/packing-slip.html"}
+    """Both documents of a shipment are one object (shared/documents/slips.py): one PUT, not two."""
+    key = f"slips/{order_id}/{shipment_id}/pick-list-and-packing-slip.html"
+    return {"pick_list": key, "packing_slip": key}
 
 
 def request_fulfilment(
@@ -54,13 +55,14 @@ def request_fulfilment(
     signals: TaskSignals,
     clock: Clock,
 ) -> str:
-    """Stores the token, writes the pick list and packing slip, sends the request. Returns what it did."""
-    keys = document_keys(order_id, shipment_id)
+    """Stores the token, writes the pick list and packing slip (one document), sends the request.
+    Returns what it did."""
 
     def remember(order: Order) -> None:
         shipment = order.shipment(shipment_id)
         shipment.request_token = token
-        shipment.documents = keys
+        # a shipment first requested when each document was an object of its own keeps those keys
+        shipment.documents = shipment.documents or document_keys(order_id, shipment_id)
 
     update_order(orders, order_id, remember)
     order = orders.get(order_id)
@@ -76,16 +78,11 @@ def request_fulfilment(
         return "answered"
     names = {line.line_id: line.name for line in order.lines}
     lines = [(line.line_id, line.sku, line.quantity, names.get(line.line_id)) for line in shipment.lines]
-    documents.put(
-        keys["pick_list"],
-        pick_list_html(order.external_id, shipment_id, shipment.node_id, lines).encode(),
-        "text/html; charset=utf-8",
+    slips = shipment_slips_html(
+        order.external_id, shipment_id, shipment.node_id, order.customer.name, order.ship_to, lines
     )
-    documents.put(
-        keys["packing_slip"],
-        packing_slip_html(order.external_id, shipment_id, order.customer.name, order.ship_to, lines).encode(),
-        "text/html; charset=utf-8",
-    )
+    for key in sorted(set(shipment.documents.values())):
+        documents.put(key, slips.encode(), "text/html; charset=utf-8")
     requests.send(shipment.node_id, fulfilment_request(order, shipment, token, documents, clock.now()))
     return "requested"
 

@@ -195,9 +195,11 @@ class FakeRequests:
 class FakeDocuments:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.puts: list[str] = []  # every key written, in order (S3 bills each PUT)
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         self.objects[key] = body
+        self.puts.append(key)
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         return f"https://documents.test/{key}?expires={expires_s}"

@@ -9,6 +9,7 @@ from shared.domain.order import ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent
 from shared.topology import Kind
+from shared.usecases._update import update_order
 from shared.usecases.fulfilment_events import EventTimeRefused, apply_event, order_id_of
 from shared.usecases.labels import buy_label
 from shared.usecases.notify import send_shipment_email
@@ -74,6 +75,37 @@ def test_the_request_carries_the_token_and_a_retry_answers_from_what_happened(wo
     assert len(requests.sent) == 1
     assert signals.calls[-1][:2] == ("succeed", "t2")
     assert signals.calls[-1][2]["parcel"]["weight_grams"] == PARCEL.weight_grams
+
+
+def fulfil(world, documents):
+    orders, clock, signals = world
+    requests = FakeRequests()
+    request_fulfilment(
+        "ord_1", SID, "t1", orders=orders, requests=requests, documents=documents, signals=signals, clock=clock
+    )
+    return requests.sent
+
+
+def test_a_shipment_stores_one_document_its_pick_list_and_packing_slip_both_link_to(world):
+    documents = FakeDocuments()
+    [(_, message)] = fulfil(world, documents)
+    [key] = documents.puts  # one PUT per shipment: both documents are one object
+    assert stored(world).shipment(SID).documents == {"pick_list": key, "packing_slip": key}
+    page = documents.objects[key].decode()
+    assert '<section id="pick-list">' in page
+    assert '<section id="packing-slip">' in page
+    assert set(message["documents"]) == {"pick_list", "packing_slip"}
+    assert message["documents"]["pick_list"] == message["documents"]["packing_slip"]
+    assert set(message["links"]) == {"shipment", "pick_list", "packing_slip"}
+
+
+def test_a_shipment_requested_when_its_documents_were_two_objects_keeps_both_keys(world):
+    before = {"pick_list": f"slips/ord_1/{SID}/pick-list.html", "packing_slip": f"slips/ord_1/{SID}/packing-slip.html"}
+    update_order(world[0], "ord_1", lambda o: setattr(o.shipment(SID), "documents", dict(before)))
+    documents = FakeDocuments()
+    fulfil(world, documents)  # the step retried after a deploy: what the shipment links to is written
+    assert stored(world).shipment(SID).documents == before
+    assert sorted(documents.puts) == sorted(before.values())
 
 
 def test_events_answer_the_waiting_state_machine_and_a_redelivery_answers_again(world):

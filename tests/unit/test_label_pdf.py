@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from shared.documents.label_pdf import render_label
-from shared.documents.slips import packing_slip_html, pick_list_html
+from shared.documents.slips import shipment_slips_html
 from shared.domain.shipping import Label, LabelRequest, Parcel, sandbox_tracking_number
 from shared.domain.values import Address
 
@@ -99,27 +99,44 @@ def test_a_malformed_tracking_number_is_not_printed():
 HOSTILE = '<script>alert("x")</script>'
 
 
+def section(html: str, anchor: str) -> str:
+    return html.split(f'<section id="{anchor}">', 1)[1].split("</section>", 1)[0]
+
+
 def test_the_pick_list_escapes_every_value_and_lists_each_line():
-    html = pick_list_html("WEB-<1>", "shp_1", "dc-east", [("L1", HOSTILE, 2, None), ("L2", "MUG", 1, "Mug <b>")])
+    lines = [("L1", HOSTILE, 2, None), ("L2", "MUG", 1, "Mug <b>")]
+    html = shipment_slips_html("WEB-<1>", "shp_1", "dc-east", "Ada", None, lines)
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
-    assert "WEB-&lt;1&gt;" in html
-    assert html.count('class="box"') == 2
-    assert '<td>MUG</td><td>Mug &lt;b&gt;</td><td class="qty">1</td>' in html
+    picks = section(html, "pick-list")
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in picks
+    assert "WEB-&lt;1&gt;" in picks
+    assert picks.count('class="box"') == 2
+    assert '<td>MUG</td><td>Mug &lt;b&gt;</td><td class="qty">1</td>' in picks
 
 
 def test_the_packing_slip_escapes_the_customer_and_the_address():
     to = Address(HOSTILE, "1 Main St & Co", "Austin", "TX", "73301", "US", line2="<b>")
-    html = packing_slip_html("WEB-1", "shp_1", HOSTILE, to, [("L1", "TSHIRT-M", 2, "Organic T-shirt, M")])
+    html = shipment_slips_html("WEB-1", "shp_1", "dc-east", HOSTILE, to, [("L1", "TSHIRT-M", 2, "Organic T-shirt, M")])
     assert "<script>" not in html
     assert "<b>" not in html
-    assert "1 Main St &amp; Co" in html
-    assert html.count("&lt;script&gt;") == 2  # the customer name and the address name
-    assert '<td>Organic T-shirt, M</td><td>TSHIRT-M</td><td class="qty">2</td>' in html
+    slip = section(html, "packing-slip")
+    assert "1 Main St &amp; Co" in slip
+    assert slip.count("&lt;script&gt;") == 2  # the customer name and the address name
+    assert '<td>Organic T-shirt, M</td><td>TSHIRT-M</td><td class="qty">2</td>' in slip
+    assert "&lt;script&gt;" not in section(html, "pick-list")  # the warehouse's page names no customer
 
 
 def test_a_pickup_packing_slip_names_no_address_and_items_fall_back_to_their_sku():
-    html = packing_slip_html("WEB-1", "shp_1", "Ada", None, [("L1", "TSHIRT-M", 2, None)])
-    assert "Collected in store" in html
-    assert "Ship to" not in html
-    assert '<td>TSHIRT-M</td><td>TSHIRT-M</td><td class="qty">2</td>' in html
+    html = shipment_slips_html("WEB-1", "shp_1", "store-1", "Ada", None, [("L1", "TSHIRT-M", 2, None)])
+    slip = section(html, "packing-slip")
+    assert "Collected in store" in slip
+    assert "Ship to" not in slip
+    assert '<td>TSHIRT-M</td><td>TSHIRT-M</td><td class="qty">2</td>' in slip
+
+
+def test_the_pick_list_and_the_packing_slip_are_one_document_each_printed_on_its_own_page():
+    html = shipment_slips_html("WEB-1", "shp_1", "dc-east", "Ada", None, [("L1", "TSHIRT-M", 2, None)])
+    assert html.index('<section id="pick-list">') < html.index('<section id="packing-slip">')
+    assert "section + section { break-before: page; }" in html
+    assert "<h1>Pick list shp_1</h1>" in html
+    assert "<h1>Packing slip WEB-1</h1>" in html
