@@ -81,28 +81,49 @@ def _now() -> str:
 
 
 class _Api:
-    """POSTs an event; while the shipment is not ready for it (409 out_of_order) it tries again."""
+    """POSTs an event; while the shipment is not ready for it (409 out_of_order) it tries again.
+
+    A request that times out or cannot connect (a stack busy with a thousand orders) is not the
+    end of that parcel's simulation: a read answers None (not ready yet: read again), an event is
+    sent again, as a WMS would; events carry their `event_id`, so one that did land is a duplicate."""
 
     def __init__(
-        self, base: str, key: str, stop: threading.Event, patience_s: float = 120.0, replay_rate: float = 0.0
+        self,
+        base: str,
+        key: str,
+        stop: threading.Event,
+        patience_s: float = 120.0,
+        replay_rate: float = 0.0,
+        timeout_s: float = 30.0,
     ) -> None:
         self._base, self._key, self._stop, self._patience = base, key, stop, patience_s
-        self._replay_rate = replay_rate
+        self._replay_rate, self._timeout = replay_rate, timeout_s
         self._rng = random.Random()  # noqa: S311 - decides which events are sent twice
 
     def get(self, path: str) -> dict[str, Any] | None:
-        r = requests.get(f"{self._base}{path}", headers={"Authorization": f"Bearer {self._key}"}, timeout=30)
+        try:
+            r = requests.get(
+                f"{self._base}{path}", headers={"Authorization": f"Bearer {self._key}"}, timeout=self._timeout
+            )
+        except requests.RequestException as err:
+            log.info("simulated read of %s did not answer (%s): read again later", path, type(err).__name__)
+            return None
         return r.json() if r.status_code == 200 else None
 
     def post_event(self, event: dict[str, Any]) -> bool:
         deadline = time.monotonic() + self._patience
         while not self._stop.is_set() and time.monotonic() < deadline:
-            r = requests.post(
-                f"{self._base}/v1/fulfillment-events",
-                json=event,
-                headers={"Authorization": f"Bearer {self._key}"},
-                timeout=30,
-            )
+            try:
+                r = requests.post(
+                    f"{self._base}/v1/fulfillment-events",
+                    json=event,
+                    headers={"Authorization": f"Bearer {self._key}"},
+                    timeout=self._timeout,
+                )
+            except requests.RequestException as err:
+                log.info("simulated %s did not answer (%s): sent again", event["type"], type(err).__name__)
+                self._stop.wait(0.25)
+                continue
             if r.status_code == 200:
                 if self._replay_rate and self._rng.random() < self._replay_rate:
                     self._replay(event)
@@ -121,12 +142,15 @@ class _Api:
 
     def _replay(self, event: dict[str, Any]) -> None:
         """The same event again: it must be answered `duplicate` and change nothing."""
-        r = requests.post(
-            f"{self._base}/v1/fulfillment-events",
-            json=event,
-            headers={"Authorization": f"Bearer {self._key}"},
-            timeout=30,
-        )
+        try:
+            r = requests.post(
+                f"{self._base}/v1/fulfillment-events",
+                json=event,
+                headers={"Authorization": f"Bearer {self._key}"},
+                timeout=self._timeout,
+            )
+        except requests.RequestException:
+            return  # a replay that does not answer tests nothing
         if r.status_code == 200 and r.json().get("outcome") != "duplicate":
             log.warning("replayed %s for %s was applied again: %s", event["type"], event["shipment_id"], r.text)
 
