@@ -101,7 +101,7 @@ def test_a_delivered_execution_is_green_along_its_path(console: Console, console
     console.sign_in(console_stack.key("ops"))
     console.open(f"order/{orders.delivered}")
     graph = console.page.locator("article.execution svg.graph").first
-    path = ("Prepare", "CheckPayment", "SendConfirmation", "ReserveOrder", "RequestFulfilment", "BuyLabel", "HandOver")
+    path = ("CheckPayment", "SendConfirmation", "ReserveOrder", "RequestFulfilment", "BuyLabel", "HandOver")
     for state in path:
         expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "succeeded")
     for state in ("RecordException", "Reroute", "ShipmentFailed"):
