@@ -266,6 +266,13 @@ def test_an_event_reads_its_order_once_and_a_concurrent_save_makes_it_read_again
 
 # --- a run's preparation starts one fulfilment per shipment --------------------------------------
 
+
+def _order(orders: InMemoryOrders):
+    found = orders.get("ord_1")
+    assert found is not None
+    return found
+
+
 LIMITS = {"heartbeat_s": 60, "timeout_s": 600, "delivery_timeout_s": 3600, "pickup_timeout_s": 7200}
 
 
@@ -280,7 +287,7 @@ def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_start
         release_and_fulfil(
             "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
         )
-    recorded = [e.arn for e in orders.get("ord_1").executions if e.state_machine == "fulfilment"]
+    recorded = [e.arn for e in _order(orders).executions if e.state_machine == "fulfilment"]
     assert recorded == [workflow.execution_arn("ord_1-S1"), workflow.execution_arn("ord_1-S2")]
 
     shipments = release_and_fulfil(
@@ -298,7 +305,7 @@ def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_start
     release_and_fulfil(
         "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
     )
-    assert len([e for e in orders.get("ord_1").executions if e.state_machine == "fulfilment"]) == 2
+    assert len([e for e in _order(orders).executions if e.state_machine == "fulfilment"]) == 2
     assert set(workflow.started) == {"ord_1-S1", "ord_1-S2"}
 
 
