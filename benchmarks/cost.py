@@ -7,9 +7,11 @@ Workload, one scenario after the other: orders delivered in one shipment, orders
 the return of one unit of a delivered order. Each scenario's cost is what was counted between its
 start and the end of every execution it started, divided by its orders.
 
-Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
-5 minutes per key, so it runs about once per key in that time, not once per order), and the
-simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
+Not counted: CloudWatch Logs (but for what an Express machine writes to its log group, where its
+steps are read: it stands in for the execution history Standard keeps free), X-Ray, storage
+(DynamoDB, S3), the authorizer (its answer is cached 5 minutes per key, so it runs about once per
+key in that time, not once per order), and the simulators' reads of orders over the API (they poll
+to pace themselves; a warehouse would not).
 Lambda is priced from a modelled duration (benchmarks/cost_meter.py: the handler's own CPU time at
 the function's share of a vCPU, plus a stated round trip per request it makes); the first invocation
 of each function includes its imports, as Lambda now bills init. The same figure with Lambda priced
@@ -72,6 +74,8 @@ class Scenario:
     transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
     # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms)
     express: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # by Express state machine: bytes its executions wrote to its log group (where its steps are read)
+    logged: dict[str, int] = field(default_factory=dict)
 
 
 def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str, float, float]]:
@@ -88,6 +92,9 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
         lines.append(
             ("stepfunctions", machine, "express GB-s", gb_s, gb_s * prices["stepfunctions_express_per_gb_second"])
         )
+    for machine, size in sorted(s.logged.items()):
+        gb = size / 1024**3
+        lines.append(("logs", machine, "GB ingested", gb, gb * prices["cloudwatch_logs_ingestion_per_gb"]))
     for (unit, owner), amount in sorted(s.usage.units.items()):
         if owner in EXCLUDED_OWNERS or not amount:
             continue
@@ -183,6 +190,7 @@ class Workload:
         self.info = stack.info
         self.payments = stripe.StripeClient("sk_test_cost", base_addresses={"api": self.info["localstripe"]})
         self.sfn = boto3.client("stepfunctions")
+        self.logs = boto3.client("logs")
         from shared.adapters.dynamodb_orders import DynamoDBOrders
 
         self.orders = DynamoDBOrders(boto3.client("dynamodb"), stack.resources.tables["orders"])
@@ -270,12 +278,27 @@ class Workload:
                     counted[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
         return counted, runs
 
+    def logged_since(self, started: float) -> dict[str, int]:
+        """Bytes each Express machine's executions wrote to its log group since `started` (their
+        steps are read from there; the Standard machines' logs, without data, are not counted, as
+        no function's are)."""
+        from devstack.provision import state_machine_log_group
+        from shared.topology import STATE_MACHINES
+
+        logged: dict[str, int] = {}
+        for machine in (m for m in STATE_MACHINES if m.express):
+            pages = self.logs.get_paginator("filter_log_events").paginate(
+                logGroupName=state_machine_log_group(machine.name), startTime=int(started * 1000)
+            )
+            logged[machine.name] = sum(len(e["message"].encode()) for page in pages for e in page["events"])
+        return logged
+
     def scenario(self, name: str, orders: int, run: Any) -> Scenario:
         started, before = time.time() - 0.5, Snapshot.of(self.meter)
         run()
         usage = Snapshot.of(self.meter) - before
         transitions, express = self.transitions_since(started)
-        return Scenario(name, orders, usage, transitions, express)
+        return Scenario(name, orders, usage, transitions, express, self.logged_since(started))
 
 
 def run(orders: int) -> list[Scenario]:
