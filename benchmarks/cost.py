@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cost_meter import Meter
+from benchmarks.cost_meter import DEFAULT_LATENCY_MS, LATENCY_MS, Meter
 
 PRICES_FILE = Path(__file__).with_name("aws_prices.json")
 TRANSITION = "StateEntered"
@@ -72,7 +72,8 @@ class Scenario:
     orders: int
     usage: Snapshot
     transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
-    # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms)
+    # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms) at
+    # this machine's wall time (an upper bound, like Lambda's)
     express: dict[str, tuple[int, float]] = field(default_factory=dict)
     # by Express state machine: bytes its executions wrote to its log group (where its steps are read)
     logged: dict[str, int] = field(default_factory=dict)
@@ -85,7 +86,8 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
         lines.append(
             ("stepfunctions", machine, "transitions", count, count * prices["stepfunctions_standard_per_transition"])
         )
-    for machine, (runs, gb_s) in sorted(s.express.items()):
+    for machine, (runs, _) in sorted(s.express.items()):
+        gb_s = express_modelled_gb_s(s, machine, runs)
         lines.append(
             ("stepfunctions", machine, "express runs", runs, runs * prices["stepfunctions_express_per_request"])
         )
@@ -149,11 +151,32 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     return lines
 
 
+def express_modelled_gb_s(s: Scenario, machine: str, runs: int) -> float:
+    """An Express run's billed GB-seconds from its tasks' modelled durations (as Lambda is priced:
+    benchmarks/cost_meter.py) plus the service integration's round trip per task, each run rounded
+    up to 100 ms, at 64 MB."""
+    from shared.topology import FUNCTIONS, TaskTrigger
+
+    tasks = {
+        f.name for f in FUNCTIONS for t in f.triggers if isinstance(t, TaskTrigger) and t.state_machine.name == machine
+    }
+    seconds = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_s" and o in tasks)
+    invoked = sum(n for o, n in s.usage.invocations.items() if o in tasks)
+    if not runs:
+        return 0.0
+    per_run = (seconds + invoked * LATENCY_MS.get("lambda", DEFAULT_LATENCY_MS) / 1000) / runs
+    return runs * math.ceil(per_run * 10) / 10 * EXPRESS_GB
+
+
 def wall_time_extra(s: Scenario, prices: dict[str, Any]) -> float:
-    """What Lambda would add (USD, for the scenario) were it billed this machine's wall time."""
+    """What Lambda (and an Express run) would add (USD, for the scenario) were they billed this
+    machine's wall time."""
     gb_s = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_gb_s_wall" and o not in EXCLUDED_OWNERS)
     modelled = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_gb_s" and o not in EXCLUDED_OWNERS)
-    return (gb_s - modelled) * float(prices["lambda_arm64_per_gb_second"])
+    express = sum(wall - express_modelled_gb_s(s, m, runs) for m, (runs, wall) in s.express.items())
+    return (gb_s - modelled) * float(prices["lambda_arm64_per_gb_second"]) + express * float(
+        prices["stepfunctions_express_per_gb_second"]
+    )
 
 
 def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, float]:
