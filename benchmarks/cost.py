@@ -7,9 +7,11 @@ Workload, one scenario after the other: orders delivered in one shipment, orders
 the return of one unit of a delivered order. Each scenario's cost is what was counted between its
 start and the end of every execution it started, divided by its orders.
 
-Not counted: CloudWatch Logs and X-Ray, storage (DynamoDB, S3), the authorizer (its answer is cached
-5 minutes per key, so it runs about once per key in that time, not once per order), and the
-simulators' reads of orders over the API (they poll to pace themselves; a warehouse would not).
+Not counted: CloudWatch Logs (but for what an Express machine writes to its log group, where its
+steps are read: it stands in for the execution history Standard keeps free), X-Ray, storage
+(DynamoDB, S3), the authorizer (its answer is cached 5 minutes per key, so it runs about once per
+key in that time, not once per order), and the simulators' reads of orders over the API (they poll
+to pace themselves; a warehouse would not).
 Lambda is priced from a modelled duration (benchmarks/cost_meter.py: the handler's own CPU time at
 the function's share of a vCPU, plus a stated round trip per request it makes); the first invocation
 of each function includes its imports, as Lambda now bills init. The same figure with Lambda priced
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cost_meter import Meter
+from benchmarks.cost_meter import DEFAULT_LATENCY_MS, LATENCY_MS, Meter
 
 PRICES_FILE = Path(__file__).with_name("aws_prices.json")
 TRANSITION = "StateEntered"
@@ -70,8 +72,11 @@ class Scenario:
     orders: int
     usage: Snapshot
     transitions: Counter[str] = field(default_factory=Counter)  # by Standard state machine
-    # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms)
+    # by Express state machine: executions, and GB-seconds billed (64 MB, per started 100 ms) at
+    # this machine's wall time (an upper bound, like Lambda's)
     express: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # by Express state machine: bytes its executions wrote to its log group (where its steps are read)
+    logged: dict[str, int] = field(default_factory=dict)
 
 
 def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str, float, float]]:
@@ -81,13 +86,17 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
         lines.append(
             ("stepfunctions", machine, "transitions", count, count * prices["stepfunctions_standard_per_transition"])
         )
-    for machine, (runs, gb_s) in sorted(s.express.items()):
+    for machine, (runs, _) in sorted(s.express.items()):
+        gb_s = express_modelled_gb_s(s, machine, runs)
         lines.append(
             ("stepfunctions", machine, "express runs", runs, runs * prices["stepfunctions_express_per_request"])
         )
         lines.append(
             ("stepfunctions", machine, "express GB-s", gb_s, gb_s * prices["stepfunctions_express_per_gb_second"])
         )
+    for machine, size in sorted(s.logged.items()):
+        gb = size / 1024**3
+        lines.append(("logs", machine, "GB ingested", gb, gb * prices["cloudwatch_logs_ingestion_per_gb"]))
     for (unit, owner), amount in sorted(s.usage.units.items()):
         if owner in EXCLUDED_OWNERS or not amount:
             continue
@@ -142,11 +151,32 @@ def price_lines(s: Scenario, prices: dict[str, Any]) -> list[tuple[str, str, str
     return lines
 
 
+def express_modelled_gb_s(s: Scenario, machine: str, runs: int) -> float:
+    """An Express run's billed GB-seconds from its tasks' modelled durations (as Lambda is priced:
+    benchmarks/cost_meter.py) plus the service integration's round trip per task, each run rounded
+    up to 100 ms, at 64 MB."""
+    from shared.topology import FUNCTIONS, TaskTrigger
+
+    tasks = {
+        f.name for f in FUNCTIONS for t in f.triggers if isinstance(t, TaskTrigger) and t.state_machine.name == machine
+    }
+    seconds = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_s" and o in tasks)
+    invoked = sum(n for o, n in s.usage.invocations.items() if o in tasks)
+    if not runs:
+        return 0.0
+    per_run = (seconds + invoked * LATENCY_MS.get("lambda", DEFAULT_LATENCY_MS) / 1000) / runs
+    return runs * math.ceil(per_run * 10) / 10 * EXPRESS_GB
+
+
 def wall_time_extra(s: Scenario, prices: dict[str, Any]) -> float:
-    """What Lambda would add (USD, for the scenario) were it billed this machine's wall time."""
+    """What Lambda (and an Express run) would add (USD, for the scenario) were they billed this
+    machine's wall time."""
     gb_s = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_gb_s_wall" and o not in EXCLUDED_OWNERS)
     modelled = sum(v for (u, o), v in s.usage.units.items() if u == "lambda_gb_s" and o not in EXCLUDED_OWNERS)
-    return (gb_s - modelled) * float(prices["lambda_arm64_per_gb_second"])
+    express = sum(wall - express_modelled_gb_s(s, m, runs) for m, (runs, wall) in s.express.items())
+    return (gb_s - modelled) * float(prices["lambda_arm64_per_gb_second"]) + express * float(
+        prices["stepfunctions_express_per_gb_second"]
+    )
 
 
 def print_scenario(s: Scenario, prices: dict[str, Any]) -> tuple[float, float, float]:
@@ -183,6 +213,7 @@ class Workload:
         self.info = stack.info
         self.payments = stripe.StripeClient("sk_test_cost", base_addresses={"api": self.info["localstripe"]})
         self.sfn = boto3.client("stepfunctions")
+        self.logs = boto3.client("logs")
         from shared.adapters.dynamodb_orders import DynamoDBOrders
 
         self.orders = DynamoDBOrders(boto3.client("dynamodb"), stack.resources.tables["orders"])
@@ -270,12 +301,27 @@ class Workload:
                     counted[name] += sum(e["type"].endswith(TRANSITION) for e in events["events"])
         return counted, runs
 
+    def logged_since(self, started: float) -> dict[str, int]:
+        """Bytes each Express machine's executions wrote to its log group since `started` (their
+        steps are read from there; the Standard machines' logs, without data, are not counted, as
+        no function's are)."""
+        from devstack.provision import state_machine_log_group
+        from shared.topology import STATE_MACHINES
+
+        logged: dict[str, int] = {}
+        for machine in (m for m in STATE_MACHINES if m.express):
+            pages = self.logs.get_paginator("filter_log_events").paginate(
+                logGroupName=state_machine_log_group(machine.name), startTime=int(started * 1000)
+            )
+            logged[machine.name] = sum(len(e["message"].encode()) for page in pages for e in page["events"])
+        return logged
+
     def scenario(self, name: str, orders: int, run: Any) -> Scenario:
         started, before = time.time() - 0.5, Snapshot.of(self.meter)
         run()
         usage = Snapshot.of(self.meter) - before
         transitions, express = self.transitions_since(started)
-        return Scenario(name, orders, usage, transitions, express)
+        return Scenario(name, orders, usage, transitions, express, self.logged_since(started))
 
 
 def run(orders: int) -> list[Scenario]:

@@ -142,6 +142,7 @@ class Meter:
                     self.invocations[name] += 1
                     self.units[("lambda_gb_s_wall", name)] += wall_ms / 1000 * memory[name] / 1024
                     self.units[("lambda_gb_s", name)] += modelled_ms / 1000 * memory[name] / 1024
+                    self.units[("lambda_s", name)] += modelled_ms / 1000  # an Express run is priced by it
 
         runtime.invoke = counted
 

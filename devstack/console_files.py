@@ -12,7 +12,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from shared import topology as t
-from shared.console_site import CONSOLE_DIR, console_config, machine_graph, security_headers
+from shared.console_site import CONSOLE_DIR, console_config, security_headers, workflow_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "/console"
@@ -22,8 +22,7 @@ _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".
 class ConsoleFiles:
     def __init__(self, root: Path = ROOT) -> None:
         self._site = (root / CONSOLE_DIR).resolve()
-        self._root = root
-        self._machines = {m.name: m for m in t.STATE_MACHINES}
+        self._machines = {m.name: root / m.definition_path for m in t.STATE_MACHINES}
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -38,9 +37,9 @@ class ConsoleFiles:
         if relative == "config.json":
             return self._json(console_config(api=""))
         if relative.startswith("statemachines/") and relative.endswith(".json"):
-            machine = self._machines.get(relative.removeprefix("statemachines/").removesuffix(".json"))
-            if machine is not None:
-                return self._json(machine_graph(machine, lambda path: (self._root / path).read_text()))
+            source = self._machines.get(relative.removeprefix("statemachines/").removesuffix(".json"))
+            if source is not None:
+                return self._json(workflow_graph(json.loads(source.read_text())))
         file = (self._site / relative).resolve()
         if not file.is_relative_to(self._site) or not file.is_file() or file.name.startswith("."):
             return self._answer(Response("not found\n", status=404, content_type="text/plain; charset=utf-8"))

@@ -1,17 +1,11 @@
-"""Nested Express executions on moto, as AWS runs them (local only).
+"""An execution's events in its state machine's log group, as AWS writes them (local only).
 
-The fulfilment machine runs its synchronous steps as an Express child through the optimized
-integration `states:startExecution.sync:2`. moto's interpreter has that integration, but:
-
-- it passes the ASL's parameters (`StateMachineArn`, `Name`, `Input`) to botocore unconverted, which
-  rejects them; AWS maps them to the API's members. They are given botocore's member names here;
-- it returns the API's answer with botocore's member names (`executionArn`); AWS returns the
-  ASL's (`ExecutionArn`, and for `.sync:2` the child's `Output` as JSON). They are renamed back;
-- it never writes an execution's events to the state machine's log group (the logging session is
-  not created, and its publisher could not write a moto log event). AWS writes one JSON event per
-  history event, `{"id", "previous_event_id", "event_timestamp", "type", "execution_arn",
-  "details"}`; the ops view reads an Express execution's steps from there, so it is written here
-  in that shape.
+moto never writes them: it creates no logging session for an execution, and its publisher could
+not write a moto log event (it passes a dict moto's log event cannot read, and a timestamp already
+turned into text). AWS writes one JSON event per history event, `{"id", "previous_event_id",
+"event_timestamp" (epoch milliseconds as text), "type", "execution_arn", "details"}`; the ops view
+reads an Express execution's steps from there (it has no history API), so it is written here in
+that shape for every state machine whose logging configuration asks for it.
 """
 
 from __future__ import annotations
@@ -20,9 +14,6 @@ import datetime
 from typing import Any
 
 from moto.logs.exceptions import ResourceNotFoundException
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
-    StateTaskServiceSfn,
-)
 from moto.stepfunctions.parser.asl.eval.event.logging import (
     CloudWatchLoggingConfiguration,
     CloudWatchLoggingSession,
@@ -31,21 +22,6 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.backend.execution import Execution
 
 _applied = False
-
-
-def _parameters(original: Any) -> Any:
-    def normalise(self: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> None:
-        original(self, parameters, *args, **kwargs)  # serializes Input as AWS does
-        for key in list(parameters):
-            parameters[key[0].lower() + key[1:]] = parameters.pop(key)
-
-    return normalise
-
-
-def _response(_self: Any, response: Any, *_args: Any, **_kwargs: Any) -> None:
-    if isinstance(response, dict):
-        for key in list(response):
-            response[key[0].upper() + key[1:]] = response.pop(key)
 
 
 def _logged(original: Any) -> Any:
@@ -81,7 +57,5 @@ def apply() -> None:
     if _applied:
         return
     _applied = True
-    StateTaskServiceSfn._normalise_parameters = _parameters(StateTaskServiceSfn._normalise_parameters)  # type: ignore[method-assign]
-    StateTaskServiceSfn._normalise_response = _response  # type: ignore[method-assign,assignment]
     Execution.__init__ = _logged(Execution.__init__)  # type: ignore[method-assign]
     CloudWatchLoggingSession.publish_history_log = _publish  # type: ignore[method-assign]

@@ -14,7 +14,7 @@
   embedded stack does not serve), so items deleted or overwritten were never freed: a long-running
   stack grew by gigabytes. Nothing else reads that list.
 - Work moto repeats on every request is done once (devstack/moto_hot_paths.py).
-- A nested Express execution runs and is logged as in AWS (devstack/moto_express.py).
+- An Express execution's events are written to its log group as AWS writes them (devstack/moto_express.py).
 """
 
 from __future__ import annotations

@@ -281,8 +281,6 @@ def _state_machines(plan: LocalPlan, res: Resources) -> None:
         for task in plan.tasks:
             if task.state_machine == machine.name:
                 definition = definition.replace("${" + task.placeholder + "}", res.function_arns[task.function])
-        for child in machine.runs:
-            definition = definition.replace("${" + child.placeholder + "}", res.state_machines[child.name])
         if "${" in definition:
             raise ValueError(f"{machine.definition_path} has a placeholder no topology task fills")
         options: dict[str, Any] = {"type": "STANDARD"}

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from shared.adapters.ses_mailer import SesMailer
     from shared.adapters.sfn_history import StepFunctionsHistory
     from shared.adapters.sfn_signals import StepFunctionsSignals
-    from shared.adapters.sfn_workflow import StepFunctionsWorkflow
+    from shared.adapters.sfn_workflow import StepFunctionsStopper, StepFunctionsWorkflow
     from shared.adapters.sns_fulfilment import SnsFulfilmentRequests
     from shared.adapters.sqs_dead_letter_sink import SqsDeadLetterSink
     from shared.adapters.sqs_dead_letters import SqsDeadLetters
@@ -269,7 +269,22 @@ class Wiring:
         from shared.adapters.sfn_workflow import StepFunctionsWorkflow
 
         arn = self.state_machine_arn(machine)
-        return self._once(("workflow", machine), lambda: StepFunctionsWorkflow(self.client("stepfunctions"), arn))
+        return self._once(
+            ("workflow", machine),
+            lambda: StepFunctionsWorkflow(self.client("stepfunctions"), arn, express=machine.express),
+        )
+
+    def stopper(self, machine: t.StateMachine) -> StepFunctionsStopper:
+        """Stops the machine's executions by the ARNs recorded on orders (StopExecutions)."""
+        from shared.adapters.sfn_workflow import StepFunctionsStopper
+
+        self._granted(
+            f"stopping executions of {machine.name}",
+            lambda g: isinstance(g, t.StopExecutions) and g.state_machine == machine,
+        )
+        return self._once(
+            ("stopper", machine), lambda: StepFunctionsStopper(self.client("stepfunctions"), "OrderFailed")
+        )
 
     def signals(self, machine: t.StateMachine | None = None) -> StepFunctionsSignals:
         """Answers task tokens; `machine` narrows the check to one state machine's tokens."""

@@ -4,13 +4,10 @@ security headers. Pure: the caller reads the files."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.domain.values import exponent
 from shared.schemas.iso_codes import CURRENCIES
-from shared.topology_types import StateMachine
 
 CONSOLE_DIR = "console"
 # What the console sends beyond the CORS-safelisted headers (the API's preflights allow these).
@@ -20,17 +17,8 @@ BROWSER_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 _GRAPH_KEYS = ("Type", "Comment", "Next", "End", "Default", "TimeoutSeconds", "HeartbeatSeconds")
 
 
-def machine_graph(machine: StateMachine, read: Callable[[str], str]) -> dict[str, Any]:
-    """A topology state machine's graph, each machine it runs drawn inside the state that runs it.
-    `read` gives a file's text by its path in the repository."""
-    nested = {m.placeholder: machine_graph(m, read) for m in machine.runs}
-    return workflow_graph(json.loads(read(machine.definition_path)), nested)
-
-
-def workflow_graph(asl: dict[str, Any], nested: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The drawable shape of an ASL definition (or of a Map's or Parallel's inner block); `nested`:
-    the graphs of the machines it runs, by the placeholder that names their ARN."""
-    nested = nested or {}
+def workflow_graph(asl: dict[str, Any]) -> dict[str, Any]:
+    """The drawable shape of an ASL definition (or of a Map's or Parallel's inner block)."""
     states: dict[str, Any] = {}
     for name, state in asl["States"].items():
         shape = {k: state[k] for k in _GRAPH_KEYS if k in state}
@@ -45,12 +33,9 @@ def workflow_graph(asl: dict[str, Any], nested: Mapping[str, dict[str, Any]] | N
             ]
         processor = state.get("ItemProcessor") or state.get("Iterator")
         if processor is not None:
-            shape["ItemProcessor"] = workflow_graph(processor, nested)
+            shape["ItemProcessor"] = workflow_graph(processor)
         if "Branches" in state:
-            shape["Branches"] = [workflow_graph(b, nested) for b in state["Branches"]]
-        runs = str(state.get("Parameters", {}).get("StateMachineArn", "")).removeprefix("${").removesuffix("}")
-        if runs in nested:
-            shape["Workflow"] = nested[runs]
+            shape["Branches"] = [workflow_graph(b) for b in state["Branches"]]
         states[name] = shape
     return {"StartAt": asl["StartAt"], "States": states}
 

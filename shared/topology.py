@@ -32,6 +32,7 @@ from shared.topology_types import (
     SendEmail,
     StartExecution,
     StateMachine,
+    StopExecutions,
     StreamTrigger,
     Table,
     TableGrant,
@@ -70,6 +71,7 @@ __all__ = [
     "SendEmail",
     "StartExecution",
     "StateMachine",
+    "StopExecutions",
     "StreamTrigger",
     "Table",
     "TableGrant",
@@ -144,10 +146,12 @@ CANCELLED = EmailTemplate("order_cancelled")
 RETURN_OPENED = EmailTemplate("return_opened")
 DELIVERY_EXCEPTION = EmailTemplate("delivery_exception")
 
-# An order's synchronous first steps (payment, confirmation, reservation) as one Express child:
-# one Standard transition for the three instead of three.
+# Each run of an order (its capture, a retry, a release from hold, a restock) is a preparation:
+# payment, confirmation, reservation and release, synchronous, so Express (billed by duration, not
+# by transition). It starts one fulfilment per shipment it releases: a Standard execution that waits
+# on the node, buys the label, hands over and waits for delivery (3 transitions a shipment).
 PREPARATION = StateMachine("preparation", "preparation.asl.json", express=True)
-FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json", runs=(PREPARATION,))
+FULFILMENT = StateMachine("fulfilment", "fulfilment.asl.json")
 # one refund: paid through Stripe once, settled, the customer told
 REFUNDS = StateMachine("refunds", "refunds.asl.json")
 # one return: a label, the wait for the parcel, restock and refund
@@ -168,7 +172,6 @@ EMAIL_TEMPLATES = (
     RETURN_OPENED,
     DELIVERY_EXCEPTION,
 )
-# a machine after the machines it runs (their ARNs go into its definition)
 STATE_MACHINES = (PREPARATION, FULFILMENT, REFUNDS, RETURNS)
 
 _ORDERS_RW = TableGrant(ORDERS, Access.READ_WRITE)
@@ -178,6 +181,7 @@ _SHIPMENT_READERS = (Kind.WAREHOUSE, Kind.OPS, Kind.ADMIN)
 _IDEMPOTENCY_RW = TableGrant(IDEMPOTENCY, Access.READ_WRITE)
 _LEDGER_RW = TableGrant(LEDGER, Access.READ_WRITE)
 _ANSWER_TASKS = TaskCallback(FULFILMENT)
+_STOP_SHIPMENTS = StopExecutions(FULFILMENT)
 _ANSWER_RETURNS = TaskCallback(RETURNS)
 _TELL_NODES = TopicPublish(FULFILMENT_TOPIC)
 # How long a node may stay silent (heartbeat) and take in all (timeout) before the order fails;
@@ -230,7 +234,8 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         grants=(
             _ORDERS_RW,
-            StartExecution(FULFILMENT, stop=True),
+            StartExecution(PREPARATION),
+            _STOP_SHIPMENTS,
             BucketGrant(DOCUMENTS, Access.READ),
             _INVENTORY_RW,
             _LEDGER_RW,
@@ -247,29 +252,29 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.intake.handler.handler",
         description="Captures orders that batch channels put on the intake queue",
         triggers=(QueueTrigger(INTAKE, batch_size=10),),
-        grants=(_ORDERS_RW, StartExecution(FULFILMENT), DeadLetterSend(INTAKE)),
+        grants=(_ORDERS_RW, StartExecution(PREPARATION), DeadLetterSend(INTAKE)),
         timeout_s=50,
     ),
     Function(
         name="check_payment",
         handler="functions.check_payment.handler.handler",
-        description="Fulfilment step: checks the order's Stripe PaymentIntent covers the order",
+        description="Preparation step: checks the order's Stripe PaymentIntent covers the order",
         triggers=(TaskTrigger(PREPARATION, "CheckPaymentFunctionArn"),),
         grants=(_ORDERS_RW, SecretRead(STRIPE)),
     ),
     Function(
         name="send_confirmation",
         handler="functions.send_confirmation.handler.handler",
-        description="Fulfilment step: emails the customer the order confirmation, exactly once",
+        description="Preparation step: emails the customer the order confirmation, exactly once",
         triggers=(TaskTrigger(PREPARATION, "SendConfirmationFunctionArn"),),
         grants=(_ORDERS_RW, TableGrant(IDEMPOTENCY, Access.READ_WRITE), SendEmail((CONFIRMATION,))),
     ),
     Function(
         name="reserve_order",
         handler="functions.reserve_order.handler.handler",
-        description="Fulfilment step: routes the order, reserves its stock (all or nothing), releases it to its nodes",
+        description="Preparation step: routes and reserves the order, releases it, starts a fulfilment per shipment",
         triggers=(TaskTrigger(PREPARATION, "ReserveOrderFunctionArn"),),
-        grants=(_ORDERS_RW, _INVENTORY_RW),
+        grants=(_ORDERS_RW, _INVENTORY_RW, StartExecution(FULFILMENT)),
         environment=FULFILMENT_TIMEOUTS,
     ),
     Function(
@@ -277,10 +282,12 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.record_exception.handler.handler",
         description="Compensation: a failed fulfilment or return step leaves a typed exception on the order",
         triggers=(
+            TaskTrigger(PREPARATION, "RecordExceptionFunctionArn"),
             TaskTrigger(FULFILMENT, "RecordExceptionFunctionArn"),
             TaskTrigger(RETURNS, "RecordExceptionFunctionArn"),
         ),
-        grants=(_ORDERS_RW, _INVENTORY_RW, _TELL_NODES),
+        # a failed shipment fails the order: the other shipments' executions are stopped
+        grants=(_ORDERS_RW, _INVENTORY_RW, _TELL_NODES, _STOP_SHIPMENTS),
     ),
     Function(
         name="inventory_api",
@@ -304,7 +311,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.allocate_backorders.handler.handler",
         description="Offers arrived stock to backordered orders by channel priority, then age",
         triggers=(QueueTrigger(RESTOCK, batch_size=1),),
-        grants=(_ORDERS_RW, _INVENTORY_RW, StartExecution(FULFILMENT)),
+        grants=(_ORDERS_RW, _INVENTORY_RW, StartExecution(PREPARATION)),
         timeout_s=120,
     ),
 )
@@ -535,7 +542,8 @@ FUNCTIONS += (
         ),
         grants=(
             _ORDERS_RW,
-            StartExecution(FULFILMENT, stop=True),
+            StartExecution(PREPARATION),
+            _STOP_SHIPMENTS,
             BucketGrant(DOCUMENTS, Access.READ),
             _INVENTORY_RW,
             _LEDGER_RW,

@@ -101,14 +101,11 @@ class EmailTemplate:
 @record
 class StateMachine:
     name: str
-    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs (and the
-    # ARNs of the machines it runs)
+    # statemachines/<definition>; ${Placeholders} in it are substituted with function ARNs
     definition: str
     # Express: billed by duration, not by transition; at most 5 minutes, no task tokens, and no
     # execution history API (its steps are read from its log group)
     express: bool = False
-    # the machines it runs as nested executions (states:startExecution.sync:2)
-    runs: tuple[StateMachine, ...] = ()
 
     @property
     def env(self) -> str:
@@ -117,11 +114,6 @@ class StateMachine:
     @property
     def log_group_env(self) -> str:
         return f"STATE_MACHINE_{self.name.upper()}_LOG_GROUP"
-
-    @property
-    def placeholder(self) -> str:
-        """How a machine that runs this one names its ARN in the ASL."""
-        return "".join(part.capitalize() for part in self.name.split("_")) + "StateMachineArn"
 
     @property
     def definition_path(self) -> str:
@@ -213,6 +205,14 @@ class StartExecution:
     state_machine: StateMachine
     # may also stop the machine's executions (cancelling an order)
     stop: bool = False
+
+
+@record
+class StopExecutions:
+    """May stop the state machine's executions (by the ARNs recorded on the order) and describe them.
+    Granted by the machine's name: a task of the machine may hold it without a dependency cycle."""
+
+    state_machine: StateMachine
 
 
 @record
@@ -308,6 +308,7 @@ Grant = (
     | SecretRead
     | StartExecution
     | TaskCallback
+    | StopExecutions
     | SendEmail
     | FactsPut
     | FactsQuery
@@ -359,8 +360,8 @@ def resource_environment(fn: Function) -> dict[str, str]:
                 env[sm.env] = sm.name
             case SendEmail(templates=templates):
                 env.update({t.env: t.name for t in templates})
-            case TaskCallback():
-                pass  # the token names the execution: nothing to look up
+            case TaskCallback() | StopExecutions():
+                pass  # the token, or the ARN recorded on the order, names the execution
             case FactsPut(store=store):
                 env[grant.env] = store.name
             case FactsQuery(store=store):

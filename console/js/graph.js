@@ -35,8 +35,6 @@ export function transitions(state) {
 }
 
 function inner(state) {
-  // a Task that runs a nested state machine draws that machine inside it
-  if (state.Workflow) return [state.Workflow];
   if (state.Type === "Map") return [state.ItemProcessor || state.Iterator].filter(Boolean);
   if (state.Type === "Parallel") return state.Branches || [];
   return [];

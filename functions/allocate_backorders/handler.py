@@ -11,14 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.batches import PartialBatch
 from shared.bootstrap import Wiring
-from shared.topology import FULFILMENT
+from shared.topology import PREPARATION
 from shared.usecases.allocate_backorders import allocate_backorders, resume_fulfilment
 
 w = Wiring("allocate_backorders")
 logger = w.logger
 orders, inventory, nodes, policies, clock = w.orders(), w.inventory(), w.node_directory(), w.policies(), w.clock
 resume = partial(
-    resume_fulfilment, orders=orders, workflow=w.workflow(FULFILMENT), clock=clock, state_machine=FULFILMENT.name
+    resume_fulfilment, orders=orders, workflow=w.workflow(PREPARATION), clock=clock, state_machine=PREPARATION.name
 )
 
 

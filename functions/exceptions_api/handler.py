@@ -12,7 +12,7 @@ from shared.adapters.dynamodb_exception_queue import DynamoDBExceptionIndex
 from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
 from shared.schemas.order_view import OrderView
-from shared.topology import CANCELLED, FULFILMENT, ORDERS, REFUNDS, RETURNS
+from shared.topology import CANCELLED, FULFILMENT, ORDERS, PREPARATION, REFUNDS, RETURNS
 from shared.usecases.action_ports import ActionPorts
 from shared.usecases.notify import mail_cancellation_email, record_order_email
 
@@ -46,7 +46,7 @@ ports = routes.ExceptionsPorts(
     dead_letters=w.dead_letters(),
     actions=ActionPorts(
         orders=orders,
-        workflow=w.workflow(FULFILMENT),
+        workflow=w.workflow(PREPARATION),
         refunds_workflow=w.workflow(REFUNDS),
         returns_workflow=w.workflow(RETURNS),
         signals=w.signals(FULFILMENT),

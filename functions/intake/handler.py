@@ -17,12 +17,12 @@ from shared.bootstrap import Wiring
 from shared.domain.errors import IdempotencyConflict
 from shared.queue_messages import Undeliverable, dead_letter_with_reason, parse
 from shared.schemas.capture import IntakeMessage
-from shared.topology import FULFILMENT, INTAKE
+from shared.topology import INTAKE, PREPARATION
 from shared.usecases.capture_order import capture_order
 
 w = Wiring("intake")
 logger = w.logger
-orders, workflow, clock = w.orders(), w.workflow(FULFILMENT), w.clock
+orders, workflow, clock = w.orders(), w.workflow(PREPARATION), w.clock
 
 
 def capture(record: SQSRecord) -> str:
@@ -35,7 +35,7 @@ def capture(record: SQSRecord) -> str:
             workflow=workflow,
             clock=clock,
             new_order_id=new_order_id,
-            state_machine=FULFILMENT.name,
+            state_machine=PREPARATION.name,
         )
     except IdempotencyConflict as err:
         logger.error("intake conflict", message_id=record.message_id, reason=str(err))

@@ -11,7 +11,7 @@ from functions.orders_api import routes, shipment_routes
 from shared import http
 from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
-from shared.topology import CANCELLED, FULFILMENT, REFUNDS, RETURNS
+from shared.topology import CANCELLED, FULFILMENT, PREPARATION, REFUNDS, RETURNS
 from shared.usecases.notify import mail_cancellation_email, record_order_email
 
 w = Wiring("orders_api")
@@ -34,7 +34,7 @@ cancelled_email = sent_then_recorded(
 
 ports = routes.OrdersPorts(
     orders=orders,
-    workflow=w.workflow(FULFILMENT),
+    workflow=w.workflow(PREPARATION),
     documents=w.documents(),
     inventory=w.inventory(on_first_use=True),  # only cancelling touches stock
     ledger=w.ledger(),

@@ -31,7 +31,7 @@ from shared.schemas.cancel import CancelRequest, ReturnRequest
 from shared.schemas.capture import CaptureOrder
 from shared.schemas.order_view import OrderView, return_view
 from shared.schemas.shipment_view import ReturnView
-from shared.topology import FULFILMENT
+from shared.topology import PREPARATION
 from shared.usecases.search_orders import OrderIndex
 
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9a-z]{1,64}$", description="The order id Waybill assigned")]
@@ -99,7 +99,7 @@ def register(app: APIGatewayRestResolver) -> None:
             workflow=p.workflow,
             clock=p.clock,
             new_order_id=new_order_id,
-            state_machine=FULFILMENT.name,
+            state_machine=PREPARATION.name,
         )
         headers = {"Location": f"/v1/orders/{result.order.order_id}"}
         if result.replayed:

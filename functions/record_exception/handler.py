@@ -11,12 +11,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.usecases.record_exception import describe, failed_shipment, record_exception
+from shared.topology import FULFILMENT
+from shared.usecases.record_exception import describe, failed_shipment, record_exception, stop_other_fulfilments
 from shared.usecases.returns import record_return_failure
 
 w = Wiring("record_exception")
 logger = w.logger
 orders, inventory, requests, clock = w.orders(), w.inventory(), w.fulfilment_requests(), w.clock
+stopper = w.stopper(FULFILMENT)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -29,6 +31,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("return step failed", cause=cause)
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
+    # a shipment's fulfilment names its shipment (and itself); a preparation step names neither
+    shipment_id = event.get("shipment_id") or failed_shipment(error)
+    if event.get("shipment_id"):
+        cause = f"{cause} (shipment {shipment_id})"[:1000]
     done = record_exception(
         event["order_id"],
         cause,
@@ -36,12 +42,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         inventory=inventory,
         requests=requests,
         clock=clock,
-        shipment_id=failed_shipment(error),
+        shipment_id=shipment_id,
+    )
+    stopped = stop_other_fulfilments(
+        event["order_id"], event.get("execution"), cause, orders=orders, stopper=stopper, machine=FULFILMENT.name
     )
     logger.warning(
         "order moved to exception",
         cause=cause,
         reservations_released=done.released,
         reservations_consumed=done.consumed,
+        fulfilments_stopped=stopped,
     )
     return {"status": done.status, "reservations_released": done.released}

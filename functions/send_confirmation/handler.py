@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.bootstrap import Wiring
 from shared.exactly_once import sent_then_recorded
 from shared.topology import CONFIRMATION
-from shared.usecases.send_confirmation import confirmation_due, mail_confirmation, record_confirmation
+from shared.usecases.send_confirmation import mail_confirmation, not_confirmed, record_confirmation
 
 w = Wiring("send_confirmation")
 logger = w.logger
@@ -36,8 +36,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(order_id=event["order_id"])
     # an execution started before the step was given the outcome only got here once verified
     payment = event.get("payment", "verified")
-    if not confirmation_due(payment):
-        logger.info("no confirmation: the payment is not verified", payment=payment)
+    skipped = not_confirmed(event["order_id"], payment, orders=orders)
+    if skipped is not None:
+        logger.info("no confirmation", why=skipped, payment=payment)
         return {"order_id": event["order_id"], "message_id": None}
     message_id = confirmation({"order_id": event["order_id"]})
     logger.info("confirmation sent", message_id=message_id)

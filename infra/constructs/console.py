@@ -5,6 +5,8 @@ graphs derived from statemachines/, as the local gateway serves them."""
 
 from __future__ import annotations
 
+import json
+
 import jsii
 from aws_cdk import Duration, IStableStringProducer, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
@@ -16,7 +18,7 @@ from constructs import Construct
 
 from infra.spec import REPO_ROOT
 from shared import topology as t
-from shared.console_site import CONSOLE_DIR, console_config, content_security_policy, machine_graph
+from shared.console_site import CONSOLE_DIR, console_config, content_security_policy, workflow_graph
 
 
 @jsii.implements(IStableStringProducer)
@@ -129,7 +131,7 @@ class Console(Construct):
         origin.value = self.origin
         graphs = [
             deployment.Source.json_data(
-                f"statemachines/{m.name}.json", machine_graph(m, lambda path: (REPO_ROOT / path).read_text())
+                f"statemachines/{m.name}.json", workflow_graph(json.loads((REPO_ROOT / m.definition_path).read_text()))
             )
             for m in t.STATE_MACHINES
         ]

@@ -57,6 +57,7 @@ from shared.topology import (
     SecretRead,
     SendEmail,
     StartExecution,
+    StopExecutions,
     StreamTrigger,
     TableGrant,
     TaskCallback,
@@ -176,7 +177,7 @@ class Functions(Construct):
         self._resource_env[spec.name] = set()
         for grant in spec.grants:
             if not isinstance(
-                grant, StartExecution | TaskCallback | ReadExecutions
+                grant, StartExecution | TaskCallback | ReadExecutions | StopExecutions
             ):  # bound once the state machines exist
                 self._bind(spec, grant)
         for trigger in spec.triggers:
@@ -211,7 +212,7 @@ class Functions(Construct):
         self._resources.log_groups.update(log_groups)
         for spec in self.specs.values():
             for grant in spec.grants:
-                if isinstance(grant, StartExecution | TaskCallback | ReadExecutions):
+                if isinstance(grant, StartExecution | TaskCallback | ReadExecutions | StopExecutions):
                     self._bind(spec, grant)
             missing = set(resource_environment(spec)) - self._resource_env[spec.name]
             if missing:
@@ -244,6 +245,11 @@ class Functions(Construct):
             case SecretRead(secret=s):
                 res.secrets[s.name].grant_read(role)
                 self._env(spec, s.env, res.secret_names[s.name])
+            case StartExecution(state_machine=m) if m.express:
+                # Starting only: an Express execution cannot be described or stopped by its caller.
+                machine, _ = res.state_machines[m.name]
+                machine.grant_start_execution(role)
+                self._env(spec, m.env, machine.state_machine_arn)
             case StartExecution(state_machine=m, stop=stop):
                 machine, machine_name = res.state_machines[m.name]
                 machine.grant_start_execution(role)
@@ -286,6 +292,15 @@ class Functions(Construct):
                 # count and peek (a zero visibility timeout): nothing is deleted or moved
                 dlq.grant(role, "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
                 self._env(spec, grant.env, dlq.queue_url)
+            case StopExecutions(state_machine=m):
+                # By name, as for task tokens: a task of the machine may stop its executions.
+                _, machine_name = res.state_machines[m.name]
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["states:DescribeExecution", "states:StopExecution"],
+                        resources=[self._executions(machine_name)],
+                    )
+                )
             case TaskCallback(state_machine=m):
                 # By name, not by reference: the machine invokes these functions, so referencing it
                 # from their policies would make a dependency cycle.

@@ -13,7 +13,15 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from infra.constructs.analytics import ERRORS_PREFIX
-from shared.topology import BucketGrant, FactsQuery, ReadExecutions, StartExecution, StreamTrigger, TableGrant
+from shared.topology import (
+    BucketGrant,
+    FactsQuery,
+    ReadExecutions,
+    StartExecution,
+    StopExecutions,
+    StreamTrigger,
+    TableGrant,
+)
 
 if TYPE_CHECKING:
     from infra.stack import WaybillStack
@@ -133,13 +141,15 @@ def _functions(stack: WaybillStack) -> None:
                     f"Searching the log group of the {grant.state_machine.name} Express machine only (an Express "
                     "execution's steps are in its log group); a log group's ARN ends in ':*' for its streams.",
                 )
-            elif isinstance(grant, StartExecution | ReadExecutions):
+            elif (
+                isinstance(grant, StartExecution | ReadExecutions | StopExecutions) and not grant.state_machine.express
+            ):
                 machine = machine_names[grant.state_machine.name]
                 ack(
                     role,
                     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
                     f"<AWS::AccountId>:execution:{machine}:*]",
-                    f"Reading (describing, and for ops their history) the executions of {machine} only: "
+                    f"Reading (describing, and for ops their history) or stopping the executions of {machine} only: "
                     "execution ARNs are made per start, so they can only be named by this machine's prefix.",
                 )
 
@@ -207,19 +217,8 @@ def _console(stack: WaybillStack) -> None:
 
 
 def _workflows(stack: WaybillStack) -> None:
-    machines = stack.workflows.state_machines
-    for name, (machine, _) in machines.items():
+    for machine, _ in stack.workflows.state_machines.values():
         ack(machine, "AwsSolutions-IAM5[Resource::*]", STATE_MACHINE_STAR)
-        for child in stack.workflows.runs.get(name, ()):
-            child_name = machines[child][1]
-            for kind in ("execution", "express"):
-                ack(
-                    machine,
-                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:{kind}:{child_name}:*]",
-                    f"Following and stopping the executions of {child_name}, which this machine runs nested "
-                    "(startExecution.sync:2): execution ARNs are made per start, so only the machine's "
-                    "prefix names them.",
-                )
 
 
 def _api(stack: WaybillStack) -> None:

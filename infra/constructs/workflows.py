@@ -1,9 +1,8 @@
 """Step Functions state machines, one per topology StateMachine, from the ASL files: Standard, or
 Express for a machine the topology marks so.
 
-Each `${Placeholder}` in the ASL is substituted with the ARN of the function whose TaskTrigger names it
-(or of a machine it runs), and the state machine's role may invoke exactly those functions and run
-exactly those machines.
+Each `${Placeholder}` in the ASL is substituted with the ARN of the function whose TaskTrigger names it,
+and the state machine's role may invoke exactly those functions.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -50,18 +49,16 @@ class Workflows(Construct):
         # topology name -> (state machine, physical name)
         self.state_machines: dict[str, tuple[sfn.IStateMachine, str]] = {}
         self.log_groups: dict[str, logs.ILogGroup] = {}
-        self.runs: dict[str, tuple[str, ...]] = {}  # topology name -> the machines it runs
         for spec in state_machines:
             tasks = task_functions(spec, functions)
             path = REPO_ROOT / spec.definition_path
-            used = set(_PLACEHOLDER.findall(path.read_text())) - {m.placeholder for m in spec.runs}
+            used = set(_PLACEHOLDER.findall(path.read_text()))
             if used != set(tasks):
                 # A placeholder with no function (or a task nobody references) would only fail at deploy.
                 raise ValueError(
                     f"{spec.definition_path}: placeholders {sorted(used)} != task triggers {sorted(tasks)}"
                 )
             self.state_machines[spec.name] = self._add(spec, path.as_posix(), tasks, lambdas)
-            self.runs[spec.name] = tuple(m.name for m in spec.runs)
 
     def _add(
         self,
@@ -79,7 +76,6 @@ class Workflows(Construct):
             retention=logs.RetentionDays.THREE_MONTHS,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        children = {m.placeholder: self.state_machines[m.name] for m in spec.runs}
         machine = sfn.StateMachine(
             self,
             pascal(spec.name),
@@ -87,10 +83,7 @@ class Workflows(Construct):
             state_machine_name=name,
             state_machine_type=sfn.StateMachineType.EXPRESS if spec.express else sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(path),
-            definition_substitutions={
-                **{p: lambdas[fn].function_arn for p, fn in tasks.items()},
-                **{p: child.state_machine_arn for p, (child, _) in children.items()},
-            },
+            definition_substitutions={p: lambdas[fn].function_arn for p, fn in tasks.items()},
             # Every transition is logged. A Standard machine's state data stays in its execution
             # history; an Express machine has none, so its log carries the data the ops view shows
             # (ids, outcomes and time limits: its states hold no customer details).
@@ -98,8 +91,6 @@ class Workflows(Construct):
             tracing_enabled=True,
         )
         self.log_groups[spec.name] = log_group
-        for child, child_name in children.values():
-            self._runs(machine, child, child_name)
         # Exactly the unqualified ARNs the ASL invokes; grant_invoke would add a `:*` wildcard.
         machine.add_to_role_policy(
             iam.PolicyStatement(
@@ -109,33 +100,3 @@ class Workflows(Construct):
         )
         metadata.tag(machine, metadata.STATE_MACHINE, spec.name)
         return machine, name
-
-    def _runs(self, machine: sfn.StateMachine, child: sfn.IStateMachine, child_name: str) -> None:
-        """What startExecution.sync:2 needs: start the child, follow and stop its executions, and the
-        EventBridge rule Step Functions manages to learn that a child ended."""
-        stack = Stack.of(self)
-        child.grant_start_execution(machine)
-        executions = [
-            stack.format_arn(
-                service="states",
-                resource=kind,
-                resource_name=f"{child_name}:*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            for kind in ("execution", "express")
-        ]
-        machine.add_to_role_policy(
-            iam.PolicyStatement(actions=["states:DescribeExecution", "states:StopExecution"], resources=executions)
-        )
-        machine.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[
-                    stack.format_arn(
-                        service="events",
-                        resource="rule",
-                        resource_name="StepFunctionsGetEventsForStepFunctionsExecutionRule",
-                    )
-                ],
-            )
-        )

@@ -1,12 +1,16 @@
-"""ExecutionHistory on Step Functions: DescribeExecution and GetExecutionHistory (every page); an
-Express execution's events from its state machine's log group (FilterLogEvents), where Step Functions
-writes one JSON event per history event (an Express execution has no history API)."""
+"""ExecutionHistory on Step Functions: DescribeExecution and GetExecutionHistory (every page) for a
+Standard execution; for an Express one, its events in its state machine's log group (FilterLogEvents),
+where Step Functions writes one JSON event per history event (Express has no history API).
+
+An Express execution is found by its machine and name (its ARN ends in an id made per start, which
+the order does not know) within the minutes after the order recorded it: it runs five at most.
+Started twice under one name (Express starts are at least once), the first one is the run's."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +20,15 @@ from shared.usecases.executions import ExecutionInfo
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
+# an Express execution runs 5 minutes at most; its last events may be delivered a little later
+_EXPRESS_WINDOW = timedelta(minutes=7)
+_ENDS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
+
 
 class StepFunctionsHistory:
     def __init__(
@@ -23,21 +36,23 @@ class StepFunctionsHistory:
         client: SFNClient,
         state_machines: Mapping[str, str],
         *,
-        logs: Any = None,  # a CloudWatch Logs client
+        logs: Any = None,  # a CloudWatch Logs client, for the Express machines
         log_groups: Mapping[str, str] | None = None,
     ) -> None:
-        """`state_machines`: topology name -> state machine ARN; `log_groups`: topology name -> log
-        group, for the Express machines among them."""
+        """`state_machines`: topology name -> state machine ARN; `log_groups`: topology name -> its
+        log group, for the Express machines among them."""
         self._sfn = client
         self._machines = dict(state_machines)
         self._logs = logs
-        # physical machine name (an execution ARN's seventh field) -> its log group
-        self._logged = {self._machines[n].rsplit(":", 1)[-1]: g for n, g in (log_groups or {}).items()}
+        # physical machine name (an execution ARN's seventh field) -> (topology name, log group)
+        self._express = {self._machines[n].rsplit(":", 1)[-1]: (n, g) for n, g in (log_groups or {}).items()}
 
     def execution_arn(self, state_machine: str, name: str) -> str:
         return f"{self._machines[state_machine].replace(':stateMachine:', ':execution:')}:{name}"
 
-    def describe(self, arn: str) -> ExecutionInfo | None:
+    def describe(self, arn: str, *, since: datetime | None = None) -> ExecutionInfo | None:
+        if _machine(arn) in self._express:
+            return self._describe_logged(arn, since)
         try:
             d = self._sfn.describe_execution(executionArn=arn)
         except ClientError as err:
@@ -58,10 +73,8 @@ class StepFunctionsHistory:
         )
 
     def events(self, arn: str, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-        parts = arn.split(":")
-        group = self._logged.get(parts[6]) if len(parts) > 6 else None
-        if group is not None:
-            return self._logged_events(arn, group, since, until)
+        if _machine(arn) in self._express:
+            return self._logged(arn, since, until)
         events: list[dict[str, Any]] = []
         params: dict[str, Any] = {"executionArn": arn, "maxResults": 1000, "includeExecutionData": True}
         while True:
@@ -72,36 +85,74 @@ class StepFunctionsHistory:
                 return events
             params["nextToken"] = token
 
-    def _logged_events(
-        self, arn: str, group: str, since: datetime | None, until: datetime | None
-    ) -> list[dict[str, Any]]:
-        if self._logs is None:
-            raise ValueError(f"no CloudWatch Logs client to read {arn}")
-        # a quoted term: events containing exactly this ARN (then kept only if it is theirs)
-        params: dict[str, Any] = {"logGroupName": group, "filterPattern": json.dumps(arn)}
-        if since is not None:
-            params["startTime"] = int(since.timestamp() * 1000)
-        if until is not None:
-            params["endTime"] = int(until.timestamp() * 1000)
-        events: list[dict[str, Any]] = []
+    # --- Express: from the log group ---------------------------------------------------------------
+
+    def _logged(self, arn: str, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """The events of the first execution of this machine and name, oldest first."""
+        machine, name = _machine(arn), _name(arn)
+        _, group = self._express[machine]
+        start = since or datetime.now(UTC) - timedelta(days=1)
+        params: dict[str, Any] = {
+            "logGroupName": group,
+            # a quoted term: events naming this machine and execution (then matched exactly below)
+            "filterPattern": json.dumps(f"{machine}:{name}"),
+            "startTime": int(start.timestamp() * 1000),
+            "endTime": int((until or start + _EXPRESS_WINDOW).timestamp() * 1000),
+        }
+        runs: dict[str, list[dict[str, Any]]] = {}
         for page in self._logs.get_paginator("filter_log_events").paginate(**params):
             for logged in page["events"]:
-                event = history_event(json.loads(logged["message"]))
-                if event is not None and event["executionArn"] == arn:
-                    events.append(event)
-        return sorted(events, key=lambda e: int(e["id"]))
+                event = history_event(logged.get("message", ""))
+                if event is not None and (_machine(event["executionArn"]), _name(event["executionArn"])) == (
+                    machine,
+                    name,
+                ):
+                    runs.setdefault(event["executionArn"], []).append(event)
+        if not runs:
+            return []
+        first = min(runs.values(), key=lambda events: min(e["timestamp"] for e in events))
+        return sorted(first, key=lambda e: int(e["id"]))
+
+    def _describe_logged(self, arn: str, since: datetime | None) -> ExecutionInfo | None:
+        events = self._logged(arn, since, None)
+        started = next((e for e in events if e["type"] == "ExecutionStarted"), None)
+        if started is None:
+            return None
+        ended = next((e for e in events if e["type"] in _ENDS), None)
+        details = ended["loggedEventDetails"] if ended else {}
+        return ExecutionInfo(
+            arn=started["executionArn"],
+            name=_name(arn),
+            state_machine=self._express[_machine(arn)][0],
+            status=_ENDS[ended["type"]] if ended else "RUNNING",
+            started_at=started["timestamp"],
+            stopped_at=ended["timestamp"] if ended else None,
+            error=details.get("error"),
+            cause=details.get("cause"),
+        )
 
 
-def history_event(logged: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A logged execution event in GetExecutionHistory's shape (its details under one *EventDetails key)."""
+def _machine(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[6] if len(parts) > 7 else ""
+
+
+def _name(arn: str) -> str:
+    return arn.split(":")[7]
+
+
+def history_event(message: str) -> dict[str, Any] | None:
+    """A logged execution event in GetExecutionHistory's shape (its details under one *EventDetails
+    key); None for anything else."""
     try:
+        logged = json.loads(message)
         return {
             "id": int(logged["id"]),
             "previousEventId": int(logged.get("previous_event_id") or 0),
             "type": str(logged["type"]),
             "timestamp": datetime.fromtimestamp(int(logged["event_timestamp"]) / 1000, UTC),
-            "executionArn": str(logged.get("execution_arn", "")),
+            "executionArn": str(logged["execution_arn"]),
             "loggedEventDetails": dict(logged.get("details") or {}),
         }
     except (KeyError, TypeError, ValueError):
-        return None  # not an execution event (Step Functions writes nothing else there)
+        return None

@@ -47,11 +47,6 @@ class StepView(ApiModel):
     name: str
     type: str = Field(description="The ASL state type: Task, Choice, Map, Pass, Succeed, Fail, ...")
     iteration: int | None = Field(description="The Map iteration (shipment) the state ran in; null outside a Map")
-    within: str | None = Field(
-        default=None,
-        description="The state whose nested execution this state ran in (the steps of a nested execution "
-        "follow the state that started it); null for the execution's own states",
-    )
     entered_at: datetime
     exited_at: datetime | None
     duration_ms: int | None
@@ -71,7 +66,6 @@ class StepView(ApiModel):
             name=s.name,
             type=s.type,
             iteration=s.iteration,
-            within=s.within,
             entered_at=s.entered_at,
             exited_at=s.exited_at,
             duration_ms=s.duration_ms,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from shared import metrics
 from shared.domain import order as order_model
 from shared.domain.errors import ConcurrentUpdate, IdempotencyConflict
-from shared.domain.order import Execution, Order
+from shared.domain.order import Execution, Order, OrderStatus
 from shared.domain.values import Address
 from shared.ports import Clock, DuplicateCapture, OrderRepository, Workflow
 from shared.records import record
@@ -59,8 +59,11 @@ def capture_order(
     assert record is not None
     if record.body_hash != digest:
         raise IdempotencyConflict(request.external_id)
-    # The first caller may have died between storing and starting: starting again is a no-op.
-    workflow.start(record.order_id, {"order_id": record.order_id})
+    # The first caller may have died between storing and starting: start it then. Starting an
+    # order that moved on would run its preparation (Express: not deduplicated by name) again.
+    current = orders.get(record.order_id)
+    if current is not None and current.status == OrderStatus.RECEIVED:
+        workflow.start(record.order_id, {"order_id": record.order_id})
     return CaptureResult(record.snapshot, replayed=True)
 
 

@@ -1,4 +1,4 @@
-"""Fulfilment step 1: the order's PaymentIntent must exist and cover the order, else ON_HOLD."""
+"""Preparation step 1: the order's PaymentIntent must exist and cover the order, else ON_HOLD."""
 
 from __future__ import annotations
 

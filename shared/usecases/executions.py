@@ -9,9 +9,8 @@ Events are tied to their state by `previousEventId` (each event names the one it
 branch, so parallel Map iterations do not mix); where an emulator leaves that link out, an event
 belongs to the latest open state it can belong to.
 
-A state that runs a nested execution (`states:startExecution.sync:2`, the fulfilment's Express
-preparation) is followed by the nested execution's own steps, each naming the state it ran
-`within`; an Express execution has no history API, so its events come from its log group.
+An Express execution (an order run's preparation) has no history API: its events come from its
+state machine's log group, found by its machine and name around the time the order recorded it.
 """
 
 from __future__ import annotations
@@ -76,8 +75,6 @@ class Step:
     input: Any = None
     output: Any = None
     iteration: int | None = None  # the Map iteration the state ran in
-    within: str | None = None  # the state whose nested execution this state ran in
-    nested: str | None = None  # the ARN of the nested execution this state started, if any
     _last_attempt_failed: bool = field(default=False, repr=False)
 
     @property
@@ -112,12 +109,13 @@ class ExecutionSteps:
 class ExecutionHistory(Protocol):
     def execution_arn(self, state_machine: str, name: str) -> str: ...
 
-    def describe(self, arn: str) -> ExecutionInfo | None:
-        """None when there is no such execution (never started, or expired from the history)."""
+    def describe(self, arn: str, *, since: datetime | None = None) -> ExecutionInfo | None:
+        """None when there is no such execution (never started, or expired from the history).
+        `since`: when it was started at the earliest (an Express execution is searched for from then)."""
 
     def events(self, arn: str, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-        """Every history event of the execution, oldest first, with its data. `since`/`until` bound
-        the search where events are found by time (an Express execution's log group)."""
+        """Every history event of the execution, oldest first, with its data (`since`/`until` bound
+        an Express execution's search)."""
 
 
 def masked(text: str | None) -> Any:
@@ -164,8 +162,6 @@ def steps_of(events: Sequence[Mapping[str, Any]]) -> list[Step]:
             continue
         step = step_or_none
         owner[eid] = step
-        if kind == "TaskSubmitted" and str(details.get("resource", "")).startswith("startExecution"):
-            step.nested = _started_execution(details.get("output")) or step.nested
         if kind in _SCHEDULED:
             step.attempts += 1
         elif kind in _SUCCEEDED:
@@ -187,15 +183,6 @@ def steps_of(events: Sequence[Mapping[str, Any]]) -> list[Step]:
     return steps
 
 
-def _started_execution(output: Any) -> str | None:
-    try:
-        found = json.loads(output) if isinstance(output, str) else None
-    except ValueError:
-        return None
-    arn = found.get("ExecutionArn") if isinstance(found, dict) else None
-    return str(arn) if arn else None
-
-
 def _latest_open(steps: list[Step], kind: str, details: Mapping[str, Any]) -> Step | None:
     name = details.get("name") if kind.endswith("StateExited") else None
     for step in reversed(steps):
@@ -212,13 +199,23 @@ class ExecutionRef:
     state_machine: str
     name: str
     arn: str | None  # None: recorded by name only (a return's, named after its RMA)
+    started_at: datetime | None = None  # when the order recorded it, just before starting it
+
+
+# an Express execution is searched for from a little before the order recorded it (clocks differ)
+_SKEW = timedelta(minutes=1)
 
 
 def order_executions(order: Order) -> list[ExecutionRef]:
-    """The executions an order names: its fulfilment runs, then one per return."""
-    refs = [ExecutionRef(e.state_machine, e.arn.rsplit(":", 1)[-1], e.arn) for e in order.executions]
+    """The executions an order names: each run's preparation and its shipments' fulfilments, then one
+    per return."""
+    refs = [ExecutionRef(e.state_machine, e.arn.rsplit(":", 1)[-1], e.arn, e.started_at) for e in order.executions]
     refs += [ExecutionRef(RETURNS.name, rma.rma_id, None) for rma in order.returns]
     return refs
+
+
+def _since(ref: ExecutionRef) -> datetime | None:
+    return ref.started_at - _SKEW if ref.started_at else None
 
 
 def _arn(ref: ExecutionRef, history: ExecutionHistory) -> str:
@@ -227,35 +224,16 @@ def _arn(ref: ExecutionRef, history: ExecutionHistory) -> str:
 
 def list_executions(order: Order, *, history: ExecutionHistory) -> list[ExecutionInfo]:
     """The order's executions as Step Functions describes them (those it still has), oldest first."""
-    found = [history.describe(_arn(ref, history)) for ref in order_executions(order)]
+    found = [history.describe(_arn(ref, history), since=_since(ref)) for ref in order_executions(order)]
     return [info for info in found if info is not None]
 
 
 def execution_steps(order: Order, name: str, *, history: ExecutionHistory) -> ExecutionSteps:
     """One of the order's executions with its steps; ExecutionNotFound for a name the order does not have."""
     ref = next((r for r in order_executions(order) if r.name == name), None)
-    info = history.describe(_arn(ref, history)) if ref else None
+    info = history.describe(_arn(ref, history), since=_since(ref)) if ref else None
     if ref is None or info is None:
         raise ExecutionNotFound(order.order_id, name)
-    return ExecutionSteps(execution=info, steps=with_nested(steps_of(history.events(_arn(ref, history))), history))
-
-
-# a nested execution's events are searched for from a little before the state that started it
-_CLOCK_SKEW = timedelta(minutes=1)
-
-
-def with_nested(steps: list[Step], history: ExecutionHistory) -> list[Step]:
-    """Each step that started a nested execution, followed by that execution's steps."""
-    out: list[Step] = []
-    for step in steps:
-        out.append(step)
-        if step.nested is None:
-            continue
-        until = step.exited_at + _CLOCK_SKEW if step.exited_at else None
-        for inner in with_nested(
-            steps_of(history.events(step.nested, since=step.entered_at - _CLOCK_SKEW, until=until)), history
-        ):
-            inner.within = inner.within or step.name
-            inner.iteration = step.iteration if inner.iteration is None else inner.iteration
-            out.append(inner)
-    return out
+    until = info.stopped_at + _SKEW if info.stopped_at else None
+    events = history.events(_arn(ref, history), since=_since(ref), until=until)
+    return ExecutionSteps(execution=info, steps=steps_of(events))

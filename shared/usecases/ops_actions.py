@@ -22,7 +22,7 @@ from shared.usecases._update import update_order
 from shared.usecases.cancel_order import cancel_request
 from shared.usecases.signals import answer_request
 
-FULFILMENT_MACHINE = "fulfilment"
+RUN_MACHINE = "preparation"  # each run of an order starts with its preparation
 
 
 @record
@@ -104,7 +104,7 @@ def run_flow_action(order_id: str, request: ActionRequest, ports: FlowPorts) -> 
         name = None
         if restart:
             name = f"{o.order_id}-{request.action.value}-{len(o.executions) + 1}"
-            o.start_execution(Execution(ports.workflow.execution_arn(name), FULFILMENT_MACHINE, at))
+            o.start_execution(Execution(ports.workflow.execution_arn(name), RUN_MACHINE, at))
         if request.key is not None:
             o.action_keys[request.key] = f"{request.digest()}|{name or ''}"
         return name, taken

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from shared import metrics
 from shared.domain.exceptions import ExceptionType, classify_failure
@@ -116,23 +116,12 @@ def exception_type(cause: str) -> str:
     return found.group(0)[:100] if found else "Error"
 
 
-def nested_failure(error: dict[str, Any]) -> dict[str, Any]:
-    """A nested execution's own {"Error", "Cause"} when the failure is its (startExecution.sync:2
-    fails the parent's task with States.TaskFailed and the child's DescribeExecution as the cause)."""
-    name, parsed = _parse(error)
-    if name == "States.TaskFailed" and isinstance(parsed, dict) and "ExecutionArn" in parsed and "Error" in parsed:
-        return {"Error": parsed["Error"], "Cause": parsed.get("Cause", "")}
-    return error
-
-
 def describe(error: dict[str, Any]) -> str:
     """Step Functions' Catch output {"Error", "Cause"} as one readable line.
 
     A shipment's failure arrives as ShipmentFailed whose cause holds the shipment id and the
-    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>". A nested
-    execution's failure is told as its own.
+    original {"Error", "Cause"}: it is told as "<shipment>: <original error>: <message>".
     """
-    error = nested_failure(error)
     name, parsed = _parse(error)
     cause = error.get("Cause", "")
     if isinstance(parsed, dict) and name == "ShipmentFailed" and "failure" in parsed:
@@ -141,3 +130,21 @@ def describe(error: dict[str, Any]) -> str:
     if isinstance(parsed, dict):
         cause = parsed.get("errorMessage", cause)
     return (f"{name}: {cause}" if cause else name)[:1000]
+
+
+class ExecutionStopper(Protocol):
+    def stop(self, execution_arn: str, cause: str) -> bool:
+        """Stops a running execution; False when it had already ended."""
+
+
+def stop_other_fulfilments(
+    order_id: str, failed: str | None, cause: str, *, orders: OrderRepository, stopper: ExecutionStopper, machine: str
+) -> int:
+    """One shipment's failure fails the order: the fulfilments of its other shipments, waiting on
+    their nodes, are stopped (their stock is settled above, their nodes told to stop). `failed`:
+    the failing execution, which is running this compensation and ends by itself. Returns how many."""
+    order = orders.get(order_id)
+    if order is None:
+        return 0
+    others = [e.arn for e in order.executions if e.state_machine == machine and e.arn != failed]
+    return sum(stopper.stop(arn, f"order failed: {cause}") for arn in others)

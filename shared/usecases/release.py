@@ -1,28 +1,44 @@
-"""Fulfilment: release a reserved order to its nodes, one shipment per node, and ask each node to fulfil it.
+"""Fulfilment: release a reserved order to its nodes, one shipment per node, start each shipment's
+fulfilment execution, and ask each node to fulfil it.
 
-The state machine waits on a task token per shipment. The token is stored on the shipment before
+Each shipment's execution waits on a task token. The token is stored on the shipment before
 the request leaves, so whatever the warehouse answers, by queue or API, finds the token to answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from shared.documents.slips import shipment_slips_html
 from shared.domain.errors import IllegalTransition
-from shared.domain.order import Order, OrderStatus
+from shared.domain.order import Execution, Order, OrderStatus
 from shared.domain.shipment import Shipment, ShipmentStatus
 from shared.links import shipment_links
-from shared.ports import PRESIGN_MAX_S, Clock, DocumentStore, FulfilmentRequests, OrderRepository, TaskSignals
+from shared.ports import (
+    PRESIGN_MAX_S,
+    Clock,
+    DocumentStore,
+    FulfilmentRequests,
+    OrderRepository,
+    TaskSignals,
+    Workflow,
+)
 from shared.usecases._update import update_order
 from shared.usecases.signals import answer_request
 
 
-def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> list[Shipment]:
+def release_order(
+    order_id: str,
+    *,
+    orders: OrderRepository,
+    clock: Clock,
+    record: Callable[[Order, list[Shipment]], None] | None = None,
+) -> list[Shipment]:
     """RESERVED -> RELEASED with its shipments; a retried step gets the same shipments back. An
     order retried after a failure is RESERVED again beside its earlier shipments: it is released.
-    An order cancelled before its release has none."""
+    An order cancelled before its release has none. `record` notes more on the order in the same save."""
 
     def release(order: Order) -> list[Shipment]:
         if order.status == OrderStatus.CANCELLED and not order.shipments:
@@ -30,12 +46,67 @@ def release_order(order_id: str, *, orders: OrderRepository, clock: Clock) -> li
             # with nothing to fulfil, not as a failed execution that alarms for an ordinary cancel
             return []
         if order.shipments and order.status != OrderStatus.RESERVED:
-            return order.shipments
-        if order.status != OrderStatus.RESERVED:
+            shipments = order.shipments
+        elif order.status != OrderStatus.RESERVED:
             raise IllegalTransition(order.status, OrderStatus.RELEASED)
-        return order.release(clock.now())
+        else:
+            shipments = order.release(clock.now())
+        if record is not None:
+            record(order, shipments)
+        return shipments
 
     return update_order(orders, order_id, release)
+
+
+def to_fulfil(shipments: list[Shipment]) -> list[Shipment]:
+    """The shipments a run fulfils: not those handed over before a retry, nor re-routes (the
+    fulfilment of the shipment they replace runs them)."""
+    return [s for s in shipments if s.active and s.replaces is None and not s.handed_over]
+
+
+def fulfilment_name(run: str, order_id: str, shipment_id: str) -> str:
+    """A shipment's fulfilment execution, named after the run and the shipment: `ord_1-S1` for the
+    order's first run, `ord_1-retry-3-S2` for a later one (each name is used once)."""
+    return f"{run}-{shipment_id.removeprefix(order_id + '-')}"
+
+
+def release_and_fulfil(
+    order_id: str,
+    run: str,
+    limits: dict[str, Any],
+    *,
+    orders: OrderRepository,
+    workflow: Workflow,
+    clock: Clock,
+    state_machine: str,
+) -> list[Shipment]:
+    """Releases the order and starts one fulfilment execution per shipment to fulfil: each is
+    recorded on the order in the release's save, then started; starting a recorded one again (a
+    replayed step) is a no-op, so each shipment has one fulfilment per run. `limits`: the waits its
+    tasks may take (heartbeat_s, timeout_s, delivery_timeout_s, pickup_timeout_s)."""
+
+    def record(order: Order, shipments: list[Shipment]) -> None:
+        known = {e.arn for e in order.executions}
+        for s in to_fulfil(shipments):
+            arn = workflow.execution_arn(fulfilment_name(run, order_id, s.shipment_id))
+            if arn not in known:
+                order.start_execution(Execution(arn, state_machine, clock.now()))
+
+    fulfil = to_fulfil(release_order(order_id, orders=orders, clock=clock, record=record))
+    for s in fulfil:
+        workflow.start(fulfilment_name(run, order_id, s.shipment_id), _payload(order_id, s, limits))
+    return fulfil
+
+
+def _payload(order_id: str, s: Shipment, limits: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "shipment": {"shipment_id": s.shipment_id, "node_id": s.node_id, "method": s.method},
+        "heartbeat_s": limits["heartbeat_s"],
+        "timeout_s": limits["timeout_s"],
+        # a pickup order waits at the store for its pickup window, a parcel for the carrier
+        "delivery_timeout_s": limits["pickup_timeout_s"] if s.method == "pickup" else limits["delivery_timeout_s"],
+    }
 
 
 def document_keys(order_id: str, shipment_id: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Fulfilment step: route the order and reserve its stock, all or nothing.
+"""Preparation step: route the order and reserve its stock, all or nothing.
 
 The routing engine decides from a fresh read of stock and capacity; each chosen node is then
 reserved in one conditional transaction. If a concurrent order took the stock in between, what was

@@ -1,11 +1,11 @@
-"""Fulfilment step 2: email the customer the order confirmation."""
+"""Preparation step 2: email the customer the order confirmation."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shared.domain.errors import OrderNotFound
-from shared.domain.order import Order
+from shared.domain.order import Order, OrderStatus
 from shared.email import content
 from shared.ports import Clock, Mailer, OrderRepository
 from shared.usecases._update import update_order
@@ -34,6 +34,18 @@ def confirmation_due(payment_outcome: str) -> bool:
     execution its release starts). Decided before the idempotency record, whose "nothing sent" would
     answer that later execution for a week."""
     return payment_outcome == "verified"
+
+
+def not_confirmed(order_id: str, payment_outcome: str, *, orders: OrderRepository) -> str | None:
+    """Why the step confirms nothing, if it does not: the payment is not verified (confirmation_due),
+    or the order was cancelled before its confirmation went out. A cancellation cannot stop a run's
+    preparation (an Express execution), so the step looks; the cancellation email tells the customer."""
+    if not confirmation_due(payment_outcome):
+        return "the payment is not verified"
+    order = orders.get(order_id)
+    if order is not None and order.status == OrderStatus.CANCELLED and order.confirmation_message_id is None:
+        return "the order was cancelled before it was confirmed"
+    return None
 
 
 def send_confirmation(order_id: str, *, orders: OrderRepository, mailer: Mailer, template: str, clock: Clock) -> str:

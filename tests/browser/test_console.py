@@ -74,21 +74,19 @@ def test_the_order_page_tells_the_order_story(console: Console, console_stack: R
     timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text("captured")
     expect(timeline).to_contain_text("delivered")
-    graph = page.locator("article.execution svg.graph")
-    expect(graph).to_be_visible()
-    # drawn from the ASL: every state of the fulfilment machine, the Map's inner states too
-    # and the nested Express preparation inside the Prepare state that runs it
-    drawn = (
-        "Prepare",
-        "CheckPayment",
-        "ReserveOrder",
-        "FulfilShipments",
-        "RequestFulfilment",
-        "BuyLabel",
-        "RecordException",
-    )
-    for state in drawn:
-        expect(graph.locator(f'[data-state="{state}"]')).to_have_count(1)
+    # drawn from the ASL: the run's preparation, then each shipment's fulfilment, every state of each
+    drawn = {
+        "preparation": ("CheckPayment", "SendConfirmation", "ReserveOrder", "RecordException"),
+        "fulfilment": ("RequestFulfilment", "Reroute", "BuyLabel", "HandOver", "RecordException"),
+    }
+    blocks = page.locator("article.execution")
+    expect(blocks).to_have_count(2)
+    for block, (machine, states) in zip((blocks.nth(0), blocks.nth(1)), drawn.items(), strict=True):
+        expect(block.get_by_role("heading", level=3)).to_contain_text(machine)
+        graph = block.locator("svg.graph")
+        expect(graph).to_be_visible()
+        for state in states:
+            expect(graph.locator(f'[data-state="{state}"]')).to_have_count(1)
     assert console.axe() == []
     console.screenshot("order")
 

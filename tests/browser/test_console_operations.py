@@ -63,13 +63,16 @@ def test_a_rejected_order_found_in_the_queue_shows_its_failed_step_and_is_cancel
     page.locator(f'tr[data-order="{orders.rejected}"]').get_by_role("link", name=orders.rejected).click()
     heading = page.get_by_role("heading", name=f"Order {orders.rejected}")
     expect(heading).to_contain_text("EXCEPTION")
-    graph = page.locator("article.execution svg.graph").first
-    expect(graph.locator('[data-state="CheckPayment"]')).to_have_attribute("data-outcome", "succeeded")
+    # the run's preparation succeeded; the shipment's fulfilment failed at its request and recorded it
+    preparation = page.locator(f'article.execution[data-execution="{orders.rejected}"] svg.graph')
+    expect(preparation.locator('[data-state="CheckPayment"]')).to_have_attribute("data-outcome", "succeeded")
+    expect(preparation.locator('[data-state="RecordException"]')).to_have_attribute("data-outcome", "not_reached")
+    shipment = page.locator(f'article.execution[data-execution="{orders.rejected}-S1"]')
+    graph = shipment.locator("svg.graph")
     expect(graph.locator('[data-state="RequestFulfilment"]')).to_have_attribute("data-outcome", "failed")
     expect(graph.locator('[data-state="RecordException"]')).to_have_attribute("data-outcome", "succeeded")
     expect(graph.locator('[data-state="BuyLabel"]')).to_have_attribute("data-outcome", "not_reached")
-    steps = page.locator("article.execution").first.get_by_role("table")
-    expect(steps).to_contain_text("ShipmentUnroutable")
+    expect(shipment.get_by_role("table")).to_contain_text("ShipmentUnroutable")
     assert console.axe() == []
     console.screenshot("order-failed-execution")
 
@@ -100,12 +103,17 @@ def test_a_rejected_order_found_in_the_queue_shows_its_failed_step_and_is_cancel
 def test_a_delivered_execution_is_green_along_its_path(console: Console, console_stack: RunningStack, orders: Orders):
     console.sign_in(console_stack.key("ops"))
     console.open(f"order/{orders.delivered}")
-    graph = console.page.locator("article.execution svg.graph").first
-    path = ("Prepare", "CheckPayment", "SendConfirmation", "ReserveOrder", "RequestFulfilment", "BuyLabel", "HandOver")
-    for state in path:
-        expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "succeeded")
-    for state in ("RecordException", "Reroute", "ShipmentFailed"):
-        expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "not_reached")
+    runs = {
+        f"{orders.delivered}": ("CheckPayment", "SendConfirmation", "ReserveOrder"),  # the run's preparation
+        f"{orders.delivered}-S1": ("RequestFulfilment", "BuyLabel", "HandOver"),  # its shipment's fulfilment
+    }
+    for run, path in runs.items():
+        graph = console.page.locator(f'article.execution[data-execution="{run}"] svg.graph')
+        for state in path:
+            expect(graph.locator(f'[data-state="{state}"]')).to_have_attribute("data-outcome", "succeeded")
+        expect(graph.locator('[data-state="RecordException"]')).to_have_attribute("data-outcome", "not_reached")
+    shipment = console.page.locator(f'article.execution[data-execution="{orders.delivered}-S1"] svg.graph')
+    expect(shipment.locator('[data-state="Reroute"]')).to_have_attribute("data-outcome", "not_reached")
 
 
 def test_order_search_filters_and_pages_through_every_order_once(

@@ -80,7 +80,8 @@ def test_an_execution_step_by_step_and_waybill_ops_order(stack, pay, capsys):
     order_id = _capture(stack, pay, "web", f"OPS-{uuid.uuid4().hex[:8]}")
     stack.wait_for(order_id, lambda o: o["status"] == "BACKORDERED")
     runs = stack.call("GET", f"/v1/orders/{order_id}/executions", "ops").json()["executions"]
-    assert [(r["name"], r["state_machine"], r["console_url"]) for r in runs] == [(order_id, "fulfilment", None)]
+    # backordered: the run's preparation only, no shipment to start a fulfilment for
+    assert [(r["name"], r["state_machine"], r["console_url"]) for r in runs] == [(order_id, "preparation", None)]
     deadline = time.monotonic() + 30
     while (detail := stack.call("GET", f"/v1/orders/{order_id}/executions/{order_id}", "ops").json())["execution"][
         "status"
@@ -88,18 +89,15 @@ def test_an_execution_step_by_step_and_waybill_ops_order(stack, pay, capsys):
         time.sleep(0.25)
     steps = {s["name"]: s for s in detail["steps"]}
     assert detail["execution"]["status"] == "SUCCEEDED"
-    # the nested Express preparation's steps, read from its log group, follow the state that ran it
-    assert list(steps)[:5] == ["Prepare", "CheckPayment", "SendConfirmation", "ReserveOrder", "FulfilShipments"]
-    assert [steps[n]["within"] for n in list(steps)[:5]] == [None, "Prepare", "Prepare", "Prepare", None]
+    # an Express execution: its steps read from its log group
+    assert list(steps) == ["CheckPayment", "SendConfirmation", "ReserveOrder"]
     check = steps["CheckPayment"]
     assert (check["type"], check["outcome"], check["attempts"], check["retries"]) == ("Task", "succeeded", 1, 0)
     assert check["duration_ms"] >= 0
     assert check["output"]["payment"]["outcome"] == "verified"
-    # backordered: ReserveOrder says so and gives no shipments, so the map runs nothing and the run ends
+    # backordered: ReserveOrder says so and starts no shipment's fulfilment, and the run ends
     assert steps["ReserveOrder"]["output"]["reservation"]["outcome"] == "backorder"
     assert steps["ReserveOrder"]["output"]["reservation"]["shipments"] == []
-    assert (steps["FulfilShipments"]["type"], steps["FulfilShipments"]["outcome"]) == ("Map", "succeeded")
-    assert "RequestFulfilment" not in steps
     assert "ada@example.com" not in json.dumps(detail)
     missing = stack.call("GET", f"/v1/orders/{order_id}/executions/nope", "ops")
     assert missing.status_code == 404

@@ -123,13 +123,10 @@ def _stream_triggers(resources: Resources, functions: dict[str, str]) -> set[tup
 
 def _task_functions(resources: Resources, functions: dict[str, str]) -> set[tuple[str, str]]:
     tasks = set()
-    machines = _named(resources, STATE_MACHINE)
-    for lid, name in machines.items():
+    for lid, name in _named(resources, STATE_MACHINE).items():
         props = resources[lid]["Properties"]
         definition = props.get("DefinitionString")
         for placeholder, value in props.get("DefinitionSubstitutions", {}).items():
-            if any(r in machines for r in references(value)):
-                continue  # a machine it runs nested, not a task function
             # With an inline definition, count only placeholders it uses; a file definition (an S3
             # asset) is not in the template, so its substitutions stand for it.
             if definition is None or f"${{{placeholder}}}" in str(definition):

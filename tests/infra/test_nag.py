@@ -26,11 +26,6 @@ ACKNOWLEDGED = {
     "execution:Waybill-fulfilment:*]",  # DescribeExecution on the machine's own executions
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
     "execution:Waybill-refunds:*]",
-    # the fulfilment machine follows the executions of the Express preparation it runs nested
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-    "execution:Waybill-preparation:*]",
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
-    "express:Waybill-preparation:*]",
     # the ops view searches the preparation's log group (its ARN ends in ':*' for its streams)
     "AwsSolutions-IAM5[Resource::<WorkflowsPreparationLogs7CDA1FDA.Arn>]",
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"

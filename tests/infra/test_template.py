@@ -195,6 +195,7 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         **{s.env: f"Waybill/{s.name}" for s in topology.SECRETS},
         **{e.env: f"Waybill-{e.name}" for e in topology.EMAIL_TEMPLATES},
         **{m.env: {"Ref": named(synth, "waybill:state_machine")[m.name]} for m in topology.STATE_MACHINES},
+        **{m.log_group_env: {"Ref": _log_group(synth, m)} for m in topology.STATE_MACHINES if m.express},
     }
     for store in topology.FACT_STORES:
         (stream,) = synth.resources("AWS::KinesisFirehose::DeliveryStream")
@@ -206,6 +207,12 @@ def test_resource_environment_points_at_the_physical_resources(synth: Synthesize
         }
     for name in topology.resource_environment(fn):
         assert env[name] == expected[name], name
+
+
+def _log_group(synth: Synthesized, machine: topology.StateMachine) -> str:
+    """The log group a state machine logs to (an Express machine's steps are read from it)."""
+    logging = props(synth, named(synth, "waybill:state_machine")[machine.name])["LoggingConfiguration"]
+    return next(references(logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]))
 
 
 def _policy_statements(synth: Synthesized, role: str) -> list[dict[str, Any]]:
@@ -236,10 +243,14 @@ def test_function_role_touches_only_what_the_topology_grants(synth: Synthesized,
                 allowed.add(named(synth, "waybill:bucket")[b.name])
             case topology.SecretRead(secret=s):
                 allowed.add(named(synth, "waybill:secret")[s.name])
+            case topology.ReadExecutions(state_machine=m) if m.express:
+                allowed.add(_log_group(synth, m))  # its steps are in its log group
+                allowed.add(named(synth, "waybill:state_machine")[m.name])
             case (
                 topology.StartExecution(state_machine=m)
                 | topology.TaskCallback(state_machine=m)
                 | topology.ReadExecutions(state_machine=m)
+                | topology.StopExecutions(state_machine=m)
             ):
                 allowed.add(named(synth, "waybill:state_machine")[m.name])
             case topology.DeadLetterRedrive(queue=q):
@@ -370,14 +381,14 @@ def test_state_machines_run_the_asl_with_function_arns(synth: Synthesized, templ
     assert set(machines) == {m.name for m in topology.STATE_MACHINES}
     template.all_resources_properties(
         "AWS::StepFunctions::StateMachine",
-        {
-            "StateMachineType": "STANDARD",
-            "TracingConfiguration": {"Enabled": True},
-            "LoggingConfiguration": Match.object_like({"Level": "ALL"}),
-        },
+        {"TracingConfiguration": {"Enabled": True}, "LoggingConfiguration": Match.object_like({"Level": "ALL"})},
     )
     for spec in topology.STATE_MACHINES:
         p = props(synth, machines[spec.name])
+        # Express for the run's preparation (billed by duration), with the data its steps show in
+        # its log; Standard for the rest, whose data stays in their execution history
+        assert p["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
+        assert p["LoggingConfiguration"]["IncludeExecutionData"] is spec.express
         tasks = {
             t.placeholder: fn.name
             for fn in topology.FUNCTIONS

@@ -76,7 +76,8 @@ class FakeHistory:
     def execution_arn(self, state_machine: str, name: str) -> str:
         return f"{self.machines[state_machine].replace(':stateMachine:', ':execution:')}:{name}"
 
-    def describe(self, arn: str) -> ExecutionInfo | None:
+    def describe(self, arn: str, *, since: datetime | None = None) -> ExecutionInfo | None:
+        self.searched[arn] = (since, None)
         return self.executions.get(arn)
 
     def events(self, arn: str, *, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:

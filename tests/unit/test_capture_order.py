@@ -74,3 +74,18 @@ def test_fifty_parallel_identical_captures_create_one_order(ports):
     assert len(ports["orders"].orders) == 1
     assert len({r.order.order_id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
+
+
+def test_a_replay_of_an_order_that_moved_on_starts_nothing_again(ports):
+    """The run's preparation is Express: a start under the same name runs it again, so a replayed
+    capture starts it only while the order is still as captured (the first start may have failed)."""
+    from shared.usecases._update import update_order
+
+    first = capture(ports)
+    update_order(
+        ports["orders"],
+        first.order.order_id,
+        lambda o: o.hold_for_payment("the payment is not verified", ports["clock"].now()),
+    )
+    capture(ports)
+    assert ports["workflow"].start_calls == 1

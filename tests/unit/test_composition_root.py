@@ -62,7 +62,7 @@ def test_return_label_is_not_given_the_carrier_failure_rate() -> None:
     [
         ("pay_refund", lambda w: w.orders()),
         ("stripe_webhook", lambda w: w.payments()),
-        ("reserve_order", lambda w: w.workflow(t.FULFILMENT)),
+        ("reserve_order", lambda w: w.workflow(t.PREPARATION)),
         ("orders_api", lambda w: w.restock()),
         ("inventory_api", lambda w: w.documents()),
         ("reconcile", lambda w: w.mailer()),
@@ -92,8 +92,8 @@ def test_adapters_are_built_once_per_wiring() -> None:
     fn = t.function("orders_api")
     wiring = Wiring("orders_api", own_environment(fn))
     assert wiring.orders() is wiring.orders()
-    assert wiring.workflow(t.FULFILMENT) is wiring.workflow(t.FULFILMENT)
-    assert wiring.workflow(t.FULFILMENT) is not wiring.workflow(t.REFUNDS)
+    assert wiring.workflow(t.PREPARATION) is wiring.workflow(t.PREPARATION)
+    assert wiring.workflow(t.PREPARATION) is not wiring.workflow(t.REFUNDS)
     # a second execution environment builds its own
     assert Wiring("orders_api", own_environment(fn)).orders() is not wiring.orders()
 

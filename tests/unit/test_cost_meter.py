@@ -103,3 +103,15 @@ def test_an_invocation_is_priced_at_its_modelled_duration_and_its_wall_time_kept
     assert wall_s >= 0.05
     # the sleep is not CPU: what is left is the request's round trip (and a few ms of CPU at most)
     assert LATENCY_MS["sqs"] / 1000 <= modelled_s < wall_s
+
+
+def test_an_express_run_is_priced_from_its_tasks_modelled_durations_per_100_ms_at_64_mb() -> None:
+    from collections import Counter
+
+    from benchmarks.cost import EXPRESS_GB, Scenario, Snapshot, express_modelled_gb_s
+
+    units = {("lambda_s", "check_payment"): 0.61, ("lambda_s", "reserve_order"): 0.2, ("lambda_s", "buy_label"): 9.0}
+    invocations = Counter({"check_payment": 2, "reserve_order": 2, "buy_label": 2})
+    s = Scenario("two runs", 2, Snapshot(Counter(), units, invocations, 0), express={"preparation": (2, 30.0)})
+    # (0.61 + 0.2 s of its tasks, buy_label is not one, + 4 invocations x 20 ms) / 2 runs = 0.445 s -> 0.5 s
+    assert express_modelled_gb_s(s, "preparation", 2) == 2 * 0.5 * EXPRESS_GB

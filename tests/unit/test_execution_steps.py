@@ -178,78 +178,87 @@ def test_only_the_orders_own_executions_are_read():
         execution_steps(order, "ord_2", history=history)
 
 
-def test_a_nested_executions_steps_follow_the_state_that_started_it():
-    """Prepare runs the preparation as a nested Express execution: its steps come from the history
-    port by the ARN the TaskSubmitted event names, searched around Prepare's time, each `within` it."""
-    order, arn = _order_with_execution()
-    child = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:5f1c"
-    parent = History()
-    entered = parent.add("TaskStateEntered", {"name": "Prepare", "input": "{}"})
-    parent.add("TaskScheduled", {"resource": "startExecution.sync:2", "resourceType": "states"})
-    parent.add("TaskStarted", {})
-    parent.add(
-        "TaskSubmitted",
-        {"resource": "startExecution.sync:2", "resourceType": "states", "output": json.dumps({"ExecutionArn": child})},
-    )
-    parent.add("TaskSucceeded", {"output": "{}"})
-    parent.add("TaskStateExited", {"name": "Prepare", "output": "{}"})
-    parent.add("MapStateEntered", {"name": "FulfilShipments", "input": "{}"})
-    nested = History()
-    _task(nested, "CheckPayment", ["ok"])
-    _task(nested, "ReserveOrder", ["OrderBusy", "ok"])
+def test_an_express_run_is_searched_for_around_when_the_order_recorded_it():
+    """A run's preparation (Express) has no history API: the port is asked for it by its recorded
+    ARN, from a little before the order recorded it to a little after it ended."""
+    order, _ = _order_with_execution()
+    express = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1"
+    order.executions = [Execution(express, "preparation", T0)]
     history = FakeHistory(MACHINES)
-    history.executions[arn] = ExecutionInfo(arn, "ord_1", "fulfilment", "RUNNING", T0, None)
-    history.history = {arn: parent.events, child: nested.events}
-
-    steps = execution_steps(order, "ord_1", history=history).steps
-
-    assert [(s.name, s.within) for s in steps] == [
-        ("Prepare", None),
-        ("CheckPayment", "Prepare"),
-        ("ReserveOrder", "Prepare"),
-        ("FulfilShipments", None),
-    ]
-    assert steps[0].nested == child
-    assert (steps[2].attempts, steps[2].outcome) == (2, "succeeded")
-    since, until = history.searched[child]
+    history.executions[express] = ExecutionInfo(
+        express, "ord_1", "preparation", "SUCCEEDED", T0, T0 + timedelta(seconds=3)
+    )
+    steps = History()
+    _task(steps, "CheckPayment", ["ok"])
+    history.history[express] = steps.events
+    found = execution_steps(order, "ord_1", history=history)
+    assert [s.name for s in found.steps] == ["CheckPayment"]
+    since, until = history.searched[express]
     assert since is not None
     assert until is not None
-    assert since < parent.events[entered - 1]["timestamp"]
-    assert until > parent.events[5]["timestamp"]
-    # the parent itself is read without bounds
-    assert history.searched[arn] == (None, None)
+    assert since < T0 < T0 + timedelta(seconds=3) < until
 
 
-def test_a_logged_express_event_reads_as_a_history_event():
-    """What Step Functions writes to an Express machine's log group, in GetExecutionHistory's shape."""
-    from shared.adapters.sfn_history import history_event
+class _Logs:
+    """FilterLogEvents over a list of logged messages (the quoted term and the time bounds applied)."""
 
-    logged = {
-        "id": "3",
-        "previous_event_id": "2",
-        "event_timestamp": "1772355600123",
-        "type": "TaskStateExited",
-        "execution_arn": "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:5f1c",
-        "details": {"name": "CheckPayment", "output": '{"order_id": "ord_1"}'},
+    def __init__(self, messages: list[tuple[int, dict[str, Any]]]) -> None:
+        self.messages = messages
+        self.asked: list[dict[str, Any]] = []
+
+    def get_paginator(self, _name: str) -> Any:
+        return self
+
+    def paginate(self, **params: Any) -> Any:
+        self.asked.append(params)
+        term = json.loads(params["filterPattern"])
+        events = [
+            {"timestamp": at, "message": json.dumps(m)}
+            for at, m in self.messages
+            if term in json.dumps(m) and params["startTime"] <= at <= params["endTime"]
+        ]
+        return [{"events": events}]
+
+
+def _logged(eid: int, kind: str, arn: str, at_ms: int, **details: Any) -> tuple[int, dict[str, Any]]:
+    message = {
+        "id": str(eid),
+        "previous_event_id": str(eid - 1),
+        "event_timestamp": str(at_ms),
+        "type": kind,
+        "execution_arn": arn,
+        "details": details,
     }
-    event = history_event(logged)
-    assert event is not None
-    (step,) = steps_of(
+    return at_ms, message
+
+
+def test_an_express_execution_is_read_from_its_log_group_by_machine_and_name():
+    from shared.adapters.sfn_history import StepFunctionsHistory
+
+    t0 = int(T0.timestamp() * 1000)
+    machines = {**MACHINES, "preparation": "arn:aws:states:eu-west-1:210987654321:stateMachine:waybill-preparation"}
+    run = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:5f1c"  # as AWS names it
+    replay = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1:77aa"  # started twice
+    other = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1-retry-2:0b0b"
+    logs = _Logs(
         [
-            {
-                "id": 1,
-                "previousEventId": 0,
-                "type": "TaskStateEntered",
-                "timestamp": T0,
-                "stateEnteredEventDetails": {"name": "CheckPayment"},
-            },
-            dict(event, previousEventId=1),
+            _logged(1, "ExecutionStarted", run, t0 + 10, input="{}"),
+            _logged(2, "TaskStateEntered", run, t0 + 20, name="CheckPayment", input="{}"),
+            _logged(3, "TaskStateExited", run, t0 + 900, name="CheckPayment", output='{"ok": true}'),
+            _logged(1, "ExecutionStarted", replay, t0 + 500, input="{}"),
+            _logged(1, "ExecutionStarted", other, t0 + 30, input="{}"),
+            _logged(4, "ExecutionFailed", run, t0 + 1000, error="PaymentProviderUnavailable", cause="down"),
+            (t0 + 40, {"message": "not an execution event"}),
         ]
     )
-    assert (event["id"], event["previousEventId"], event["timestamp"]) == (
-        3,
-        2,
-        datetime(2026, 3, 1, 9, 0, 0, 123000, tzinfo=UTC),
-    )
-    assert (step.name, step.outcome, step.output) == ("CheckPayment", "succeeded", {"order_id": "ord_1"})
-    assert history_event({"message": "not an execution event"}) is None
+    history = StepFunctionsHistory(object(), machines, logs=logs, log_groups={"preparation": "/aws/vendedlogs/x"})  # type: ignore[arg-type]
+    recorded = "arn:aws:states:eu-west-1:210987654321:express:waybill-preparation:ord_1"  # as the order records it
+
+    info = history.describe(recorded, since=T0)
+    assert info is not None
+    assert (info.arn, info.status, info.error, info.cause) == (run, "FAILED", "PaymentProviderUnavailable", "down")
+    steps = steps_of(history.events(recorded, since=T0, until=T0 + timedelta(seconds=5)))
+    assert [(s.name, s.outcome, s.output) for s in steps] == [("CheckPayment", "succeeded", {"ok": True})]
+    assert logs.asked[0]["logGroupName"] == "/aws/vendedlogs/x"
+    assert logs.asked[0]["startTime"] == t0
+    assert history.describe(recorded.replace("ord_1", "ord_9"), since=T0) is None

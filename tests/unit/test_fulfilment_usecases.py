@@ -262,3 +262,98 @@ def test_an_event_reads_its_order_once_and_a_concurrent_save_makes_it_read_again
     stored_order = orders.orders["ord_1"]
     assert "changed_meanwhile" in [h.event for h in stored_order.history]
     assert stored_order.shipment(SID).status.value == "PICKED"
+
+
+# --- a run's preparation starts one fulfilment per shipment --------------------------------------
+
+
+def _order(orders: InMemoryOrders):
+    found = orders.get("ord_1")
+    assert found is not None
+    return found
+
+
+LIMITS = {"heartbeat_s": 60, "timeout_s": 600, "delivery_timeout_s": 3600, "pickup_timeout_s": 7200}
+
+
+def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_starts():
+    from shared.usecases.release import release_and_fulfil
+    from tests.unit.fakes import FakeWorkflow
+
+    orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
+    orders.add(order(), "hash")
+    workflow.fail_next_start = True  # the step fails after the save: its retry starts what is recorded
+    with pytest.raises(ConnectionError):
+        release_and_fulfil(
+            "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+        )
+    recorded = [e.arn for e in _order(orders).executions if e.state_machine == "fulfilment"]
+    assert recorded == [workflow.execution_arn("ord_1-S1"), workflow.execution_arn("ord_1-S2")]
+
+    shipments = release_and_fulfil(
+        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+    )
+    assert [s.shipment_id for s in shipments] == ["ord_1-S1", "ord_1-S2"]
+    assert workflow.started["ord_1-S1"] == {
+        "order_id": "ord_1",
+        "shipment": {"shipment_id": "ord_1-S1", "node_id": "dc-a", "method": "ship"},
+        "heartbeat_s": 60,
+        "timeout_s": 600,
+        "delivery_timeout_s": 3600,
+    }
+    # replayed again: nothing recorded twice, each started under its one name
+    release_and_fulfil(
+        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+    )
+    assert len([e for e in _order(orders).executions if e.state_machine == "fulfilment"]) == 2
+    assert set(workflow.started) == {"ord_1-S1", "ord_1-S2"}
+
+
+def test_a_later_run_names_its_fulfilments_after_itself():
+    from shared.usecases.release import fulfilment_name
+
+    assert fulfilment_name("ord_1", "ord_1", "ord_1-S1") == "ord_1-S1"
+    assert fulfilment_name("ord_1-retry-3", "ord_1", "ord_1-S3") == "ord_1-retry-3-S3"
+
+
+def test_a_pickup_shipment_waits_for_its_pickup_window():
+    from shared.usecases.release import release_and_fulfil
+    from tests.unit.fakes import FakeWorkflow
+
+    orders, workflow = InMemoryOrders(), FakeWorkflow()
+    orders.add(order("pickup", (("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1))), "hash")
+    release_and_fulfil(
+        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=FixedClock(), state_machine="fulfilment"
+    )
+    assert [p["delivery_timeout_s"] for p in workflow.started.values()] == [7200]
+
+
+def test_one_failed_shipment_stops_the_other_shipments_fulfilments_not_its_own():
+    from shared.usecases.record_exception import stop_other_fulfilments
+    from shared.usecases.release import release_and_fulfil
+    from tests.unit.fakes import FakeWorkflow
+
+    orders, workflow = InMemoryOrders(), FakeWorkflow()
+    orders.add(order(), "hash")
+    release_and_fulfil(
+        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=FixedClock(), state_machine="fulfilment"
+    )
+    failing = workflow.execution_arn("ord_1-S1")
+    stopped = stop_other_fulfilments(
+        "ord_1", failing, "CarrierUnavailable", orders=orders, stopper=workflow, machine="fulfilment"
+    )
+    assert (stopped, workflow.stopped) == (1, [workflow.execution_arn("ord_1-S2")])
+
+
+def test_an_order_cancelled_before_its_confirmation_is_not_confirmed():
+    from shared.usecases.send_confirmation import not_confirmed
+
+    orders = InMemoryOrders()
+    orders.add(order(), "hash")
+    assert not_confirmed("ord_1", "verified", orders=orders) is None
+    assert not_confirmed("ord_1", "held", orders=orders) == "the payment is not verified"
+    fresh = InMemoryOrders()
+    o = order()
+    o.cancel("changed my mind", "customer", AT)
+    fresh.add(o, "hash")
+    assert not_confirmed("ord_1", "verified", orders=fresh) == "the order was cancelled before it was confirmed"

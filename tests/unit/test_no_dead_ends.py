@@ -189,7 +189,7 @@ def test_the_pickup_window_is_its_own_setting():
 
     assert int(topology.FULFILMENT_TIMEOUTS["PICKUP_TIMEOUT_S"]) == 7 * 24 * 3600
     asl = json.loads((ROOT / "statemachines/fulfilment.asl.json").read_text())
-    waits = asl["States"]["FulfilShipments"]["ItemProcessor"]["States"]["HandOver"]
+    waits = asl["States"]["HandOver"]
     assert waits["TimeoutSecondsPath"] == "$.delivery_timeout_s"
     assert waits["Catch"][0] == {"ErrorEquals": ["ShipmentCancelled"], "ResultPath": None, "Next": "ShipmentCancelled"}
 

@@ -33,26 +33,39 @@ def path(states, start, choices):
     return entered
 
 
-def test_an_order_delivered_in_one_shipment_enters_five_standard_states():
+def test_an_order_delivered_in_one_shipment_enters_three_standard_states():
     # 11 before: ReserveOrder releases the order too (no Release, no Reserved? Choice), HandOver's
     # own task token is answered by the delivered event (no AwaitDelivery), and the delivered email
-    # is sent by the events function or the hand-over (no NotifyDelivered): 7. The synchronous
-    # steps run as one nested Express execution (Prepare), billed by duration, not by transition: 5.
-    machine = asl("fulfilment")
-    entered = path(machine["States"], machine["StartAt"], {})
-    assert entered == ["Prepare", "FulfilShipments", "RequestFulfilment", "BuyLabel", "HandOver"]
-    prepare = machine["States"]["Prepare"]
-    assert prepare["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
-    assert prepare["Parameters"]["StateMachineArn"] == "${PreparationStateMachineArn}"
+    # is sent by the events function or the hand-over (no NotifyDelivered): 7. Then the run's
+    # synchronous steps became an Express preparation (billed by duration) that starts one
+    # Standard fulfilment per shipment (no order-level Map): 3.
+    preparation = asl("preparation")
+    assert path(preparation["States"], preparation["StartAt"], {}) == [
+        "CheckPayment",
+        "SendConfirmation",
+        "ReserveOrder",
+    ]
+    fulfilment = asl("fulfilment")
+    entered = path(fulfilment["States"], fulfilment["StartAt"], {})
+    assert entered == ["RequestFulfilment", "BuyLabel", "HandOver"]
 
 
-def test_the_nested_preparation_runs_the_three_synchronous_steps_and_ends():
-    machine = asl("preparation")
-    assert path(machine["States"], machine["StartAt"], {}) == ["CheckPayment", "SendConfirmation", "ReserveOrder"]
-    # no task token (Express cannot wait on one) and no catch: its failure fails Prepare, whose catch records it
-    for state in machine["States"].values():
-        assert "waitForTaskToken" not in state.get("Resource", "")
-        assert "Catch" not in state
+def test_the_express_preparation_waits_on_nothing_and_fits_its_five_minutes():
+    """An Express execution cannot wait on a task token and ends at 5 minutes (with no catch): its
+    steps' retries back off for at most 2 minutes in all, and each attempt is bounded."""
+    states = asl("preparation")["States"]
+    backoff = 0.0
+    for name in ("CheckPayment", "SendConfirmation", "ReserveOrder"):
+        state = states[name]
+        assert "waitForTaskToken" not in state["Resource"]
+        assert state["TimeoutSeconds"] <= 35
+        assert [c["Next"] for c in state["Catch"]] == ["RecordException"]
+        for retry in state["Retry"]:
+            backoff += sum(retry["IntervalSeconds"] * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"]))
+    assert backoff <= 120
+    busy = next(r for r in states["ReserveOrder"]["Retry"] if r["ErrorEquals"] == ["OrderBusy"])
+    # longer than another attempt's lease on the order (shared/usecases/reserve_order.py LEASE_S)
+    assert sum(busy["IntervalSeconds"] * busy["BackoffRate"] ** n for n in range(busy["MaxAttempts"])) > 60
 
 
 @pytest.mark.parametrize(
@@ -69,14 +82,14 @@ def test_a_refund_paid_and_emailed_enters_only_its_steps_and_their_routing(opene
 
 
 def test_what_the_folded_choices_decided_still_reaches_an_end_that_says_so():
-    fulfilment, preparation = asl("fulfilment")["States"], asl("preparation")["States"]
+    preparation, fulfilment = asl("preparation")["States"], asl("fulfilment")["States"]
     # a held or backordered order passes SendConfirmation and ReserveOrder untouched (their use
-    # cases' tests), gets no shipments from ReserveOrder, and its map runs nothing
-    assert preparation["ReserveOrder"]["ResultPath"] == "$.reservation"
+    # cases' tests), gets no shipments from ReserveOrder, and no fulfilment is started
     assert preparation["ReserveOrder"]["ResultSelector"]["shipments.$"] == "$.Payload.shipments"
-    assert fulfilment["Prepare"]["ResultSelector"]["reservation.$"] == "$.Output.reservation"
-    assert fulfilment["FulfilShipments"]["ItemsPath"] == "$.prepared.reservation.shipments"
-    assert fulfilment["FulfilShipments"]["End"] is True
+    assert preparation["ReserveOrder"]["Parameters"]["Payload"]["run.$"] == "$$.Execution.Name"
+    assert preparation["ReserveOrder"]["End"] is True
+    # a shipment's failure names the shipment and the failing execution to the compensation
+    assert {"shipment_id.$", "execution.$"} <= set(fulfilment["RecordException"]["Parameters"]["Payload"])
     refunds = asl("refunds")["States"]
     # PayRefund raises RefundRejected for a refund Stripe refused: its catch records the failure
     assert [c["Next"] for c in refunds["PayRefund"]["Catch"]] == ["RecordRefundFailure"]
