@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.topology import FULFILMENT
+from shared.topology import FULFILMENT, PREPARATION
 from shared.usecases.record_exception import describe, failed_shipment, record_exception, stop_other_fulfilments
 from shared.usecases.returns import record_return_failure
 
@@ -43,10 +43,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         requests=requests,
         clock=clock,
         shipment_id=shipment_id,
+        run=event.get("run"),
+        run_machine=PREPARATION.name,
     )
-    stopped = stop_other_fulfilments(
-        event["order_id"], event.get("execution"), cause, orders=orders, stopper=stopper, machine=FULFILMENT.name
-    )
+    stopped = 0
+    if event.get("execution") and done.status == "EXCEPTION":  # a shipment's failure failed the order
+        stopped = stop_other_fulfilments(
+            event["order_id"], event["execution"], cause, orders=orders, stopper=stopper, machine=FULFILMENT.name
+        )
     logger.warning(
         "order moved to exception",
         cause=cause,
