@@ -31,7 +31,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("return step failed", cause=cause)
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
-    # a shipment's fulfilment names its shipment (and itself); a preparation step names neither
+    # a shipment's fulfilment names its shipment (and itself); a preparation step names neither; an
+    # execution of the earlier order-level machine (still running across a deploy) named it in its cause
     shipment_id = event.get("shipment_id") or failed_shipment(error)
     if event.get("shipment_id"):
         cause = f"{cause} (shipment {shipment_id})"[:1000]
