@@ -134,7 +134,8 @@ def cmd_order(args: argparse.Namespace) -> int:
         print(render(["refund_id", "amount", "currency", "status", "failure_reason"], order["refunds"], ("amount",)))
     executions = _get(args, f"/v1/orders/{args.order}/executions")["executions"]
     if executions:
-        latest = executions[-1]
+        # the latest run's preparation (each shipment's fulfilment is listed after it)
+        latest = next((e for e in reversed(executions) if e["state_machine"] == "preparation"), executions[-1])
         detail = _get(args, f"/v1/orders/{args.order}/executions/{latest['name']}")
         run = detail["execution"]
         print(f"\nexecution {run['name']} ({run['state_machine']}): {run['status']}, started {run['started_at']}")

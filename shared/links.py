@@ -21,6 +21,6 @@ def shipment_links(shipment_id: str, documents: Iterable[str] = ()) -> dict[str,
 def console_url(arn: str) -> str | None:
     """The AWS console page of an execution; None for an emulator's execution (the embedded stack)."""
     parts = arn.split(":")
-    if len(parts) < 5 or parts[4] == EMULATED_ACCOUNT:
-        return None
+    if len(parts) < 5 or parts[4] == EMULATED_ACCOUNT or ":express:" in arn:
+        return None  # an Express execution, recorded by name only: its page needs the id AWS adds
     return CONSOLE.format(region=parts[3], arn=arn)

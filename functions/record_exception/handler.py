@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Wiring
-from shared.topology import FULFILMENT
+from shared.topology import FULFILMENT, PREPARATION
 from shared.usecases.record_exception import describe, failed_shipment, record_exception, stop_other_fulfilments
 from shared.usecases.returns import record_return_failure
 
@@ -31,7 +31,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("return step failed", cause=cause)
         return {"status": "return_failed"}
     logger.append_keys(order_id=event["order_id"])
-    # a shipment's fulfilment names its shipment (and itself); a preparation step names neither
+    # a shipment's fulfilment names its shipment (and itself); a preparation step names neither; an
+    # execution of the earlier order-level machine (still running across a deploy) named it in its cause
     shipment_id = event.get("shipment_id") or failed_shipment(error)
     if event.get("shipment_id"):
         cause = f"{cause} (shipment {shipment_id})"[:1000]
@@ -43,10 +44,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         requests=requests,
         clock=clock,
         shipment_id=shipment_id,
+        run=event.get("run"),
+        run_machine=PREPARATION.name,
     )
-    stopped = stop_other_fulfilments(
-        event["order_id"], event.get("execution"), cause, orders=orders, stopper=stopper, machine=FULFILMENT.name
-    )
+    stopped = 0
+    if event.get("execution") and done.status == "EXCEPTION":  # a shipment's failure failed the order
+        stopped = stop_other_fulfilments(
+            event["order_id"], event["execution"], cause, orders=orders, stopper=stopper, machine=FULFILMENT.name
+        )
     logger.warning(
         "order moved to exception",
         cause=cause,

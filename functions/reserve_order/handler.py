@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.bootstrap import Seconds, Wiring
-from shared.topology import FULFILMENT
+from shared.topology import FULFILMENT, PREPARATION
 from shared.usecases.release import release_and_fulfil
 from shared.usecases.reserve_order import reserve_order
 
@@ -36,7 +36,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     shipments = []
     if result.outcome in RELEASED:
         shipments = release_and_fulfil(
-            order_id, run, limits, orders=orders, workflow=workflow, clock=clock, state_machine=FULFILMENT.name
+            order_id,
+            run,
+            limits,
+            orders=orders,
+            workflow=workflow,
+            clock=clock,
+            state_machine=FULFILMENT.name,
+            run_machine=PREPARATION.name,
         )
         logger.info("order released", shipments=[s.shipment_id for s in shipments])
     return {

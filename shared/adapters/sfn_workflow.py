@@ -27,7 +27,13 @@ class StepFunctionsStopper:
     def stop(self, execution_arn: str, cause: str) -> bool:
         if ":express:" in execution_arn:
             return False  # it ends by itself within five minutes
-        described = self._sfn.describe_execution(executionArn=execution_arn)
+        try:
+            described = self._sfn.describe_execution(executionArn=execution_arn)
+        except ClientError as err:
+            # recorded just before it was to start, and never started (the step died between)
+            if err.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                raise
+            return False
         if described["status"] != "RUNNING":
             return False
         self._sfn.stop_execution(executionArn=execution_arn, error=self._error, cause=cause[:32768])

@@ -60,9 +60,10 @@ def capture_order(
     if record.body_hash != digest:
         raise IdempotencyConflict(request.external_id)
     # The first caller may have died between storing and starting: start it then. Starting an
-    # order that moved on would run its preparation (Express: not deduplicated by name) again.
+    # order that moved on would run its preparation (Express: not deduplicated by name) again, or
+    # an earlier run's beside a later one (a release from hold puts the order back to RECEIVED).
     current = orders.get(record.order_id)
-    if current is not None and current.status == OrderStatus.RECEIVED:
+    if current is not None and current.status == OrderStatus.RECEIVED and len(current.executions) == 1:
         workflow.start(record.order_id, {"order_id": record.order_id})
     return CaptureResult(record.snapshot, replayed=True)
 

@@ -25,6 +25,8 @@ from shared.usecases.cancel_order import cancel_request
 
 _ERROR_NAME = re.compile(r"[\w.]+")
 _ALL_GONE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURN_REQUESTED, OrderStatus.RETURNED})
+# what a run's preparation may fail: an order it has not released yet
+_BEFORE_RELEASE = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.RESERVED, OrderStatus.BACKORDERED})
 
 
 @record
@@ -43,10 +45,19 @@ def record_exception(
     requests: FulfilmentRequests,
     clock: Clock,
     shipment_id: str | None = None,
+    run: str | None = None,
+    run_machine: str | None = None,
 ) -> Compensated:
+    """`run`: the preparation that failed, if a preparation did (`run_machine` names its machine)."""
+
     def fail(order: Order) -> tuple[str, list[Shipment]]:
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
+            return order.status.value, []
+        if run is not None and (order.status not in _BEFORE_RELEASE or not _latest(order, run, run_machine)):
+            # a preparation started again (Express starts are at least once) or an earlier run's,
+            # failing once the order's own run released it: the order goes on; ops see the cause
+            order.note_problem(cause, clock.now(), None)
             return order.status.value, []
         failed = next((s for s in order.shipments if s.shipment_id == shipment_id), None)
         if failed is not None and failed.status == ShipmentStatus.READY_FOR_PICKUP:
@@ -130,6 +141,11 @@ def describe(error: dict[str, Any]) -> str:
     if isinstance(parsed, dict):
         cause = parsed.get("errorMessage", cause)
     return (f"{name}: {cause}" if cause else name)[:1000]
+
+
+def _latest(order: Order, run: str, run_machine: str | None) -> bool:
+    runs = [e.arn.rsplit(":", 1)[-1] for e in order.executions if e.state_machine == run_machine]
+    return not runs or runs[-1] == run
 
 
 class ExecutionStopper(Protocol):

@@ -70,6 +70,12 @@ def fulfilment_name(run: str, order_id: str, shipment_id: str) -> str:
     return f"{run}-{shipment_id.removeprefix(order_id + '-')}"
 
 
+def latest_run(order: Order, run_machine: str) -> str | None:
+    """The name of the order's latest run (its preparation's execution), None before any."""
+    runs = [e.arn.rsplit(":", 1)[-1] for e in order.executions if e.state_machine == run_machine]
+    return runs[-1] if runs else None
+
+
 def release_and_fulfil(
     order_id: str,
     run: str,
@@ -79,13 +85,21 @@ def release_and_fulfil(
     workflow: Workflow,
     clock: Clock,
     state_machine: str,
+    run_machine: str,
 ) -> list[Shipment]:
     """Releases the order and starts one fulfilment execution per shipment to fulfil: each is
     recorded on the order in the release's save, then started; starting a recorded one again (a
-    replayed step) is a no-op, so each shipment has one fulfilment per run. `limits`: the waits its
-    tasks may take (heartbeat_s, timeout_s, delivery_timeout_s, pickup_timeout_s)."""
+    replayed step) is a no-op, so each shipment has one fulfilment per run. Only the order's latest
+    run starts any: an earlier run's preparation started again (Express starts are at least once,
+    a capture replayed) finds the order released and starts nothing. `limits`: the waits its tasks
+    may take (heartbeat_s, timeout_s, delivery_timeout_s, pickup_timeout_s)."""
+    current = True
 
     def record(order: Order, shipments: list[Shipment]) -> None:
+        nonlocal current
+        current = latest_run(order, run_machine) in (run, None)
+        if not current:
+            return
         known = {e.arn for e in order.executions}
         for s in to_fulfil(shipments):
             arn = workflow.execution_arn(fulfilment_name(run, order_id, s.shipment_id))
@@ -93,6 +107,8 @@ def release_and_fulfil(
                 order.start_execution(Execution(arn, state_machine, clock.now()))
 
     fulfil = to_fulfil(release_order(order_id, orders=orders, clock=clock, record=record))
+    if not current:
+        return []
     for s in fulfil:
         workflow.start(fulfilment_name(run, order_id, s.shipment_id), _payload(order_id, s, limits))
     return fulfil

@@ -108,7 +108,7 @@ def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(runnin
         detail = stack.call("GET", f"/v1/orders/{order_id}/executions/{order_id}", "ops").json()
         assert detail["execution"]["state_machine"] == "preparation"
         check = next(s for s in detail["steps"] if s["name"] == "CheckPayment")
-        assert (check["attempts"], check["outcome"]) == (4, "caught")  # the first try, three retries with backoff
+        assert (check["attempts"], check["outcome"]) == (5, "caught")  # the first try, four retries with backoff
         assert check["error"] == "PaymentProviderUnavailable"
     finally:
         code = stop_stack(stack)

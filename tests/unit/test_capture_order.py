@@ -89,3 +89,16 @@ def test_a_replay_of_an_order_that_moved_on_starts_nothing_again(ports):
     )
     capture(ports)
     assert ports["workflow"].start_calls == 1
+
+
+def test_a_replay_after_a_later_run_put_the_order_back_to_received_starts_nothing(ports):
+    from shared.domain.order import Execution
+    from shared.usecases._update import update_order
+
+    first = capture(ports)
+    later = Execution(
+        ports["workflow"].execution_arn(f"{first.order.order_id}-release_hold-2"), "preparation", ports["clock"].now()
+    )
+    update_order(ports["orders"], first.order.order_id, lambda o: o.start_execution(later))
+    capture(ports)
+    assert ports["workflow"].start_calls == 1

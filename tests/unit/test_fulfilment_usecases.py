@@ -285,13 +285,27 @@ def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_start
     workflow.fail_next_start = True  # the step fails after the save: its retry starts what is recorded
     with pytest.raises(ConnectionError):
         release_and_fulfil(
-            "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+            "ord_1",
+            "ord_1",
+            LIMITS,
+            orders=orders,
+            workflow=workflow,
+            clock=clock,
+            state_machine="fulfilment",
+            run_machine="preparation",
         )
     recorded = [e.arn for e in _order(orders).executions if e.state_machine == "fulfilment"]
     assert recorded == [workflow.execution_arn("ord_1-S1"), workflow.execution_arn("ord_1-S2")]
 
     shipments = release_and_fulfil(
-        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+        "ord_1",
+        "ord_1",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=clock,
+        state_machine="fulfilment",
+        run_machine="preparation",
     )
     assert [s.shipment_id for s in shipments] == ["ord_1-S1", "ord_1-S2"]
     assert workflow.started["ord_1-S1"] == {
@@ -303,7 +317,14 @@ def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_start
     }
     # replayed again: nothing recorded twice, each started under its one name
     release_and_fulfil(
-        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=clock, state_machine="fulfilment"
+        "ord_1",
+        "ord_1",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=clock,
+        state_machine="fulfilment",
+        run_machine="preparation",
     )
     assert len([e for e in _order(orders).executions if e.state_machine == "fulfilment"]) == 2
     assert set(workflow.started) == {"ord_1-S1", "ord_1-S2"}
@@ -323,7 +344,14 @@ def test_a_pickup_shipment_waits_for_its_pickup_window():
     orders, workflow = InMemoryOrders(), FakeWorkflow()
     orders.add(order("pickup", (("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1))), "hash")
     release_and_fulfil(
-        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=FixedClock(), state_machine="fulfilment"
+        "ord_1",
+        "ord_1",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=FixedClock(),
+        state_machine="fulfilment",
+        run_machine="preparation",
     )
     assert [p["delivery_timeout_s"] for p in workflow.started.values()] == [7200]
 
@@ -336,7 +364,14 @@ def test_one_failed_shipment_stops_the_other_shipments_fulfilments_not_its_own()
     orders, workflow = InMemoryOrders(), FakeWorkflow()
     orders.add(order(), "hash")
     release_and_fulfil(
-        "ord_1", "ord_1", LIMITS, orders=orders, workflow=workflow, clock=FixedClock(), state_machine="fulfilment"
+        "ord_1",
+        "ord_1",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=FixedClock(),
+        state_machine="fulfilment",
+        run_machine="preparation",
     )
     failing = workflow.execution_arn("ord_1-S1")
     stopped = stop_other_fulfilments(
@@ -357,3 +392,77 @@ def test_an_order_cancelled_before_its_confirmation_is_not_confirmed():
     o.cancel("changed my mind", "customer", AT)
     fresh.add(o, "hash")
     assert not_confirmed("ord_1", "verified", orders=fresh) == "the order was cancelled before it was confirmed"
+
+
+def test_an_earlier_runs_preparation_started_again_starts_no_fulfilment():
+    """Express starts are at least once and a capture may be replayed: a preparation that is not the
+    order's latest run finds it released and starts nothing beside the latest run's fulfilments."""
+    from shared.domain.order import Execution
+    from shared.usecases.release import release_and_fulfil
+    from tests.unit.fakes import FakeWorkflow
+
+    orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
+    orders.add(order(), "hash")
+    for run in ("ord_1", "ord_1-retry-2"):
+        update_order(
+            orders, "ord_1", lambda o, r=run: o.start_execution(Execution(f"arn:x:express:prep:{r}", "preparation", AT))
+        )
+    stale = release_and_fulfil(
+        "ord_1",
+        "ord_1",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=clock,
+        state_machine="fulfilment",
+        run_machine="preparation",
+    )
+    assert (stale, workflow.started) == ([], {})
+    latest = release_and_fulfil(
+        "ord_1",
+        "ord_1-retry-2",
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=clock,
+        state_machine="fulfilment",
+        run_machine="preparation",
+    )
+    assert [s.shipment_id for s in latest] == ["ord_1-S1", "ord_1-S2"]
+    assert set(workflow.started) == {"ord_1-retry-2-S1", "ord_1-retry-2-S2"}
+
+
+def test_a_preparation_failing_after_its_order_was_released_does_not_fail_it():
+    from shared.usecases.record_exception import record_exception
+    from tests.unit.fakes import FakeRequests, InMemoryInventory
+
+    orders, clock = InMemoryOrders(), FixedClock()
+    orders.add(order(), "hash")
+    release_order("ord_1", orders=orders, clock=clock)
+    done = record_exception(
+        "ord_1",
+        "OrderBusy: taken over",
+        orders=orders,
+        inventory=InMemoryInventory(),
+        requests=FakeRequests(),
+        clock=clock,
+        run="ord_1",
+        run_machine="preparation",
+    )
+    assert done.status == "RELEASED"
+    assert _order(orders).status.value == "RELEASED"
+    assert _order(orders).exception_cause == "OrderBusy: taken over"
+    # the same failure before the release fails the order, as any failed step does
+    fresh = InMemoryOrders()
+    fresh.add(order(), "hash")
+    failed = record_exception(
+        "ord_1",
+        "PaymentProviderUnavailable: down",
+        orders=fresh,
+        inventory=InMemoryInventory(),
+        requests=FakeRequests(),
+        clock=clock,
+        run="ord_1",
+        run_machine="preparation",
+    )
+    assert failed.status == "EXCEPTION"
