@@ -1,11 +1,12 @@
 """Fulfilment use cases against in-memory ports: what each step does once, and again."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.order import ShipmentNotFound
+from shared.domain.order import Order, ShipmentNotFound
 from shared.domain.principal import Principal
 from shared.domain.shipment import EventRefused, EventType, ShipmentEvent
 from shared.topology import Kind
@@ -403,10 +404,12 @@ def test_an_earlier_runs_preparation_started_again_starts_no_fulfilment():
 
     orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
     orders.add(order(), "hash")
+
+    def started(name: str) -> Callable[[Order], None]:
+        return lambda o: o.start_execution(Execution(f"arn:x:express:prep:{name}", "preparation", AT))
+
     for run in ("ord_1", "ord_1-retry-2"):
-        update_order(
-            orders, "ord_1", lambda o, r=run: o.start_execution(Execution(f"arn:x:express:prep:{r}", "preparation", AT))
-        )
+        update_order(orders, "ord_1", started(run))
     stale = release_and_fulfil(
         "ord_1",
         "ord_1",
