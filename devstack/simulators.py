@@ -114,12 +114,7 @@ class _Api:
         deadline = time.monotonic() + self._patience
         while not self._stop.is_set() and time.monotonic() < deadline:
             try:
-                r = requests.post(
-                    f"{self._base}/v1/fulfillment-events",
-                    json=event,
-                    headers={"Authorization": f"Bearer {self._key}"},
-                    timeout=self._timeout,
-                )
+                r = self._post(event)
             except requests.RequestException as err:
                 log.info("simulated %s did not answer (%s): sent again", event["type"], type(err).__name__)
                 self._stop.wait(0.25)
@@ -140,15 +135,18 @@ class _Api:
             self._stop.wait(0.25)
         return False
 
+    def _post(self, event: dict[str, Any]) -> requests.Response:
+        return requests.post(
+            f"{self._base}/v1/fulfillment-events",
+            json=event,
+            headers={"Authorization": f"Bearer {self._key}"},
+            timeout=self._timeout,
+        )
+
     def _replay(self, event: dict[str, Any]) -> None:
         """The same event again: it must be answered `duplicate` and change nothing."""
         try:
-            r = requests.post(
-                f"{self._base}/v1/fulfillment-events",
-                json=event,
-                headers={"Authorization": f"Bearer {self._key}"},
-                timeout=self._timeout,
-            )
+            r = self._post(event)
         except requests.RequestException:
             return  # a replay that does not answer tests nothing
         if r.status_code == 200 and r.json().get("outcome") != "duplicate":

@@ -268,6 +268,37 @@ def test_an_event_reads_its_order_once_and_a_concurrent_save_makes_it_read_again
 # --- a run's preparation starts one fulfilment per shipment --------------------------------------
 
 
+def _fulfil(orders, workflow, run="ord_1", clock=None):
+    from shared.usecases.release import release_and_fulfil
+
+    return release_and_fulfil(
+        "ord_1",
+        run,
+        LIMITS,
+        orders=orders,
+        workflow=workflow,
+        clock=clock or FixedClock(),
+        state_machine="fulfilment",
+        run_machine="preparation",
+    )
+
+
+def _record(orders, cause):
+    from shared.usecases.record_exception import record_exception
+    from tests.unit.fakes import InMemoryInventory
+
+    return record_exception(
+        "ord_1",
+        cause,
+        orders=orders,
+        inventory=InMemoryInventory(),
+        requests=FakeRequests(),
+        clock=FixedClock(),
+        run="ord_1",
+        run_machine="preparation",
+    )
+
+
 def _order(orders: InMemoryOrders):
     found = orders.get("ord_1")
     assert found is not None
@@ -278,36 +309,17 @@ LIMITS = {"heartbeat_s": 60, "timeout_s": 600, "delivery_timeout_s": 3600, "pick
 
 
 def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_starts():
-    from shared.usecases.release import release_and_fulfil
     from tests.unit.fakes import FakeWorkflow
 
     orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
     orders.add(order(), "hash")
     workflow.fail_next_start = True  # the step fails after the save: its retry starts what is recorded
     with pytest.raises(ConnectionError):
-        release_and_fulfil(
-            "ord_1",
-            "ord_1",
-            LIMITS,
-            orders=orders,
-            workflow=workflow,
-            clock=clock,
-            state_machine="fulfilment",
-            run_machine="preparation",
-        )
+        _fulfil(orders, workflow, clock=clock)
     recorded = [e.arn for e in _order(orders).executions if e.state_machine == "fulfilment"]
     assert recorded == [workflow.execution_arn("ord_1-S1"), workflow.execution_arn("ord_1-S2")]
 
-    shipments = release_and_fulfil(
-        "ord_1",
-        "ord_1",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=clock,
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    shipments = _fulfil(orders, workflow, clock=clock)
     assert [s.shipment_id for s in shipments] == ["ord_1-S1", "ord_1-S2"]
     assert workflow.started["ord_1-S1"] == {
         "order_id": "ord_1",
@@ -317,16 +329,7 @@ def test_each_shipment_released_gets_its_own_fulfilment_recorded_before_it_start
         "delivery_timeout_s": 3600,
     }
     # replayed again: nothing recorded twice, each started under its one name
-    release_and_fulfil(
-        "ord_1",
-        "ord_1",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=clock,
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    _fulfil(orders, workflow, clock=clock)
     assert len([e for e in _order(orders).executions if e.state_machine == "fulfilment"]) == 2
     assert set(workflow.started) == {"ord_1-S1", "ord_1-S2"}
 
@@ -339,41 +342,21 @@ def test_a_later_run_names_its_fulfilments_after_itself():
 
 
 def test_a_pickup_shipment_waits_for_its_pickup_window():
-    from shared.usecases.release import release_and_fulfil
     from tests.unit.fakes import FakeWorkflow
 
     orders, workflow = InMemoryOrders(), FakeWorkflow()
     orders.add(order("pickup", (("store-1", "L1", "SKU-1", 2), ("store-1", "L2", "SKU-2", 1))), "hash")
-    release_and_fulfil(
-        "ord_1",
-        "ord_1",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=FixedClock(),
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    _fulfil(orders, workflow)
     assert [p["delivery_timeout_s"] for p in workflow.started.values()] == [7200]
 
 
 def test_one_failed_shipment_stops_the_other_shipments_fulfilments_not_its_own():
     from shared.usecases.record_exception import stop_other_fulfilments
-    from shared.usecases.release import release_and_fulfil
     from tests.unit.fakes import FakeWorkflow
 
     orders, workflow = InMemoryOrders(), FakeWorkflow()
     orders.add(order(), "hash")
-    release_and_fulfil(
-        "ord_1",
-        "ord_1",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=FixedClock(),
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    _fulfil(orders, workflow)
     failing = workflow.execution_arn("ord_1-S1")
     stopped = stop_other_fulfilments(
         "ord_1", failing, "CarrierUnavailable", orders=orders, stopper=workflow, machine="fulfilment"
@@ -399,7 +382,6 @@ def test_an_earlier_runs_preparation_started_again_starts_no_fulfilment():
     """Express starts are at least once and a capture may be replayed: a preparation that is not the
     order's latest run finds it released and starts nothing beside the latest run's fulfilments."""
     from shared.domain.order import Execution
-    from shared.usecases.release import release_and_fulfil
     from tests.unit.fakes import FakeWorkflow
 
     orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
@@ -410,62 +392,24 @@ def test_an_earlier_runs_preparation_started_again_starts_no_fulfilment():
 
     for run in ("ord_1", "ord_1-retry-2"):
         update_order(orders, "ord_1", started(run))
-    stale = release_and_fulfil(
-        "ord_1",
-        "ord_1",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=clock,
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    stale = _fulfil(orders, workflow, clock=clock)
     assert (stale, workflow.started) == ([], {})
-    latest = release_and_fulfil(
-        "ord_1",
-        "ord_1-retry-2",
-        LIMITS,
-        orders=orders,
-        workflow=workflow,
-        clock=clock,
-        state_machine="fulfilment",
-        run_machine="preparation",
-    )
+    latest = _fulfil(orders, workflow, "ord_1-retry-2", clock=clock)
     assert [s.shipment_id for s in latest] == ["ord_1-S1", "ord_1-S2"]
     assert set(workflow.started) == {"ord_1-retry-2-S1", "ord_1-retry-2-S2"}
 
 
 def test_a_preparation_failing_after_its_order_was_released_does_not_fail_it():
-    from shared.usecases.record_exception import record_exception
-    from tests.unit.fakes import FakeRequests, InMemoryInventory
 
     orders, clock = InMemoryOrders(), FixedClock()
     orders.add(order(), "hash")
     release_order("ord_1", orders=orders, clock=clock)
-    done = record_exception(
-        "ord_1",
-        "OrderBusy: taken over",
-        orders=orders,
-        inventory=InMemoryInventory(),
-        requests=FakeRequests(),
-        clock=clock,
-        run="ord_1",
-        run_machine="preparation",
-    )
+    done = _record(orders, "OrderBusy: taken over")
     assert done.status == "RELEASED"
     assert _order(orders).status.value == "RELEASED"
     assert _order(orders).exception_cause == "OrderBusy: taken over"
     # the same failure before the release fails the order, as any failed step does
     fresh = InMemoryOrders()
     fresh.add(order(), "hash")
-    failed = record_exception(
-        "ord_1",
-        "PaymentProviderUnavailable: down",
-        orders=fresh,
-        inventory=InMemoryInventory(),
-        requests=FakeRequests(),
-        clock=clock,
-        run="ord_1",
-        run_machine="preparation",
-    )
+    failed = _record(fresh, "PaymentProviderUnavailable: down")
     assert failed.status == "EXCEPTION"
