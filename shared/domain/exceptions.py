@@ -38,7 +38,9 @@ class Action(StrEnum):
     the person to do outside Waybill, or through the routes they name."""
 
     CANCEL = "cancel"  # what has not left is cancelled and refunded
-    RETRY = "retry"  # run the failed step again: fulfilment from where it stopped, a refund, a return
+    # run the failed step again: fulfilment from where it stopped, a preparation that died, a refund,
+    # a return
+    RETRY = "retry"
     RELEASE_HOLD = "release_hold"  # check the payment again (or vouch for it) and carry on
     REROUTE = "reroute"  # what a node holds and has not packed goes to another node
     RETURN = "return"  # POST /v1/orders/{id}/returns for what was delivered
@@ -57,7 +59,7 @@ ACTIONS: dict[ExceptionType, tuple[Action, ...]] = {
     ExceptionType.REFUND_FAILED: (Action.RETRY, Action.REFUND_MANUALLY),
     ExceptionType.RETURN_FAILED: (Action.RETRY, Action.CLOSE_RETURN, Action.REFUND_MANUALLY),
     ExceptionType.PICKUP_NOT_COLLECTED: (Action.CANCEL,),
-    ExceptionType.STUCK: (Action.CONTACT_CARRIER, Action.CANCEL, Action.REROUTE),
+    ExceptionType.STUCK: (Action.RETRY, Action.CONTACT_CARRIER, Action.CANCEL, Action.REROUTE),
     ExceptionType.BACKORDERED: (Action.CANCEL,),
     ExceptionType.DEAD_LETTER: (Action.REDRIVE,),
 }

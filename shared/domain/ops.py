@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from shared.domain.audit import Actor
 from shared.domain.errors import DomainError
 from shared.domain.exceptions import ORDER_ACTIONS, Action, ExceptionType, OrderException
-from shared.domain.order import Order, OrderStatus, copy
+from shared.domain.order import PREPARING, RESTARTED, Order, OrderStatus, copy
 from shared.records import record
 
 # A probe actor for trying actions on a copy; never recorded anywhere.
@@ -100,6 +100,8 @@ def retry_kind(order: Order) -> ExceptionType | None:
     for kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
         if any(e.open and e.type == kind for e in order.exceptions) and order.status == OrderStatus.EXCEPTION:
             return kind
+    if order.status in PREPARING and any(e.open and e.type == ExceptionType.STUCK for e in order.exceptions):
+        return ExceptionType.STUCK  # its preparation died: a new run prepares it
     if any(e.open and e.type == ExceptionType.RETURN_FAILED for e in order.exceptions):
         return ExceptionType.RETURN_FAILED
     if failed_refunds(order):
@@ -130,6 +132,8 @@ def _applies(order: Order, action: Action) -> bool:
                 return False
             if kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
                 probe.retry_fulfilment("probe", at, _PROBE)
+            elif kind == ExceptionType.STUCK:
+                probe.retry_stuck("probe", at, _PROBE)
         elif action == Action.REROUTE:
             if probe.status == OrderStatus.EXCEPTION:
                 probe.retry_fulfilment("probe", at, _PROBE, node_id="probe")
@@ -157,11 +161,12 @@ EXPECTED_PROGRESS: dict[OrderStatus, timedelta] = {
 
 
 def entered_status_at(order: Order) -> datetime:
-    """When the order last changed status (its last history entry in another status, or capture)."""
+    """When the order last changed status (its last history entry in another status, or capture), or
+    was last restarted by a person."""
     at = order.created_at
     previous = None
     for h in order.history:
-        if h.status != previous:
+        if h.status != previous or h.event == RESTARTED:
             at, previous = h.at, h.status
     return at
 

@@ -75,6 +75,10 @@ _SHIPPING = frozenset({_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED})
 _SHIPPING_PATH = (_S.RELEASED, _S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.DELIVERED)
 # The subject of a stuck exception the sweep raised: it resolves as soon as the order moves.
 NO_PROGRESS = "progress"
+# The statuses an order's preparation (payment check, confirmation, reservation) moves it through.
+PREPARING = frozenset({_S.RECEIVED, _S.RESERVED})
+# The note of a stuck order's new run: the time its status may take starts again from it.
+RESTARTED = "restarted"
 # Shipment statuses a re-route may take from a node: asked for, not yet packed.
 _REROUTABLE = frozenset({ShipmentStatus.REQUESTED, ShipmentStatus.ACCEPTED, ShipmentStatus.PICKED})
 
@@ -478,6 +482,15 @@ class Order:
             s.rejected_reason = f"re-routed by {actor}: {reason}"
             self._note("shipment_reroute", f"{s.shipment_id} taken from {s.node_id}: {reason}", at, actor)
         return waiting
+
+    def retry_stuck(self, reason: str, at: datetime, actor: Actor) -> None:
+        """An order stuck before its release (its preparation died, e.g. an Express run timed out) is
+        prepared again by a new run: its stuck exception is resolved and the wait starts again."""
+        stuck = any(e.open and e.type == ExceptionType.STUCK and e.subject == NO_PROGRESS for e in self.exceptions)
+        if self.status not in PREPARING or not stuck:
+            raise ActionRefused("nothing_to_retry", f"order {self.order_id} is {self.status}, not stuck before release")
+        self.resolve_exceptions(at, ExceptionType.STUCK, subject=NO_PROGRESS)
+        self._note(RESTARTED, reason, at, actor)
 
     def found_stuck(self, kind: ExceptionType, reason: str, since: datetime, at: datetime) -> None:
         """No progress since `since`, longer than its status is expected to take (the sweep's finding)."""

@@ -1,7 +1,8 @@
 """POST /v1/orders/{id}/actions: one entry point for the four actions, each to the use case that does it.
 
-`retry` retries what failed: a fulfilment (from where it stopped), else a return step, else a
-refund. `cancel` is the cancellation channels and ops already make, recorded with its principal.
+`retry` retries what failed: a fulfilment (from where it stopped), else a preparation that died
+before the release (a new run), else a return step, else a refund. `cancel` is the cancellation
+channels and ops already make, recorded with its principal.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def act_on_order(order_id: str, request: ActionRequest, ports: ActionPorts) -> A
             else ActionOutcome(order, True, again or None)
         )
     kind = retry_target(order)
-    if kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
+    if kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED, ExceptionType.STUCK):
         return run_flow_action(order_id, request, ports.flow)
     if kind == ExceptionType.RETURN_FAILED:
         after = retry_return(order_id, request, orders=ports.orders, returns=ports.returns_workflow, clock=ports.clock)

@@ -15,7 +15,7 @@ from shared.domain.audit import Actor
 from shared.domain.errors import OrderNotFound
 from shared.domain.exceptions import Action, ActionRefused, ExceptionType
 from shared.domain.ops import retry_kind
-from shared.domain.order import Execution, Order, OrderStatus
+from shared.domain.order import PREPARING, Execution, Order, OrderStatus
 from shared.ports import Clock, FulfilmentRequests, OrderRepository, TaskSignals, Workflow
 from shared.records import record
 from shared.usecases._update import update_order
@@ -76,7 +76,7 @@ def replayed(order: Order, request: ActionRequest) -> str | None:
 
 
 def run_flow_action(order_id: str, request: ActionRequest, ports: FlowPorts) -> ActionOutcome:
-    """release_hold, retry of a failed fulfilment, and reroute."""
+    """release_hold, retry of a failed fulfilment or a stuck preparation, and reroute."""
     order = ports.orders.get(order_id)
     if order is None:
         raise OrderNotFound(order_id)
@@ -92,6 +92,8 @@ def run_flow_action(order_id: str, request: ActionRequest, ports: FlowPorts) -> 
         restart = True
         if request.action == Action.RELEASE_HOLD:
             o.release_hold(request.reason, at, request.actor, override=request.override)
+        elif request.action == Action.RETRY and o.status in PREPARING:
+            o.retry_stuck(request.reason, at, request.actor)
         elif request.action == Action.RETRY:
             o.retry_fulfilment(request.reason, at, request.actor)
         elif o.status == OrderStatus.EXCEPTION:  # reroute a failed order: a retry that uses the named node
