@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ STATUS_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    503: "service_unavailable",
 }
 
 
@@ -49,6 +51,7 @@ DEFAULT_CODES: dict[int, tuple[str, ...]] = {
     413: ("payload_too_large",),
     415: ("unsupported_media_type",),
     422: ("validation_failed",),
+    503: ("in_progress",),
 }
 
 
@@ -224,8 +227,23 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         return error(415, "unsupported_media_type", "send the body as Content-Type: application/json")
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def _unexpected(_exc: Exception) -> Response[Any]:
+    def _unexpected(exc: Exception) -> Response[Any]:
+        if _in_progress(exc):
+            answer = error(503, "in_progress", "the same request is being processed right now; retry in a second")
+            answer.headers["Retry-After"] = "1"
+            return answer
         return _internal_error()
+
+
+# Powertools' idempotency module: loaded by a function's first once-per-key side effect (an email),
+# not here, so the check below costs no import.
+_IDEMPOTENCY_ERRORS = "aws_lambda_powertools.utilities.idempotency.exceptions"
+
+
+def _in_progress(exc: Exception) -> bool:
+    """Whether exc is a concurrent request performing the same side effect (its in-progress record)."""
+    errors = sys.modules.get(_IDEMPOTENCY_ERRORS)
+    return errors is not None and isinstance(exc, errors.IdempotencyAlreadyInProgressError)
 
 
 def _internal_error() -> Response[Any]:

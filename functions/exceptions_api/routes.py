@@ -120,7 +120,7 @@ def register(app: APIGatewayRestResolver) -> None:
                 "content": {"application/json": {"model": OrderView}},
                 "headers": {"Idempotent-Replayed": http.REPLAYED},
             },
-            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: _ACTION_CODES}),
+            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, 503, codes={409: _ACTION_CODES}),
         },
         tags=["operations"],
         operation_id="act_on_order",

@@ -139,7 +139,7 @@ def register(app: APIGatewayRestResolver) -> None:
                 "content": {"application/json": {"model": EventResult}},
                 "headers": {"Idempotent-Replayed": http.REPLAYED},
             },
-            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, codes={409: EVENT_CONFLICTS}),
+            **http.documented_errors(400, 401, 403, 404, 413, 415, 422, 503, codes={409: EVENT_CONFLICTS}),
         },
         tags=["fulfilment"],
         operation_id="report_fulfilment_event",

@@ -139,7 +139,7 @@ def register(app: APIGatewayRestResolver) -> None:
                 "content": {"application/json": {"model": OrderView}},
             },
             **http.documented_errors(
-                400, 401, 403, 404, 413, 415, 422, codes={409: ("already_shipped", "refund_exceeds_captured")}
+                400, 401, 403, 404, 413, 415, 422, 503, codes={409: ("already_shipped", "refund_exceeds_captured")}
             ),
         },
         tags=["orders"],

@@ -41,3 +41,25 @@ def test_a_refused_key_is_named_with_the_right_article(kind, article):
     assert refused is not None
     assert refused["statusCode"] == 403
     assert json.loads(refused["body"])["error"]["message"].startswith(f"{article} {kind} key cannot call this")
+
+
+def _answer(raised: Exception) -> dict[str, Any]:
+    def register(app: Any) -> None:
+        @app.post("/v1/things")  # type: ignore[untyped-decorator]
+        def thing() -> dict[str, Any]:
+            raise raised
+
+    event = {"httpMethod": "POST", "path": "/v1/things", "resource": "/v1/things", "headers": {}, "body": "{}"}
+    return http.resolver(register).resolve(event, None)  # type: ignore[arg-type]
+
+
+def test_a_concurrent_request_doing_the_same_side_effect_is_503_in_progress_not_a_500():
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    answer = _answer(IdempotencyAlreadyInProgressError("Execution already in progress with idempotency key x"))
+    assert answer["statusCode"] == 503
+    assert answer["multiValueHeaders"]["Retry-After"] == ["1"]
+    assert json.loads(answer["body"])["error"]["code"] == "in_progress"
+    crashed = _answer(RuntimeError("a bug"))
+    assert crashed["statusCode"] == 500
+    assert json.loads(crashed["body"])["error"]["code"] == "internal_error"
