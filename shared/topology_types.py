@@ -202,9 +202,9 @@ class SecretRead:
 
 @record
 class StartExecution:
+    """May start the state machine's executions and describe them (is one still running?)."""
+
     state_machine: StateMachine
-    # may also stop the machine's executions (cancelling an order)
-    stop: bool = False
 
 
 @record

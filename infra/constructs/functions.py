@@ -250,13 +250,14 @@ class Functions(Construct):
                 machine, _ = res.state_machines[m.name]
                 machine.grant_start_execution(role)
                 self._env(spec, m.env, machine.state_machine_arn)
-            case StartExecution(state_machine=m, stop=stop):
+            case StartExecution(state_machine=m):
                 machine, machine_name = res.state_machines[m.name]
                 machine.grant_start_execution(role)
                 # Callers poll their own executions: DescribeExecution on this machine's executions only.
-                actions = ["states:DescribeExecution", *(["states:StopExecution"] if stop else [])]
                 role.add_to_principal_policy(
-                    iam.PolicyStatement(actions=actions, resources=[self._executions(machine_name)])
+                    iam.PolicyStatement(
+                        actions=["states:DescribeExecution"], resources=[self._executions(machine_name)]
+                    )
                 )
                 self._env(spec, m.env, machine.state_machine_arn)
             case ReadExecutions(state_machine=m) if m.express:
