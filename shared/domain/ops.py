@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from shared.domain.audit import Actor
 from shared.domain.errors import DomainError
 from shared.domain.exceptions import ORDER_ACTIONS, Action, ExceptionType, OrderException
-from shared.domain.order import PREPARING, RESTARTED, Order, OrderStatus, copy
+from shared.domain.order import RESTARTED, Order, OrderStatus, copy
 from shared.records import record
 
 # A probe actor for trying actions on a copy; never recorded anywhere.
@@ -100,7 +100,7 @@ def retry_kind(order: Order) -> ExceptionType | None:
     for kind in (ExceptionType.FULFILMENT_FAILED, ExceptionType.CARRIER_REFUSED):
         if any(e.open and e.type == kind for e in order.exceptions) and order.status == OrderStatus.EXCEPTION:
             return kind
-    if order.status in PREPARING and any(e.open and e.type == ExceptionType.STUCK for e in order.exceptions):
+    if order.stuck_before_release:
         return ExceptionType.STUCK  # its preparation died: a new run prepares it
     if any(e.open and e.type == ExceptionType.RETURN_FAILED for e in order.exceptions):
         return ExceptionType.RETURN_FAILED

@@ -483,11 +483,17 @@ class Order:
             self._note("shipment_reroute", f"{s.shipment_id} taken from {s.node_id}: {reason}", at, actor)
         return waiting
 
+    @property
+    def stuck_before_release(self) -> bool:
+        """Found stuck by the sweep while its preparation had it (its run died, e.g. timed out)."""
+        return self.status in PREPARING and any(
+            e.open and e.type == ExceptionType.STUCK and e.subject == NO_PROGRESS for e in self.exceptions
+        )
+
     def retry_stuck(self, reason: str, at: datetime, actor: Actor) -> None:
-        """An order stuck before its release (its preparation died, e.g. an Express run timed out) is
-        prepared again by a new run: its stuck exception is resolved and the wait starts again."""
-        stuck = any(e.open and e.type == ExceptionType.STUCK and e.subject == NO_PROGRESS for e in self.exceptions)
-        if self.status not in PREPARING or not stuck:
+        """An order stuck before its release is prepared again by a new run: its stuck exception is
+        resolved and the wait starts again."""
+        if not self.stuck_before_release:
             raise ActionRefused("nothing_to_retry", f"order {self.order_id} is {self.status}, not stuck before release")
         self.resolve_exceptions(at, ExceptionType.STUCK, subject=NO_PROGRESS)
         self._note(RESTARTED, reason, at, actor)

@@ -17,11 +17,11 @@ from shared.usecases.ops_actions import ActionRequest
 from shared.usecases.release import release_and_fulfil
 from shared.usecases.sweep_exceptions import sweep_exceptions
 from tests.unit.fakes_ops import InMemoryExceptionIndex, InMemoryStatusIndex
+from tests.unit.test_fulfilment_usecases import LIMITS
 from tests.unit.test_ops_retries import _ports
 from tests.unit.test_stock_usecases import World
 
 ANA = Actor("ops", "ana")
-LIMITS = {"heartbeat_s": 60, "timeout_s": 600, "delivery_timeout_s": 3600, "pickup_timeout_s": 7200}
 
 
 def _sweep(world: World) -> tuple[str, ...]:
