@@ -868,6 +868,12 @@ class Order:
     def authorization_released(self, at: datetime) -> None:
         self._note("authorization_released", "cancelled before any of it was captured", at)
 
+    def note_superseded_run(self, cause: str, at: datetime) -> None:
+        """A preparation failed after the order had gone on without it (released by its own run, or
+        taken over by a later one): the order is moving, so nothing is raised; its history says
+        why, and the sweep still reports the order if it stops moving."""
+        self._note("preparation_superseded", cause, at)
+
     def note_problem(self, cause: str, at: datetime, subject: str | None = None) -> None:
         """A flow failed after everything had shipped: the status stays, the exception says so."""
         self.exception_cause = cause

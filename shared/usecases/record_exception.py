@@ -55,9 +55,9 @@ def record_exception(
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
             return order.status.value, []
         if run is not None and (order.status not in _BEFORE_RELEASE or not _latest(order, run, run_machine)):
-            # a preparation started again (Express starts are at least once) or an earlier run's,
-            # failing once the order's own run released it: the order goes on; ops see the cause
-            order.note_problem(cause, clock.now(), None)
+            # a preparation started again (Express starts are at least once), an earlier run's, or
+            # one whose last step timed out after it released the order: the order goes on
+            order.note_superseded_run(cause, clock.now())
             return order.status.value, []
         failed = next((s for s in order.shipments if s.shipment_id == shipment_id), None)
         if failed is not None and failed.status == ShipmentStatus.READY_FOR_PICKUP:

@@ -61,7 +61,9 @@ def test_cost_quick_prices_every_scenario_and_prints_the_cost_per_1000_orders() 
 def test_reservations_quick_finishes_end_to_end_and_prints_both_rates() -> None:
     lines = _run("benchmarks.reservations_bench")
     assert sum(line.startswith("adapter, ") for line in lines) == 2
-    assert re.fullmatch(r"capture latency: p50 \d+ ms, p95 \d+ ms \(5 orders, 20 at a time\)", lines[-4])
+    assert re.fullmatch(
+        r"capture latency: p50 \d+ ms, p95 \d+ ms \(5 orders, 20 at a time, at most \d+ in flight\)", lines[-4]
+    )
     assert re.fullmatch(r"delivered: all 5 after [\d.]+ s \([\d.,]+ orders/s to DELIVERED\)", lines[-3])
     assert re.fullmatch(
         r"end to end: 5 orders captured in .* all reserved after [\d.]+ s \([\d.,]+ orders/s\)", lines[-2]

@@ -61,11 +61,29 @@ def test_the_express_preparation_waits_on_nothing_and_fits_its_five_minutes():
         assert state["TimeoutSeconds"] <= 35
         assert [c["Next"] for c in state["Catch"]] == ["RecordException"]
         for retry in state["Retry"]:
+            if retry["ErrorEquals"] == ["States.Timeout"]:
+                continue  # counted with the attempts it follows, below
             backoff += sum(retry["IntervalSeconds"] * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"]))
     assert backoff <= 120
     busy = next(r for r in states["ReserveOrder"]["Retry"] if r["ErrorEquals"] == ["OrderBusy"])
     # longer than another attempt's lease on the order (shared/usecases/reserve_order.py LEASE_S)
     assert sum(busy["IntervalSeconds"] * busy["BackoffRate"] ** n for n in range(busy["MaxAttempts"])) > 60
+
+
+def test_a_step_that_timed_out_is_tried_again_and_still_fails_within_the_five_minutes():
+    """An attempt that never answers (an invocation queued or stalled past the task's timeout) is
+    tried once more, as a step that failed would be; every step timing out on every attempt still
+    reaches RecordException before Express ends the run."""
+    states = asl("preparation")["States"]
+    spent = 0.0
+    for name in ("CheckPayment", "SendConfirmation", "ReserveOrder"):
+        state = states[name]
+        timeout = [r for r in state["Retry"] if "States.Timeout" in r["ErrorEquals"]]
+        assert len(timeout) == 1, name
+        (retry,) = timeout
+        waits = [retry["IntervalSeconds"] * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"])]
+        spent += (1 + retry["MaxAttempts"]) * state["TimeoutSeconds"] + sum(waits)
+    assert spent < 300 - 10  # RecordException's own attempt fits in what is left
 
 
 @pytest.mark.parametrize(
