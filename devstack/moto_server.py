@@ -13,6 +13,9 @@
 - moto keeps a reference to every model object it ever created (for its dashboard, which the
   embedded stack does not serve), so items deleted or overwritten were never freed: a long-running
   stack grew by gigabytes. Nothing else reads that list.
+- A task token sent back (SendTaskSuccess, -Failure, -Heartbeat) while another execution is still
+  starting is answered as AWS would: moto looks for the token in every running execution and read
+  the starting one's environment before it had any, a 500 to the caller.
 - Work moto repeats on every request is done once (devstack/moto_hot_paths.py).
 - An Express execution's events are written to its log group as AWS writes them (devstack/moto_express.py).
 """
@@ -34,6 +37,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from werkzeug.serving import make_server
 
 from devstack import moto_express, moto_hot_paths
@@ -66,6 +70,7 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         snapshot_partitions_in_transactions()
         query_partitions_only()
         forget_model_instances()
+        tokens_skip_starting_executions()
         moto_hot_paths.apply()
         moto_express.apply()
         app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
@@ -82,6 +87,24 @@ def forget_model_instances() -> None:
 
     BaseModel.__new__ = staticmethod(new)  # type: ignore[method-assign]
     reset_model_data()  # what was tracked before the server started
+
+
+def _started_only(original: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+    def executions(self: StepFunctionsParserBackend, *args: Any, **kwargs: Any) -> list[Any]:
+        # an execution whose thread has not built its environment yet holds no token or map run
+        return [
+            e for e in original(self, *args, **kwargs) if e.exec_worker is not None and e.exec_worker.env is not None
+        ]
+
+    return executions
+
+
+def tokens_skip_starting_executions() -> None:
+    """Every caller of the parser backend's _get_executions reads each execution's environment."""
+    if not getattr(StepFunctionsParserBackend._get_executions, "started_only", False):
+        patched = _started_only(StepFunctionsParserBackend._get_executions)
+        patched.started_only = True  # type: ignore[attr-defined]
+        StepFunctionsParserBackend._get_executions = patched  # type: ignore[method-assign]
 
 
 def route_lambda_to(runtime: LambdaRuntime, prefix: str) -> None:

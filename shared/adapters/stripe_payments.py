@@ -19,7 +19,11 @@ else:
     stripe = LazyLoader("stripe", globals(), "stripe")
 
 
+@functools.lru_cache(maxsize=8)
 def stripe_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
+    """One client per key in an execution environment: its HTTP sessions (one per thread) keep their
+    connections to Stripe open between invocations, where a client per invocation opened a new TLS
+    connection each time (and built an HTTPX client for async calls it never makes)."""
     base = {"api": api_base} if api_base else None
     # Stripe's own retries cover a blip; longer outages are retried by the state machine.
     return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)  # type: ignore[arg-type]

@@ -47,3 +47,11 @@ def test_unreachable_stripe_is_an_outage_not_a_bad_payment():
     )
     with pytest.raises(PaymentProviderUnavailable):
         StripePayments(client).get_intent("pi_123")
+
+
+def test_an_environment_keeps_one_client_per_key_and_its_connections(localstripe):
+    client = stripe_client("sk_test_x", localstripe.url)
+    client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
+    again = stripe_client("sk_test_x", localstripe.url)
+    assert again is client  # the next invocation reuses it, and its open connection
+    assert stripe_client("sk_test_rotated", localstripe.url) is not client  # a new key gets its own
