@@ -110,25 +110,31 @@ def _end_to_end(info: dict[str, object], orders: int) -> None:
         return str(answer.json()["order_id"])
 
     latencies: list[float] = []
-    watcher = _Watcher(api, web, sku)
+    began = time.perf_counter()
+    watcher = _Watcher(api, web, sku, orders, began)
 
     def timed(i: int) -> str:
-        watcher.room.acquire()  # the closed loop: wait while IN_FLIGHT orders are on their way
+        # the closed loop: wait while IN_FLIGHT orders are on their way
+        while not watcher.room.acquire(timeout=5):
+            if watcher.finished.is_set():
+                raise SystemExit(f"the status reader stopped: {watcher.error!r}")
         sent = time.perf_counter()
         order_id = place(i)
         latencies.append(time.perf_counter() - sent)
         return order_id
 
-    began = time.perf_counter()
     watcher.start()
-    with ThreadPoolExecutor(20) as pool:
-        ids = list(pool.map(timed, range(orders)))
-    captured = time.perf_counter() - began
-    statuses = watcher.until(ids, began)
-    reserved, delivered = watcher.reserved_after, watcher.delivered_after
-    refused = {oid: s for oid, s in statuses.items() if s in NOT_RESERVED}
-    if refused:
-        raise SystemExit(f"{len(refused)} order(s) were never reserved: {refused}")
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            ids = list(pool.map(timed, range(orders)))
+        captured = time.perf_counter() - began
+        watcher.join(timeout=ENDS_WITHIN_S)
+    finally:
+        watcher.stop_reading.set()
+    if watcher.error is not None or watcher.ended_after is None:
+        raise SystemExit(f"not every order ended within {ENDS_WITHIN_S} s of the last capture ({watcher.error!r})")
+    reserved, delivered = watcher.reserved_after or watcher.ended_after, watcher.ended_after
+    statuses = {oid: watcher.statuses.get(oid, "") for oid in ids}
     stuck = {oid: s for oid, s in statuses.items() if s != "DELIVERED"}
     if stuck:
         raise SystemExit(f"{len(stuck)} order(s) were not delivered: {stuck}")
@@ -145,44 +151,47 @@ def _end_to_end(info: dict[str, object], orders: int) -> None:
 
 
 IN_FLIGHT = 40
-ENDED = frozenset({"DELIVERED", "EXCEPTION", "CANCELLED"})
+# where an order leaves the loop: delivered, or where it would stay without someone acting
+LEFT = frozenset({"DELIVERED"}) | NOT_RESERVED
+ENDS_WITHIN_S = 900  # after the last capture (the last IN_FLIGHT orders end in about a minute)
 
 
 class _Watcher(threading.Thread):
     """Reads every order's status from the order search (pages of 200) every 2 s, and lets one more
-    order be captured for each that ended. Reading each order on its own took a good share of the
-    stack's CPU from the orders it was measuring."""
+    order be captured for each that left the loop. Reading each order on its own took a good share
+    of the stack's CPU from the orders it was measuring. Ends once all `orders` have left it."""
 
-    def __init__(self, api: str, headers: dict[str, str], sku: str) -> None:
+    def __init__(self, api: str, headers: dict[str, str], sku: str, orders: int, began: float) -> None:
         super().__init__(daemon=True)
         self.room = threading.Semaphore(IN_FLIGHT)
-        self.reserved_after = self.delivered_after = 0.0
-        self._api, self._headers, self._sku = api, headers, sku
-        self._ended = 0
-        self._stop_reading = threading.Event()
+        self.stop_reading, self.finished = threading.Event(), threading.Event()
         self.statuses: dict[str, str] = {}
+        self.reserved_after: float | None = None  # s after `began` when every order was reserved
+        self.ended_after: float | None = None
+        self.error: BaseException | None = None
+        self._api, self._headers, self._sku, self._orders, self._began = api, headers, sku, orders, began
+        self._left: set[str] = set()
 
     def run(self) -> None:
-        while not self._stop_reading.wait(2):
-            self.statuses = self._read()
-            ended = sum(s in ENDED for s in self.statuses.values())
-            for _ in range(ended - self._ended):
-                self.room.release()
-            self._ended = ended
-
-    def until(self, ids: list[str], began: float) -> dict[str, str]:
-        """Each order's status once every one has ended; notes when all were reserved, and delivered."""
-        while True:
-            if not self.is_alive():
-                raise SystemExit("the status reader stopped (its error is above)")
-            statuses = dict(self.statuses)
-            if not self.reserved_after and all(statuses.get(i) in REACHED | NOT_RESERVED | ENDED for i in ids):
-                self.reserved_after = time.perf_counter() - began
-            if all(statuses.get(i) in ENDED for i in ids):
-                self.delivered_after = time.perf_counter() - began
-                self._stop_reading.set()
-                return {i: statuses[i] for i in ids}
-            time.sleep(0.5)
+        try:
+            while not self.stop_reading.wait(2):
+                self.statuses = statuses = self._read()
+                at = time.perf_counter() - self._began
+                left = {oid for oid, s in statuses.items() if s in LEFT}
+                for _ in left - self._left:
+                    self.room.release()
+                self._left |= left
+                everyone = len(statuses) == self._orders
+                if self.reserved_after is None and everyone and all(s in REACHED | LEFT for s in statuses.values()):
+                    self.reserved_after = at
+                if everyone and len(self._left) == self._orders:
+                    self.ended_after = at
+                    return
+        except BaseException as err:
+            self.error = err
+            raise
+        finally:
+            self.finished.set()
 
     def _read(self) -> dict[str, str]:
         statuses: dict[str, str] = {}

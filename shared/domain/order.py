@@ -869,9 +869,9 @@ class Order:
         self._note("authorization_released", "cancelled before any of it was captured", at)
 
     def note_superseded_run(self, cause: str, at: datetime) -> None:
-        """A preparation failed after the order had gone on without it (released by its own run, or
-        taken over by a later one): the order is moving, so nothing is raised; its history says
-        why, and the sweep still reports the order if it stops moving."""
+        """An earlier run's preparation failed while a later run has the order: the order is with
+        that run, so nothing is raised; its history says why, and the sweep still reports the order
+        if it stops moving."""
         self._note("preparation_superseded", cause, at)
 
     def note_problem(self, cause: str, at: datetime, subject: str | None = None) -> None:

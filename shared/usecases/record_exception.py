@@ -54,10 +54,14 @@ def record_exception(
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
             return order.status.value, []
-        if run is not None and (order.status not in _BEFORE_RELEASE or not _latest(order, run, run_machine)):
-            # a preparation started again (Express starts are at least once), an earlier run's, or
-            # one whose last step timed out after it released the order: the order goes on
+        if run is not None and not _latest(order, run, run_machine):
+            # an earlier run's, failing while a later one has the order: that run goes on with it
             order.note_superseded_run(cause, clock.now())
+            return order.status.value, []
+        if run is not None and order.status not in _BEFORE_RELEASE:
+            # the order's own run (or a duplicate start of it) failing once it was released: its
+            # fulfilments may not all have started, so ops see it at once
+            order.note_problem(cause, clock.now(), None)
             return order.status.value, []
         failed = next((s for s in order.shipments if s.shipment_id == shipment_id), None)
         if failed is not None and failed.status == ShipmentStatus.READY_FOR_PICKUP:

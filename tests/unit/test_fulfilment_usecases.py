@@ -283,7 +283,7 @@ def _fulfil(orders, workflow, run="ord_1", clock=None):
     )
 
 
-def _record(orders, cause):
+def _record(orders, cause, run="ord_1"):
     from shared.usecases.record_exception import record_exception
     from tests.unit.fakes import InMemoryInventory
 
@@ -294,7 +294,7 @@ def _record(orders, cause):
         inventory=InMemoryInventory(),
         requests=FakeRequests(),
         clock=FixedClock(),
-        run="ord_1",
+        run=run,
         run_machine="preparation",
     )
 
@@ -378,25 +378,43 @@ def test_an_order_cancelled_before_its_confirmation_is_not_confirmed():
     assert not_confirmed("ord_1", "verified", orders=fresh) == "the order was cancelled before it was confirmed"
 
 
+def _started(run: str) -> Callable[[Order], None]:
+    """The order recording a preparation run it started."""
+    from shared.domain.order import Execution
+
+    return lambda o: o.start_execution(Execution(f"arn:x:express:prep:{run}", "preparation", AT))
+
+
 def test_an_earlier_runs_preparation_started_again_starts_no_fulfilment():
     """Express starts are at least once and a capture may be replayed: a preparation that is not the
     order's latest run finds it released and starts nothing beside the latest run's fulfilments."""
-    from shared.domain.order import Execution
     from tests.unit.fakes import FakeWorkflow
 
     orders, clock, workflow = InMemoryOrders(), FixedClock(), FakeWorkflow()
     orders.add(order(), "hash")
-
-    def started(name: str) -> Callable[[Order], None]:
-        return lambda o: o.start_execution(Execution(f"arn:x:express:prep:{name}", "preparation", AT))
-
     for run in ("ord_1", "ord_1-retry-2"):
-        update_order(orders, "ord_1", started(run))
+        update_order(orders, "ord_1", _started(run))
     stale = _fulfil(orders, workflow, clock=clock)
     assert (stale, workflow.started) == ([], {})
     latest = _fulfil(orders, workflow, "ord_1-retry-2", clock=clock)
     assert [s.shipment_id for s in latest] == ["ord_1-S1", "ord_1-S2"]
     assert set(workflow.started) == {"ord_1-retry-2-S1", "ord_1-retry-2-S2"}
+
+
+def test_an_earlier_runs_preparation_failing_while_a_later_run_has_the_order_raises_nothing():
+    """Seen at 1,000 orders: the first run's step timed out while ops' retry (the latest run) was
+    working the order. The order is with that run; only its history says the earlier one failed."""
+    orders = InMemoryOrders()
+    orders.add(order(), "hash")
+    for run in ("ord_1", "ord_1-retry-2"):
+        update_order(orders, "ord_1", _started(run))
+    done = _record(orders, "States.Timeout: Task timed out", run="ord_1")
+    assert done.status == "RESERVED"
+    assert not [e for e in _order(orders).exceptions if e.open]
+    notes = [(h.event, h.cause) for h in _order(orders).history]
+    assert ("preparation_superseded", "States.Timeout: Task timed out") in notes
+    # the latest run's own failure still fails the order
+    assert _record(orders, "States.Timeout: Task timed out", run="ord_1-retry-2").status == "EXCEPTION"
 
 
 def test_a_preparation_failing_after_its_order_was_released_does_not_fail_it():
@@ -407,9 +425,8 @@ def test_a_preparation_failing_after_its_order_was_released_does_not_fail_it():
     done = _record(orders, "OrderBusy: taken over")
     assert done.status == "RELEASED"
     assert _order(orders).status.value == "RELEASED"
-    # its fulfilments go on, so nothing is raised for ops to clear; the history says why
-    assert not [e for e in _order(orders).exceptions if e.open]
-    assert ("preparation_superseded", "OrderBusy: taken over") in [(h.event, h.cause) for h in _order(orders).history]
+    # its run failed after the release, perhaps before starting every fulfilment: ops see it
+    assert _order(orders).exception_cause == "OrderBusy: taken over"
     # the same failure before the release fails the order, as any failed step does
     fresh = InMemoryOrders()
     fresh.add(order(), "hash")
