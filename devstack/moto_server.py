@@ -9,7 +9,7 @@
   whole table once per transaction item, which made a 50-line stock adjustment take seconds on a
   table of a few thousand items; with requests serialized, a copy of each named item is enough.
   (A copy of each touched partition was not: a SKU stocked at 1,000 nodes is a partition of 1,000
-  items, and stocking 50 SKUs at 1,000 nodes took over half an hour.)
+  items: stocking 50 SKUs at 1,000 nodes reached node 695 in 22 minutes that way, 751 in 6 this way.)
 - A Query on the table's own key reads only that partition. moto sorts and scans every item of the
   table for each Query, which made the embedded stack slow down as its tables filled.
 - moto keeps a reference to every model object it ever created (for its dashboard, which the
