@@ -333,6 +333,11 @@ class Order:
         """Records a write a principal made that changes nothing else on the order (e.g. a retried refund)."""
         self._note(event, cause, at, actor)
 
+    def latest_run(self, machine: str | None) -> str | None:
+        """The name of the order's latest execution of `machine` (its preparation: a run), None before any."""
+        runs = [e.arn.rsplit(":", 1)[-1] for e in self.executions if e.state_machine == machine]
+        return runs[-1] if runs else None
+
     def start_execution(self, execution: Execution) -> None:
         self.executions.append(execution)
         self._note("execution_started", execution.state_machine, execution.started_at)

@@ -54,7 +54,7 @@ def record_exception(
         if order.status in (OrderStatus.EXCEPTION, OrderStatus.CANCELLED):
             # retried compensation, or a flow that failed because its order was cancelled meanwhile
             return order.status.value, []
-        if run is not None and not _latest(order, run, run_machine):
+        if run is not None and order.latest_run(run_machine) not in (run, None):
             # an earlier run's, failing while a later one has the order: that run goes on with it
             order.note_superseded_run(cause, clock.now())
             return order.status.value, []
@@ -145,11 +145,6 @@ def describe(error: dict[str, Any]) -> str:
     if isinstance(parsed, dict):
         cause = parsed.get("errorMessage", cause)
     return (f"{name}: {cause}" if cause else name)[:1000]
-
-
-def _latest(order: Order, run: str, run_machine: str | None) -> bool:
-    runs = [e.arn.rsplit(":", 1)[-1] for e in order.executions if e.state_machine == run_machine]
-    return not runs or runs[-1] == run
 
 
 class ExecutionStopper(Protocol):

@@ -70,12 +70,6 @@ def fulfilment_name(run: str, order_id: str, shipment_id: str) -> str:
     return f"{run}-{shipment_id.removeprefix(order_id + '-')}"
 
 
-def latest_run(order: Order, run_machine: str) -> str | None:
-    """The name of the order's latest run (its preparation's execution), None before any."""
-    runs = [e.arn.rsplit(":", 1)[-1] for e in order.executions if e.state_machine == run_machine]
-    return runs[-1] if runs else None
-
-
 def release_and_fulfil(
     order_id: str,
     run: str,
@@ -97,7 +91,7 @@ def release_and_fulfil(
 
     def record(order: Order, shipments: list[Shipment]) -> None:
         nonlocal current
-        current = latest_run(order, run_machine) in (run, None)
+        current = order.latest_run(run_machine) in (run, None)
         if not current:
             return
         known = {e.arn for e in order.executions}
