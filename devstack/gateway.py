@@ -45,11 +45,47 @@ def gateway_error(status: int, code: str, message: str) -> Response:
     return _json(status, error_body(code, message))
 
 
+class _Decisions:
+    """The authorizer's answers by Authorization header, each reused for the authorizer's cache TTL
+    as API Gateway does (a refusal it raised is not kept: the next request asks again)."""
+
+    MOST = 10_000  # keys remembered at once; beyond, the expired go first, then all
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float]) -> None:
+        self._ttl_s, self._clock = ttl_s, clock
+        self._kept: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, header: str) -> dict[str, Any] | None:
+        with self._lock:
+            kept = self._kept.get(header)
+        return kept[1] if kept is not None and kept[0] > self._clock() else None
+
+    def keep(self, header: str, policy: dict[str, Any]) -> None:
+        if self._ttl_s <= 0:
+            return
+        now = self._clock()
+        with self._lock:
+            if len(self._kept) >= self.MOST:
+                self._kept = {h: k for h, k in self._kept.items() if k[0] > now}
+                if len(self._kept) >= self.MOST:
+                    self._kept.clear()
+            self._kept[header] = (now + self._ttl_s, policy)
+
+
 class Gateway:
-    def __init__(self, plan: LocalPlan, runtime: LambdaRuntime, region: str, account: str) -> None:
+    def __init__(
+        self,
+        plan: LocalPlan,
+        runtime: LambdaRuntime,
+        region: str,
+        account: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         # Like API Gateway, a literal path segment wins over a {parameter} at the same place.
         self._routes = sorted((_compile(r) for r in plan.routes), key=lambda c: c.route.path.count("{"))
         self._authorizer = plan.authorizer
+        self._decisions = _Decisions(plan.authorizer_cache_s, clock)
         self._runtime = runtime
         self._region = region
         self._account = account
@@ -137,14 +173,21 @@ class Gateway:
             # The identity source is absent: API Gateway refuses without calling the authorizer.
             return gateway_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>")
         assert self._authorizer is not None
-        method_arn = f"arn:aws:execute-api:{self._region}:{self._account}:local/{STAGE}/{request.method}{route.path}"
-        auth_event = {**event, "type": "REQUEST", "methodArn": method_arn}
-        try:
-            policy = self._runtime.invoke(self._authorizer, auth_event)
-        except LambdaError as err:
-            if err.payload.get("errorMessage") == "Unauthorized":
-                return gateway_error(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>")
-            return gateway_error(500, "internal_error", "the request could not be authorized")
+        identity = request.headers["Authorization"]
+        policy = self._decisions.get(identity)
+        if policy is None:
+            api = f"arn:aws:execute-api:{self._region}:{self._account}:local"
+            method_arn = f"{api}/{STAGE}/{request.method}{route.path}"
+            auth_event = {**event, "type": "REQUEST", "methodArn": method_arn}
+            try:
+                policy = self._runtime.invoke(self._authorizer, auth_event)
+            except LambdaError as err:
+                if err.payload.get("errorMessage") == "Unauthorized":
+                    return gateway_error(
+                        401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>"
+                    )
+                return gateway_error(500, "internal_error", "the request could not be authorized")
+            self._decisions.keep(identity, policy)
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):
             return gateway_error(403, "forbidden", "this key may not call this resource")

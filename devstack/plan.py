@@ -56,11 +56,12 @@ class LocalPlan:
     tasks: tuple[Task, ...]
     schedules: tuple[Schedule, ...]
     streams: tuple[StreamPoller, ...] = ()
+    authorizer_cache_s: int = 0  # how long the gateway reuses the authorizer's answer for a key
 
 
 def build(functions: tuple[t.Function, ...] = t.FUNCTIONS) -> LocalPlan:
     routes, pollers, tasks, schedules, streams = [], [], [], [], []
-    authorizer = None
+    authorizer, authorizer_cache_s = None, 0
     for fn in functions:
         for trigger in fn.triggers:
             match trigger:
@@ -72,10 +73,17 @@ def build(functions: tuple[t.Function, ...] = t.FUNCTIONS) -> LocalPlan:
                     tasks.append(Task(sm.name, ph, fn.name))
                 case t.ScheduleTrigger(name=n, expression=e):
                     schedules.append(Schedule(n, e, fn.name))
-                case t.AuthorizerTrigger():
-                    authorizer = fn.name
+                case t.AuthorizerTrigger(cache_ttl_s=ttl):
+                    authorizer, authorizer_cache_s = fn.name, ttl
                 case t.StreamTrigger(table=table, batch_size=b):
                     streams.append(StreamPoller(table, fn.name, b))
     return LocalPlan(
-        functions, tuple(routes), authorizer, tuple(pollers), tuple(tasks), tuple(schedules), tuple(streams)
+        functions,
+        tuple(routes),
+        authorizer,
+        tuple(pollers),
+        tuple(tasks),
+        tuple(schedules),
+        tuple(streams),
+        authorizer_cache_s,
     )

@@ -185,15 +185,19 @@ class _Simulator:
 
     def _order_when(self, order_id: str, ready: Callable[[dict[str, Any]], bool], patience_s: float) -> dict[str, Any]:
         """The order once `ready` holds for it (or as it is when patience runs out or the stack stops):
-        read again each time it changes, or on a backing-off timer without the orders stream."""
+        seen again in each change the orders stream shows (read through the API when the stream has
+        shown none, or none for a while), or read on a backing-off timer without the stream."""
         deadline, waits = time.monotonic() + patience_s, _polls()
+        changed = True
         while True:
             seen = self.changes.version(order_id) if self.changes else 0
-            order = self._reader.get(f"/v1/orders/{order_id}") or {}
+            streamed = self.changes.latest(order_id) if self.changes and changed else None
+            order = streamed or self._reader.get(f"/v1/orders/{order_id}") or {}
             if ready(order) or self._stop.is_set() or time.monotonic() > deadline:
                 return order
             if self.changes is not None:
-                self.changes.wait_past(order_id, seen, min(CHANGE_FALLBACK_S, max(0.0, deadline - time.monotonic())))
+                wait_s = min(CHANGE_FALLBACK_S, max(0.0, deadline - time.monotonic()))
+                changed = self.changes.wait_past(order_id, seen, wait_s)
             else:
                 self._stop.wait(next(waits))
 

@@ -132,7 +132,8 @@ class Api(Construct):
     def _authorizer(
         self, functions: tuple[Function, ...], lambdas: Mapping[str, lambda_.IFunction]
     ) -> apigw.RequestAuthorizer | None:
-        names = [fn.name for fn in functions if any(isinstance(t, AuthorizerTrigger) for t in fn.triggers)]
+        found = [(fn.name, t) for fn in functions for t in fn.triggers if isinstance(t, AuthorizerTrigger)]
+        names = [name for name, _ in found]
         if len(names) > 1:
             raise ValueError(f"one authorizer function expected, found {names}")
         needed = any(route.authorized for fn in functions for route in fn.routes)
@@ -146,8 +147,8 @@ class Api(Construct):
             handler=lambdas[names[0]],
             identity_sources=[apigw.IdentitySource.header("Authorization")],
             # A cached decision is reused for every route: right because the authorizer allows all
-            # routes (allow_all_routes) and handlers check the kind. A revoked key lasts up to 5 min.
-            results_cache_ttl=Duration.minutes(5),
+            # routes (allow_all_routes) and handlers check the kind.
+            results_cache_ttl=Duration.seconds(found[0][1].cache_ttl_s),
         )
 
     def _allow_preflight(self, origin: str) -> None:
