@@ -381,8 +381,8 @@ class CarrierSimulator(_Simulator):
         a sixth of a busy stack's CPU after a few hundred orders, and more with every order."""
         url = self._sqs.create_queue(QueueName="waybill-carrier-labels")["QueueUrl"]
         arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        config = self._s3.get_bucket_notification_configuration(Bucket=self._bucket)
-        config.pop("ResponseMetadata", None)
+        found = self._s3.get_bucket_notification_configuration(Bucket=self._bucket)
+        config: dict[str, Any] = {k: v for k, v in found.items() if k != "ResponseMetadata"}
         labels = {
             "Id": LABELS_NOTIFICATION,
             "QueueArn": arn,
@@ -391,7 +391,10 @@ class CarrierSimulator(_Simulator):
         }
         others = [q for q in config.get("QueueConfigurations", []) if q.get("Id") != LABELS_NOTIFICATION]
         config["QueueConfigurations"] = [*others, labels]  # the bucket's other notifications are kept
-        self._s3.put_bucket_notification_configuration(Bucket=self._bucket, NotificationConfiguration=config)
+        self._s3.put_bucket_notification_configuration(
+            Bucket=self._bucket,
+            NotificationConfiguration=config,  # type: ignore[arg-type]  # as read back, plus ours
+        )
         self._labels_url = url
         threading.Thread(target=self._read, name="sim-carrier-labels", daemon=True).start()
         super().start()
