@@ -77,7 +77,7 @@ def _polls(first_s: float = 0.05, cap_s: float = 0.5) -> Iterator[float]:
 LABELS_NOTIFICATION = "waybill-carrier-labels"  # the documents bucket's notification the carrier adds
 
 # With the orders stream to wait on, an order is read again after this long even if no change was seen.
-CHANGE_FALLBACK_S = 2.0
+CHANGE_FALLBACK_S = 10.0
 
 
 def _now() -> str:
