@@ -1,6 +1,7 @@
 """The embedded moto's lighter paths answer as before: a state machine's definition is parsed once
-and each execution still evaluates components of its own; the simulated carrier hears of labels
-from the bucket's notifications without listing the bucket."""
+and each execution still evaluates components of its own; a condition expression is parsed once
+and each write is still judged by its own values; the simulated carrier hears of labels from the
+bucket's notifications without listing the bucket."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.core.config import default_user_config
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 
 from devstack.simulators import LABELS_NOTIFICATION, CarrierSimulator, SimulatorSettings
@@ -106,3 +109,52 @@ def test_the_carrier_hears_of_each_new_label_from_the_bucket_without_listing_it(
         assert sorted(q["Id"] for q in kept) == sorted(["reports", LABELS_NOTIFICATION])  # the bucket's own kept
     finally:
         carrier.stop()
+
+
+def test_a_condition_is_parsed_once_and_each_write_is_judged_by_its_own_values(moto_endpoint, monkeypatch):
+    db = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name=REGION)
+    table = f"conditions-{uuid.uuid4().hex[:8]}"
+    db.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    lexed: list[str] = []
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    def counted(self: ConditionExpressionParser) -> Any:
+        lexed.append(str(self.condition_expression))
+        return lex(self)
+
+    monkeypatch.setattr(ConditionExpressionParser, "_lex_condition_expression", counted)
+    # the shape of Powertools' idempotency condition: names, values, parentheses
+    condition = "attribute_not_exists(pk) OR (#s = :open AND #v < :v)"
+
+    def put(version: int, expected_open: str = "open") -> bool:
+        try:
+            db.put_item(
+                TableName=table,
+                Item={"pk": {"S": "k"}, "status": {"S": "open"}, "version": {"N": str(version)}},
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status", "#v": "version"},
+                ExpressionAttributeValues={":open": {"S": expected_open}, ":v": {"N": str(version)}},
+            )
+        except db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    assert put(1)  # absent
+    assert not put(1)  # 1 < 1 is false
+    assert put(2)  # 1 < 2
+    assert not put(3, expected_open="closed")  # the status does not match this request's value
+    assert put(3)
+    assert lexed == [condition]  # four other writes reused its syntax tree
+    with pytest.raises(ClientError):  # a placeholder the request does not define is still refused
+        db.put_item(
+            TableName=table,
+            Item={"pk": {"S": "k"}},
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#s": "status", "#v": "version"},
+            ExpressionAttributeValues={":open": {"S": "open"}},
+        )
