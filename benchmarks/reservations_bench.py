@@ -11,7 +11,8 @@ Run: .venv/bin/python -m benchmarks.reservations_bench [orders]   (--quick: 50 r
    The load is a closed loop: at most IN_FLIGHT orders are between capture and delivery at once.
    AWS would add Lambda environments for a burst; this 2-core machine cannot, so an open flood of
    1,000 orders only queued invocations past the preparation's 35 s task timeouts.
-3. The stack itself: its resident memory after the run, and how long it takes to stop.
+3. The stack itself: its resident memory after the run (its process and moto's), and how long it
+   takes to stop.
 The embedded stack serializes DynamoDB requests (to be atomic like AWS), so these figures measure
 this machine's emulator, not DynamoDB; see docs/hot-sku.md for the load model on AWS.
 """
@@ -206,9 +207,9 @@ class _Watcher(threading.Thread):
                 return statuses
 
 
-def _rss_mb() -> float:
-    """This process's resident memory now (the stack runs in it), from /proc."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _rss_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now, from /proc (this one's: the stack's functions run in it)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -238,11 +239,14 @@ def main(argv: list[str] | None = None) -> None:
             for workers in (1, 8):
                 _adapter_reservations(inventory, reservations, workers)
             _end_to_end(info, orders)
-            rss = _rss_mb()
+            here, moto = _rss_mb(), _rss_mb(info["processes"]["moto"])
             began = time.perf_counter()
             stack.stop()
             stopped = True
-            print(f"stack: {rss:,.0f} MB resident after the run, stopped in {time.perf_counter() - began:.1f} s")
+            print(
+                f"stack: {here + moto:,.0f} MB resident after the run ({here:,.0f} MB the functions' process, "
+                f"{moto:,.0f} MB moto's), stopped in {time.perf_counter() - began:.1f} s"
+            )
         finally:
             if not stopped:
                 stack.stop()

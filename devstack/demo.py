@@ -325,11 +325,10 @@ def _drive(stack: EmbeddedStack, info: dict[str, Any], began: float) -> int:
     returned = demo_money.return_one(call, "web", next(o for o in orders if o["external_id"] == "WEB-1001"))
     reconciliation = demo_money.reconcile_today(call)
 
-    stack.outbox.flush()
+    stack.flush_mirrors()
     mails = sorted(Path(info["outbox"]).glob("*.html"))
     print(f"\n{len(mails)} customer emails in {info['outbox']} (open the .html files or the .eml files)")
-    stack.documents.flush()
-    print(f"labels (4x6 PDF), pick lists and packing slips in {stack.documents.folder.resolve()}")
+    print(f"labels (4x6 PDF), pick lists and packing slips in {info['documents']}")
     demo_analytics.headline(call, delivered)
     queued = _show_exception_queue(call)
     money_ok = cancelled["status"] == "CANCELLED" and all(r["status"] == "SUCCEEDED" for r in returned["refunds"])

@@ -4,7 +4,7 @@
   no lock around its DynamoDB backend, so a conditional write or TransactWriteItems is not atomic
   there; real DynamoDB makes each request atomic, and the no-oversell guarantees rely on that.
 - Lambda invocations (from Step Functions tasks or the Invoke API) run the real Python handler
-  in-process instead of in Docker, which is not available here.
+  in the stack's process instead of in Docker, which is not available here (route_lambda_through).
 - TransactWriteItems snapshots only the items it names for its rollback. moto deep-copies the
   whole table once per transaction item, which made a 50-line stock adjustment take seconds on a
   table of a few thousand items; with requests serialized, a copy of each named item is enough.
@@ -43,7 +43,6 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from werkzeug.serving import make_server
 
 from devstack import moto_express, moto_hot_paths
-from devstack.runtime import LambdaError, LambdaRuntime
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -64,8 +63,9 @@ class SerializedDynamoDB:
 
 
 class EmbeddedMotoServer(ThreadedMotoServer):
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, wrap: Callable[[WSGIApp], WSGIApp] = lambda app: app) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
+        self._wrap = wrap  # e.g. the moto process's own control paths
 
     def _server_entry(self) -> None:
         # both safe only because DynamoDB requests are serialized
@@ -75,7 +75,7 @@ class EmbeddedMotoServer(ThreadedMotoServer):
         tokens_skip_starting_executions()
         moto_hot_paths.apply()
         moto_express.apply()
-        app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app = self._wrap(SerializedDynamoDB(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
@@ -109,16 +109,17 @@ def tokens_skip_starting_executions() -> None:
         StepFunctionsParserBackend._get_executions = patched  # type: ignore[method-assign]
 
 
-def route_lambda_to(runtime: LambdaRuntime, prefix: str) -> None:
-    """Makes moto's Lambda run invocations on `runtime` (Step Functions tasks go through here)."""
+# (function name, event) -> (the invocation's payload, whether the function raised)
+Invoker = Callable[[str, Any], tuple[Any, bool]]
+
+
+def route_lambda_through(invoker: Invoker, prefix: str) -> None:
+    """Makes moto's Lambda answer each invocation with `invoker`'s (in this process or another)."""
 
     def invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-        try:
-            name = self.function_name.removeprefix(f"{prefix}-")
-            result = runtime.invoke(name, event if event is not None else {})
-        except LambdaError as err:
-            return json.dumps(err.payload), True, ""
-        return json.dumps(result), False, ""
+        name = self.function_name.removeprefix(f"{prefix}-")
+        payload, raised = invoker(name, event if event is not None else {})
+        return json.dumps(payload), raised, ""
 
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign]
     default_user_config["stepfunctions"]["execute_state_machine"] = True

@@ -111,6 +111,9 @@ class LambdaRuntime:
         handler: Callable[..., Any] = getattr(module, attr)
         return handler
 
+    def has(self, name: str) -> bool:
+        return name in self._pools
+
     def invoke(self, name: str, event: Any) -> Any:
         """Runs the handler; returns its result or raises LambdaError like a failed invocation."""
         pool = self._pools[name]

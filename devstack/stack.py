@@ -1,5 +1,5 @@
-"""The embedded local stack: moto (server mode), localstripe, the gateway, pollers and the outbox,
-all built from the topology, started together and stopped together."""
+"""The embedded local stack: moto (server mode, in a process of its own), localstripe, the gateway,
+pollers and the outbox, all built from the topology, started together and stopped together."""
 
 from __future__ import annotations
 
@@ -17,13 +17,12 @@ from typing import Any
 import boto3
 
 from devstack import plan as plan_module
-from devstack.documents_mirror import DocumentsMirror
 from devstack.faults import FaultPlan, Faults
 from devstack.gateway import Gateway
+from devstack.invoke_server import InvokeServer
 from devstack.localstripe_process import LocalStripe
-from devstack.moto_server import EmbeddedMotoServer, route_lambda_to
+from devstack.moto_process import MotoProcess
 from devstack.order_changes import OrderChanges
-from devstack.outbox import Outbox
 from devstack.plan import GatewayRoute
 from devstack.pollers import QueuePoller, QueuePollers
 from devstack.provision import ACCOUNT, PREFIX, WEBHOOK_SECRET, Resources, function_environment, provision
@@ -186,8 +185,10 @@ class EmbeddedStack:
         function_log = (self.state_dir / "functions.log").open("w", buffering=1)  # this run's logs only
         self._started.append(_Closing(function_log))
         runtime = LambdaRuntime(self.plan.functions, arn_of=lambda name: f"{PREFIX}-{name}", log_stream=function_log)
-        route_lambda_to(runtime, PREFIX)
-        moto = EmbeddedMotoServer(moto_port)
+        invoke_server = InvokeServer(runtime)  # stopped after moto, which calls it until it stops
+        invoke_url = invoke_server.start()
+        self._started.append(invoke_server)
+        moto = MotoProcess(moto_port, invoke_url, self.state_dir, REGION)
         moto.start()
         self._started.append(moto)
 
@@ -220,15 +221,10 @@ class EmbeddedStack:
                 sp.listeners.append(order_changes.saw)
             sp.start()
             self._started.append(sp)
-        outbox = Outbox(self.state_dir / "outbox", REGION)
-        outbox.start()
-        self._started.append(outbox)
-        documents = DocumentsMirror(self.state_dir / "documents", res.buckets[t.DOCUMENTS.name])
-        documents.start()
-        self._started.append(documents)
+        moto.start_mirrors(res.buckets[t.DOCUMENTS.name])  # the outbox and the documents folder
 
         keys = seed_keys(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION), res)
-        self.runtime, self.resources, self.outbox, self.documents = runtime, res, outbox, documents
+        self.runtime, self.resources, self.moto = runtime, res, moto
         sims = SimulatorSettings.from_env()
         if sims.enabled:
             api = f"http://127.0.0.1:{self.api_port}"
@@ -257,7 +253,7 @@ class EmbeddedStack:
             "localstripe": stripe.url,
             "region": REGION,
             "outbox": str((self.state_dir / "outbox").resolve()),
-            "documents": str(documents.folder.resolve()),
+            "documents": str((self.state_dir / "documents").resolve()),
             "function_log": str(function_log.name),
             "keys": keys,
             "resources": {
@@ -282,7 +278,7 @@ class EmbeddedStack:
                 ],
             },
             "pid": os.getpid(),
-            "processes": {"localstripe": stripe.pid},
+            "processes": {"localstripe": stripe.pid, "moto": moto.pid},
             "startup_s": round(time.perf_counter() - began, 2),
         }
         # written whole and then renamed: a reader polling for the file never sees half of it
@@ -310,6 +306,10 @@ class EmbeddedStack:
                     env[name] = override
             envs[fn.name] = env
         return envs
+
+    def flush_mirrors(self) -> None:
+        """The outbox and the documents folder, up to date now."""
+        self.moto.flush_mirrors()
 
     def stop(self) -> None:
         if self._owns_state_dir:  # its lock is the last part stopped

@@ -91,8 +91,9 @@ def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(runnin
     try:
         assert stack.info["startup_s"] > 0
         assert set(stack.info["keys"]) == {"admin", "channels", "warehouse", "ops", "finance", "carrier"}
-        stripe_pid = stack.info["processes"]["localstripe"]
+        stripe_pid, moto_pid = stack.info["processes"]["localstripe"], stack.info["processes"]["moto"]
         assert alive(stripe_pid)
+        assert alive(moto_pid)
 
         # Stripe goes away: the check must be retried by the state machine, then end in EXCEPTION,
         # never ON_HOLD (an outage says nothing about the payment).
@@ -115,6 +116,7 @@ def test_sigterm_stops_everything_and_a_stripe_outage_is_retried_not_held(runnin
     assert code == 0
     assert not (stack.state_dir / "dev.json").exists()
     assert not alive(stripe_pid)
+    assert not alive(moto_pid)
 
 
 def test_a_stale_dev_json_after_sigkill_gets_one_line_not_a_traceback(tmp_path):
@@ -124,6 +126,10 @@ def test_a_stale_dev_json_after_sigkill_gets_one_line_not_a_traceback(tmp_path):
     stack.proc.wait(timeout=30)
     os.kill(stack.info["processes"]["localstripe"], signal.SIGKILL)
     assert (state / "dev.json").exists()  # nobody cleaned up
+    deadline = time.monotonic() + 10
+    while alive(stack.info["processes"]["moto"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(stack.info["processes"]["moto"])  # it ends with the stack, however the stack ends
     leftover = state / "documents" / "labels" / "from-the-killed-run.pdf"
     leftover.parent.mkdir(parents=True, exist_ok=True)
     leftover.write_bytes(b"%PDF-")

@@ -19,7 +19,7 @@ PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
 
 def test_a_token_sent_while_an_execution_is_starting_is_answered_as_aws_does(moto_endpoint, monkeypatch):
-    # the embedded stack's Step Functions: the ASL is executed (devstack/moto_server.py route_lambda_to)
+    # the embedded stack's Step Functions: the ASL is executed (devstack/moto_server.py route_lambda_through)
     monkeypatch.setitem(default_user_config["stepfunctions"], "execute_state_machine", True)
     # one attempt: botocore would retry a 500 and the test would only be slower
     sfn = boto3.client(
