@@ -227,6 +227,9 @@ def _shipment(order: dict[str, Any], shipment_id: str) -> dict[str, Any] | None:
     return next((s for s in order.get("shipments", []) if s["shipment_id"] == shipment_id), None)
 
 
+# a shipment's statuses until its node hands the parcel over
+_NOT_HANDED_OVER = frozenset({"REQUESTED", "ACCEPTED", "PICKED", "PACKED", "LABELLED"})
+
 # the statuses a shipment is in until each warehouse event has been applied
 _BEFORE = {
     "accepted": frozenset({"REQUESTED"}),
@@ -454,8 +457,9 @@ class CarrierSimulator(_Simulator):
         label is stored a moment before the shipment is SHIPPED, and the node is told in between)."""
 
         def left(order: dict[str, Any]) -> bool:
+            # only a status past the hand-over: the stream's image of the order may be from before the label
             shipment = _shipment(order, shipment_id)
-            return shipment is None or shipment["status"] not in ("PACKED", "LABELLED")
+            return shipment is not None and shipment["status"] not in _NOT_HANDED_OVER
 
         return self._order_when(shipment_id.rpartition("-S")[0], left, patience_s)
 

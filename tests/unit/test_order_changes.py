@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from devstack.order_changes import OrderChanges
-from devstack.simulators import SimulatorSettings, _Simulator
+from devstack.simulators import CarrierSimulator, SimulatorSettings, _Simulator
 from shared.adapters.dynamodb_orders import DynamoDBOrders
 from shared.adapters.order_codec import to_document
 from shared.domain.order import Order
@@ -72,6 +72,9 @@ def test_the_latest_image_is_shown_as_the_api_shows_the_order() -> None:
     assert changes.latest("O2") is None
 
 
+KEYS = {"carrier": "c", "ops": "o", "admin": "a"}
+
+
 def _two_versions(w: Any, order_id: str) -> tuple[Order, Order]:
     mine = [n for _, n in w.changes if n.order_id == order_id]
     assert len({n.status for n in mine}) > 1
@@ -98,3 +101,34 @@ def test_a_simulator_waits_on_the_stream_without_reading_the_order_through_the_a
     order = simulator._order_when("O2", lambda o: o.get("status") == later.status.value, patience_s=30)
     assert order["status"] == later.status.value
     assert reader.reads == []  # both looks came from the stream's images
+
+
+class _Showing:
+    """The orders stream showing the order's images one change at a time, each a little late."""
+
+    def __init__(self, *views: dict[str, Any]) -> None:
+        self._views, self._seen = list(views), 0
+
+    def version(self, order_id: str) -> int:
+        return self._seen
+
+    def latest(self, order_id: str) -> dict[str, Any] | None:
+        return self._views[min(self._seen, len(self._views) - 1)]
+
+    def wait_past(self, order_id: str, version: int, fallback_s: float) -> bool:
+        self._seen += 1
+        return True
+
+
+def _with_shipment(status: str) -> dict[str, Any]:
+    return {"order_id": "O9", "shipments": [{"shipment_id": "O9-S1", "status": status}], "ship_to": {}}
+
+
+def test_the_carrier_scans_a_parcel_only_once_the_stream_shows_it_handed_over() -> None:
+    # its label is stored before the shipment is LABELLED and SHIPPED: a late image may still say PICKED
+    carrier = CarrierSimulator("http://127.0.0.1:9", "us-east-1", "b", "http://127.0.0.1:9", KEYS, SimulatorSettings())
+    carrier.changes = _Showing(_with_shipment("PICKED"), _with_shipment("LABELLED"), _with_shipment("SHIPPED"))  # type: ignore[assignment]
+    carrier._reader = reader = _Reader()  # type: ignore[assignment]
+    order = carrier._handed_over("O9-S1", patience_s=30)
+    assert order["shipments"][0]["status"] == "SHIPPED"
+    assert reader.reads == []
