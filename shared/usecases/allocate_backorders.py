@@ -30,6 +30,10 @@ def allocate_backorders(
         order = orders.get(order_id)
         if order is None:
             continue
+        if order.status == OrderStatus.RECEIVED:
+            # its first routing queued it and has not yet said BACKORDERED: it keeps its place
+            # (taking it out here stranded the order once that routing saved BACKORDERED)
+            continue
         if order.status == OrderStatus.BACKORDERED:
             if not any(level.available > 0 for level in inventory.stock_of(sku)):
                 break  # nothing left to offer

@@ -373,6 +373,23 @@ def test_an_order_stays_queued_until_its_fulfilment_has_resumed(world: World) ->
     assert world.level("SKU-1", "dc-east") == (1, 1, 0)
 
 
+def test_an_order_queued_by_its_first_routing_keeps_its_place_while_that_routing_finishes(world: World) -> None:
+    # measured in the soak: the first routing queues the order, then saves BACKORDERED; a receipt's
+    # allocation in between took the order out of the queue, and no later receipt found it
+    order_id = world.order(("SKU-1", 2))
+    order = world.orders.get(order_id)
+    assert order is not None
+    priority = world.policies.get(order.channel).priority
+    world.inventory.add_backorder(order_id, {"SKU-1"}, priority, order.created_at)  # queued, still RECEIVED
+    world.shelf.put("SKU-1", "dc-east", 1)  # a receipt arrives meanwhile, not enough for the order
+    assert world.allocate("SKU-1") == []
+    assert world.inventory.backorders("SKU-1") == [order_id]
+    assert world.reserve(order_id).outcome == "backorder"  # the first routing saves its decision
+    world.shelf.put("SKU-1", "dc-east", 2)
+    assert [(o, r.outcome) for o, r in world.allocate("SKU-1")] == [(order_id, "allocated")]
+    assert world.inventory.backorders("SKU-1") == []
+
+
 # --- the return refund -----------------------------------------------------------------------------------
 
 
