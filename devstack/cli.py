@@ -24,10 +24,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from devstack.stack import EmbeddedStack, StackCannotStart
 
     stack = EmbeddedStack(STATE_DIR, api_port=args.port)
-    stopping = threading.Event()
+    # a plain flag: a handler that sets an Event the main thread is waiting on can deadlock on its lock
+    stopping: list[int] = []
 
-    def on_signal(_signum: int, _frame: Any) -> None:
-        stopping.set()
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -46,8 +47,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"  documents    {info['documents']}")
         print(f"  keys and URLs in {stack.dev_json}")
         print("Ctrl-C or SIGTERM stops everything.", flush=True)
-        while not stopping.wait(0.5):
-            pass
+        while not stopping:
+            time.sleep(0.2)
     finally:
         began = time.perf_counter()
         stack.stop()

@@ -112,16 +112,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    # a plain flag: a handler that sets an Event the main thread is waiting on can deadlock on its lock
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
     mirrors = _Mirrors(args.state_dir, args.region)
     route_lambda_through(invoker_over_http(args.invoke_url), PREFIX)
     server = EmbeddedMotoServer(args.port, wrap=mirrors.wrap)
     server.start()
     parent = os.getppid()
-    while not stopping.wait(0.5) and os.getppid() == parent:
-        pass
+    while not stopping and os.getppid() == parent:
+        time.sleep(0.2)
     if os.getppid() != parent:
         # the stack was killed (Linux sends SIGTERM then): no last copy into a state directory the
         # next stack may already be starting over
