@@ -15,8 +15,8 @@ to pace themselves; a warehouse would not).
 Lambda is priced from a modelled duration (benchmarks/cost_meter.py: the handler's own CPU time at
 the function's share of a vCPU, plus a stated round trip per request it makes); the first invocation
 of each function includes its imports, as Lambda now bills init. The same figure with Lambda priced
-at this machine's wall time, an upper bound inflated by everything sharing one interpreter, is
-printed beside it.
+at this machine's wall time, an upper bound inflated by the functions sharing one interpreter and
+everything two cores, is printed beside it.
 
 Run: .venv/bin/python -m benchmarks.cost [--orders N] [--quick]
 """

@@ -9,16 +9,17 @@
   (the gateway's handler is wrapped), Step Functions transitions (from execution history, counted
   by the caller after the workload).
 
-Lambda's duration two ways. Measured: the invocation's wall time here, where every function, moto
-and the simulators share one interpreter (its lock) and two cores, so a handler mostly waits for
-its turn: an upper bound, not Lambda's figure. Modelled (what is priced): the handler thread's own
-CPU time, stretched to the function's share of a vCPU (Lambda gives 1 vCPU at 1,769 MB, in
-proportion below it), plus a stated round trip for every request it makes (LATENCY_MS: typical
-in-region figures, an assumption, not measured here; Stripe's API is outside AWS).
+Lambda's duration two ways. Measured: the invocation's wall time here, where every function and
+the simulators share one interpreter (its lock; moto has a process of its own) and all share two
+cores, so a handler mostly waits for its turn: an upper bound, not Lambda's figure. Modelled (what
+is priced): the handler thread's own CPU time, stretched to the function's share of a vCPU
+(Lambda gives 1 vCPU at 1,769 MB, in proportion below it), plus a stated round trip for every
+request it makes (LATENCY_MS: typical in-region figures, an assumption, not measured here; Stripe's API is outside AWS).
 
 Requests the benchmark makes itself (on its main thread: reading order status and histories) are not
 counted. Requests made outside any function are attributed by thread: the SQS event-source
-mappings' pollers, the warehouse and carrier simulators, and Step Functions itself.
+mappings' pollers and the warehouse and carrier simulators. Step Functions' own requests are made
+in moto's process and are not seen here (its transitions are counted from the executions' history).
 """
 
 from __future__ import annotations

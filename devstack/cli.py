@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,11 +86,12 @@ def _alive(pid: Any) -> bool:
 def cmd_demo(args: argparse.Namespace) -> int:
     from devstack.demo import run_demo
 
-    stay = threading.Event() if args.stay else None
-    if stay is not None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda _signum, _frame: stay.set())
-    return run_demo(STATE_DIR, args.port, stay)
+    if not args.stay:
+        return run_demo(STATE_DIR, args.port)
+    stopping: list[int] = []  # a plain flag, as in cmd_dev
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, _frame: stopping.append(signum))
+    return run_demo(STATE_DIR, args.port, lambda: bool(stopping))
 
 
 def _key_store(args: argparse.Namespace) -> Any:

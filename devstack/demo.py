@@ -7,7 +7,6 @@ that can be fulfilled reaches DELIVERED: a split shipment and a store pickup amo
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -186,9 +185,9 @@ def demo_orders(intent: Any) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def run_demo(state_dir: Path, port: int, stay: threading.Event | None = None) -> int:
+def run_demo(state_dir: Path, port: int, stay: Callable[[], bool] | None = None) -> int:
     """Runs the demo and stops the stack; with `stay`, the stack (and the demo's orders, the held
-    one in the exception queue among them) stays up for the console until `stay` is set."""
+    one in the exception queue among them) stays up for the console until `stay()` says stop."""
     began = time.perf_counter()
     stack, info = _start_beside_others(state_dir, port)
     print(f"embedded stack up in {info['startup_s']} s: API {info['api']}, outbox {info['outbox']}")
@@ -200,8 +199,8 @@ def run_demo(state_dir: Path, port: int, stay: threading.Event | None = None) ->
                 f"\nthe stack stays up with the demo's orders: {info['console']}; Ctrl-C or SIGTERM stops it",
                 flush=True,
             )
-            while not stay.wait(0.5):
-                pass
+            while not stay():
+                time.sleep(0.2)
         return status
     finally:
         stack.stop()

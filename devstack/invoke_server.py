@@ -1,5 +1,5 @@
 """Where moto's Lambda reaches the functions when moto runs in a process of its own
-(devstack/moto_process.py): Step Functions' Lambda tasks and the Invoke API POST the event to
+(devstack/moto_child.py): Step Functions' Lambda tasks and the Invoke API POST the event to
 /invoke/<function> and get back what Lambda's Invoke API gives, the payload and whether the
 function raised. The functions run here, in the stack's process, like every other invocation."""
 

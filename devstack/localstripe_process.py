@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-
-def die_with_parent() -> None:
-    """Linux: the child gets SIGTERM if the stack's process dies without stopping it (kill -9)."""
-    with contextlib.suppress(OSError):  # not Linux: nothing to set
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+from devstack.child_process import die_with_parent, wait_listening
 
 
 class LocalStripe:
@@ -34,17 +25,11 @@ class LocalStripe:
             stdin=subprocess.DEVNULL,
             preexec_fn=die_with_parent,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"localstripe exited with {self._proc.returncode}; see {self._log_file}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"localstripe did not listen on {self.port} within {timeout_s}s")
+        try:
+            wait_listening(self._proc, "localstripe", self.port, self._log_file, timeout_s)
+        except RuntimeError:
+            self.stop()
+            raise
 
     @property
     def pid(self) -> int | None:

@@ -13,6 +13,7 @@ missed record only slows a step down.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -22,7 +23,8 @@ from shared.adapters.dynamodb_orders import is_order_item, order_from_item
 from shared.schemas.order_view import OrderView
 
 ORDER_KEY_PREFIX = "ORDER#"
-KEPT = 5_000  # the latest images kept (the most recently changed orders): the rest are read via the API
+log = logging.getLogger("devstack.order_changes")
+KEPT = 2_000  # the latest images kept (the most recently changed orders): the rest are read via the API
 
 
 class OrderChanges:
@@ -46,7 +48,11 @@ class OrderChanges:
         image, view = kept
         if view is None:
             # decoded outside the lock, once per image (a concurrent reader may decode it too)
-            view = json.loads(OrderView.of(order_from_item(image)).model_dump_json())
+            try:
+                view = json.loads(OrderView.of(order_from_item(image)).model_dump_json())
+            except Exception:  # an item this view cannot show: the simulator reads the API instead
+                log.exception("could not show order %s from its stream image", order_id)
+                return None
             with self._changed:
                 if self._images.get(order_id, (None,))[0] is image:
                     self._images[order_id] = (image, view)

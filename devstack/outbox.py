@@ -36,6 +36,7 @@ class Outbox:
         self.folder = folder
         self._region = region
         self._seen = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         # Each start has fresh emulators: mail from an earlier run would only mislead.
@@ -60,6 +61,10 @@ class Outbox:
 
     def flush(self) -> int:
         """Writes any mail sent since the last flush; returns how many."""
+        with self._lock:  # the stack's flush and this outbox's own thread: each message once
+            return self._flush()
+
+    def _flush(self) -> int:
         backend = ses_backends[ACCOUNT][self._region]
         sent = list(backend.sent_messages[self._seen :])
         for message in sent:

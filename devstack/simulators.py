@@ -31,7 +31,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,8 +294,11 @@ class WarehouseSimulator(_Simulator):
                 self._stop.wait(1)
                 continue
             for m in messages.get("Messages", []):
-                self._sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-                self._receive(node_id, json.loads(m["Body"]))
+                try:
+                    self._sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    self._receive(node_id, json.loads(m["Body"]))
+                except Exception:  # one message must not stop the node reading the next
+                    log.exception("simulated warehouse %s could not handle a message", node_id)
 
     def _receive(self, node_id: str, body: dict[str, Any]) -> None:
         if body.get("node_id") != node_id:
@@ -417,13 +420,19 @@ class CarrierSimulator(_Simulator):
                 self._stop.wait(1)
                 continue
             for m in messages.get("Messages", []):
-                self._sqs.delete_message(QueueUrl=self._labels_url, ReceiptHandle=m["ReceiptHandle"])
-                # S3 URL-encodes the key; its test event on configuration has no records
-                for record in json.loads(m["Body"]).get("Records", []):
-                    key = unquote_plus(record["s3"]["object"]["key"])
-                    if key.startswith("labels/") and key not in self._seen:  # delivered at least once
-                        self._seen.add(key)
-                        self._spawn(self._deliver, key)
+                try:
+                    self._labelled(m)
+                except Exception:  # one message must not stop the carrier hearing of the next
+                    log.exception("simulated carrier could not read a label notification")
+
+    def _labelled(self, message: Mapping[str, Any]) -> None:
+        self._sqs.delete_message(QueueUrl=self._labels_url, ReceiptHandle=message["ReceiptHandle"])
+        # S3 URL-encodes the key; its test event on configuration has no records
+        for record in json.loads(message["Body"]).get("Records", []):
+            key = unquote_plus(record["s3"]["object"]["key"])
+            if key.startswith("labels/") and key not in self._seen:  # delivered at least once
+                self._seen.add(key)
+                self._spawn(self._deliver, key)
 
     def _deliver(self, key: str) -> None:
         meta = self._s3.head_object(Bucket=self._bucket, Key=key)["Metadata"]

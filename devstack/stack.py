@@ -1,5 +1,6 @@
-"""The embedded local stack: moto (server mode, in a process of its own), localstripe, the gateway,
-pollers and the outbox, all built from the topology, started together and stopped together."""
+"""The embedded local stack: moto (server mode, in a process of its own, with the outbox and the
+documents mirror beside it), localstripe, the gateway, pollers and simulators, all built from the
+topology, started together and stopped together."""
 
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ class EmbeddedStack:
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
                 "AWS_ENDPOINT_URL": endpoint,
-                "MOTO_PORT": str(moto_port),  # Step Functions' interpreter calls Lambda through it
+                "MOTO_PORT": str(moto_port),  # inherited by moto's process: its Step Functions call Lambda there
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 # what every function is given alike; each one's own names go to it alone (below)

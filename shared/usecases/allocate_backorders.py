@@ -26,13 +26,15 @@ def allocate_backorders(
     resume: Callable[[str], None],
 ) -> list[tuple[str, ReserveOutcome]]:
     results = []
+    routing: list[str] = []  # orders whose first routing is still deciding
     for order_id in inventory.backorders(sku):
         order = orders.get(order_id)
         if order is None:
             continue
         if order.status == OrderStatus.RECEIVED:
-            # its first routing queued it and has not yet said BACKORDERED: it keeps its place
-            # (taking it out here stranded the order once that routing saved BACKORDERED)
+            # its first routing queued it and has not yet said BACKORDERED: it keeps its place (taking
+            # it out here stranded the order), and this arrival is offered again once it has said so
+            routing.append(order_id)
             continue
         if order.status == OrderStatus.BACKORDERED:
             if not any(level.available > 0 for level in inventory.stock_of(sku)):
@@ -49,7 +51,14 @@ def allocate_backorders(
             if order.status == OrderStatus.RESERVED:
                 resume(order_id)
             inventory.remove_backorder(order_id, {line.sku for line in order.lines}, order.priority, order.created_at)
+    if routing:
+        # the restock message is delivered again (its queue's visibility timeout), by then BACKORDERED
+        raise StillRouting(f"{sku}: {', '.join(routing)} still being routed for the first time")
     return results
+
+
+class StillRouting(Exception):
+    """Queued orders whose first routing read the stock before this arrival: offer it again later."""
 
 
 def resume_fulfilment(

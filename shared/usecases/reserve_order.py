@@ -80,7 +80,8 @@ def reserve_order(
             order, nodes, policy, clock.now().date().isoformat(), inventory, keep_lease
         )
         if decision.outcome == "backorder":
-            # in the queue before the status says so, so a receipt arriving now already finds it
+            # in the queue before the status says so, so a receipt arriving now already finds it (and
+            # is offered again once the status says so: allocate_backorders.StillRouting)
             inventory.add_backorder(order_id, {line.sku for line in order.lines}, policy.priority, order.created_at)
         keep_lease()
         try:

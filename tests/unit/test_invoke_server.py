@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devstack.invoke_server import InvokeServer
-from devstack.moto_process import invoker_over_http
+from devstack.moto_child import invoker_over_http
 from devstack.runtime import LambdaError
 
 

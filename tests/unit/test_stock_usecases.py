@@ -17,7 +17,7 @@ from shared.domain.shipment import EventType, ShipmentEvent
 from shared.domain.shipping import Parcel
 from shared.domain.values import Address, GeoPoint
 from shared.usecases._update import update_order
-from shared.usecases.allocate_backorders import allocate_backorders, resume_fulfilment
+from shared.usecases.allocate_backorders import StillRouting, allocate_backorders, resume_fulfilment
 from shared.usecases.cancel_order import CANCELLED_ERROR, cancel_order
 from shared.usecases.hand_over import hand_over, ship
 from shared.usecases.labels import buy_label
@@ -381,11 +381,14 @@ def test_an_order_queued_by_its_first_routing_keeps_its_place_while_that_routing
     assert order is not None
     priority = world.policies.get(order.channel).priority
     world.inventory.add_backorder(order_id, {"SKU-1"}, priority, order.created_at)  # queued, still RECEIVED
-    world.shelf.put("SKU-1", "dc-east", 1)  # a receipt arrives meanwhile, not enough for the order
-    assert world.allocate("SKU-1") == []
+    world.shelf.put("SKU-1", "dc-east", 2)  # a receipt arrives meanwhile, after the routing read the stock
+    with pytest.raises(StillRouting):  # the restock message is delivered again
+        world.allocate("SKU-1")
     assert world.inventory.backorders("SKU-1") == [order_id]
-    assert world.reserve(order_id).outcome == "backorder"  # the first routing saves its decision
+    world.shelf.put("SKU-1", "dc-east", 0)  # the shelf as the first routing read it, before the receipt
+    assert world.reserve(order_id).outcome == "backorder"  # ... which then saves its decision
     world.shelf.put("SKU-1", "dc-east", 2)
+    # the redelivered message offers the same arrival: no later receipt is needed
     assert [(o, r.outcome) for o, r in world.allocate("SKU-1")] == [(order_id, "allocated")]
     assert world.inventory.backorders("SKU-1") == []
 
