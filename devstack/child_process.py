@@ -30,3 +30,15 @@ def wait_listening(proc: subprocess.Popen[bytes], name: str, port: int, log_file
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"{name} did not listen on {port} within {timeout_s}s; see {log_file}")
+
+
+def stop_child(proc: subprocess.Popen[bytes] | None, wait_s: float = 5) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `wait_s`."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.console_files import ConsoleFiles
 from devstack.plan import GatewayRoute, LocalPlan
 from devstack.runtime import LambdaError, LambdaRuntime
+from devstack.served import Served
 from shared.schemas.errors import error_body
 
 # API Gateway's own payload limit; Waybill's handlers enforce their lower documented limit.
@@ -90,8 +90,7 @@ class Gateway:
         self._region = region
         self._account = account
         self._console = ConsoleFiles()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
         # told of every answered request (route, path parameters, status): the simulators follow the API
         self.observers: list[Callable[[GatewayRoute, dict[str, str], int], None]] = []
 
@@ -198,13 +197,8 @@ class Gateway:
         return None
 
     def start(self, port: int) -> None:
-        self._server = make_server("127.0.0.1", port, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
+        self._served = Served(self, port, "gateway")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()

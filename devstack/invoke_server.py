@@ -6,13 +6,12 @@ function raised. The functions run here, in the stack's process, like every othe
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.runtime import LambdaError, LambdaRuntime
+from devstack.served import Served
 
 PATH = "/invoke/"
 
@@ -20,8 +19,7 @@ PATH = "/invoke/"
 class InvokeServer:
     def __init__(self, runtime: LambdaRuntime) -> None:
         self._runtime = runtime
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -37,14 +35,9 @@ class InvokeServer:
 
     def start(self) -> str:
         """Serves on a free loopback port; returns its URL."""
-        self._server = make_server("127.0.0.1", 0, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="invoke-server", daemon=True)
-        self._thread.start()
-        return f"http://127.0.0.1:{self._server.server_port}"
+        self._served = Served(self, 0, "invoke-server")
+        return f"http://127.0.0.1:{self._served.port}"
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()

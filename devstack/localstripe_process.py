@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devstack.child_process import die_with_parent, wait_listening
+from devstack.child_process import die_with_parent, stop_child, wait_listening
 
 
 class LocalStripe:
@@ -36,11 +36,4 @@ class LocalStripe:
         return self._proc.pid if self._proc else None
 
     def stop(self) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=5)
+        stop_child(self._proc)

@@ -15,7 +15,7 @@ from typing import Any
 
 import urllib3
 
-from devstack.child_process import wait_listening
+from devstack.child_process import stop_child, wait_listening
 
 CONTROL = "/_waybill/"  # the moto process's own paths: the outbox and the documents mirror
 
@@ -67,11 +67,4 @@ class MotoProcess:
         return self._proc.pid if self._proc else None
 
     def stop(self) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.terminate()  # it writes its last mail and documents first
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=5)
+        stop_child(self._proc)  # on SIGTERM it writes its last mail and documents first
